@@ -1,0 +1,72 @@
+# msrtop: the one entry point. `make help` lists the targets.
+#
+# Each part of the project adds its own rules in mk/*.mk (included below) and
+# registers its programs in BINS and its test suites in TEST_SUITES. A test
+# suite is any executable that prints TAP on stdout; tests/run.sh runs them all
+# and prints the one summary line "N passed, N failed, N skipped".
+
+BUILD ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+KVER ?= 6.1
+KVERS ?= 6.1 6.12
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Werror \
+	  -D_GNU_SOURCE -MMD -MP -I$(BUILD) -Iuserspace -Ibpf
+LDFLAGS ?=
+
+ifeq ($(V),1)
+Q =
+msg = @true
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+BINS :=
+TEST_SUITES :=
+TEST_DEPS :=
+BENCH_DEPS :=
+
+include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all deps run test unit-test bench kernel vm-test install clean help
+
+all: $(BINS)
+
+# Installs the Debian packages the build and the tests need (no-op when present).
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+# Unit and host tests first, then the patched-kernel VM tests (mk/kernel.mk).
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)
+	$(Q)tests/run.sh $(TEST_SUITES)
+
+kernel: deps
+	$(Q)kernel-patches/build.sh $(KVER)
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+help:
+	@echo 'make run        build msrtop and run it (on a demo guest when no VM runs)'
+	@echo 'make test       install build dependencies, build, run every test suite'
+	@echo 'make bench      overhead benchmarks (docs/performance.md)'
+	@echo 'make kernel     build the patched test kernel (KVER=6.1 or 6.12)'
+	@echo 'make vm-test    only the tests that boot the patched kernels under QEMU'
+	@echo 'make install    install the programs under $$(PREFIX) (default /usr/local)'
+	@echo 'V=1             show the full commands'
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)

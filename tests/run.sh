@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Run test suites and print one summary line.
+#
+#   tests/run.sh SUITE...
+#
+# A suite is an executable that prints TAP on stdout:
+#   ok N - name
+#   not ok N - name
+#   ok N - name # SKIP reason       (counted as skipped; the reason is shown)
+# Anything else it prints is passed through. A suite that exits non-zero
+# without reporting a failure, that prints no result at all, or that runs past
+# its time limit counts as one failure of its own, so a crash never passes.
+# Suite output goes to build/test-logs/<suite>.log as well.
+set -u
+
+pass=0 fail=0 skip=0
+failed_names=()
+skipped_names=()
+logdir=${TEST_LOGDIR:-build/test-logs}
+mkdir -p "$logdir"
+suite_timeout=${SUITE_TIMEOUT:-1800}
+
+for suite in "$@"; do
+	name=$(basename "$suite")
+	log=$logdir/$name.log
+	echo "=== $name"
+	s_pass=0 s_fail=0 s_skip=0
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case "$line" in
+		"not ok "*)
+			s_fail=$((s_fail + 1))
+			failed_names+=("$name: ${line#not ok }")
+			;;
+		"ok "*"# SKIP"* | "ok "*"# skip"*)
+			s_skip=$((s_skip + 1))
+			skipped_names+=("$name: ${line#ok }")
+			;;
+		"ok "*) s_pass=$((s_pass + 1)) ;;
+		esac
+	done < <(timeout -k 10 "$suite_timeout" "$suite" 2>&1 | tee "$log"; echo "__rc=${PIPESTATUS[0]}" >"$log.rc")
+	rc=$(sed -n 's/^__rc=//p' "$log.rc" 2>/dev/null)
+	rm -f "$log.rc"
+	if [ "${rc:-1}" != 0 ] && [ $s_fail = 0 ]; then
+		s_fail=1
+		if [ "${rc:-1}" = 124 ] || [ "${rc:-1}" = 137 ]; then
+			failed_names+=("$name: timed out after ${suite_timeout}s")
+		else
+			failed_names+=("$name: exited with status ${rc:-?} without reporting a failure")
+		fi
+	fi
+	if [ $((s_pass + s_fail + s_skip)) = 0 ]; then
+		s_fail=1
+		failed_names+=("$name: reported no results")
+	fi
+	echo "--- $name: $s_pass passed, $s_fail failed, $s_skip skipped"
+	pass=$((pass + s_pass))
+	fail=$((fail + s_fail))
+	skip=$((skip + s_skip))
+done
+
+echo
+if [ ${#skipped_names[@]} -gt 0 ]; then
+	echo "Skipped:"
+	printf '  %s\n' "${skipped_names[@]}"
+fi
+if [ ${#failed_names[@]} -gt 0 ]; then
+	echo "Failed:"
+	printf '  %s\n' "${failed_names[@]}"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
