@@ -69,4 +69,4 @@ help:
 	@echo 'make install    install the programs under $$(PREFIX) (default /usr/local)'
 	@echo 'V=1             show the full commands'
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)
+-include $(shell find $(BUILD) -name "*.d" -type f 2>/dev/null)

@@ -1,0 +1,25 @@
+#!/bin/sh
+# PID 1 of the test VM (see tests/vm/run.sh). The host's root file system is
+# mounted read-only over virtio-9p; the run's own directory, shared read-write,
+# holds the command to run (cmd.sh) and receives its exit status (rc).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TERM=dumb LC_ALL=C.UTF-8
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+ip link set lo up 2>/dev/null || busybox ip link set lo up 2>/dev/null
+mkdir -p /run/vm
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout /run/vm
+cd "$(cat /run/vm/cwd)" || cd /
+sh /run/vm/cmd.sh </dev/null
+echo $? >/run/vm/rc
+sync
+busybox reboot -f

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Run a command inside a test kernel under QEMU (TCG, -cpu max: AMD SVM with
+# nested paging is emulated, so KVM inside gets real hardware-style exits).
+#
+#   tests/vm/run.sh [--kver 6.1|6.12 | --kernel BZIMAGE] [--timeout SEC]
+#                   [--append KERNEL-ARGS] [--smp N] -- COMMAND [ARG]...
+#
+# The guest's root is the host's own root over virtio-9p, read-only, so the
+# binaries under test run unchanged; /tmp and /run are fresh tmpfs. COMMAND runs
+# in the current directory (as seen through the share); its output goes to the
+# serial console, which this script prints on stdout without carriage returns.
+# The exit status is COMMAND's, or 124 if the VM timed out, or 125 if the VM
+# ended without reporting one (kernel panic, QEMU failure).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kver=6.1 kernel= timeout=600 append= smp=2
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kver) kver=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "run.sh: unknown option '$1' (usage: see the header of $0)" >&2; exit 2 ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "run.sh: no command given (… -- COMMAND)" >&2; exit 2; }
+if [ -z "$kernel" ]; then
+	kernel=$("$top/kernel-patches/build.sh" "$kver" | tail -n 1)
+fi
+[ -f "$kernel" ] || { echo "run.sh: kernel '$kernel' not found" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "run.sh: qemu-system-x86_64 missing: run 'make deps'" >&2; exit 2; }
+
+dir=$(mktemp -d /tmp/msrtop-vm.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+pwd >"$dir/cwd"
+{
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$dir/cmd.sh"
+
+# tsc_early_khz: a tiny kernel cannot calibrate its TSC under a loaded host, and
+# KVM needs a TSC frequency (docs/vm-tests.md).
+cmdline="console=ttyS0 quiet loglevel=1 panic=-1 reboot=t tsc_early_khz=2000000 tsc=reliable"
+cmdline+=" root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144"
+cmdline+=" ro init=$here/guest-init.sh $append"
+
+set +e
+timeout -k 5 "$timeout" qemu-system-x86_64 -cpu max -machine q35 -smp "$smp" -m 2048 \
+	-display none -monitor none -serial stdio -no-reboot \
+	-kernel "$kernel" -append "$cmdline" \
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on \
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+	-fsdev local,id=vmout,path="$dir",security_model=none \
+	-device virtio-9p-pci,fsdev=vmout,mount_tag=vmout </dev/null | tr -d '\r'
+qrc=${PIPESTATUS[0]}
+set -e
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "run.sh: the VM did not finish within ${timeout}s" >&2
+	exit 124
+fi
+if [ ! -s "$dir/rc" ]; then
+	echo "run.sh: the VM ended without an exit status (QEMU status $qrc; see the console output above)" >&2
+	exit 125
+fi
+exit "$(cat "$dir/rc")"

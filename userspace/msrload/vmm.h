@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* msrload: the VMM (a VM with one thread per vCPU, talking to /dev/kvm directly). */
+#ifndef MSRLOAD_VMM_H
+#define MSRLOAD_VMM_H
+
+#include <signal.h>
+
+#include "script.h"
+
+struct vmm_result {
+	struct truth total;
+	struct truth vcpu[GUEST_MAX_VCPUS];
+	unsigned int nvcpus;
+	double seconds;
+};
+
+/* Set from a signal handler: every vCPU stops at the end of its current repetition. */
+extern volatile sig_atomic_t vmm_stop_requested;
+
+/*
+ * Build the VM, run the script on every vCPU until done, fill result.
+ * Returns 0, or -1 after printing one line that says what failed and what to do.
+ */
+int vmm_run(const struct script *s, struct vmm_result *result);
+
+#endif
