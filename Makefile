@@ -33,6 +33,7 @@ endif
 BINS :=
 TEST_SUITES :=
 TEST_DEPS :=
+VM_SUITES :=
 BENCH_DEPS :=
 
 include $(sort $(wildcard mk/*.mk))
@@ -51,7 +52,12 @@ $(BUILD):
 # Unit and host tests first, then the patched-kernel VM tests (mk/kernel.mk).
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)
-	$(Q)tests/run.sh $(TEST_SUITES)
+	$(Q)tests/run.sh $(TEST_SUITES) $(VM_SUITES)
+
+# The suites that boot the test kernels (registered in mk/*.mk as VM_SUITES).
+vm-test: deps
+	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)
+	$(Q)tests/run.sh $(VM_SUITES)
 
 kernel: deps
 	$(Q)kernel-patches/build.sh $(KVER)
