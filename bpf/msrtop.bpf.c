@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msrtop's BPF programs: count KVM exits, MSR accesses and userspace exits in
+ * the kernel, exactly (every event, no sampling), into the maps described in
+ * msrtop.h. Userspace reads the maps once per interval.
+ *
+ * One CO-RE object for every kernel msrtop supports (6.1, 6.12 and newer).
+ * Attachment flavours:
+ *   kvm_msr, kvm_entry, kvm_userspace_exit and the patched-kernel tracepoints
+ *	tp_btf: arguments are read straight from the tracepoint's argument
+ *	array, and the verifier checks them against the kernel's prototype.
+ *	Each has a raw_tp twin running the same handler; userspace switches one
+ *	of the pair off (bpf_program__set_autoload) before load. The twins are
+ *	what the tests run with BPF_PROG_TEST_RUN.
+ *   kvm_exit, kvm_nested_vmexit
+ *	classic tracepoint: the exit reason is not an argument of the
+ *	tracepoint (TP_PROTO(vcpu, isa)); the event's own assignment reads it
+ *	from vendor-private state (vcpu_vmx / vcpu_svm, not in vmlinux BTF when
+ *	KVM's vendor part is a module). The record (struct
+ *	trace_event_raw_kvm_exit) has it, so these read the record, with CO-RE.
+ *	kvm_exit_test is a raw_tp entry into the same handler for tests.
+ *
+ * Patched-kernel tracepoints take scalar arguments only, so nothing here needs
+ * their types: BPF_PROG reads the u64 argument array with the declared types.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "msrtop.h"
+
+#define EEXIST 17
+
+/* Set by userspace between open and load. */
+const volatile bool filter_pids = false; /* count only tgids in pid_filter */
+
+/* Per-thread state: the vcpu_id learned for the thread and the exit in flight. */
+struct thread_state {
+	u64 exit_ts; /* kvm_exit time, 0 when no exit is in flight */
+	struct msrtop_exit_key exit_key;
+	u32 vcpu_id;
+	u32 vcpu_known;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MSRTOP_MAX_EXITS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct msrtop_exit_key);
+	__type(value, struct msrtop_exit_val);
+} exits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MSRTOP_MAX_MSRS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct msrtop_msr_key);
+	__type(value, struct msrtop_msr_val);
+} msrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MSRTOP_MAX_MSR_WRITES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct msrtop_msr_key);
+	__type(value, struct msrtop_msr_write_val);
+} msr_writes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MSRTOP_MAX_UEXITS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct msrtop_uexit_key);
+	__type(value, struct msrtop_count_val);
+} uexits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MSRTOP_MAX_OUTCOMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct msrtop_outcome_key);
+	__type(value, struct msrtop_outcome_val);
+} outcomes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MSRTOP_MAX_CANONICAL);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct msrtop_canon_key);
+	__type(value, struct msrtop_canon_val);
+} canonical SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MSRTOP_MAX_INTERCEPTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct msrtop_intercept_key);
+	__type(value, struct msrtop_count_val);
+} intercepts SEC(".maps");
+
+/* Failed inserts per map (MSRTOP_MAP_*). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MSRTOP_MAP_NR);
+	__type(key, u32);
+	__type(value, u64);
+} overflow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MSRTOP_MAX_PID_FILTER);
+	__type(key, u32);
+	__type(value, u8);
+} pid_filter SEC(".maps");
+
+/* Initial value for any map insert: the largest value type, all zero. */
+static const struct msrtop_exit_val zero_val;
+_Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
+		       sizeof(zero_val) >= sizeof(struct msrtop_msr_val) &&
+		       sizeof(zero_val) >= sizeof(struct msrtop_canon_val) &&
+		       sizeof(zero_val) >= sizeof(struct msrtop_count_val),
+	       "zero_val must cover every value type");
+
+/*
+ * Counters in per-CPU values are bumped without atomics where the key holds a
+ * vCPU: such a key is only updated by the thread running that vCPU, and KVM
+ * runs a vCPU on one thread at a time (vcpu->mutex), so two updates of one
+ * per-CPU slot never race. Keys shared by several threads (userspace exits,
+ * overflow) use atomic adds.
+ */
+
+static __always_inline void count_overflow(u32 map_id)
+{
+	u64 *n = bpf_map_lookup_elem(&overflow, &map_id);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Find key's value, inserting a zero value first when absent. NULL (counted as
+ * an overflow of map_id) when the insert fails: map full or out of memory. */
+static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_id)
+{
+	void *val;
+	long err;
+
+	val = bpf_map_lookup_elem(map, key);
+	if (val)
+		return val;
+	err = bpf_map_update_elem(map, key, &zero_val, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		count_overflow(map_id);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline bool pid_wanted(u32 tgid)
+{
+	if (!filter_pids)
+		return true;
+	return bpf_map_lookup_elem(&pid_filter, &tgid) != NULL;
+}
+
+/* Index of v's highest set bit, capped at the last histogram slot. */
+static __always_inline u32 hist_slot(u64 v)
+{
+	u32 slot = 0;
+
+	if (v >> 32) {
+		v >>= 32;
+		slot += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		slot += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		slot += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		slot += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		slot += 2;
+	}
+	if (v >> 1)
+		slot += 1;
+	return slot < MSRTOP_HIST_SLOTS ? slot : MSRTOP_HIST_SLOTS - 1;
+}
+
+static __always_inline struct thread_state *thread_get(bool create)
+{
+	struct thread_state *ts;
+
+	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL,
+				  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!ts && create)
+		count_overflow(MSRTOP_MAP_THREADS);
+	return ts;
+}
+
+/* Remember that the current thread runs vCPU vcpu_id. */
+static __always_inline struct thread_state *thread_learn(u32 vcpu_id)
+{
+	struct thread_state *ts = thread_get(true);
+
+	if (ts) {
+		ts->vcpu_id = vcpu_id;
+		ts->vcpu_known = 1;
+	}
+	return ts;
+}
+
+/* vCPU identity for events that do not carry vcpu_id. */
+static __always_inline void thread_vcpu(u32 tid, u32 *vcpu, u8 *src)
+{
+	struct thread_state *ts = thread_get(false);
+
+	if (ts && ts->vcpu_known) {
+		*vcpu = ts->vcpu_id;
+		*src = MSRTOP_VCPU_LEARNED;
+	} else {
+		*vcpu = tid;
+		*src = MSRTOP_VCPU_TID;
+	}
+}
+
+static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool nested)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct msrtop_exit_key key = {
+		.tgid = tgid,
+		.vcpu = vcpu_id,
+		.reason = reason,
+		.isa = isa,
+		.vcpu_src = MSRTOP_VCPU_KERNEL,
+		.nested = nested,
+	};
+	struct msrtop_exit_val *val;
+	struct thread_state *ts;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	val = lookup_or_init(&exits, &key, MSRTOP_MAP_EXITS);
+	if (val)
+		val->count++;
+	if (nested)
+		return 0;
+	ts = thread_learn(vcpu_id);
+	if (ts) {
+		ts->exit_key = key;
+		ts->exit_ts = bpf_ktime_get_ns();
+	}
+	return 0;
+}
+
+static __always_inline int handle_entry(bool have_id, u32 vcpu_id)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct msrtop_exit_val *val;
+	struct thread_state *ts;
+	u64 delta;
+	u32 slot;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	ts = have_id ? thread_learn(vcpu_id) : thread_get(false);
+	if (!ts || !ts->exit_ts)
+		return 0;
+	delta = bpf_ktime_get_ns() - ts->exit_ts;
+	ts->exit_ts = 0;
+	val = bpf_map_lookup_elem(&exits, &ts->exit_key);
+	if (!val)
+		return 0; /* the exit itself was not counted: an overflow was */
+	slot = hist_slot(delta);
+	val->lat_count++;
+	val->lat_sum_ns += delta;
+	val->lat_hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;
+	return 0;
+}
+
+static __always_inline int handle_msr(u32 write, u32 msr, u64 data, bool exception)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tgid = id >> 32;
+	struct msrtop_msr_key key = {
+		.tgid = tgid,
+		.msr = msr,
+		.write = write ? 1 : 0,
+	};
+	struct msrtop_msr_write_val *wval;
+	struct msrtop_msr_val *val;
+	long err;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	thread_vcpu((u32)id, &key.vcpu, &key.vcpu_src);
+	val = lookup_or_init(&msrs, &key, MSRTOP_MAP_MSRS);
+	if (val) {
+		val->count++;
+		if (exception)
+			val->gp++;
+	}
+	if (!write || exception)
+		return 0;
+
+	wval = bpf_map_lookup_elem(&msr_writes, &key);
+	if (!wval) {
+		struct msrtop_msr_write_val first = { .last_value = data, .writes = 1 };
+
+		err = bpf_map_update_elem(&msr_writes, &key, &first, BPF_NOEXIST);
+		if (!err)
+			return 0;
+		if (err != -EEXIST) {
+			count_overflow(MSRTOP_MAP_MSR_WRITES);
+			return 0;
+		}
+		wval = bpf_map_lookup_elem(&msr_writes, &key);
+		if (!wval)
+			return 0;
+	}
+	if (wval->last_value != data) {
+		wval->changes++;
+		wval->last_value = data;
+	}
+	wval->writes++;
+	return 0;
+}
+
+static __always_inline int handle_uexit(u32 reason, int err)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct msrtop_uexit_key key = { .tgid = tgid, .reason = reason };
+	struct msrtop_count_val *val;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	if (err < 0) {
+		key.reason = -err;
+		key.error = 1;
+	}
+	val = lookup_or_init(&uexits, &key, MSRTOP_MAP_UEXITS);
+	if (val)
+		__sync_fetch_and_add(&val->count, 1);
+	return 0;
+}
+
+static __always_inline u8 clamp_u8(u32 v)
+{
+	return v > 255 ? 255 : v;
+}
+
+static __always_inline int handle_intercept(u32 vcpu_id, u32 isa, u64 exit_code, u32 msr, bool write)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct msrtop_intercept_key key = {
+		.exit_code = exit_code,
+		.tgid = tgid,
+		.vcpu = vcpu_id,
+		.msr = msr,
+		.isa = clamp_u8(isa),
+		.write = write ? 1 : 0,
+		.vcpu_src = MSRTOP_VCPU_KERNEL,
+	};
+	struct msrtop_count_val *val;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	val = lookup_or_init(&intercepts, &key, MSRTOP_MAP_INTERCEPTS);
+	if (val)
+		val->count++;
+	/* Fires on the vCPU thread before kvm_msr: teach it the vCPU. */
+	thread_learn(vcpu_id);
+	return 0;
+}
+
+static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, bool write, u32 outcome,
+					  u32 reason, u64 duration_ns)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct msrtop_outcome_key key = {
+		.tgid = tgid,
+		.vcpu = vcpu_id,
+		.msr = msr,
+		.write = write ? 1 : 0,
+		.vcpu_src = MSRTOP_VCPU_KERNEL,
+		.outcome = clamp_u8(outcome),
+		.reason = clamp_u8(reason),
+	};
+	struct msrtop_outcome_val *val;
+	u32 slot;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	val = lookup_or_init(&outcomes, &key, MSRTOP_MAP_OUTCOMES);
+	if (!val)
+		return 0;
+	slot = hist_slot(duration_ns);
+	val->count++;
+	val->sum_ns += duration_ns;
+	val->hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;
+	return 0;
+}
+
+static __always_inline int handle_canonical(u32 vcpu_id, u32 msr, u64 value, u64 result,
+					    bool rejected)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct msrtop_canon_key key = {
+		.tgid = tgid,
+		.vcpu = vcpu_id,
+		.msr = msr,
+		.vcpu_src = MSRTOP_VCPU_KERNEL,
+	};
+	struct msrtop_canon_val *val;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	val = lookup_or_init(&canonical, &key, MSRTOP_MAP_CANONICAL);
+	if (!val)
+		return 0;
+	val->count++;
+	if (rejected)
+		val->rejected++;
+	else if (result != value)
+		val->fixups++;
+	return 0;
+}
+
+/* kvm:kvm_msr TP_PROTO(unsigned write, u32 ecx, u64 data, bool exception) */
+SEC("tp_btf/kvm_msr")
+int BPF_PROG(kvm_msr_btf, unsigned int write, u32 ecx, u64 data, bool exception)
+{
+	return handle_msr(write, ecx, data, exception);
+}
+
+SEC("raw_tp/kvm_msr")
+int BPF_PROG(kvm_msr_raw, unsigned int write, u32 ecx, u64 data, bool exception)
+{
+	return handle_msr(write, ecx, data, exception);
+}
+
+/* kvm:kvm_entry TP_PROTO(struct kvm_vcpu *vcpu[, bool force_immediate_exit]) */
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
+{
+	return handle_entry(true, vcpu->vcpu_id);
+}
+
+SEC("raw_tp/kvm_entry")
+int BPF_PROG(kvm_entry_raw, struct kvm_vcpu *vcpu)
+{
+	int vcpu_id;
+
+	if (bpf_core_read(&vcpu_id, sizeof(vcpu_id), &vcpu->vcpu_id))
+		return handle_entry(false, 0);
+	return handle_entry(true, vcpu_id);
+}
+
+SEC("tracepoint/kvm/kvm_exit")
+int kvm_exit_tp(struct trace_event_raw_kvm_exit *ctx)
+{
+	return handle_exit(ctx->vcpu_id, ctx->isa, ctx->exit_reason, false);
+}
+
+SEC("tracepoint/kvm/kvm_nested_vmexit")
+int kvm_nested_vmexit_tp(struct trace_event_raw_kvm_nested_vmexit *ctx)
+{
+	return handle_exit(ctx->vcpu_id, ctx->isa, ctx->exit_reason, true);
+}
+
+/* Test entry into handle_exit() with the values a kvm_exit (nested = 0) or
+ * kvm_nested_vmexit (nested = 1) record carries. Never attached. */
+SEC("raw_tp")
+int BPF_PROG(kvm_exit_test, u32 vcpu_id, u32 isa, u32 exit_reason, u32 nested)
+{
+	return handle_exit(vcpu_id, isa, exit_reason, nested != 0);
+}
+
+/* kvm:kvm_userspace_exit TP_PROTO(__u32 reason, int errno) */
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(kvm_userspace_exit_btf, u32 reason, int err)
+{
+	return handle_uexit(reason, err);
+}
+
+SEC("raw_tp/kvm_userspace_exit")
+int BPF_PROG(kvm_userspace_exit_raw, u32 reason, int err)
+{
+	return handle_uexit(reason, err);
+}
+
+/*
+ * Patched kernels only (detected by userspace through btf_trace_<name>):
+ * kvm_msr_intercept(unsigned int vcpu_id, unsigned int isa, u64 exit_code,
+ *		     unsigned int msr, u64 data, bool write, unsigned long rip)
+ * kvm_msr_outcome(unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
+ *		   unsigned int outcome, unsigned int reason, u64 duration_ns)
+ * kvm_msr_canonical(unsigned int vcpu_id, unsigned int msr, u64 value,
+ *		     u64 result, bool rejected)
+ */
+SEC("tp_btf/kvm_msr_intercept")
+int BPF_PROG(kvm_msr_intercept_btf, unsigned int vcpu_id, unsigned int isa, u64 exit_code,
+	     unsigned int msr, u64 data, bool write, unsigned long rip)
+{
+	return handle_intercept(vcpu_id, isa, exit_code, msr, write);
+}
+
+SEC("raw_tp/kvm_msr_intercept")
+int BPF_PROG(kvm_msr_intercept_raw, unsigned int vcpu_id, unsigned int isa, u64 exit_code,
+	     unsigned int msr, u64 data, bool write, unsigned long rip)
+{
+	return handle_intercept(vcpu_id, isa, exit_code, msr, write);
+}
+
+SEC("tp_btf/kvm_msr_outcome")
+int BPF_PROG(kvm_msr_outcome_btf, unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
+	     unsigned int outcome, unsigned int reason, u64 duration_ns)
+{
+	return handle_outcome(vcpu_id, msr, write, outcome, reason, duration_ns);
+}
+
+SEC("raw_tp/kvm_msr_outcome")
+int BPF_PROG(kvm_msr_outcome_raw, unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
+	     unsigned int outcome, unsigned int reason, u64 duration_ns)
+{
+	return handle_outcome(vcpu_id, msr, write, outcome, reason, duration_ns);
+}
+
+SEC("tp_btf/kvm_msr_canonical")
+int BPF_PROG(kvm_msr_canonical_btf, unsigned int vcpu_id, unsigned int msr, u64 value,
+	     u64 result, bool rejected)
+{
+	return handle_canonical(vcpu_id, msr, value, result, rejected);
+}
+
+SEC("raw_tp/kvm_msr_canonical")
+int BPF_PROG(kvm_msr_canonical_raw, unsigned int vcpu_id, unsigned int msr, u64 value,
+	     u64 result, bool rejected)
+{
+	return handle_canonical(vcpu_id, msr, value, result, rejected);
+}
+
+char LICENSE[] SEC("license") = "GPL";

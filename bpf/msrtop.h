@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * msrtop: the one header shared by the BPF programs (msrtop.bpf.c) and
+ * userspace. Plain structs for map keys and values, and #defines; no code.
+ *
+ * Every key is laid out without implicit padding (explicit pad fields, kept
+ * zero) so that the bytes the kernel hashes are exactly the bytes set.
+ *
+ * Counters are cumulative since the programs were attached; userspace computes
+ * deltas. Values marked per-CPU are summed over all possible CPUs by userspace.
+ */
+#ifndef MSRTOP_H
+#define MSRTOP_H
+
+#ifdef __bpf__
+/* BPF side: vmlinux.h is included first and provides the kernel typedefs. */
+typedef u8 uint8_t;
+typedef u16 uint16_t;
+typedef u32 uint32_t;
+typedef u64 uint64_t;
+#else
+#include <stdint.h>
+#endif
+
+/* Log2 histogram: slot i counts values v with 2^i <= v < 2^(i+1); slot 0 also
+ * counts 0; the last slot counts everything >= 2^(MSRTOP_HIST_SLOTS - 1). */
+#define MSRTOP_HIST_SLOTS 32
+
+/* Default capacities (bpf_map__set_max_entries may change them before load). */
+#define MSRTOP_MAX_EXITS 4096
+#define MSRTOP_MAX_MSRS 8192
+#define MSRTOP_MAX_MSR_WRITES 8192
+#define MSRTOP_MAX_UEXITS 1024
+#define MSRTOP_MAX_OUTCOMES 8192
+#define MSRTOP_MAX_CANONICAL 2048
+#define MSRTOP_MAX_INTERCEPTS 8192
+#define MSRTOP_MAX_PID_FILTER 64
+
+/* Where a key's vcpu field came from. */
+#define MSRTOP_VCPU_KERNEL 0 /* the tracepoint itself carries vcpu_id */
+#define MSRTOP_VCPU_LEARNED 1 /* the thread's vcpu_id, learned from another tracepoint */
+#define MSRTOP_VCPU_TID 2 /* no vcpu_id known for the thread: vcpu holds its tid */
+
+/* Index of each map's failed-insert counter in the overflow array. */
+#define MSRTOP_MAP_EXITS 0
+#define MSRTOP_MAP_MSRS 1
+#define MSRTOP_MAP_MSR_WRITES 2
+#define MSRTOP_MAP_UEXITS 3
+#define MSRTOP_MAP_OUTCOMES 4
+#define MSRTOP_MAP_CANONICAL 5
+#define MSRTOP_MAP_INTERCEPTS 6
+#define MSRTOP_MAP_THREADS 7 /* per-thread state (task storage) could not be created */
+#define MSRTOP_MAP_NR 8
+
+/* kvm_msr_outcome's outcome argument (patched kernels). */
+#define MSRTOP_OUTCOME_HANDLED 0
+#define MSRTOP_OUTCOME_GP 1
+#define MSRTOP_OUTCOME_USERSPACE 2
+#define MSRTOP_OUTCOME_USERSPACE_DONE 3
+#define MSRTOP_OUTCOME_FASTPATH 4
+
+/* kvm_msr_outcome's reason argument, by outcome. */
+#define MSRTOP_GP_UNKNOWN_MSR 1
+#define MSRTOP_GP_INVALID_VALUE 2
+#define MSRTOP_GP_NON_CANONICAL 3
+#define MSRTOP_GP_FILTERED 4
+#define MSRTOP_USERSPACE_INVAL 1 /* KVM_MSR_EXIT_REASON_INVAL */
+#define MSRTOP_USERSPACE_UNKNOWN 2 /* KVM_MSR_EXIT_REASON_UNKNOWN */
+#define MSRTOP_USERSPACE_FILTER 4 /* KVM_MSR_EXIT_REASON_FILTER */
+#define MSRTOP_USERSPACE_DONE_OK 0
+#define MSRTOP_USERSPACE_DONE_ERROR 1
+
+/*
+ * exits (per-CPU hash): kvm:kvm_exit and kvm:kvm_nested_vmexit.
+ * isa is the event's own ISA field (KVM_ISA_VMX 1, KVM_ISA_SVM 2); reason is
+ * the exit reason exactly as the tracepoint records it (VMX: basic reason in
+ * bits 15:0, modifier bits such as FAILED_VMENTRY in 31:16; SVM: exit code).
+ */
+struct msrtop_exit_key {
+	uint32_t tgid; /* the VMM process */
+	uint32_t vcpu;
+	uint32_t reason;
+	uint8_t isa;
+	uint8_t vcpu_src; /* MSRTOP_VCPU_* */
+	uint8_t nested; /* 0: kvm_exit, 1: kvm_nested_vmexit (an L2 exit, also counted by kvm_exit) */
+	uint8_t pad;
+};
+
+struct msrtop_exit_val {
+	uint64_t count;
+	/* Exit-to-entry time (kvm_exit to the next kvm_entry on the same thread),
+	 * for kvm_exit keys only; lat_count <= count (an exit whose entry is not
+	 * seen yet, or never, is not in the histogram). */
+	uint64_t lat_count;
+	uint64_t lat_sum_ns;
+	uint64_t lat_hist[MSRTOP_HIST_SLOTS];
+};
+
+/* msrs (per-CPU hash): kvm:kvm_msr. */
+struct msrtop_msr_key {
+	uint32_t tgid;
+	uint32_t vcpu;
+	uint32_t msr;
+	uint8_t write; /* 0 read (RDMSR), 1 write (WRMSR) */
+	uint8_t vcpu_src;
+	uint16_t pad;
+};
+
+struct msrtop_msr_val {
+	uint64_t count; /* accesses, including those that raised #GP */
+	uint64_t gp; /* accesses that raised #GP */
+};
+
+/*
+ * msr_writes (shared hash, key as msrs with write = 1): the value of the last
+ * successful WRMSR and how often it changed. Not per-CPU on purpose: a vCPU
+ * thread migrates between CPUs, and "changed" must compare with the previous
+ * write wherever it ran. Only successful writes (no #GP) are tracked; the
+ * first write of a key is not a change.
+ */
+struct msrtop_msr_write_val {
+	uint64_t last_value;
+	uint64_t writes; /* successful writes seen */
+	uint64_t changes; /* writes whose value differs from the previous one */
+};
+
+/*
+ * uexits (per-CPU hash): kvm:kvm_userspace_exit. When KVM_RUN failed
+ * (errno < 0), error is 1 and reason holds the positive errno (EINTR...);
+ * otherwise error is 0 and reason is the KVM_EXIT_* code.
+ */
+struct msrtop_uexit_key {
+	uint32_t tgid;
+	uint32_t reason;
+	uint32_t error;
+};
+
+struct msrtop_count_val {
+	uint64_t count;
+};
+
+/* outcomes (per-CPU hash): kvm:kvm_msr_outcome (patched kernels). */
+struct msrtop_outcome_key {
+	uint32_t tgid;
+	uint32_t vcpu;
+	uint32_t msr;
+	uint8_t write;
+	uint8_t vcpu_src;
+	uint8_t outcome; /* MSRTOP_OUTCOME_* */
+	uint8_t reason; /* see MSRTOP_GP_* / MSRTOP_USERSPACE_* */
+};
+
+struct msrtop_outcome_val {
+	uint64_t count;
+	uint64_t sum_ns; /* sum of duration_ns */
+	uint64_t hist[MSRTOP_HIST_SLOTS]; /* log2 of duration_ns */
+};
+
+/* canonical (per-CPU hash): kvm:kvm_msr_canonical (patched kernels). */
+struct msrtop_canon_key {
+	uint32_t tgid;
+	uint32_t vcpu;
+	uint32_t msr;
+	uint8_t vcpu_src;
+	uint8_t pad[3];
+};
+
+struct msrtop_canon_val {
+	uint64_t count; /* events */
+	uint64_t rejected; /* value refused (rejected = true) */
+	uint64_t fixups; /* accepted with result != value */
+};
+
+/* intercepts (per-CPU hash): kvm:kvm_msr_intercept (patched kernels). */
+struct msrtop_intercept_key {
+	uint64_t exit_code;
+	uint32_t tgid;
+	uint32_t vcpu;
+	uint32_t msr;
+	uint8_t isa;
+	uint8_t write;
+	uint8_t vcpu_src;
+	uint8_t pad;
+};
+
+#endif /* MSRTOP_H */

@@ -1,0 +1,817 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msrtop's BPF programs, run in this kernel with BPF_PROG_TEST_RUN.
+ *
+ * Each test loads a fresh skeleton with only the raw_tp entries (the twins of
+ * the tp_btf programs, and kvm_exit_test for the classic-tracepoint handlers),
+ * feeds them synthetic tracepoint arguments (the u64 argument array a raw
+ * tracepoint receives) and checks the maps, summed over CPUs. A test run
+ * executes on the calling thread, so the "current task" the programs see is
+ * this process: tgid = getpid(), tid = gettid().
+ *
+ * Needs root (CAP_BPF + CAP_PERFMON); every test is skipped otherwise.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/cmocka_tap.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "msrtop.h"
+#include "msrtop.skel.h"
+
+#define ISA_VMX 1
+#define ISA_SVM 2
+
+static int nr_cpus;
+
+struct fixture {
+	struct msrtop *skel;
+};
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (getenv("TEST_BPF_VERBOSE"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+/* Switch off every program, then on only those named in want (NULL-ended). */
+static void select_programs(struct msrtop *skel, struct bpf_program **want)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (; *want; want++)
+		bpf_program__set_autoload(*want, true);
+}
+
+static void raw_programs(struct msrtop *skel)
+{
+	struct bpf_program *want[] = {
+		skel->progs.kvm_msr_raw,
+		skel->progs.kvm_entry_raw,
+		skel->progs.kvm_exit_test,
+		skel->progs.kvm_userspace_exit_raw,
+		skel->progs.kvm_msr_intercept_raw,
+		skel->progs.kvm_msr_outcome_raw,
+		skel->progs.kvm_msr_canonical_raw,
+		NULL,
+	};
+
+	select_programs(skel, want);
+}
+
+static struct msrtop *open_raw(void)
+{
+	struct msrtop *skel = msrtop__open();
+
+	assert_non_null(skel);
+	raw_programs(skel);
+	return skel;
+}
+
+static void load(struct fixture *f)
+{
+	int err = msrtop__load(f->skel);
+
+	if (err)
+		fail_msg("loading the BPF object failed: %s (TEST_BPF_VERBOSE=1 shows libbpf's log)",
+			 strerror(-err));
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->skel = open_raw();
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	msrtop__destroy(f->skel);
+	free(f);
+	return 0;
+}
+
+/* Load the skeleton as opened (and as adjusted by the test). */
+static struct fixture *start(void **state, bool do_load)
+{
+	struct fixture *f = *state;
+
+	if (do_load)
+		load(f);
+	return f;
+}
+
+static void run_args(struct bpf_program *prog, const uint64_t *args, size_t nr)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = nr * sizeof(*args));
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err)
+		fail_msg("BPF_PROG_TEST_RUN of %s failed: %s", bpf_program__name(prog),
+			 strerror(errno));
+	assert_int_equal(opts.retval, 0);
+}
+
+#define RUN(prog, ...)                                                                       \
+	do {                                                                                 \
+		const uint64_t args_[] = { __VA_ARGS__ };                                    \
+		run_args(prog, args_, sizeof(args_) / sizeof(args_[0]));                     \
+	} while (0)
+
+/* The kernel widens each tracepoint argument to u64 from its own width. */
+#define I32(v) ((uint64_t)(uint32_t)(int32_t)(v))
+
+static void run_msr(struct fixture *f, int write, uint32_t msr, uint64_t data, int gp)
+{
+	RUN(f->skel->progs.kvm_msr_raw, write, msr, data, gp);
+}
+
+static void run_exit(struct fixture *f, uint32_t vcpu, uint32_t isa, uint32_t reason, int nested)
+{
+	RUN(f->skel->progs.kvm_exit_test, vcpu, isa, reason, nested);
+}
+
+/* Sum a per-CPU value of u64 counters into out (nr_u64 counters). False if absent. */
+static bool lookup_percpu(struct bpf_map *map, const void *key, uint64_t *out, size_t nr_u64)
+{
+	size_t vsz = bpf_map__value_size(map);
+	size_t stride = (vsz + 7) / 8 * 8;
+	uint8_t *buf = calloc(nr_cpus, stride);
+	bool found;
+
+	assert_non_null(buf);
+	assert_int_equal(vsz, nr_u64 * sizeof(uint64_t));
+	found = bpf_map_lookup_elem(bpf_map__fd(map), key, buf) == 0;
+	memset(out, 0, nr_u64 * sizeof(uint64_t));
+	for (int cpu = 0; found && cpu < nr_cpus; cpu++) {
+		const uint64_t *v = (const uint64_t *)(buf + (size_t)cpu * stride);
+
+		for (size_t i = 0; i < nr_u64; i++)
+			out[i] += v[i];
+	}
+	free(buf);
+	return found;
+}
+
+static uint32_t map_entries(struct bpf_map *map)
+{
+	uint8_t key[64], next[64];
+	uint32_t n = 0;
+	void *prev = NULL;
+
+	assert_true(bpf_map__key_size(map) <= sizeof(key));
+	while (bpf_map_get_next_key(bpf_map__fd(map), prev, next) == 0) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static uint64_t overflow(struct fixture *f, uint32_t map_id)
+{
+	uint64_t n;
+
+	assert_true(lookup_percpu(f->skel->maps.overflow, &map_id, &n, 1));
+	return n;
+}
+
+static struct msrtop_msr_key msr_key(uint32_t vcpu, uint8_t src, uint32_t msr, int write)
+{
+	struct msrtop_msr_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.tgid = getpid();
+	k.vcpu = vcpu;
+	k.vcpu_src = src;
+	k.msr = msr;
+	k.write = write;
+	return k;
+}
+
+static bool msr_counts(struct fixture *f, struct msrtop_msr_key k, struct msrtop_msr_val *v)
+{
+	return lookup_percpu(f->skel->maps.msrs, &k, (uint64_t *)v, 2);
+}
+
+static bool msr_write_state(struct fixture *f, struct msrtop_msr_key k,
+			    struct msrtop_msr_write_val *v)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.msr_writes), &k, v) == 0;
+}
+
+static struct msrtop_exit_key exit_key(uint32_t vcpu, uint8_t isa, uint32_t reason, int nested)
+{
+	struct msrtop_exit_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.tgid = getpid();
+	k.vcpu = vcpu;
+	k.isa = isa;
+	k.reason = reason;
+	k.nested = nested;
+	k.vcpu_src = MSRTOP_VCPU_KERNEL;
+	return k;
+}
+
+static bool exit_val(struct fixture *f, struct msrtop_exit_key k, struct msrtop_exit_val *v)
+{
+	return lookup_percpu(f->skel->maps.exits, &k, (uint64_t *)v,
+			     sizeof(*v) / sizeof(uint64_t));
+}
+
+static uint64_t exit_count(struct fixture *f, struct msrtop_exit_key k)
+{
+	struct msrtop_exit_val v;
+
+	return exit_val(f, k, &v) ? v.count : 0;
+}
+
+/* ---- kvm_msr ------------------------------------------------------------ */
+
+static void test_msr_read(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_msr_write_val w;
+	struct msrtop_msr_val v;
+	struct msrtop_msr_key k = msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0);
+
+	run_msr(f, 0, 0x1b, 0xfee00900, 0);
+	run_msr(f, 0, 0x1b, 0xfee00900, 0);
+	assert_true(msr_counts(f, k, &v));
+	assert_int_equal(v.count, 2);
+	assert_int_equal(v.gp, 0);
+	assert_false(msr_write_state(f, k, &w));
+	k.write = 1;
+	assert_false(msr_counts(f, k, &v));
+	assert_int_equal(map_entries(f->skel->maps.msrs), 1);
+}
+
+static void test_msr_read_vs_write(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_msr_key kr = msr_key(gettid(), MSRTOP_VCPU_TID, 0x277, 0);
+	struct msrtop_msr_key kw = msr_key(gettid(), MSRTOP_VCPU_TID, 0x277, 1);
+	struct msrtop_msr_val v;
+
+	for (int i = 0; i < 5; i++)
+		run_msr(f, 1, 0x277, 0x0007040600070406ull, 0);
+	for (int i = 0; i < 3; i++)
+		run_msr(f, 0, 0x277, 0x0007040600070406ull, 0);
+	assert_true(msr_counts(f, kw, &v));
+	assert_int_equal(v.count, 5);
+	assert_true(msr_counts(f, kr, &v));
+	assert_int_equal(v.count, 3);
+	assert_int_equal(map_entries(f->skel->maps.msrs), 2);
+}
+
+static void test_msr_gp(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_msr_key kr = msr_key(gettid(), MSRTOP_VCPU_TID, 0xdeadbeef, 0);
+	struct msrtop_msr_key kw = msr_key(gettid(), MSRTOP_VCPU_TID, 0xdeadbeef, 1);
+	struct msrtop_msr_write_val w;
+	struct msrtop_msr_val v;
+
+	run_msr(f, 0, 0xdeadbeef, 0, 1);
+	run_msr(f, 0, 0xdeadbeef, 0, 1);
+	run_msr(f, 1, 0xdeadbeef, 42, 1);
+	assert_true(msr_counts(f, kr, &v));
+	assert_int_equal(v.count, 2);
+	assert_int_equal(v.gp, 2);
+	assert_true(msr_counts(f, kw, &v));
+	assert_int_equal(v.count, 1);
+	assert_int_equal(v.gp, 1);
+	/* A faulting write changes nothing: no write state. */
+	assert_false(msr_write_state(f, kw, &w));
+}
+
+static void test_msr_value_changes(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_msr_key k = msr_key(gettid(), MSRTOP_VCPU_TID, 0x6e0, 1);
+	const uint64_t values[] = { 5, 5, 7, 7, 7, 5, 9 }; /* changes: 5->7, 7->5, 5->9 */
+	struct msrtop_msr_write_val w;
+	struct msrtop_msr_val v;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		run_msr(f, 1, 0x6e0, values[i], 0);
+	run_msr(f, 1, 0x6e0, 1234, 1); /* #GP: neither a write nor a change */
+	assert_true(msr_write_state(f, k, &w));
+	assert_int_equal(w.writes, 7);
+	assert_int_equal(w.changes, 3);
+	assert_int_equal(w.last_value, 9);
+	assert_true(msr_counts(f, k, &v));
+	assert_int_equal(v.count, 8);
+	assert_int_equal(v.gp, 1);
+}
+
+static void test_msr_first_write_not_a_change(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_msr_key k = msr_key(gettid(), MSRTOP_VCPU_TID, 0x10, 1);
+	struct msrtop_msr_write_val w;
+
+	run_msr(f, 1, 0x10, 0xffffffffffffffffull, 0);
+	assert_true(msr_write_state(f, k, &w));
+	assert_int_equal(w.writes, 1);
+	assert_int_equal(w.changes, 0);
+	assert_true(w.last_value == 0xffffffffffffffffull);
+}
+
+/* ---- vCPU identity --------------------------------------------------------- */
+
+static void *other_thread(void *arg)
+{
+	struct fixture *f = arg;
+	static pid_t tid;
+
+	tid = gettid();
+	run_msr(f, 0, 0x1b, 0, 0);
+	return &tid;
+}
+
+static void test_vcpu_identity(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_msr_val v;
+	pthread_t thr;
+	void *ret;
+
+	/* Nothing known about this thread: the tid stands in for the vCPU. */
+	run_msr(f, 0, 0x1b, 0, 0);
+	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0), &v));
+	assert_int_equal(v.count, 1);
+
+	/* A kvm_exit on this thread carries vcpu_id 5: later MSR events use it. */
+	run_exit(f, 5, ISA_SVM, 0x7c, 0);
+	run_msr(f, 0, 0x1b, 0, 0);
+	run_msr(f, 0, 0x1b, 0, 0);
+	assert_true(msr_counts(f, msr_key(5, MSRTOP_VCPU_LEARNED, 0x1b, 0), &v));
+	assert_int_equal(v.count, 2);
+	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0), &v));
+	assert_int_equal(v.count, 1);
+
+	/* A kvm_entry whose vcpu cannot be read (NULL) changes nothing learned. */
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	run_msr(f, 0, 0x1b, 0, 0);
+	assert_true(msr_counts(f, msr_key(5, MSRTOP_VCPU_LEARNED, 0x1b, 0), &v));
+	assert_int_equal(v.count, 3);
+
+	/* Another thread learned nothing: its own tid. */
+	assert_int_equal(pthread_create(&thr, NULL, other_thread, f), 0);
+	assert_int_equal(pthread_join(thr, &ret), 0);
+	assert_true(msr_counts(f, msr_key(*(pid_t *)ret, MSRTOP_VCPU_TID, 0x1b, 0), &v));
+	assert_int_equal(v.count, 1);
+
+	/* The patched kvm_msr_intercept carries vcpu_id too, and re-teaches it. */
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 9, ISA_SVM, 0x7c, 0x1b, 0, 0, 0xffff0000);
+	run_msr(f, 0, 0x1b, 0, 0);
+	assert_true(msr_counts(f, msr_key(9, MSRTOP_VCPU_LEARNED, 0x1b, 0), &v));
+	assert_int_equal(v.count, 1);
+}
+
+/* ---- exits ------------------------------------------------------------------ */
+
+static void test_exit_reasons(void **state)
+{
+	struct fixture *f = start(state, true);
+	const struct {
+		uint8_t isa;
+		uint32_t reason;
+		int n;
+	} cases[] = {
+		{ ISA_VMX, 31, 3 }, /* MSR_READ */
+		{ ISA_VMX, 32, 4 }, /* MSR_WRITE */
+		{ ISA_VMX, 0x80000021, 2 }, /* INVALID_STATE | FAILED_VMENTRY */
+		{ ISA_VMX, 0x08000000 | 10, 1 }, /* CPUID from enclave mode (bit 27) */
+		{ ISA_VMX, 85, 1 }, /* MSR_WRITE_IMM */
+		{ ISA_VMX, 0xffff, 1 }, /* unknown basic reason: kept as is */
+		{ ISA_SVM, 0x7c, 5 }, /* msr */
+		{ ISA_SVM, 31, 1 }, /* same number as VMX MSR_READ, other ISA: own key */
+		{ ISA_SVM, 0x400, 2 }, /* npf */
+		{ ISA_SVM, 0xffffffff, 1 }, /* VMEXIT_INVALID (-1) */
+		{ ISA_SVM, 0x80000010, 1 }, /* vmgexit_page_state_change */
+		{ 0, 12, 1 }, /* an ISA this msrtop does not know: kept */
+	};
+	const size_t nr = sizeof(cases) / sizeof(cases[0]);
+
+	for (size_t i = 0; i < nr; i++)
+		for (int j = 0; j < cases[i].n; j++)
+			run_exit(f, 0, cases[i].isa, cases[i].reason, 0);
+	for (size_t i = 0; i < nr; i++) {
+		struct msrtop_exit_key k = exit_key(0, cases[i].isa, cases[i].reason, 0);
+
+		if (exit_count(f, k) != (uint64_t)cases[i].n)
+			fail_msg("isa %u reason %#x: expected %d exits, counted %llu",
+				 cases[i].isa, cases[i].reason, cases[i].n,
+				 (unsigned long long)exit_count(f, k));
+	}
+	assert_int_equal(map_entries(f->skel->maps.exits), nr);
+	assert_int_equal(overflow(f, MSRTOP_MAP_EXITS), 0);
+}
+
+static void test_exit_vcpus_and_nested(void **state)
+{
+	struct fixture *f = start(state, true);
+
+	run_exit(f, 0, ISA_SVM, 0x7c, 0);
+	run_exit(f, 1, ISA_SVM, 0x7c, 0);
+	run_exit(f, 1, ISA_SVM, 0x7c, 0);
+	run_exit(f, 1, ISA_SVM, 0x7c, 1); /* the same L2 exit seen by kvm_nested_vmexit */
+	assert_int_equal(exit_count(f, exit_key(0, ISA_SVM, 0x7c, 0)), 1);
+	assert_int_equal(exit_count(f, exit_key(1, ISA_SVM, 0x7c, 0)), 2);
+	assert_int_equal(exit_count(f, exit_key(1, ISA_SVM, 0x7c, 1)), 1);
+}
+
+static void test_exit_latency(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_exit_key k = exit_key(2, ISA_VMX, 32, 0);
+	struct msrtop_exit_val v;
+	uint64_t sum = 0;
+
+	/* An entry with no exit in flight records nothing. */
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	for (int i = 0; i < 3; i++) {
+		run_exit(f, 2, ISA_VMX, 32, 0);
+		usleep(1000);
+		RUN(f->skel->progs.kvm_entry_raw, 0);
+	}
+	RUN(f->skel->progs.kvm_entry_raw, 0); /* a second entry: nothing more */
+	run_exit(f, 2, ISA_VMX, 32, 0); /* in flight: counted, no latency yet */
+	run_exit(f, 2, ISA_VMX, 32, 1); /* nested: no latency of its own */
+	assert_true(exit_val(f, k, &v));
+	assert_int_equal(v.count, 4);
+	assert_int_equal(v.lat_count, 3);
+	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
+		sum += v.lat_hist[i];
+	assert_int_equal(sum, 3);
+	/* Each took at least the 1 ms sleep: >= 2^19 ns, so in slots 19 and up. */
+	assert_true(v.lat_sum_ns >= 3 * 1000000ull);
+	for (int i = 0; i < 19; i++)
+		assert_int_equal(v.lat_hist[i], 0);
+
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	assert_true(exit_val(f, k, &v));
+	assert_int_equal(v.lat_count, 4);
+	assert_true(exit_val(f, exit_key(2, ISA_VMX, 32, 1), &v));
+	assert_int_equal(v.count, 1);
+	assert_int_equal(v.lat_count, 0);
+}
+
+/* ---- kvm_userspace_exit ------------------------------------------------------- */
+
+static uint64_t uexit_count(struct fixture *f, uint32_t reason, uint32_t error)
+{
+	struct msrtop_uexit_key k = { .tgid = getpid(), .reason = reason, .error = error };
+	uint64_t n;
+
+	return lookup_percpu(f->skel->maps.uexits, &k, &n, 1) ? n : 0;
+}
+
+static void test_userspace_exits(void **state)
+{
+	struct fixture *f = start(state, true);
+
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0); /* KVM_EXIT_IO */
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0);
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 30, 0); /* KVM_EXIT_X86_WRMSR */
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, I32(-4)); /* KVM_RUN failed: EINTR */
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 0, I32(-14)); /* EFAULT */
+	assert_int_equal(uexit_count(f, 2, 0), 2);
+	assert_int_equal(uexit_count(f, 30, 0), 1);
+	assert_int_equal(uexit_count(f, 4, 1), 1);
+	assert_int_equal(uexit_count(f, 14, 1), 1);
+	assert_int_equal(map_entries(f->skel->maps.uexits), 4);
+}
+
+/* ---- patched-kernel tracepoints ------------------------------------------------- */
+
+static void test_msr_intercept(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop_intercept_key k;
+	uint64_t n;
+
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_SVM, 0x7c, 0x277, 0x0606, 1, 0x1000);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_SVM, 0x7c, 0x277, 0x0707, 1, 0x1004);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_SVM, 0x7c, 0x277, 0, 0, 0x1008);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_VMX, 32, 0x277, 0, 1, 0x1008);
+	memset(&k, 0, sizeof(k));
+	k.tgid = getpid();
+	k.vcpu = 1;
+	k.isa = ISA_SVM;
+	k.exit_code = 0x7c;
+	k.msr = 0x277;
+	k.write = 1;
+	k.vcpu_src = MSRTOP_VCPU_KERNEL;
+	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
+	assert_int_equal(n, 2);
+	k.write = 0;
+	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
+	assert_int_equal(n, 1);
+	k.write = 1;
+	k.isa = ISA_VMX;
+	k.exit_code = 32;
+	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
+	assert_int_equal(n, 1);
+	assert_int_equal(map_entries(f->skel->maps.intercepts), 3);
+}
+
+static struct msrtop_outcome_key outcome_key(uint32_t vcpu, uint32_t msr, int write,
+					     uint8_t outcome, uint8_t reason)
+{
+	struct msrtop_outcome_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.tgid = getpid();
+	k.vcpu = vcpu;
+	k.msr = msr;
+	k.write = write;
+	k.vcpu_src = MSRTOP_VCPU_KERNEL;
+	k.outcome = outcome;
+	k.reason = reason;
+	return k;
+}
+
+static bool outcome_val(struct fixture *f, struct msrtop_outcome_key k,
+			struct msrtop_outcome_val *v)
+{
+	return lookup_percpu(f->skel->maps.outcomes, &k, (uint64_t *)v,
+			     sizeof(*v) / sizeof(uint64_t));
+}
+
+static void test_msr_outcome(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct bpf_program *p = f->skel->progs.kvm_msr_outcome_raw;
+	struct msrtop_outcome_val v;
+
+	/* vcpu, msr, data, write, outcome, reason, duration_ns */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1000); /* slot 9: 512..1023 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1023);
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1024); /* slot 10 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 0); /* slot 0 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 1); /* slot 0 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 2); /* slot 1 */
+	RUN(p, 0, 0xc0000080, 1ull << 63, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 300);
+	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_UNKNOWN, 50);
+	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_ERROR,
+	    1ull << 40); /* beyond the histogram: the last slot */
+	RUN(p, 3, 0x277, 6, 1, 300, 999, 10); /* out of u8 range: saturates to 255 */
+
+	assert_true(outcome_val(f, outcome_key(0, 0x277, 1, MSRTOP_OUTCOME_HANDLED, 0), &v));
+	assert_int_equal(v.count, 3);
+	assert_int_equal(v.sum_ns, 1000 + 1023 + 1024);
+	assert_int_equal(v.hist[9], 2);
+	assert_int_equal(v.hist[10], 1);
+	assert_true(outcome_val(f, outcome_key(0, 0x277, 1, MSRTOP_OUTCOME_FASTPATH, 0), &v));
+	assert_int_equal(v.count, 3);
+	assert_int_equal(v.hist[0], 2);
+	assert_int_equal(v.hist[1], 1);
+	assert_true(outcome_val(f, outcome_key(0, 0xc0000080, 1, MSRTOP_OUTCOME_GP,
+					       MSRTOP_GP_INVALID_VALUE), &v));
+	assert_int_equal(v.count, 1);
+	assert_int_equal(v.hist[8], 1);
+	assert_true(outcome_val(f, outcome_key(0, 0x12345678, 0, MSRTOP_OUTCOME_USERSPACE,
+					       MSRTOP_USERSPACE_UNKNOWN), &v));
+	assert_int_equal(v.count, 1);
+	assert_true(outcome_val(f, outcome_key(0, 0x12345678, 0, MSRTOP_OUTCOME_USERSPACE_DONE,
+					       MSRTOP_USERSPACE_DONE_ERROR), &v));
+	assert_int_equal(v.hist[MSRTOP_HIST_SLOTS - 1], 1);
+	assert_true(outcome_val(f, outcome_key(3, 0x277, 1, 255, 255), &v));
+	assert_int_equal(v.count, 1);
+	assert_int_equal(map_entries(f->skel->maps.outcomes), 6);
+}
+
+static void test_msr_canonical(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct bpf_program *p = f->skel->progs.kvm_msr_canonical_raw;
+	struct msrtop_canon_key k;
+	struct msrtop_canon_val v;
+
+	/* vcpu, msr, value, result, rejected */
+	RUN(p, 1, 0xc0000100, 0x0000800000000000ull, 0x0000800000000000ull, 1); /* FS_BASE */
+	RUN(p, 1, 0xc0000100, 0x0000800000000000ull, 0xffff800000000000ull, 0); /* fixed up */
+	RUN(p, 1, 0xc0000100, 0x00007fffffffffffull, 0x00007fffffffffffull, 0); /* fine */
+	RUN(p, 1, 0xc0000100, 0x0001000000000000ull, 0, 1);
+	memset(&k, 0, sizeof(k));
+	k.tgid = getpid();
+	k.vcpu = 1;
+	k.msr = 0xc0000100;
+	k.vcpu_src = MSRTOP_VCPU_KERNEL;
+	assert_true(lookup_percpu(f->skel->maps.canonical, &k, (uint64_t *)&v, 3));
+	assert_int_equal(v.count, 4);
+	assert_int_equal(v.rejected, 2);
+	assert_int_equal(v.fixups, 1);
+}
+
+/* ---- map full ------------------------------------------------------------------ */
+
+static void test_overflow_counted(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_msr_val v;
+
+	bpf_map__set_max_entries(f->skel->maps.msrs, 2);
+	bpf_map__set_max_entries(f->skel->maps.msr_writes, 1);
+	bpf_map__set_max_entries(f->skel->maps.exits, 1);
+	bpf_map__set_max_entries(f->skel->maps.uexits, 1);
+	bpf_map__set_max_entries(f->skel->maps.outcomes, 1);
+	bpf_map__set_max_entries(f->skel->maps.canonical, 1);
+	bpf_map__set_max_entries(f->skel->maps.intercepts, 1);
+	f = start(state, true);
+
+	run_msr(f, 1, 0x10, 1, 0);
+	run_msr(f, 1, 0x11, 1, 0); /* msrs: 2 of 2; msr_writes: full, 1 overflow */
+	run_msr(f, 1, 0x12, 1, 0); /* both full: 1 overflow each */
+	run_msr(f, 1, 0x12, 2, 0); /* again */
+	run_msr(f, 1, 0x10, 2, 0); /* existing keys keep counting */
+	assert_int_equal(map_entries(f->skel->maps.msrs), 2);
+	assert_int_equal(overflow(f, MSRTOP_MAP_MSRS), 2);
+	assert_int_equal(overflow(f, MSRTOP_MAP_MSR_WRITES), 3);
+	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x10, 1), &v));
+	assert_int_equal(v.count, 2);
+
+	run_exit(f, 0, ISA_SVM, 0x7c, 0);
+	run_exit(f, 0, ISA_SVM, 0x72, 0);
+	run_exit(f, 0, ISA_SVM, 0x7c, 0);
+	assert_int_equal(overflow(f, MSRTOP_MAP_EXITS), 1);
+	assert_int_equal(exit_count(f, exit_key(0, ISA_SVM, 0x7c, 0)), 2);
+	/* The uncounted exit's entry finds no key: nothing recorded, nothing breaks. */
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0);
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 6, 0);
+	assert_int_equal(overflow(f, MSRTOP_MAP_UEXITS), 1);
+
+	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x10, 0, 1, 0, 0, 5);
+	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x11, 0, 1, 0, 0, 5);
+	assert_int_equal(overflow(f, MSRTOP_MAP_OUTCOMES), 1);
+
+	RUN(f->skel->progs.kvm_msr_canonical_raw, 0, 0x10, 0, 0, 1);
+	RUN(f->skel->progs.kvm_msr_canonical_raw, 0, 0x11, 0, 0, 1);
+	assert_int_equal(overflow(f, MSRTOP_MAP_CANONICAL), 1);
+
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, ISA_SVM, 0x7c, 0x10, 0, 1, 0);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, ISA_SVM, 0x7c, 0x11, 0, 1, 0);
+	assert_int_equal(overflow(f, MSRTOP_MAP_INTERCEPTS), 1);
+
+	assert_int_equal(overflow(f, MSRTOP_MAP_THREADS), 0);
+}
+
+/* ---- filters --------------------------------------------------------------------- */
+
+static void test_pid_filter(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t other = 1, self = getpid();
+	uint8_t one = 1;
+	struct msrtop_msr_val v;
+
+	f->skel->rodata->filter_pids = true;
+	f = start(state, true);
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.pid_filter), &other, &one,
+					     BPF_ANY), 0);
+	run_msr(f, 0, 0x1b, 0, 0);
+	run_exit(f, 0, ISA_SVM, 0x7c, 0);
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0);
+	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x10, 0, 1, 0, 0, 5);
+	RUN(f->skel->progs.kvm_msr_canonical_raw, 0, 0x10, 0, 0, 1);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, ISA_SVM, 0x7c, 0x10, 0, 1, 0);
+	assert_int_equal(map_entries(f->skel->maps.msrs), 0);
+	assert_int_equal(map_entries(f->skel->maps.exits), 0);
+	assert_int_equal(map_entries(f->skel->maps.uexits), 0);
+	assert_int_equal(map_entries(f->skel->maps.outcomes), 0);
+	assert_int_equal(map_entries(f->skel->maps.canonical), 0);
+	assert_int_equal(map_entries(f->skel->maps.intercepts), 0);
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.pid_filter), &self, &one,
+					     BPF_ANY), 0);
+	run_msr(f, 0, 0x1b, 0, 0);
+	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0), &v));
+	assert_int_equal(v.count, 1);
+}
+
+/* ---- the production flavour -------------------------------------------------------- */
+
+static bool kernel_has(const char *tp)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char name[128];
+	bool found;
+
+	if (!btf)
+		return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	found = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return found;
+}
+
+/* The programs msrtop attaches on a stock kernel load and attach here. */
+static void test_production_programs_attach(void **state)
+{
+	struct fixture *f = *state;
+	struct bpf_link *links[5] = { 0 };
+	struct bpf_program *want[6] = { 0 };
+	int err;
+
+	want[0] = f->skel->progs.kvm_msr_btf;
+	want[1] = f->skel->progs.kvm_entry_btf;
+	want[2] = f->skel->progs.kvm_userspace_exit_btf;
+	want[3] = f->skel->progs.kvm_exit_tp;
+	want[4] = f->skel->progs.kvm_nested_vmexit_tp;
+	select_programs(f->skel, want);
+	err = msrtop__load(f->skel);
+	if (err)
+		fail_msg("loading the tp_btf/tracepoint programs failed: %s", strerror(-err));
+	for (int i = 0; i < 5; i++) {
+		links[i] = bpf_program__attach(want[i]);
+		if (!links[i])
+			fail_msg("attaching %s failed: %s (is tracefs mounted?)",
+				 bpf_program__name(want[i]), strerror(errno));
+	}
+	for (int i = 0; i < 5; i++)
+		bpf_link__destroy(links[i]);
+}
+
+/* The patched-kernel tp_btf programs load exactly where the tracepoints exist. */
+static void test_patched_programs_need_patched_kernel(void **state)
+{
+	struct fixture *f = *state;
+	struct bpf_program *want[2] = { 0 };
+	int err;
+
+	want[0] = f->skel->progs.kvm_msr_outcome_btf;
+	select_programs(f->skel, want);
+	err = msrtop__load(f->skel);
+	if (kernel_has("kvm_msr_outcome"))
+		assert_int_equal(err, 0);
+	else
+		assert_int_not_equal(err, 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	struct CMUnitTest tests[] = {
+		T(test_msr_read),
+		T(test_msr_read_vs_write),
+		T(test_msr_gp),
+		T(test_msr_value_changes),
+		T(test_msr_first_write_not_a_change),
+		T(test_vcpu_identity),
+		T(test_exit_reasons),
+		T(test_exit_vcpus_and_nested),
+		T(test_exit_latency),
+		T(test_userspace_exits),
+		T(test_msr_intercept),
+		T(test_msr_outcome),
+		T(test_msr_canonical),
+		T(test_overflow_counted),
+		T(test_pid_filter),
+		T(test_production_programs_attach),
+		T(test_patched_programs_need_patched_kernel),
+	};
+	const size_t nr = sizeof(tests) / sizeof(tests[0]);
+	const char *skip_all = NULL;
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	libbpf_set_print(silent);
+	nr_cpus = libbpf_num_possible_cpus();
+	if (geteuid() != 0)
+		skip_all = "needs root (CAP_BPF and CAP_PERFMON) to load BPF programs";
+	else if (nr_cpus <= 0)
+		skip_all = "cannot count the possible CPUs";
+	if (!kernel_has("kvm_msr"))
+		tests[nr - 2] = (struct CMUnitTest)TAP_SKIP("test_production_programs_attach",
+							    "this kernel has no KVM tracepoints");
+	return tap_cmocka_run("bpf", tests, nr, skip_all);
+}
