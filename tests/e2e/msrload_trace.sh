@@ -41,13 +41,15 @@ count_events() {
 		if (!(a[1] in want)) next
 		if (match($0, /kvm_msr: msr_(read|write) [0-9a-f]+ = /)) {
 			split(substr($0, RSTART, RLENGTH), f, /[_ ]/)
-			key = "msr " f[3] " " f[4] " " ($0 ~ /\(#GP\)$/ ? "gp" : "ok")
+			# kvm, msr:, msr, DIR, INDEX, =
+			key = "msr " f[4] " " f[5] " " ($0 ~ /\(#GP\)$/ ? "gp" : "ok")
 		} else if (match($0, /kvm_userspace_exit: reason [A-Za-z0-9_]+/)) {
 			split(substr($0, RSTART, RLENGTH), f, " ")
 			key = "uexit " f[3]
 		} else if (match($0, /kvm_pio: pio_(read|write) at 0x[0-9a-f]+/)) {
 			split(substr($0, RSTART, RLENGTH), f, /[_ ]/)
-			key = "pio " f[3] " " substr(f[5], 3)
+			# kvm, pio:, pio, DIR, at, 0xPORT
+			key = "pio " f[4] " " substr(f[6], 3)
 		} else if ($0 ~ /kvm_cpuid: func /) {
 			key = "cpuid"
 		} else next

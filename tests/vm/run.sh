@@ -54,7 +54,7 @@ set +e
 timeout -k 5 "$timeout" qemu-system-x86_64 -cpu max -machine q35 -smp "$smp" -m 2048 \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -append "$cmdline" \
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on \
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=vmout,path="$dir",security_model=none \
 	-device virtio-9p-pci,fsdev=vmout,mount_tag=vmout </dev/null | tr -d '\r'
