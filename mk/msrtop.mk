@@ -1,35 +1,37 @@
 # msrtop: the BPF object, its skeleton, the msrtop program and its tests.
 #
-#   $(BUILD)/vmlinux.h          every type of the running kernel (bpftool btf dump)
+#   $(BUILD)/vmlinux.h          every type of the build host's kernel (bpftool btf dump)
 #   $(BUILD)/msrtop.bpf.o       CO-RE BPF object (clang -target bpf)
 #   $(BUILD)/msrtop.skel.h      libbpf skeleton embedding that object
 #   $(BUILD)/msrtop             the program
 #
-# Name tables (msr_names.o, exit_reasons.o) come from mk/names.mk as NAMES_OBJS;
-# that file is read after this one, hence the second expansion ($$) below.
+# The name tables (NAMES_OBJS) come from mk/names.mk, which is read after this
+# file: the rules that link them use second expansion ($$(NAMES_OBJS)).
 
-MSRTOP_BUILD := $(BUILD)/msrtop-obj
+MSRTOP_OBJ := $(BUILD)/obj/msrtop
+MSRTOP_TESTS := $(BUILD)/tests/msrtop
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 MSRTOP_LIB_CFLAGS := $(shell pkg-config --cflags libbpf json-c 2>/dev/null)
 MSRTOP_LIBS := $(shell pkg-config --libs libbpf json-c 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+MSRTOP_CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 BPF_CFLAGS ?= -g -O2
 BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -Ibpf
 
-# Objects of the msrtop program other than main (shared with the unit tests).
-MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_BUILD)/, snapshot.o collector.o kernel_check.o \
-	vm_info.o json_out.o text_out.o)
-MSRTOP_OBJS := $(MSRTOP_BUILD)/msrtop.o $(MSRTOP_CORE_OBJS)
+# Everything of msrtop but main(), shared with the tests.
+MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o collector.o kernel_check.o vm_info.o \
+	json_out.o text_out.o kvm_names.o)
+MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_CORE_OBJS)
 
-$(MSRTOP_BUILD):
+$(MSRTOP_OBJ) $(MSRTOP_TESTS):
 	$(Q)mkdir -p $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,GEN,$@)
-	$(Q)test -r $(VMLINUX_BTF) || { echo "msrtop.mk: $(VMLINUX_BTF) is missing: the build" \
-		"needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or VMLINUX_BTF=<file>" >&2; exit 1; }
+	$(Q)test -r $(VMLINUX_BTF) || { echo "msrtop.mk: cannot read $(VMLINUX_BTF): building" \
+		"the BPF object needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF=y), or" \
+		"VMLINUX_BTF=<vmlinux file>" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
 $(BUILD)/msrtop.bpf.o: bpf/msrtop.bpf.c bpf/msrtop.h $(BUILD)/vmlinux.h | $(BUILD)
@@ -40,30 +42,54 @@ $(BUILD)/msrtop.skel.h: $(BUILD)/msrtop.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name msrtop > $@
 
-# Everything that includes the skeleton must wait for it.
-$(MSRTOP_BUILD)/collector.o $(BUILD)/tests/bpf/test_bpf.o: $(BUILD)/msrtop.skel.h
+# What includes the skeleton waits for it (the .d files know only after a first build).
+$(MSRTOP_OBJ)/collector.o $(MSRTOP_TESTS)/test_bpf.o: $(BUILD)/msrtop.skel.h
 
-$(MSRTOP_BUILD)/%.o: userspace/%.c | $(MSRTOP_BUILD)
+$(MSRTOP_OBJ)/%.o: userspace/%.c | $(MSRTOP_OBJ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(MSRTOP_LIB_CFLAGS) -c $< -o $@
 
-# ---- tests -----------------------------------------------------------------
-
-$(BUILD)/tests/bpf $(BUILD)/tests/unit:
-	$(Q)mkdir -p $@
-
-$(BUILD)/tests/bpf/%.o: tests/bpf/%.c | $(BUILD)/tests/bpf
+$(MSRTOP_TESTS)/%.o: tests/bpf/%.c | $(MSRTOP_TESTS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(MSRTOP_LIB_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/unit/%.o: tests/unit/%.c | $(BUILD)/tests/unit
+$(MSRTOP_TESTS)/%.o: tests/unit/%.c | $(MSRTOP_TESTS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(MSRTOP_LIB_CFLAGS) -c $< -o $@
 
-# BPF programs run in the kernel with BPF_PROG_TEST_RUN (root; skipped otherwise).
-$(BUILD)/tests/bpf/test_bpf: $(BUILD)/tests/bpf/test_bpf.o
+.SECONDEXPANSION:
+
+$(BUILD)/msrtop: $(MSRTOP_OBJS) $$(NAMES_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) -lm
 
-TEST_SUITES += $(BUILD)/tests/bpf/test_bpf
-TEST_DEPS += $(BUILD)/tests/bpf/test_bpf
+BINS += $(BUILD)/msrtop
+
+# ---- tests -------------------------------------------------------------------
+
+# BPF programs run in this kernel with BPF_PROG_TEST_RUN (root; skipped otherwise).
+$(MSRTOP_TESTS)/test_bpf: $(MSRTOP_TESTS)/test_bpf.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
+
+# Snapshot arithmetic: deltas, rates, VM table, totals, filters.
+$(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_OBJ)/snapshot.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_CMOCKA_LIBS)
+
+# /proc/PID/comm and QEMU -name parsing.
+$(MSRTOP_TESTS)/test_vm_info: $(MSRTOP_TESTS)/test_vm_info.o $(MSRTOP_OBJ)/vm_info.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_CMOCKA_LIBS)
+
+# The JSON document of a synthetic snapshot, checked field by field.
+$(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/json_out.o \
+		$(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
+
+MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf)
+TEST_SUITES += $(MSRTOP_TEST_BINS)
+TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop
+
+-include $(wildcard $(MSRTOP_OBJ)/*.d $(MSRTOP_TESTS)/*.d)

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collector (collector.h): source detection, loading and attaching the
+ * skeleton, and reading the maps into snapshots.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "kernel_check.h"
+#include "msrtop.h"
+#include "msrtop.skel.h"
+#include "vm_info.h"
+
+/* Every per-CPU value is an array of u64 counters: summed as such. */
+_Static_assert(sizeof(struct msrtop_exit_val) % 8 == 0 && sizeof(struct msrtop_msr_val) % 8 == 0 &&
+		       sizeof(struct msrtop_count_val) % 8 == 0 &&
+		       sizeof(struct msrtop_outcome_val) % 8 == 0 &&
+		       sizeof(struct msrtop_canon_val) % 8 == 0,
+	       "per-CPU values must be arrays of u64");
+
+#define MAX_VALUE_U64 (sizeof(struct msrtop_exit_val) / 8)
+#define BATCH_CHUNK 256
+
+struct source_def {
+	const char *name;
+	const char *attach;
+	bool patched;
+	bool classic; /* a classic tracepoint: attached through tracefs */
+};
+
+static const struct source_def source_defs[MSRTOP_SRC_NR] = {
+	[MSRTOP_SRC_KVM_EXIT] = { "kvm_exit", "tracepoint", false, true },
+	[MSRTOP_SRC_KVM_ENTRY] = { "kvm_entry", "tp_btf", false, false },
+	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = { "kvm_nested_vmexit", "tracepoint", false, true },
+	[MSRTOP_SRC_KVM_MSR] = { "kvm_msr", "tp_btf", false, false },
+	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = { "kvm_userspace_exit", "tp_btf", false, false },
+	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = { "kvm_msr_intercept", "tp_btf", true, false },
+	[MSRTOP_SRC_KVM_MSR_OUTCOME] = { "kvm_msr_outcome", "tp_btf", true, false },
+	[MSRTOP_SRC_KVM_MSR_CANONICAL] = { "kvm_msr_canonical", "tp_btf", true, false },
+};
+
+struct collector {
+	struct msrtop *skel;
+	struct bpf_link *links[MSRTOP_SRC_NR];
+	struct msrtop_source sources[MSRTOP_SRC_NR];
+	struct msrtop_snapshot *prev;
+	uint64_t seq;
+	uint64_t start_time_ns;
+	uint64_t start_mono_ns;
+	int nr_cpus;
+	bool batch; /* BPF_MAP_LOOKUP_BATCH works (until it fails once) */
+	const char *proc;
+	/* Map reading buffers, grown as needed. */
+	void *keys;
+	void *vals;
+	size_t buf_entries;
+	size_t buf_key_size;
+	size_t buf_val_size;
+};
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static int libbpf_stderr(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static struct bpf_program *source_prog(struct msrtop *skel, enum msrtop_source_id id)
+{
+	switch (id) {
+	case MSRTOP_SRC_KVM_EXIT:
+		return skel->progs.kvm_exit_tp;
+	case MSRTOP_SRC_KVM_ENTRY:
+		return skel->progs.kvm_entry_btf;
+	case MSRTOP_SRC_KVM_NESTED_VMEXIT:
+		return skel->progs.kvm_nested_vmexit_tp;
+	case MSRTOP_SRC_KVM_MSR:
+		return skel->progs.kvm_msr_btf;
+	case MSRTOP_SRC_KVM_USERSPACE_EXIT:
+		return skel->progs.kvm_userspace_exit_btf;
+	case MSRTOP_SRC_KVM_MSR_INTERCEPT:
+		return skel->progs.kvm_msr_intercept_btf;
+	case MSRTOP_SRC_KVM_MSR_OUTCOME:
+		return skel->progs.kvm_msr_outcome_btf;
+	case MSRTOP_SRC_KVM_MSR_CANONICAL:
+		return skel->progs.kvm_msr_canonical_btf;
+	case MSRTOP_SRC_NR:
+		break;
+	}
+	return NULL;
+}
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Decides each source's state from the kernel's BTF (and tracefs for classic
+ * tracepoints). Fails when the kernel has none of the stock KVM tracepoints.
+ */
+static int detect_sources(struct collector *c, const char *tracefs, char *msg, size_t len)
+{
+	struct btf *vmlinux, *kvm = NULL;
+	int nr_stock = 0, err = 0;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		err = -errno;
+		snprintf(msg, len, "cannot read the kernel's BTF (%s): %s", KC_VMLINUX_BTF,
+			 strerror(errno));
+		return err;
+	}
+	if (!kc_btf_has_tracepoint(vmlinux, NULL, "kvm_exit"))
+		kvm = btf__load_module_btf("kvm", vmlinux); /* KVM built as a module */
+
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		const struct source_def *d = &source_defs[i];
+		struct msrtop_source *s = &c->sources[i];
+
+		s->name = d->name;
+		s->attach = d->attach;
+		s->patched = d->patched;
+		s->state = MSRTOP_SRC_MISSING;
+		if (!kc_btf_has_tracepoint(vmlinux, kvm, d->name))
+			continue;
+		if (!d->patched)
+			nr_stock++;
+		if (d->classic && !kc_tracefs_has_event(tracefs, d->name)) {
+			s->state = MSRTOP_SRC_FAILED;
+			s->error = ENOENT;
+			continue;
+		}
+		s->state = MSRTOP_SRC_ATTACHED; /* for now: wanted */
+	}
+	btf__free(kvm);
+	btf__free(vmlinux);
+	if (!nr_stock) {
+		snprintf(msg, len, "this kernel has no KVM tracepoints (kvm:kvm_exit, kvm:kvm_msr...): "
+			 "load KVM (modprobe kvm_intel or kvm_amd) or use a kernel built with "
+			 "CONFIG_KVM");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int load(struct collector *c, const struct collector_opts *opts, char *msg, size_t len)
+{
+	struct bpf_program *prog;
+	uint8_t one = 1;
+	int err;
+
+	c->skel = msrtop__open();
+	if (!c->skel) {
+		err = -errno;
+		snprintf(msg, len, "cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	/* Only the programs of the sources the kernel has; never the test entries. */
+	bpf_object__for_each_program(prog, c->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (int i = 0; i < MSRTOP_SRC_NR; i++)
+		if (c->sources[i].state == MSRTOP_SRC_ATTACHED)
+			bpf_program__set_autoload(source_prog(c->skel, i), true);
+	c->skel->rodata->filter_pids = opts->nr_pids > 0;
+
+	err = msrtop__load(c->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			snprintf(msg, len, "the kernel refused to load the BPF programs (%s): run "
+				 "msrtop as root, or with CAP_BPF and CAP_PERFMON", strerror(-err));
+		else
+			snprintf(msg, len, "loading the BPF programs failed (%s): run with -v to see "
+				 "why", strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < opts->nr_pids; i++) {
+		err = bpf_map_update_elem(bpf_map__fd(c->skel->maps.pid_filter), &opts->pids[i],
+					  &one, BPF_ANY);
+		if (err) {
+			snprintf(msg, len, "cannot set the pid filter (%s): give at most %d --pid",
+				 strerror(-err), MSRTOP_FILTER_MAX_PIDS);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int attach(struct collector *c, char *msg, size_t len)
+{
+	int nr_attached = 0, first_err = 0;
+
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		struct msrtop_source *s = &c->sources[i];
+
+		if (s->state != MSRTOP_SRC_ATTACHED)
+			continue;
+		c->links[i] = bpf_program__attach(source_prog(c->skel, i));
+		if (!c->links[i]) {
+			s->state = MSRTOP_SRC_FAILED;
+			s->error = errno;
+			if (!first_err)
+				first_err = errno;
+			continue;
+		}
+		nr_attached++;
+	}
+	if (!nr_attached) {
+		snprintf(msg, len, "attaching to the KVM tracepoints failed (%s): run with -v to see "
+			 "why", strerror(first_err ? first_err : ENOENT));
+		return -(first_err ? first_err : ENOENT);
+	}
+	return 0;
+}
+
+int collector_open(const struct collector_opts *opts, struct collector **out, char *msg,
+		   size_t msg_len)
+{
+	struct collector *c = NULL;
+	char tracefs[256];
+	int err;
+
+	libbpf_set_print(opts->verbose ? libbpf_stderr : libbpf_quiet);
+	if (opts->nr_pids > MSRTOP_FILTER_MAX_PIDS) {
+		snprintf(msg, msg_len, "too many --pid (%zu): give at most %d", opts->nr_pids,
+			 MSRTOP_FILTER_MAX_PIDS);
+		return -E2BIG;
+	}
+	err = kc_check_privileges(msg, msg_len);
+	if (err)
+		return err;
+	err = kc_check_btf(msg, msg_len);
+	if (err)
+		return err;
+	err = kc_tracefs(tracefs, sizeof(tracefs), msg, msg_len);
+	if (err)
+		return err;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(msg, msg_len, "out of memory");
+		return -ENOMEM;
+	}
+	c->proc = opts->proc ? opts->proc : "/proc";
+	c->batch = true;
+	c->nr_cpus = libbpf_num_possible_cpus();
+	if (c->nr_cpus <= 0) {
+		err = c->nr_cpus ? c->nr_cpus : -EINVAL;
+		snprintf(msg, msg_len, "cannot count the possible CPUs (%s): is /sys mounted?",
+			 strerror(-err));
+		goto cleanup;
+	}
+	err = detect_sources(c, tracefs, msg, msg_len);
+	if (err)
+		goto cleanup;
+	err = load(c, opts, msg, msg_len);
+	if (err)
+		goto cleanup;
+	err = attach(c, msg, msg_len);
+	if (err)
+		goto cleanup;
+	c->start_time_ns = now_ns(CLOCK_REALTIME);
+	c->start_mono_ns = now_ns(CLOCK_MONOTONIC);
+	*out = c;
+	return 0;
+
+cleanup:
+	collector_close(c);
+	return err;
+}
+
+void collector_close(struct collector *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < MSRTOP_SRC_NR; i++)
+		bpf_link__destroy(c->links[i]);
+	msrtop__destroy(c->skel);
+	snapshot_put(c->prev);
+	free(c->keys);
+	free(c->vals);
+	free(c);
+}
+
+const struct msrtop_source *collector_sources(const struct collector *c)
+{
+	return c->sources;
+}
+
+bool collector_uses_batch(const struct collector *c)
+{
+	return c->batch;
+}
+
+/* ---- reading maps ------------------------------------------------------------ */
+
+typedef int (*emit_fn)(struct msrtop_snapshot *s, const void *key, const uint64_t *val);
+
+static int ensure_buffers(struct collector *c, size_t entries, size_t key_size, size_t val_size)
+{
+	void *k, *v;
+
+	if (entries <= c->buf_entries && key_size <= c->buf_key_size &&
+	    val_size <= c->buf_val_size)
+		return 0;
+	if (entries < c->buf_entries)
+		entries = c->buf_entries;
+	if (key_size < c->buf_key_size)
+		key_size = c->buf_key_size;
+	if (val_size < c->buf_val_size)
+		val_size = c->buf_val_size;
+	k = realloc(c->keys, entries * key_size);
+	if (!k)
+		return -ENOMEM;
+	c->keys = k;
+	v = realloc(c->vals, entries * val_size);
+	if (!v)
+		return -ENOMEM;
+	c->vals = v;
+	c->buf_entries = entries;
+	c->buf_key_size = key_size;
+	c->buf_val_size = val_size;
+	return 0;
+}
+
+/* Sums the per-CPU copies of a value (nr_cpus copies, each padded to 8 bytes). */
+static void sum_value(const void *raw, size_t value_size, int nr_cpus, bool percpu,
+		      uint64_t *sum)
+{
+	size_t n = value_size / 8, stride = (value_size + 7) / 8 * 8;
+
+	memcpy(sum, raw, value_size);
+	for (int cpu = 1; percpu && cpu < nr_cpus; cpu++) {
+		const uint64_t *v = (const uint64_t *)((const char *)raw + cpu * stride);
+
+		for (size_t i = 0; i < n; i++)
+			sum[i] += v[i];
+	}
+}
+
+static int read_map_batch(struct collector *c, struct bpf_map *map, struct msrtop_snapshot *s,
+			  emit_fn emit, bool *unsupported)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
+	bool percpu = bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH;
+	size_t val_stride = percpu ? (value_size + 7) / 8 * 8 * c->nr_cpus : value_size;
+	size_t chunk = BATCH_CHUNK;
+	uint64_t sum[MAX_VALUE_U64];
+	uint64_t in_batch[8], out_batch[8]; /* a hash map's batch token is a u32 */
+	bool first = true, more = true;
+	int err;
+
+	while (more) {
+		__u32 count = chunk;
+
+		err = ensure_buffers(c, chunk, key_size, val_stride);
+		if (err)
+			return err;
+		err = bpf_map_lookup_batch(bpf_map__fd(map), first ? NULL : in_batch, out_batch,
+					   c->keys, c->vals, &count, &opts);
+		if (err == -ENOENT) {
+			more = false; /* the last entries, if any, are in this answer */
+		} else if (err == -ENOSPC && count == 0) {
+			chunk *= 2; /* one hash bucket holds more than chunk entries */
+			continue;
+		} else if (err) {
+			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
+				*unsupported = true;
+			return err;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			sum_value((const char *)c->vals + i * val_stride, value_size, c->nr_cpus,
+				  percpu, sum);
+			err = emit(s, (const char *)c->keys + i * key_size, sum);
+			if (err)
+				return err;
+		}
+		memcpy(in_batch, out_batch, sizeof(in_batch));
+		first = false;
+	}
+	return 0;
+}
+
+static int read_map_iter(struct collector *c, struct bpf_map *map, struct msrtop_snapshot *s,
+			 emit_fn emit)
+{
+	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
+	bool percpu = bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH;
+	size_t val_stride = percpu ? (value_size + 7) / 8 * 8 * c->nr_cpus : value_size;
+	uint64_t sum[MAX_VALUE_U64];
+	int fd = bpf_map__fd(map), err;
+	void *prev = NULL, *key, *next;
+
+	err = ensure_buffers(c, 2, key_size, val_stride);
+	if (err)
+		return err;
+	key = c->keys;
+	next = (char *)c->keys + key_size;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, c->vals))
+			continue; /* deleted meanwhile */
+		sum_value(c->vals, value_size, c->nr_cpus, percpu, sum);
+		err = emit(s, key, sum);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_map(struct collector *c, struct bpf_map *map, struct msrtop_snapshot *s,
+		    emit_fn emit)
+{
+	bool unsupported = false;
+	int err;
+
+	if (bpf_map__value_size(map) > sizeof(uint64_t) * MAX_VALUE_U64)
+		return -EINVAL;
+	if (c->batch) {
+		err = read_map_batch(c, map, s, emit, &unsupported);
+		if (!err || !unsupported)
+			return err;
+		/* No batch lookups in this kernel (nothing was read): key by key from now on. */
+		c->batch = false;
+	}
+	return read_map_iter(c, map, s, emit);
+}
+
+static int emit_exit(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+{
+	const struct msrtop_exit_key *k = key;
+	const struct msrtop_exit_val *v = (const void *)val;
+	struct msrtop_exit_row *r = snapshot_add_exit(s);
+
+	if (!r)
+		return -ENOMEM;
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->isa = k->isa;
+	r->reason = k->reason;
+	r->nested = k->nested;
+	r->count.total = v->count;
+	r->latency.count = v->lat_count;
+	r->latency.sum_ns = v->lat_sum_ns;
+	memcpy(r->latency.slots, v->lat_hist, sizeof(r->latency.slots));
+	return 0;
+}
+
+static int emit_msr(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+{
+	const struct msrtop_msr_key *k = key;
+	const struct msrtop_msr_val *v = (const void *)val;
+	struct msrtop_msr_row *r = snapshot_add_msr(s);
+
+	if (!r)
+		return -ENOMEM;
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->write = k->write;
+	r->count.total = v->count;
+	r->gp.total = v->gp;
+	return 0;
+}
+
+/* msr_writes joins the (sorted) msrs rows; a key without a row is an msrs overflow. */
+static int emit_msr_write(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+{
+	const struct msrtop_msr_key *k = key;
+	const struct msrtop_msr_write_val *v = (const void *)val;
+	struct msrtop_msr_row *r;
+
+	r = snapshot_find_msr(s, k->tgid, k->vcpu_src, k->vcpu, k->msr, true);
+	if (!r)
+		return 0;
+	r->has_value = v->writes > 0;
+	r->last_value = v->last_value;
+	r->changes.total = v->changes;
+	return 0;
+}
+
+static int emit_uexit(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+{
+	const struct msrtop_uexit_key *k = key;
+	struct msrtop_uexit_row *r = snapshot_add_uexit(s);
+
+	if (!r)
+		return -ENOMEM;
+	r->pid = k->tgid;
+	r->error = k->error;
+	r->reason = k->reason;
+	r->count.total = val[0];
+	return 0;
+}
+
+static int emit_intercept(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+{
+	const struct msrtop_intercept_key *k = key;
+	struct msrtop_intercept_row *r = snapshot_add_intercept(s);
+
+	if (!r)
+		return -ENOMEM;
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->isa = k->isa;
+	r->exit_code = k->exit_code;
+	r->msr = k->msr;
+	r->write = k->write;
+	r->count.total = val[0];
+	return 0;
+}
+
+static int emit_outcome(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+{
+	const struct msrtop_outcome_key *k = key;
+	const struct msrtop_outcome_val *v = (const void *)val;
+	struct msrtop_outcome_row *r = snapshot_add_outcome(s);
+
+	if (!r)
+		return -ENOMEM;
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->write = k->write;
+	r->outcome = k->outcome;
+	r->reason = k->reason;
+	r->count.total = v->count;
+	r->duration.count = v->count;
+	r->duration.sum_ns = v->sum_ns;
+	memcpy(r->duration.slots, v->hist, sizeof(r->duration.slots));
+	return 0;
+}
+
+static int emit_canon(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+{
+	const struct msrtop_canon_key *k = key;
+	const struct msrtop_canon_val *v = (const void *)val;
+	struct msrtop_canon_row *r = snapshot_add_canon(s);
+
+	if (!r)
+		return -ENOMEM;
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->count.total = v->count;
+	r->rejected.total = v->rejected;
+	r->fixups.total = v->fixups;
+	return 0;
+}
+
+static int read_overflow(struct collector *c, struct msrtop_snapshot *s)
+{
+	uint64_t *vals = calloc(c->nr_cpus, sizeof(*vals));
+	int fd = bpf_map__fd(c->skel->maps.overflow), err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t m = 0; m < MSRTOP_MAP_NR; m++) {
+		err = bpf_map_lookup_elem(fd, &m, vals);
+		if (err)
+			break;
+		s->overflow[m].total = 0;
+		for (int cpu = 0; cpu < c->nr_cpus; cpu++)
+			s->overflow[m].total += vals[cpu];
+	}
+	free(vals);
+	return err;
+}
+
+/* Fills comm, name and alive of each VM; a process that is gone keeps its last names. */
+static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
+{
+	for (size_t i = 0; i < s->nr_vms; i++) {
+		struct msrtop_vm *vm = &s->vms[i];
+
+		vm->alive = vm_info_read(c->proc, vm->pid, vm->comm, sizeof(vm->comm), vm->name,
+					 sizeof(vm->name)) == 0;
+	}
+}
+
+int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg, size_t msg_len)
+{
+	struct msrtop_snapshot *s = snapshot_new();
+	const char *what = "";
+	int err;
+
+	if (!s) {
+		snprintf(msg, msg_len, "out of memory");
+		return -ENOMEM;
+	}
+	s->time_ns = now_ns(CLOCK_REALTIME);
+	s->mono_ns = now_ns(CLOCK_MONOTONIC);
+	s->start_time_ns = c->start_time_ns;
+	s->start_mono_ns = c->start_mono_ns;
+	s->seq = ++c->seq;
+	memcpy(s->sources, c->sources, sizeof(s->sources));
+
+#define READ(mapname, fn)                                                                      \
+	do {                                                                                   \
+		what = #mapname;                                                               \
+		err = read_map(c, c->skel->maps.mapname, s, fn);                               \
+		if (err)                                                                       \
+			goto cleanup;                                                          \
+	} while (0)
+	READ(exits, emit_exit);
+	READ(msrs, emit_msr);
+	snapshot_sort(s);
+	READ(msr_writes, emit_msr_write);
+	READ(uexits, emit_uexit);
+	READ(intercepts, emit_intercept);
+	READ(outcomes, emit_outcome);
+	READ(canonical, emit_canon);
+#undef READ
+	what = "overflow";
+	err = read_overflow(c, s);
+	if (err)
+		goto cleanup;
+	what = "";
+	err = snapshot_finish(s, c->prev);
+	if (err)
+		goto cleanup;
+	read_vm_info(c, s);
+
+	snapshot_put(c->prev);
+	c->prev = snapshot_get(s);
+	*out = s;
+	return 0;
+
+cleanup:
+	snprintf(msg, msg_len, "reading the BPF map%s%s failed: %s", *what ? " " : "s", what,
+		 strerror(-err));
+	snapshot_put(s);
+	return err;
+}

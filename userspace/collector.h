@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The collector: loads and attaches msrtop's BPF programs (on every source the
+ * running kernel has), and turns the BPF maps into snapshots (snapshot.h).
+ * It is the only part of msrtop that touches BPF maps.
+ */
+#ifndef MSRTOP_COLLECTOR_H
+#define MSRTOP_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+struct collector_opts {
+	const uint32_t *pids; /* count only these VMM processes (in the kernel) */
+	size_t nr_pids; /* 0: all; at most MSRTOP_FILTER_MAX_PIDS */
+	bool verbose; /* let libbpf print its messages on stderr */
+	const char *proc; /* where /proc is (tests); NULL: "/proc" */
+};
+
+struct collector;
+
+/*
+ * Checks privileges, BTF, tracefs and which KVM tracepoints the kernel has,
+ * then loads the programs for those and attaches them. A source that exists
+ * but fails to attach is reported in its state (MSRTOP_SRC_FAILED) and is not
+ * fatal, unless no source at all could be attached.
+ * Returns 0 and *out, or a negative errno and a one-line message in msg
+ * (what failed and what to do).
+ */
+int collector_open(const struct collector_opts *opts, struct collector **out, char *msg,
+		   size_t msg_len);
+
+/*
+ * Reads every map once (in batches where the kernel supports it), sums the
+ * per-CPU values and returns a finished snapshot, compared with the one the
+ * previous call returned. The caller owns the reference (snapshot_put()).
+ * Returns 0, or a negative errno and a message in msg.
+ */
+int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg, size_t msg_len);
+
+/* The sources and their states, as decided by collector_open(). */
+const struct msrtop_source *collector_sources(const struct collector *c);
+
+/* Whether maps are read with BPF_MAP_LOOKUP_BATCH (false: key by key). */
+bool collector_uses_batch(const struct collector *c);
+
+/* Detaches and unloads everything. NULL is fine. */
+void collector_close(struct collector *c);
+
+#endif /* MSRTOP_COLLECTOR_H */

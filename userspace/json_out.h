@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The JSON form of a snapshot (docs/json.md, docs/msrtop.schema.json), built
+ * with json-c: one document per snapshot, written as one line (JSON lines).
+ */
+#ifndef MSRTOP_JSON_OUT_H
+#define MSRTOP_JSON_OUT_H
+
+#include <stdio.h>
+
+#include "snapshot.h"
+
+#define MSRTOP_JSON_VERSION 1
+
+struct json_object;
+
+/* The document for s (a new json-c object, json_object_put() it), or NULL
+ * when out of memory. filter, if not NULL, is echoed in "filter". */
+struct json_object *json_out_build(const struct msrtop_snapshot *s,
+				   const struct msrtop_filter *filter);
+
+/* Writes the document for s as one line to f. 0, or a negative errno. */
+int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter);
+
+/* Writes {"version": 1, "error": {"message": message}} as one line to f. */
+int json_out_write_error(FILE *f, const char *message);
+
+#endif /* MSRTOP_JSON_OUT_H */

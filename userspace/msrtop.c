@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msrtop: which KVM guests cause which VM exits and MSR accesses, per VM and
+ * vCPU, counted in the kernel by BPF programs.
+ *
+ * This file: options, and the loop that takes a snapshot per interval and
+ * hands it to an output. Batch outputs: plain-text tables (text_out.c) and
+ * JSON lines (json_out.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "exit_reasons.h"
+#include "json_out.h"
+#include "msr_names.h"
+#include "snapshot.h"
+#include "text_out.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+#define INTERVAL_MIN 0.1
+#define INTERVAL_MAX 3600.0
+
+struct options {
+	double interval_s;
+	double duration_s; /* 0: until interrupted */
+	bool once;
+	bool json;
+	bool verbose;
+	struct msrtop_filter filter;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: msrtop [OPTION]...\n"
+		"Show which KVM guests cause which VM exits and MSR accesses, per VM and vCPU,\n"
+		"with rates and totals. The counting is done in the kernel by BPF programs on\n"
+		"the KVM tracepoints (needs root).\n"
+		"\n"
+		"  -i, --interval SEC   seconds between snapshots (default 1; %.1f to %.0f,\n"
+		"                       fractions allowed)\n"
+		"      --once           print one snapshot after one interval, then exit\n"
+		"  -d, --duration SEC   exit after SEC seconds (default: run until interrupted)\n"
+		"  -j, --json           print one JSON document per interval (JSON lines,\n"
+		"                       see docs/json.md) instead of text tables\n"
+		"  -p, --pid PID        count only the VMM process PID (repeatable, up to %d)\n"
+		"      --vcpu N         show only vCPU N\n"
+		"  -m, --msr MSR        show only MSR MSR: a name (EFER, IA32_APICBASE) or an\n"
+		"                       index (0xc0000080)\n"
+		"  -r, --reason REASON  show only exits with this reason: a VMX or SVM name\n"
+		"                       (MSR_WRITE, msr, npf) or a code (0x7c)\n"
+		"  -v, --verbose        also print libbpf's messages and what was attached\n"
+		"  -h, --help           print this help and exit\n"
+		"\n"
+		"Output is plain-text tables, one block per interval, unless --json is given.\n"
+		"--pid filters in the kernel; --vcpu, --msr and --reason filter what is shown\n"
+		"and leave tables without that dimension alone (--msr keeps all exits).\n"
+		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
+		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS);
+}
+
+/* One line on stderr, prefixed "msrtop: ". */
+static void __attribute__((format(printf, 1, 2))) error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("msrtop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int parse_seconds(const char *opt, const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!*arg || *end || errno || !isfinite(v) || v < min || v > max) {
+		error("invalid %s '%s': give a number of seconds from %g to %g", opt, arg, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *opt, const char *arg, const char *what, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (!*arg || *end || errno || arg[0] == '-' || arg[0] == '+' || v > UINT32_MAX) {
+		error("invalid %s '%s': give %s as a decimal number", opt, arg, what);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_reason(const char *arg, struct msrtop_filter *f)
+{
+	f->reason_vmx_ok = exit_reason_parse(MSRTOP_ISA_VMX, arg, &f->reason_vmx) == 0;
+	f->reason_svm_ok = exit_reason_parse(MSRTOP_ISA_SVM, arg, &f->reason_svm) == 0;
+	if (!f->reason_vmx_ok && !f->reason_svm_ok) {
+		error("unknown exit reason '%s' for --reason: give a VMX or SVM name (MSR_WRITE, "
+		      "msr, npf) or a number (0x7c)", arg);
+		return -EINVAL;
+	}
+	f->has_reason = true;
+	return 0;
+}
+
+/* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_ONCE = 256, OPT_VCPU };
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "vcpu", required_argument, NULL, OPT_VCPU },
+		{ "msr", required_argument, NULL, 'm' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:d:jp:m:r:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_seconds("--interval", optarg, INTERVAL_MIN, INTERVAL_MAX,
+					  &o->interval_s))
+				return -EINVAL;
+			break;
+		case OPT_ONCE:
+			o->once = true;
+			break;
+		case 'd':
+			if (parse_seconds("--duration", optarg, INTERVAL_MIN, 1e9, &o->duration_s))
+				return -EINVAL;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'p': {
+			uint32_t pid;
+
+			if (parse_u32("--pid", optarg, "a process id", &pid))
+				return -EINVAL;
+			if (!pid) {
+				error("invalid --pid '0': give the process id of a VMM");
+				return -EINVAL;
+			}
+			if (o->filter.nr_pids == MSRTOP_FILTER_MAX_PIDS) {
+				error("too many --pid: give at most %d", MSRTOP_FILTER_MAX_PIDS);
+				return -EINVAL;
+			}
+			o->filter.pids[o->filter.nr_pids++] = pid;
+			break;
+		}
+		case OPT_VCPU:
+			if (parse_u32("--vcpu", optarg, "a vCPU id", &o->filter.vcpu))
+				return -EINVAL;
+			o->filter.has_vcpu = true;
+			break;
+		case 'm':
+			if (msr_parse(optarg, &o->filter.msr)) {
+				error("unknown MSR '%s' for --msr: give a name (EFER, IA32_APICBASE) or "
+				      "an index (0xc0000080)", optarg);
+				return -EINVAL;
+			}
+			o->filter.has_msr = true;
+			break;
+		case 'r':
+			if (parse_reason(optarg, &o->filter))
+				return -EINVAL;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			return 1;
+		case ':':
+			error("option '%s' needs an argument; try 'msrtop --help'", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			if (optopt)
+				error("unknown option '-%c'; try 'msrtop --help'", optopt);
+			else
+				error("unknown option '%s'; try 'msrtop --help'", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		error("unexpected argument '%s'; try 'msrtop --help'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Sleeps until CLOCK_MONOTONIC reaches when_ns; false if a signal asked to stop. */
+static bool sleep_until(uint64_t when_ns)
+{
+	struct timespec ts = { .tv_sec = when_ns / 1000000000ull, .tv_nsec = when_ns % 1000000000ull };
+
+	while (!stop_signal) {
+		int err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+
+		if (!err)
+			return !stop_signal;
+		if (err != EINTR)
+			return false;
+	}
+	return false;
+}
+
+static void report_error(const struct options *o, const char *msg)
+{
+	error("%s", msg);
+	if (o->json)
+		json_out_write_error(stdout, msg);
+}
+
+static void print_attached(const struct collector *c)
+{
+	const struct msrtop_source *src = collector_sources(c);
+
+	for (int i = 0; i < MSRTOP_SRC_NR; i++)
+		fprintf(stderr, "msrtop: %-20s %s%s%s\n", src[i].name,
+			msrtop_source_state_name(src[i].state), src[i].error ? ": " : "",
+			src[i].error ? strerror(src[i].error) : "");
+}
+
+/* Takes and prints one snapshot. 0, 1 when stdout is gone, or a negative errno. */
+static int one_interval(struct collector *c, const struct options *o)
+{
+	struct msrtop_snapshot *snap = NULL, *view;
+	char msg[512];
+	int err;
+
+	err = collector_read(c, &snap, msg, sizeof(msg));
+	if (err) {
+		report_error(o, msg);
+		return err;
+	}
+	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
+						   : snapshot_filter(snap, &o->filter);
+	if (!view) {
+		report_error(o, "out of memory while filtering a snapshot");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (o->json)
+		err = json_out_write(stdout, view, &o->filter);
+	else
+		err = text_out_write(stdout, view);
+	snapshot_put(view);
+	if (err == -EPIPE) {
+		err = 1;
+	} else if (err) {
+		error("writing to stdout failed: %s", strerror(-err));
+	}
+cleanup:
+	snapshot_put(snap);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct collector_opts copts = { 0 };
+	struct collector *c = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t next, deadline = UINT64_MAX, step;
+	struct options o;
+	char msg[512];
+	int err, status = 0;
+	bool first = true;
+
+	err = parse_options(argc, argv, &o);
+	if (err == 1) {
+		usage(stdout);
+		return 0;
+	}
+	if (err)
+		return EXIT_USAGE;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	copts.pids = o.filter.pids;
+	copts.nr_pids = o.filter.nr_pids;
+	copts.verbose = o.verbose;
+	err = collector_open(&copts, &c, msg, sizeof(msg));
+	if (err) {
+		report_error(&o, msg);
+		return EXIT_RUNTIME;
+	}
+	if (o.verbose)
+		print_attached(c);
+
+	/* The live terminal view is another output; until it exists, a terminal gets text too. */
+	step = (uint64_t)(o.interval_s * 1e9);
+	next = mono_ns() + step;
+	if (o.duration_s > 0)
+		deadline = mono_ns() + (uint64_t)(o.duration_s * 1e9);
+	for (;;) {
+		bool last = o.once || next >= deadline;
+
+		if (!sleep_until(last && !o.once ? deadline : next))
+			break; /* interrupted: exit quietly */
+		err = one_interval(c, &o);
+		if (o.verbose && !err && first) {
+			fprintf(stderr, "msrtop: reading maps %s\n",
+				collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)"
+							: "key by key (no batch lookups)");
+			first = false;
+		}
+		if (err) {
+			status = err == 1 ? 0 : EXIT_RUNTIME;
+			break;
+		}
+		if (last)
+			break;
+		next += step;
+	}
+	collector_close(c);
+	return status;
+}
