@@ -1,0 +1,21 @@
+# Names: MSR and VM exit reason tables (generated from kernel sources) and
+# their lookups. docs/names.md explains where the names come from.
+
+NAMES_DIR := $(BUILD)/obj/names
+# Linked into msrtop (and anything else that prints MSR or exit reason names).
+NAMES_OBJS := $(addprefix $(NAMES_DIR)/,msr_names.o msr_names_table.o exit_reasons.o \
+	exit_reasons_table.o)
+
+$(NAMES_DIR):
+	$(Q)mkdir -p $@
+
+$(NAMES_DIR)/%.o: userspace/%.c | $(NAMES_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Rewrites userspace/msr_names_table.c and userspace/exit_reasons_table.c from
+# Debian's linux-source-6.12 (tests/names/drift.sh fails until this is run and
+# the result committed, whenever the kernel headers change).
+.PHONY: names-regen
+names-regen:
+	$(Q)scripts/gen-names.py
