@@ -5,6 +5,7 @@ NAMES_DIR := $(BUILD)/obj/names
 # Linked into msrtop (and anything else that prints MSR or exit reason names).
 NAMES_OBJS := $(addprefix $(NAMES_DIR)/,msr_names.o msr_names_table.o exit_reasons.o \
 	exit_reasons_table.o)
+NAMES_CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 $(NAMES_DIR):
 	$(Q)mkdir -p $@
@@ -12,6 +13,14 @@ $(NAMES_DIR):
 $(NAMES_DIR)/%.o: userspace/%.c | $(NAMES_DIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_names: tests/unit/test_names.c $(NAMES_OBJS)
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(NAMES_CMOCKA_LIBS)
+
+TEST_DEPS += $(BUILD)/tests/test_names
+TEST_SUITES += $(BUILD)/tests/test_names
 
 # Rewrites userspace/msr_names_table.c and userspace/exit_reasons_table.c from
 # Debian's linux-source-6.12 (tests/names/drift.sh fails until this is run and
