@@ -1,0 +1,620 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Prometheus text exposition format (prom.h): one metric family after the
+ * other, each with its HELP and TYPE lines and then all its samples.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_reasons.h"
+#include "kvm_names.h"
+#include "msr_names.h"
+#include "prom.h"
+
+/* ---- the text buffer --------------------------------------------------------------- */
+
+static bool buf_reserve(struct prom_buf *b, size_t more)
+{
+	size_t need, cap;
+	char *data;
+
+	if (b->oom)
+		return false;
+	need = b->len + more + 1;
+	if (need <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	data = realloc(b->data, cap);
+	if (!data) {
+		b->oom = true;
+		return false;
+	}
+	b->data = data;
+	b->cap = cap;
+	return true;
+}
+
+void prom_buf_printf(struct prom_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!buf_reserve(b, 256))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if ((size_t)n >= b->cap - b->len) {
+		if (!buf_reserve(b, n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += n;
+}
+
+static void buf_putc(struct prom_buf *b, char c)
+{
+	if (!buf_reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+static void buf_puts(struct prom_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, s, n + 1);
+	b->len += n;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates, beyond U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Label values must be UTF-8 (Prometheus refuses the whole scrape otherwise),
+ * and a process name can hold any byte: a byte that does not start a valid
+ * sequence is written as '?'.
+ */
+void prom_buf_label_value(struct prom_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	buf_putc(b, '"');
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		switch (n ? *p : 0) {
+		case '\\':
+			buf_puts(b, "\\\\");
+			break;
+		case '"':
+			buf_puts(b, "\\\"");
+			break;
+		case '\n':
+			buf_puts(b, "\\n");
+			break;
+		case 0:
+			buf_putc(b, '?');
+			n = 1;
+			break;
+		default:
+			if (buf_reserve(b, n)) {
+				memcpy(b->data + b->len, p, n);
+				b->len += n;
+				b->data[b->len] = '\0';
+			}
+		}
+		p += n;
+	}
+	buf_putc(b, '"');
+}
+
+/* ns nanoseconds as decimal seconds, exactly, without trailing zeros. */
+static void format_seconds(char buf[32], uint64_t ns)
+{
+	int n = snprintf(buf, 32, "%" PRIu64 ".%09" PRIu64, ns / 1000000000u, ns % 1000000000u);
+
+	while (buf[n - 1] == '0')
+		n--;
+	if (buf[n - 1] == '.')
+		n--;
+	buf[n] = '\0';
+}
+
+void prom_buf_seconds(struct prom_buf *b, uint64_t ns)
+{
+	char text[32];
+
+	format_seconds(text, ns);
+	buf_puts(b, text);
+}
+
+char *prom_buf_take(struct prom_buf *b, size_t *len)
+{
+	char *data = b->oom || !b->len ? NULL : b->data;
+
+	if (!data)
+		free(b->data);
+	if (len)
+		*len = data ? b->len : 0;
+	memset(b, 0, sizeof(*b));
+	return data;
+}
+
+void prom_buf_free(struct prom_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+uint64_t prom_hist_le_ns(unsigned int slot)
+{
+	return (UINT64_C(2) << slot) - 1;
+}
+
+/* ---- VM incarnations ------------------------------------------------------------------ */
+
+struct prom_vm {
+	uint32_t pid;
+	bool alive;
+	char comm[MSRTOP_COMM_LEN];
+	uint64_t start_s; /* the vm_start label */
+	char *labels; /* pid="..",vm_start="..",comm="..",vm_name=".." */
+};
+
+struct prom_state {
+	struct prom_vm *vms; /* one per VM of the last snapshot, ascending by pid */
+	size_t nr_vms;
+};
+
+struct prom_state *prom_state_new(void)
+{
+	return calloc(1, sizeof(struct prom_state));
+}
+
+static void free_vms(struct prom_vm *vms, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		free(vms[i].labels);
+	free(vms);
+}
+
+void prom_state_free(struct prom_state *st)
+{
+	if (!st)
+		return;
+	free_vms(st->vms, st->nr_vms);
+	free(st);
+}
+
+static int cmp_prom_vm(const void *pa, const void *pb)
+{
+	const struct prom_vm *a = pa, *b = pb;
+
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+static struct prom_vm *state_find(const struct prom_state *st, uint32_t pid)
+{
+	struct prom_vm key = { .pid = pid };
+
+	if (!st->nr_vms)
+		return NULL;
+	return bsearch(&key, st->vms, st->nr_vms, sizeof(key), cmp_prom_vm);
+}
+
+/*
+ * The same VM as in the previous snapshot unless: the pid was not in it (its
+ * rows went away, its counters with them), the process was gone and is there
+ * again (another process got the pid), or its name changed.
+ */
+static bool same_vm(const struct prom_vm *old, const struct msrtop_vm *vm)
+{
+	if (!old)
+		return false;
+	if (!old->alive && vm->alive)
+		return false;
+	if (old->comm[0] && vm->comm[0] && strncmp(old->comm, vm->comm, sizeof(old->comm)))
+		return false;
+	return true;
+}
+
+/* Moves st on to s's VMs, with their label sets. */
+static int state_update(struct prom_state *st, const struct msrtop_snapshot *s)
+{
+	struct prom_vm *vms = calloc(s->nr_vms ? s->nr_vms : 1, sizeof(*vms));
+	struct prom_buf b = { 0 };
+
+	if (!vms)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_vms; i++) {
+		const struct msrtop_vm *vm = &s->vms[i];
+		const struct prom_vm *old = state_find(st, vm->pid);
+		struct prom_vm *v = &vms[i];
+
+		v->pid = vm->pid;
+		v->alive = vm->alive;
+		memcpy(v->comm, vm->comm[0] || !old ? vm->comm : old->comm, sizeof(v->comm));
+		v->comm[sizeof(v->comm) - 1] = '\0';
+		v->start_s = same_vm(old, vm) ? old->start_s : s->time_ns / 1000000000u;
+
+		prom_buf_printf(&b, "pid=\"%" PRIu32 "\",vm_start=\"%" PRIu64 "\",comm=", v->pid,
+				v->start_s);
+		prom_buf_label_value(&b, v->comm);
+		buf_puts(&b, ",vm_name=");
+		prom_buf_label_value(&b, vm->name);
+		v->labels = prom_buf_take(&b, NULL);
+		if (!v->labels) {
+			free_vms(vms, s->nr_vms);
+			return -ENOMEM;
+		}
+	}
+	free_vms(st->vms, st->nr_vms);
+	st->vms = vms;
+	st->nr_vms = s->nr_vms;
+	return 0;
+}
+
+/* ---- rendering ---------------------------------------------------------------------------- */
+
+struct ctx {
+	struct prom_buf *b;
+	const struct prom_state *st;
+	char le[MSRTOP_HIST_SLOTS - 1][32]; /* bucket bounds in seconds */
+};
+
+static void family(struct ctx *c, const char *name, const char *type, const char *help)
+{
+	prom_buf_printf(c->b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The VM labels of pid (every row's pid is in the VM table of its snapshot). */
+static void vm_labels(struct ctx *c, uint32_t pid)
+{
+	const struct prom_vm *v = state_find(c->st, pid);
+
+	if (v)
+		buf_puts(c->b, v->labels);
+	else
+		prom_buf_printf(c->b, "pid=\"%" PRIu32 "\"", pid);
+}
+
+static void vcpu_labels(struct ctx *c, uint32_t vcpu, uint8_t vcpu_src)
+{
+	prom_buf_printf(c->b, ",vcpu=\"%" PRIu32 "\",vcpu_src=\"%s\"", vcpu,
+			msrtop_vcpu_src_name(vcpu_src));
+}
+
+static void msr_labels(struct ctx *c, uint32_t msr, bool write)
+{
+	char name[64];
+
+	msr_format(msr, name, sizeof(name));
+	prom_buf_printf(c->b, ",msr=\"0x%" PRIx32 "\",msr_name=", msr);
+	prom_buf_label_value(c->b, name);
+	prom_buf_printf(c->b, ",direction=\"%s\"", write ? "write" : "read");
+}
+
+static void isa_reason_labels(struct ctx *c, uint8_t isa, uint64_t code)
+{
+	char name[128];
+
+	exit_reason_format(isa, code, name, sizeof(name));
+	if (isa == MSRTOP_ISA_VMX)
+		buf_puts(c->b, ",isa=\"vmx\"");
+	else if (isa == MSRTOP_ISA_SVM)
+		buf_puts(c->b, ",isa=\"svm\"");
+	else
+		prom_buf_printf(c->b, ",isa=\"isa%u\"", isa);
+	buf_puts(c->b, ",reason=");
+	prom_buf_label_value(c->b, name);
+}
+
+static void exit_labels(struct ctx *c, const struct msrtop_exit_row *r)
+{
+	vm_labels(c, r->pid);
+	vcpu_labels(c, r->vcpu, r->vcpu_src);
+	isa_reason_labels(c, r->isa, r->reason);
+}
+
+static void msr_row_labels(struct ctx *c, const struct msrtop_msr_row *r)
+{
+	vm_labels(c, r->pid);
+	vcpu_labels(c, r->vcpu, r->vcpu_src);
+	msr_labels(c, r->msr, r->write);
+}
+
+static void outcome_labels(struct ctx *c, const struct msrtop_outcome_row *r)
+{
+	const char *outcome = msr_outcome_name(r->outcome);
+	const char *reason = msr_outcome_reason_name(r->outcome, r->reason);
+
+	vm_labels(c, r->pid);
+	vcpu_labels(c, r->vcpu, r->vcpu_src);
+	msr_labels(c, r->msr, r->write);
+	if (outcome)
+		prom_buf_printf(c->b, ",outcome=\"%s\"", outcome);
+	else
+		prom_buf_printf(c->b, ",outcome=\"%u\"", r->outcome);
+	if (reason)
+		prom_buf_printf(c->b, ",outcome_reason=\"%s\"", reason);
+	else if (r->reason)
+		prom_buf_printf(c->b, ",outcome_reason=\"%u\"", r->reason);
+	else
+		buf_puts(c->b, ",outcome_reason=\"none\"");
+}
+
+/*
+ * A histogram from a log2 one: cumulative buckets up to each slot's bound, the
+ * last slot only in +Inf. _count is the +Inf bucket (the sum of the slots), so
+ * the two always agree even when a concurrent reader caught the count field
+ * and the slots at slightly different moments.
+ */
+#define HIST_SERIES(c, name, h, labels_call)                                                    \
+	do {                                                                                   \
+		uint64_t cum_ = 0;                                                             \
+		for (unsigned int i_ = 0; i_ < MSRTOP_HIST_SLOTS - 1; i_++) {                  \
+			cum_ += (h)->slots[i_];                                                \
+			prom_buf_printf((c)->b, "%s_bucket{", name);                           \
+			labels_call;                                                           \
+			prom_buf_printf((c)->b, ",le=\"%s\"} %" PRIu64 "\n", (c)->le[i_],      \
+					cum_);                                                 \
+		}                                                                              \
+		cum_ += (h)->slots[MSRTOP_HIST_SLOTS - 1];                                     \
+		prom_buf_printf((c)->b, "%s_bucket{", name);                                   \
+		labels_call;                                                                   \
+		prom_buf_printf((c)->b, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum{", cum_, name);     \
+		labels_call;                                                                   \
+		buf_puts((c)->b, "} ");                                                        \
+		prom_buf_seconds((c)->b, (h)->sum_ns);                                         \
+		prom_buf_printf((c)->b, "\n%s_count{", name);                                  \
+		labels_call;                                                                   \
+		prom_buf_printf((c)->b, "} %" PRIu64 "\n", cum_);                              \
+	} while (0)
+
+/* One sample per row of a table: NAME{labels_call} value. */
+#define ROWS(c, name, arr, nr, cond, labels_call, value)                                       \
+	do {                                                                                   \
+		for (size_t i_ = 0; i_ < (nr); i_++) {                                         \
+			const typeof(*(arr)) *r = &(arr)[i_];                                  \
+			if (!(cond))                                                           \
+				continue;                                                      \
+			prom_buf_printf((c)->b, "%s{", name);                                  \
+			labels_call;                                                           \
+			prom_buf_printf((c)->b, "} %" PRIu64 "\n", (uint64_t)(value));                                             \
+		}                                                                              \
+	} while (0)
+
+static void gauge_seconds(struct ctx *c, const char *name, uint64_t ns, const char *help)
+{
+	family(c, name, "gauge", help);
+	prom_buf_printf(c->b, "%s ", name);
+	prom_buf_seconds(c->b, ns);
+	buf_putc(c->b, '\n');
+}
+
+static void render_meta(struct ctx *c, const struct msrtop_snapshot *s)
+{
+	family(c, "msrtop_snapshots_total", "counter",
+	       "Snapshots msrtop has taken; the values below are from the last one.");
+	prom_buf_printf(c->b, "msrtop_snapshots_total %" PRIu64 "\n", s->seq);
+	gauge_seconds(c, "msrtop_snapshot_timestamp_seconds", s->time_ns,
+		      "When the BPF maps were read for the last snapshot (Unix time).");
+	gauge_seconds(c, "msrtop_attach_timestamp_seconds", s->start_time_ns,
+		      "When the BPF programs were attached (Unix time); every counter starts "
+		      "there.");
+	family(c, "msrtop_snapshot_interval_seconds", "gauge",
+	       "Time between the last two snapshots (the first: since attach).");
+	prom_buf_printf(c->b, "msrtop_snapshot_interval_seconds %.9g\n", s->interval_s);
+}
+
+static void render_sources(struct ctx *c, const struct msrtop_snapshot *s)
+{
+	family(c, "msrtop_source_info", "gauge",
+	       "Tracepoint sources: state attached, missing (not in this kernel) or failed.");
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		const struct msrtop_source *src = &s->sources[i];
+		const char *err = src->error ? strerrorname_np(src->error) : NULL;
+
+		if (!src->name)
+			continue;
+		buf_puts(c->b, "msrtop_source_info{source=");
+		prom_buf_label_value(c->b, src->name);
+		prom_buf_printf(c->b, ",state=\"%s\",attach=", msrtop_source_state_name(src->state));
+		prom_buf_label_value(c->b, src->attach ? src->attach : "");
+		prom_buf_printf(c->b, ",patched=\"%s\",error=", src->patched ? "true" : "false");
+		prom_buf_label_value(c->b, err ? err : "");
+		buf_puts(c->b, "} 1\n");
+	}
+	family(c, "msrtop_source_events_total", "counter",
+	       "Events each tracepoint source counted into the maps.");
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		const struct msrtop_source *src = &s->sources[i];
+
+		if (!src->name)
+			continue;
+		buf_puts(c->b, "msrtop_source_events_total{source=");
+		prom_buf_label_value(c->b, src->name);
+		prom_buf_printf(c->b, "} %" PRIu64 "\n", src->events.total);
+	}
+	family(c, "msrtop_map_overflow_total", "counter",
+	       "Events lost because a BPF map was full (raise its size if this grows).");
+	for (unsigned int m = 0; m < MSRTOP_MAP_NR; m++)
+		prom_buf_printf(c->b, "msrtop_map_overflow_total{map=\"%s\"} %" PRIu64 "\n",
+				msrtop_map_name(m), s->overflow[m].total);
+}
+
+static void render_vms(struct ctx *c, const struct msrtop_snapshot *s)
+{
+	family(c, "msrtop_vm_alive", "gauge",
+	       "1 while the VMM process exists, 0 once it is gone (its counters stay until "
+	       "its map entries are removed).");
+	ROWS(c, "msrtop_vm_alive", s->vms, s->nr_vms, true, vm_labels(c, r->pid), r->alive);
+	family(c, "msrtop_vm_vcpus", "gauge", "vCPUs seen in the VM's exit and MSR events.");
+	ROWS(c, "msrtop_vm_vcpus", s->vms, s->nr_vms, true, vm_labels(c, r->pid), r->nr_vcpus);
+}
+
+static void render_exits(struct ctx *c, const struct msrtop_snapshot *s)
+{
+	bool latency = s->sources[MSRTOP_SRC_KVM_ENTRY].state == MSRTOP_SRC_ATTACHED &&
+		       s->sources[MSRTOP_SRC_KVM_ENTRY].name;
+
+	family(c, "msrtop_exits_total", "counter", "VM exits (kvm:kvm_exit).");
+	ROWS(c, "msrtop_exits_total", s->exits, s->nr_exits, !r->nested, exit_labels(c, r),
+	     r->count.total);
+	family(c, "msrtop_nested_exits_total", "counter",
+	       "Exits from a nested (L2) guest (kvm:kvm_nested_vmexit); also in "
+	       "msrtop_exits_total.");
+	ROWS(c, "msrtop_nested_exits_total", s->exits, s->nr_exits, r->nested, exit_labels(c, r),
+	     r->count.total);
+	family(c, "msrtop_exit_latency_seconds", "histogram",
+	       "Time from a VM exit to the next entry of the same vCPU thread.");
+	for (size_t i = 0; latency && i < s->nr_exits; i++) {
+		const struct msrtop_exit_row *r = &s->exits[i];
+
+		if (!r->nested)
+			HIST_SERIES(c, "msrtop_exit_latency_seconds", &r->latency,
+				    exit_labels(c, r));
+	}
+}
+
+static void render_msrs(struct ctx *c, const struct msrtop_snapshot *s)
+{
+	family(c, "msrtop_msr_accesses_total", "counter",
+	       "Guest RDMSR/WRMSR handled by KVM (kvm:kvm_msr), including those that "
+	       "raised #GP.");
+	ROWS(c, "msrtop_msr_accesses_total", s->msrs, s->nr_msrs, true, msr_row_labels(c, r),
+	     r->count.total);
+	family(c, "msrtop_msr_gp_total", "counter", "MSR accesses on which KVM raised #GP.");
+	ROWS(c, "msrtop_msr_gp_total", s->msrs, s->nr_msrs, true, msr_row_labels(c, r),
+	     r->gp.total);
+	family(c, "msrtop_msr_value_changes_total", "counter",
+	       "Successful WRMSR whose value differs from the previous write's.");
+	ROWS(c, "msrtop_msr_value_changes_total", s->msrs, s->nr_msrs, r->write,
+	     msr_row_labels(c, r), r->changes.total);
+}
+
+static void uexit_labels(struct ctx *c, const struct msrtop_uexit_row *r)
+{
+	char name[64];
+
+	vm_labels(c, r->pid);
+	kvm_uexit_format(r->reason, r->error, name, sizeof(name));
+	buf_puts(c->b, ",reason=");
+	prom_buf_label_value(c->b, name);
+	prom_buf_printf(c->b, ",kind=\"%s\"", r->error ? "error" : "exit");
+}
+
+static void intercept_labels(struct ctx *c, const struct msrtop_intercept_row *r)
+{
+	vm_labels(c, r->pid);
+	vcpu_labels(c, r->vcpu, r->vcpu_src);
+	isa_reason_labels(c, r->isa, r->exit_code);
+	msr_labels(c, r->msr, r->write);
+}
+
+static void canon_labels(struct ctx *c, const struct msrtop_canon_row *r)
+{
+	char name[64];
+
+	vm_labels(c, r->pid);
+	vcpu_labels(c, r->vcpu, r->vcpu_src);
+	msr_format(r->msr, name, sizeof(name));
+	prom_buf_printf(c->b, ",msr=\"0x%" PRIx32 "\",msr_name=", r->msr);
+	prom_buf_label_value(c->b, name);
+}
+
+static void render_others(struct ctx *c, const struct msrtop_snapshot *s)
+{
+	family(c, "msrtop_userspace_exits_total", "counter",
+	       "Returns of KVM_RUN to the VMM (kvm:kvm_userspace_exit): kind exit with the "
+	       "KVM_EXIT reason, or kind error with the errno.");
+	ROWS(c, "msrtop_userspace_exits_total", s->uexits, s->nr_uexits, true,
+	     uexit_labels(c, r), r->count.total);
+	family(c, "msrtop_msr_intercepts_total", "counter",
+	       "MSR exits by exit reason (kvm:kvm_msr_intercept, patched kernels).");
+	ROWS(c, "msrtop_msr_intercepts_total", s->intercepts, s->nr_intercepts, true,
+	     intercept_labels(c, r), r->count.total);
+	family(c, "msrtop_msr_outcomes_total", "counter",
+	       "How KVM completed MSR accesses (kvm:kvm_msr_outcome, patched kernels).");
+	ROWS(c, "msrtop_msr_outcomes_total", s->outcomes, s->nr_outcomes, true,
+	     outcome_labels(c, r), r->count.total);
+	family(c, "msrtop_msr_outcome_duration_seconds", "histogram",
+	       "Time KVM took to handle an MSR access (kvm:kvm_msr_outcome, patched kernels).");
+	for (size_t i = 0; i < s->nr_outcomes; i++)
+		HIST_SERIES(c, "msrtop_msr_outcome_duration_seconds", &s->outcomes[i].duration,
+			    outcome_labels(c, &s->outcomes[i]));
+	family(c, "msrtop_msr_canonical_checks_total", "counter",
+	       "Canonical-address checks of written MSR values (kvm:kvm_msr_canonical, "
+	       "patched kernels).");
+	ROWS(c, "msrtop_msr_canonical_checks_total", s->canon, s->nr_canon, true,
+	     canon_labels(c, r), r->count.total);
+	family(c, "msrtop_msr_canonical_rejected_total", "counter",
+	       "Written MSR values refused as non-canonical.");
+	ROWS(c, "msrtop_msr_canonical_rejected_total", s->canon, s->nr_canon, true,
+	     canon_labels(c, r), r->rejected.total);
+	family(c, "msrtop_msr_canonical_fixups_total", "counter",
+	       "Written MSR values accepted after being made canonical.");
+	ROWS(c, "msrtop_msr_canonical_fixups_total", s->canon, s->nr_canon, true,
+	     canon_labels(c, r), r->fixups.total);
+}
+
+int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct prom_buf *out)
+{
+	struct ctx c = { .b = out, .st = st };
+	int err;
+
+	err = state_update(st, s);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < MSRTOP_HIST_SLOTS - 1; i++)
+		format_seconds(c.le[i], prom_hist_le_ns(i));
+
+	render_meta(&c, s);
+	render_sources(&c, s);
+	render_vms(&c, s);
+	render_exits(&c, s);
+	render_msrs(&c, s);
+	render_others(&c, s);
+	return out->oom ? -ENOMEM : 0;
+}
