@@ -4,8 +4,8 @@
  * vCPU, counted in the kernel by BPF programs.
  *
  * This file: options, and the loop that takes a snapshot per interval and
- * hands it to an output. Batch outputs: plain-text tables (text_out.c) and
- * JSON lines (json_out.c).
+ * hands it to an output: the live view on a terminal (tui.c), else plain-text
+ * tables (text_out.c) or JSON lines (json_out.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +25,7 @@
 #include "msr_names.h"
 #include "snapshot.h"
 #include "text_out.h"
+#include "tui.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -42,6 +43,7 @@ struct options {
 };
 
 static volatile sig_atomic_t stop_signal;
+static bool live_view; /* the terminal view (tui.c) is the output */
 
 static void on_signal(int sig)
 {
@@ -71,7 +73,8 @@ static void usage(FILE *f)
 		"  -v, --verbose        also print libbpf's messages and what was attached\n"
 		"  -h, --help           print this help and exit\n"
 		"\n"
-		"Output is plain-text tables, one block per interval, unless --json is given.\n"
+		"On a terminal, without --json or --once, a live view is shown (h: its keys).\n"
+		"Otherwise output is plain-text tables, one block per interval, or JSON.\n"
 		"--pid filters in the kernel; --vcpu, --msr and --reason filter what is shown\n"
 		"and leave tables without that dimension alone (--msr keeps all exits).\n"
 		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
@@ -252,8 +255,29 @@ static bool sleep_until(uint64_t when_ns)
 	return false;
 }
 
+/* sleep_until() for the live view: handles its keys meanwhile; false to stop. */
+static bool tui_wait_until(uint64_t when_ns, uint64_t *step_ns)
+{
+	struct tui_action act;
+
+	while (!stop_signal) {
+		uint64_t now = mono_ns();
+		int r;
+
+		if (now >= when_ns)
+			return true;
+		r = tui_poll((int)((when_ns - now + 999999) / 1000000), &act);
+		if (r < 0 || (r > 0 && act.kind == TUI_ACT_QUIT))
+			return false;
+		if (r > 0 && act.kind == TUI_ACT_INTERVAL)
+			*step_ns = act.interval_ms * 1000000ull; /* from the next interval on */
+	}
+	return false;
+}
+
 static void report_error(const struct options *o, const char *msg)
 {
+	tui_fini(); /* the message must stay on the normal screen */
 	error("%s", msg);
 	if (o->json)
 		json_out_write_error(stdout, msg);
@@ -280,6 +304,12 @@ static int one_interval(struct collector *c, const struct options *o)
 	if (err) {
 		report_error(o, msg);
 		return err;
+	}
+	if (live_view) { /* it applies o->filter itself, and lets the user change it */
+		err = tui_update(snap);
+		if (err)
+			report_error(o, "out of memory while showing a snapshot");
+		goto cleanup;
 	}
 	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
 						   : snapshot_filter(snap, &o->filter);
@@ -337,15 +367,25 @@ int main(int argc, char **argv)
 	if (o.verbose)
 		print_attached(c);
 
-	/* The live terminal view is another output; until it exists, a terminal gets text too. */
 	step = (uint64_t)(o.interval_s * 1e9);
+	live_view = !o.json && !o.once && isatty(STDOUT_FILENO);
+	if (live_view) {
+		struct tui_opts topts = { .interval_ms = (unsigned int)(o.interval_s * 1000 + 0.5),
+					  .filter = &o.filter, .kernel_pids = true };
+
+		if (tui_init(&topts)) {
+			collector_close(c);
+			return EXIT_RUNTIME;
+		}
+	}
 	next = mono_ns() + step;
 	if (o.duration_s > 0)
 		deadline = mono_ns() + (uint64_t)(o.duration_s * 1e9);
 	for (;;) {
 		bool last = o.once || next >= deadline;
 
-		if (!sleep_until(last && !o.once ? deadline : next))
+		if (!(live_view ? tui_wait_until(last ? deadline : next, &step)
+				: sleep_until(last && !o.once ? deadline : next)))
 			break; /* interrupted: exit quietly */
 		err = one_interval(c, &o);
 		if (o.verbose && !err && first) {
@@ -362,6 +402,7 @@ int main(int argc, char **argv)
 			break;
 		next += step;
 	}
+	tui_fini();
 	collector_close(c);
 	return status;
 }
