@@ -15,6 +15,9 @@ MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicroh
 EXPORTS_JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 EXPORTS_CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
+$(BUILD)/msrtop: $$(EXPORTS_OBJS)
+$(BUILD)/msrtop: MSRTOP_LIBS += $(MHD_LIBS)
+
 $(EXPORTS_TESTS):
 	$(Q)mkdir -p $@
 
@@ -28,7 +31,18 @@ $(EXPORTS_TESTS)/test_prom: $(EXPORTS_TESTS)/test_prom.o $$(EXPORTS_OBJDIR)/prom
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(EXPORTS_CMOCKA_LIBS)
 
-EXPORTS_TEST_BINS := $(addprefix $(EXPORTS_TESTS)/,test_prom)
+# http.c over loopback sockets: paths, methods, malformed and silent clients.
+# output_file.c: atomic replacement, errors, reopening.
+EXPORTS_SERVE_OBJS = $(addprefix $(EXPORTS_OBJDIR)/,prom.o http.o output_file.o) \
+	$(addprefix $(MSRTOP_OBJ)/,snapshot.o kvm_names.o json_out.o) $(NAMES_OBJS)
+$(EXPORTS_TESTS)/test_http: $(EXPORTS_TESTS)/test_http.o $$(EXPORTS_SERVE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(EXPORTS_JSON_LIBS) $(EXPORTS_CMOCKA_LIBS)
+$(EXPORTS_TESTS)/test_output_file: $(EXPORTS_TESTS)/test_output_file.o $$(EXPORTS_SERVE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(EXPORTS_JSON_LIBS) $(EXPORTS_CMOCKA_LIBS)
+
+EXPORTS_TEST_BINS := $(addprefix $(EXPORTS_TESTS)/,test_prom test_http)
 TEST_DEPS += $(EXPORTS_TEST_BINS)
 TEST_SUITES += $(EXPORTS_TEST_BINS)
 

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/* --output FILE, rewritten atomically (output_file.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json_out.h"
+#include "output_file.h"
+
+struct output_file {
+	char *path; /* as given */
+	char *dir; /* its directory */
+	char *base; /* its name in dir */
+	char *tmp; /* the temporary file's name in dir */
+	int dirfd;
+};
+
+static int open_dir(struct output_file *f, char *msg, size_t msg_len)
+{
+	int fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, msg_len, "cannot open directory '%s' for --output %s: %s; create it "
+			 "or give a file in an existing directory", f->dir, f->path, strerror(-err));
+		return err;
+	}
+	if (f->dirfd >= 0)
+		close(f->dirfd);
+	f->dirfd = fd;
+	return 0;
+}
+
+/* Creates (truncates) the temporary file; fd or negative errno with a message. */
+static int create_tmp(struct output_file *f, char *msg, size_t msg_len)
+{
+	int fd = openat(f->dirfd, f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			0644);
+
+	if (fd < 0) {
+		fd = -errno;
+		snprintf(msg, msg_len, "cannot create '%s/%s' for --output: %s; check that msrtop "
+			 "may write to '%s'", f->dir, f->tmp, strerror(-fd), f->dir);
+	}
+	return fd;
+}
+
+int output_file_open(const char *path, struct output_file **out, char *msg, size_t msg_len)
+{
+	struct output_file *f = calloc(1, sizeof(*f));
+	char *copy1 = NULL, *copy2 = NULL;
+	int err, fd;
+
+	if (!f)
+		goto nomem;
+	f->dirfd = -1;
+	if (!*path || path[strlen(path) - 1] == '/') {
+		snprintf(msg, msg_len, "invalid --output '%s': give a file name", path);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	copy1 = strdup(path);
+	copy2 = strdup(path);
+	if (!copy1 || !copy2)
+		goto nomem;
+	f->path = strdup(path);
+	f->dir = strdup(dirname(copy1));
+	f->base = strdup(basename(copy2));
+	if (!f->path || !f->dir || !f->base ||
+	    asprintf(&f->tmp, ".%s.%d.tmp", f->base, (int)getpid()) < 0) {
+		f->tmp = NULL;
+		goto nomem;
+	}
+	if (!strcmp(f->base, ".") || !strcmp(f->base, "..")) {
+		snprintf(msg, msg_len, "invalid --output '%s': give a file name", path);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	err = open_dir(f, msg, msg_len);
+	if (err)
+		goto cleanup;
+	fd = create_tmp(f, msg, msg_len);
+	if (fd < 0) {
+		err = fd;
+		goto cleanup;
+	}
+	close(fd);
+	unlinkat(f->dirfd, f->tmp, 0);
+	free(copy1);
+	free(copy2);
+	*out = f;
+	return 0;
+nomem:
+	snprintf(msg, msg_len, "out of memory while setting up --output");
+	err = -ENOMEM;
+cleanup:
+	free(copy1);
+	free(copy2);
+	output_file_close(f);
+	return err;
+}
+
+int output_file_write(struct output_file *f, const struct msrtop_snapshot *s,
+		      const struct msrtop_filter *filter, char *msg, size_t msg_len)
+{
+	const char *what = "write";
+	FILE *fp = NULL;
+	int fd, err;
+
+	fd = create_tmp(f, msg, msg_len);
+	if (fd < 0)
+		return fd;
+	fp = fdopen(fd, "w");
+	if (!fp) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	err = json_out_write(fp, s, filter); /* flushes */
+	if (err)
+		goto fail;
+	what = "fsync";
+	if (fsync(fileno(fp))) {
+		err = -errno;
+		goto fail;
+	}
+	what = "close";
+	err = fclose(fp) ? -errno : 0;
+	fp = NULL;
+	if (err)
+		goto fail;
+	what = "rename";
+	if (renameat(f->dirfd, f->tmp, f->dirfd, f->base)) {
+		err = -errno;
+		goto fail;
+	}
+	/* The rename itself survives a crash once the directory is synced. */
+	fsync(f->dirfd);
+	return 0;
+fail:
+	if (fp)
+		fclose(fp);
+	unlinkat(f->dirfd, f->tmp, 0);
+	snprintf(msg, msg_len, "cannot %s the snapshot to --output %s (%s/%s): %s; the file "
+		 "keeps the previous snapshot (is the file system full or read-only?)", what,
+		 f->path, f->dir, f->tmp, strerror(-err));
+	return err;
+}
+
+int output_file_reopen(struct output_file *f, char *msg, size_t msg_len)
+{
+	return open_dir(f, msg, msg_len);
+}
+
+void output_file_close(struct output_file *f)
+{
+	if (!f)
+		return;
+	if (f->dirfd >= 0)
+		close(f->dirfd);
+	free(f->path);
+	free(f->dir);
+	free(f->base);
+	free(f->tmp);
+	free(f);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * --output FILE: the --json document of every snapshot, replacing FILE
+ * atomically. Each write goes to a temporary file in FILE's directory
+ * (".FILE.PID.tmp"), is fsync()ed, renamed over FILE, and the directory is
+ * fsync()ed: a reader opening FILE sees the previous document or the new
+ * one, whole, never a mix or a truncated file, even after a crash.
+ *
+ * The directory is kept open. output_file_reopen() (SIGHUP) opens it again
+ * by name, for when it was moved or replaced (log rotation); the next write
+ * creates FILE if it is gone.
+ */
+#ifndef MSRTOP_OUTPUT_FILE_H
+#define MSRTOP_OUTPUT_FILE_H
+
+#include <stddef.h>
+
+#include "snapshot.h"
+
+struct output_file;
+
+/*
+ * Checks that FILE's directory exists and that a file can be created in it
+ * (a temporary file is created and removed). Returns 0 and *out, or a
+ * negative errno with a one-line message in msg (what failed, what to do).
+ */
+int output_file_open(const char *path, struct output_file **out, char *msg, size_t msg_len);
+
+/*
+ * Replaces FILE with the document of s (filter echoed as with --json).
+ * Returns 0, or a negative errno with a message in msg; FILE is then left as
+ * it was and no temporary file remains.
+ */
+int output_file_write(struct output_file *f, const struct msrtop_snapshot *s,
+		      const struct msrtop_filter *filter, char *msg, size_t msg_len);
+
+/* Opens FILE's directory again by name. 0, or a negative errno with a message in msg. */
+int output_file_reopen(struct output_file *f, char *msg, size_t msg_len);
+
+/* Closes the directory; FILE keeps the last document. NULL is fine. */
+void output_file_close(struct output_file *f);
+
+#endif /* MSRTOP_OUTPUT_FILE_H */
