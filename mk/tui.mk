@@ -31,5 +31,6 @@ $(TUI_TESTS)/tui_fake: $(TUI_TESTS)/tui_fake.o $(MSRTOP_OBJ)/tui.o $(MSRTOP_OBJ)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) -lm
 
 TEST_DEPS += $(TUI_TESTS)/tui_fake
+TEST_SUITES += tests/tui/fake.sh
 
 -include $(wildcard $(TUI_TESTS)/*.d)

@@ -459,8 +459,8 @@ static struct page page_of(size_t total, int h)
 	return p;
 }
 
-/* Draws column titles at y and the p.count formatted rows below. */
-static void draw_table(int y, const struct col *cols, int nr_cols, const struct page *p)
+/* Draws column titles at y and the p.count formatted rows below, gap spaces apart. */
+static void draw_table(int y, const struct col *cols, int nr_cols, const struct page *p, int gap)
 {
 	int width[MAX_COLS], c, x;
 	size_t r;
@@ -484,8 +484,8 @@ static void draw_table(int y, const struct col *cols, int nr_cols, const struct 
 
 	x = 0;
 	for (c = 0; c < nr_cols && x < (int)sizeof(line) - CELL_LEN - 4; c++)
-		x += snprintf(line + x, sizeof(line) - x, cols[c].left ? "%s%-*.*s" : "%s%*.*s",
-			      c ? "  " : "", width[c], width[c], cols[c].title);
+		x += snprintf(line + x, sizeof(line) - x, cols[c].left ? "%*s%-*.*s" : "%*s%*.*s",
+			      c ? gap : 0, "", width[c], width[c], cols[c].title);
 	attron(A_REVERSE);
 	mvhline(y, 0, ' ', COLS);
 	mvaddnstr(y, 0, line, COLS);
@@ -496,10 +496,10 @@ static void draw_table(int y, const struct col *cols, int nr_cols, const struct 
 		for (c = 0; c < nr_cols && x < (int)sizeof(line) - CELL_LEN - 4; c++) {
 			/* Numbers are never cut: a wide one shifts the columns after it. */
 			if (cols[c].left)
-				x += snprintf(line + x, sizeof(line) - x, "%s%-*.*s", c ? "  " : "",
-					      width[c], width[c], cell(r, c));
+				x += snprintf(line + x, sizeof(line) - x, "%*s%-*.*s", c ? gap : 0,
+					      "", width[c], width[c], cell(r, c));
 			else
-				x += snprintf(line + x, sizeof(line) - x, "%s%*s", c ? "  " : "",
+				x += snprintf(line + x, sizeof(line) - x, "%*s%*s", c ? gap : 0, "",
 					      width[c], cell(r, c));
 		}
 		mvaddnstr(y + 1 + (int)r, 0, line, COLS);
@@ -807,7 +807,7 @@ static size_t draw_exits(int y, int h)
 	size_t r;
 
 	if (!s->nr_exits) {
-		draw_table(y, exit_cols, 8, &p);
+		draw_table(y, exit_cols, 8, &p, 2);
 		if (src(MSRTOP_SRC_KVM_EXIT)->state == MSRTOP_SRC_MISSING)
 			draw_empty(y, "no exits: this kernel has no kvm_exit tracepoint");
 		else if (src(MSRTOP_SRC_KVM_EXIT)->state == MSRTOP_SRC_FAILED)
@@ -838,7 +838,7 @@ static size_t draw_exits(int y, int h)
 		fmt_percentile(cell(r, 6), CELL_LEN, e->latency.slots, 50);
 		fmt_percentile(cell(r, 7), CELL_LEN, e->latency.slots, 99);
 	}
-	draw_table(y, exit_cols, 8, &p);
+	draw_table(y, exit_cols, 8, &p, 2);
 	return s->nr_exits;
 }
 
@@ -898,7 +898,7 @@ static size_t draw_msrs(int y, int h)
 	size_t r;
 
 	if (!s->nr_msrs) {
-		draw_table(y, msr_cols, 9, &p);
+		draw_table(y, msr_cols, 9, &p, 2);
 		if (src(MSRTOP_SRC_KVM_MSR)->state == MSRTOP_SRC_MISSING)
 			draw_empty(y, "no MSR accesses: this kernel has no kvm_msr tracepoint");
 		else if (src(MSRTOP_SRC_KVM_MSR)->state == MSRTOP_SRC_FAILED)
@@ -931,7 +931,7 @@ static size_t draw_msrs(int y, int h)
 		else
 			SET(8, "-");
 	}
-	draw_table(y, msr_cols, 9, &p);
+	draw_table(y, msr_cols, 9, &p, 2);
 	return s->nr_msrs;
 }
 
@@ -993,7 +993,7 @@ static size_t draw_vms(int y, int h)
 	size_t r;
 
 	if (!s->nr_vms) {
-		draw_table(y, vm_cols, 11, &p);
+		draw_table(y, vm_cols, 11, &p, 2);
 		draw_empty(y, T.raw->nr_vms ? "no VM matches the filter"
 					    : "no VM seen yet (no KVM event since msrtop started)");
 		return s->nr_vms;
@@ -1016,7 +1016,7 @@ static size_t draw_vms(int y, int h)
 		fmt_rate(cell(r, 9), CELL_LEN, v->uexits.rate);
 		fmt_u64(cell(r, 10), CELL_LEN, v->uexits.total);
 	}
-	draw_table(y, vm_cols, 11, &p);
+	draw_table(y, vm_cols, 11, &p, 2);
 	return s->nr_vms;
 }
 
@@ -1171,8 +1171,8 @@ static const struct view_sort outcome_sorts[] = {
 static const struct col outcome_cols[] = {
 	{ "VM", 6, 22, true },	   { "MSR", 14, 46, true },	{ "R/W", 3, 3, true },
 	{ "RATE/s", 8, 0, false }, { "TOTAL", 8, 0, false },	{ "HANDLED", 7, 0, false },
-	{ "FAST", 6, 0, false },   { "USERSPACE", 9, 0, false }, { "#GP", 6, 0, false },
-	{ "P50", 7, 0, false },	   { "P99", 7, 0, false },	{ "#GP BY REASON", 13, 60, true },
+	{ "FAST", 6, 0, false },   { "USER", 6, 0, false },	{ "#GP", 6, 0, false },
+	{ "P50", 7, 0, false },	   { "P99", 7, 0, false },	{ "#GP REASONS", 11, 60, true },
 };
 
 #define NR_OUTCOME_COLS 12
@@ -1207,7 +1207,7 @@ static size_t draw_outcomes(int y, int h)
 	}
 	p = page_of(nr_osums, h);
 	if (!nr_osums) {
-		draw_table(y, outcome_cols, NR_OUTCOME_COLS, &p);
+		draw_table(y, outcome_cols, NR_OUTCOME_COLS, &p, 1); /* a wide one */
 		if (src(MSRTOP_SRC_KVM_MSR_OUTCOME)->state == MSRTOP_SRC_MISSING)
 			draw_empty(y, "kvm_msr_outcome is not in this kernel: this view needs "
 				      "msrtop's kernel patches (kernel-patches/)");
@@ -1239,7 +1239,7 @@ static size_t draw_outcomes(int y, int h)
 		fmt_percentile(cell(r, 10), CELL_LEN, o->slots, 99);
 		fmt_gp_reasons(cell(r, 11), CELL_LEN, o);
 	}
-	draw_table(y, outcome_cols, NR_OUTCOME_COLS, &p);
+	draw_table(y, outcome_cols, NR_OUTCOME_COLS, &p, 1); /* a wide one */
 	return nr_osums;
 }
 
@@ -1298,7 +1298,7 @@ static size_t draw_canon(int y, int h)
 	size_t r;
 
 	if (!s->nr_canon) {
-		draw_table(y, canon_cols, 7, &p);
+		draw_table(y, canon_cols, 7, &p, 2);
 		if (src(MSRTOP_SRC_KVM_MSR_CANONICAL)->state == MSRTOP_SRC_MISSING)
 			draw_empty(y, "kvm_msr_canonical is not in this kernel: this view needs "
 				      "msrtop's kernel patches (kernel-patches/)");
@@ -1322,7 +1322,7 @@ static size_t draw_canon(int y, int h)
 		fmt_u64(cell(r, 5), CELL_LEN, c->rejected.total);
 		fmt_u64(cell(r, 6), CELL_LEN, c->fixups.total);
 	}
-	draw_table(y, canon_cols, 7, &p);
+	draw_table(y, canon_cols, 7, &p, 2);
 	return s->nr_canon;
 }
 
@@ -1453,7 +1453,7 @@ static void draw(void)
 		return;
 	erase();
 	if (LINES < 8 || COLS < 40) {
-		put(0, 0, "msrtop: the terminal is too small", A_BOLD);
+		put(0, 0, "terminal too small", A_BOLD);
 		refresh();
 		return;
 	}

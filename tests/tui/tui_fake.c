@@ -75,15 +75,16 @@ static void add_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t src, uint32
 	}
 }
 
-static void add_exit(struct msrtop_snapshot *s, uint32_t pid, uint32_t vcpu, uint8_t isa,
-		     uint32_t reason, uint64_t count)
+static void add_exit(struct msrtop_snapshot *s, uint32_t pid, uint8_t src, uint32_t vcpu,
+		     uint8_t isa, uint32_t reason, uint64_t count)
 {
 	struct msrtop_exit_row *e = snapshot_add_exit(s);
 	int i;
 
 	if (!e)
 		abort();
-	*e = (struct msrtop_exit_row){ .pid = pid, .vcpu = vcpu, .isa = isa, .reason = reason };
+	*e = (struct msrtop_exit_row){ .pid = pid, .vcpu_src = src, .vcpu = vcpu, .isa = isa,
+				       .reason = reason };
 	e->count.total = count;
 	/* Latencies: 90% in [1024, 2048) ns, 10% in [16384, 32768) ns. */
 	e->latency.slots[10] = count - count / 10;
@@ -146,9 +147,9 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 	for (i = 0; i < o.rows; i++)
 		add_msr(s, 3000, MSRTOP_VCPU_KERNEL, 0, 0x10000 + i, false, (i + 1) * k, 0, 0, 0);
 	if (!o.pvm) {
-		add_exit(s, 1000, 0, MSRTOP_ISA_SVM, 0x7c, 300 * k);
-		add_exit(s, 1000, 0, MSRTOP_ISA_SVM, 0x400, 20 * k);
-		add_exit(s, 2000, 2001, MSRTOP_ISA_VMX, 32 | 0x80000000u, 3 * k);
+		add_exit(s, 1000, MSRTOP_VCPU_KERNEL, 0, MSRTOP_ISA_SVM, 0x7c, 300 * k);
+		add_exit(s, 1000, MSRTOP_VCPU_KERNEL, 0, MSRTOP_ISA_SVM, 0x400, 20 * k);
+		add_exit(s, 2000, MSRTOP_VCPU_TID, 2001, MSRTOP_ISA_VMX, 32 | 0x80000000u, 3 * k);
 	}
 	u = snapshot_add_uexit(s);
 	*u = (struct msrtop_uexit_row){ .pid = 1000, .reason = 2 /* IO */ };
