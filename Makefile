@@ -49,6 +49,12 @@ deps:
 $(BUILD):
 	$(Q)mkdir -p $@
 
+# msrtop on this host, with msrload as a demo guest when no VM runs
+# (inside the test kernel under QEMU when the host has no /dev/kvm).
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run.sh $(ARGS)
+
 # Unit and host tests first, then the patched-kernel VM tests (mk/kernel.mk).
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)

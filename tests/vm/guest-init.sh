@@ -23,7 +23,15 @@ ip link set lo up 2>/dev/null || busybox ip link set lo up 2>/dev/null
 mkdir -p /run/vm
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout /run/vm
 cd "$(cat /run/vm/cwd)" || cd /
-sh /run/vm/cmd.sh </dev/null
+if [ -f /run/vm/interactive ]; then
+	# Give the command the serial console as its controlling terminal, sized
+	# like the terminal on the host side.
+	read -r term rows cols </run/vm/interactive
+	setsid -c sh -c "stty rows $rows cols $cols; TERM=$term exec sh /run/vm/cmd.sh" \
+		</dev/ttyS0 >/dev/ttyS0 2>&1
+else
+	sh /run/vm/cmd.sh </dev/null
+fi
 echo $? >/run/vm/rc
 sync
 busybox reboot -f

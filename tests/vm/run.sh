@@ -3,19 +3,21 @@
 # nested paging is emulated, so KVM inside gets real hardware-style exits).
 #
 #   tests/vm/run.sh [--kver 6.1|6.12 | --kernel BZIMAGE] [--timeout SEC]
-#                   [--append KERNEL-ARGS] [--smp N] -- COMMAND [ARG]...
+#                   [--append KERNEL-ARGS] [--smp N] [--interactive] -- COMMAND [ARG]...
 #
 # The guest's root is the host's own root over virtio-9p, read-only, so the
 # binaries under test run unchanged; /tmp and /run are fresh tmpfs. COMMAND runs
 # in the current directory (as seen through the share); its output goes to the
 # serial console, which this script prints on stdout without carriage returns.
+# With --interactive, COMMAND gets this terminal instead (its size and TERM are
+# passed on; Ctrl-C goes to COMMAND, not to QEMU).
 # The exit status is COMMAND's, or 124 if the VM timed out, or 125 if the VM
 # ended without reporting one (kernel panic, QEMU failure).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kver=6.1 kernel= timeout=600 append= smp=2
+kver=6.1 kernel= timeout=600 append= smp=2 interactive=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -23,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
 	--) shift; break ;;
 	*) echo "run.sh: unknown option '$1' (usage: see the header of $0)" >&2; exit 2 ;;
 	esac
@@ -43,6 +46,10 @@ pwd >"$dir/cwd"
 	printf ' %q' "$@"
 	printf '\n'
 } >"$dir/cmd.sh"
+if [ $interactive = 1 ]; then
+	[ -t 0 ] && [ -t 1 ] || { echo "run.sh: --interactive needs a terminal" >&2; exit 2; }
+	echo "${TERM:-vt100} $(tput lines) $(tput cols)" >"$dir/interactive"
+fi
 
 # tsc_early_khz: a tiny kernel cannot calibrate its TSC under a loaded host, and
 # KVM needs a TSC frequency (docs/vm-tests.md).
@@ -50,14 +57,24 @@ cmdline="console=ttyS0 quiet loglevel=1 panic=-1 reboot=t tsc_early_khz=2000000 
 cmdline+=" root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144"
 cmdline+=" ro init=$here/guest-init.sh $append"
 
+qemu=(qemu-system-x86_64 -cpu max -machine q35 -smp "$smp" -m 2048 -display none -monitor none
+	-no-reboot -kernel "$kernel" -append "$cmdline"
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
+	-fsdev local,id=vmout,path="$dir",security_model=none
+	-device virtio-9p-pci,fsdev=vmout,mount_tag=vmout)
+if [ $interactive = 1 ]; then
+	set +e
+	timeout -k 5 --foreground "$timeout" "${qemu[@]}" -chardev stdio,id=con,signal=off -serial chardev:con
+	qrc=$?
+	stty sane 2>/dev/null
+	set -e
+	[ -s "$dir/rc" ] || { echo "run.sh: the VM ended without an exit status (QEMU status $qrc)" >&2; exit 125; }
+	exit "$(cat "$dir/rc")"
+fi
+
 set +e
-timeout -k 5 "$timeout" qemu-system-x86_64 -cpu max -machine q35 -smp "$smp" -m 2048 \
-	-display none -monitor none -serial stdio -no-reboot \
-	-kernel "$kernel" -append "$cmdline" \
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
-	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-	-fsdev local,id=vmout,path="$dir",security_model=none \
-	-device virtio-9p-pci,fsdev=vmout,mount_tag=vmout </dev/null | tr -d '\r'
+timeout -k 5 "$timeout" "${qemu[@]}" -serial stdio </dev/null | tr -d '\r'
 qrc=${PIPESTATUS[0]}
 set -e
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
