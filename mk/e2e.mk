@@ -3,3 +3,4 @@
 # test kernels under QEMU (VM_SUITES, also run alone by `make vm-test`).
 VM_SUITES += tests/vm/suite-msrload.sh
 TEST_SUITES += tests/e2e/host.sh
+VM_SUITES += tests/vm/suite-msrtop.sh
