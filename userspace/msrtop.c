@@ -21,8 +21,10 @@
 
 #include "collector.h"
 #include "exit_reasons.h"
+#include "http.h"
 #include "json_out.h"
 #include "msr_names.h"
+#include "output_file.h"
 #include "snapshot.h"
 #include "text_out.h"
 #include "tui.h"
@@ -40,10 +42,21 @@ struct options {
 	bool json;
 	bool verbose;
 	struct msrtop_filter filter;
+	bool listen; /* --listen: listen_at is set */
+	struct http_listen listen_at;
+	const char *output; /* --output FILE */
 };
 
 static volatile sig_atomic_t stop_signal;
 static bool live_view; /* the terminal view (tui.c) is the output */
+static struct http_server *http; /* --listen */
+static struct output_file *output; /* --output */
+static volatile sig_atomic_t reopen_output; /* SIGHUP */
+
+static void on_sighup(int sig)
+{
+	reopen_output = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -70,11 +83,17 @@ static void usage(FILE *f)
 		"                       index (0xc0000080)\n"
 		"  -r, --reason REASON  show only exits with this reason: a VMX or SVM name\n"
 		"                       (MSR_WRITE, msr, npf) or a code (0x7c)\n"
+		"      --listen [ADDR:]PORT  serve /metrics (Prometheus) and /stats.json over\n"
+		"                       HTTP on ADDR (default 127.0.0.1; [::1] for IPv6)\n"
+		"      --output FILE    rewrite FILE with the JSON document every interval,\n"
+		"                       atomically; SIGHUP reopens its directory\n"
 		"  -v, --verbose        also print libbpf's messages and what was attached\n"
 		"  -h, --help           print this help and exit\n"
 		"\n"
 		"On a terminal, without --json or --once, a live view is shown (h: its keys).\n"
 		"Otherwise output is plain-text tables, one block per interval, or JSON.\n"
+		"With --listen or --output, nothing is printed unless --json is given or\n"
+		"stdout is a terminal (see docs/daemon.md).\n"
 		"--pid filters in the kernel; --vcpu, --msr and --reason filter what is shown\n"
 		"and leave tables without that dimension alone (--msr keeps all exits).\n"
 		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
@@ -139,7 +158,7 @@ static int parse_reason(const char *arg, struct msrtop_filter *f)
 /* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_ONCE = 256, OPT_VCPU };
+	enum { OPT_ONCE = 256, OPT_VCPU, OPT_LISTEN, OPT_OUTPUT };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, OPT_ONCE },
@@ -149,6 +168,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "vcpu", required_argument, NULL, OPT_VCPU },
 		{ "msr", required_argument, NULL, 'm' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -207,6 +228,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'r':
 			if (parse_reason(optarg, &o->filter))
 				return -EINVAL;
+			break;
+		case OPT_LISTEN: {
+			char msg[256];
+
+			if (http_parse_listen(optarg, &o->listen_at, msg, sizeof(msg))) {
+				error("%s", msg);
+				return -EINVAL;
+			}
+			o->listen = true;
+			break;
+		}
+		case OPT_OUTPUT:
+			o->output = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -293,6 +327,38 @@ static void print_attached(const struct collector *c)
 			src[i].error ? strerror(src[i].error) : "");
 }
 
+/* --listen and --output: every snapshot, with the command line's filter. */
+static void export_snapshot(struct msrtop_snapshot *snap, const struct options *o)
+{
+	static bool output_failing;
+	struct msrtop_snapshot *view;
+	char msg[512];
+
+	if (!http && !output)
+		return;
+	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
+						   : snapshot_filter(snap, &o->filter);
+	if (!view || (http && http_publish(http, view, &o->filter)))
+		error("out of memory while rendering /metrics: the previous snapshot is served");
+	if (view && output) {
+		if (reopen_output) {
+			reopen_output = 0;
+			if (output_file_reopen(output, msg, sizeof(msg)))
+				error("%s", msg);
+		}
+		/* One line when writing starts failing, one when it works again. */
+		if (output_file_write(output, view, &o->filter, msg, sizeof(msg))) {
+			if (!output_failing)
+				error("%s", msg);
+			output_failing = true;
+		} else if (output_failing) {
+			error("writing --output %s works again", o->output);
+			output_failing = false;
+		}
+	}
+	snapshot_put(view);
+}
+
 /* Takes and prints one snapshot. 0, 1 when stdout is gone, or a negative errno. */
 static int one_interval(struct collector *c, const struct options *o)
 {
@@ -305,6 +371,9 @@ static int one_interval(struct collector *c, const struct options *o)
 		report_error(o, msg);
 		return err;
 	}
+	export_snapshot(snap, o);
+	if (!live_view && !o->json && (o->listen || o->output))
+		goto cleanup; /* a daemon: stdout only with --json */
 	if (live_view) { /* it applies o->filter itself, and lets the user change it */
 		err = tui_update(snap);
 		if (err)
@@ -355,6 +424,23 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (o.output && output_file_open(o.output, &output, msg, sizeof(msg))) {
+		error("%s", msg);
+		return EXIT_RUNTIME;
+	}
+	if (o.listen) {
+		struct http_listen bound;
+
+		if (http_start(&o.listen_at, &http, &bound, msg, sizeof(msg))) {
+			error("%s", msg);
+			output_file_close(output);
+			return EXIT_RUNTIME;
+		}
+		fprintf(stderr, "msrtop: serving http://%s/metrics and /stats.json\n", bound.text);
+	}
 
 	copts.pids = o.filter.pids;
 	copts.nr_pids = o.filter.nr_pids;
@@ -362,7 +448,8 @@ int main(int argc, char **argv)
 	err = collector_open(&copts, &c, msg, sizeof(msg));
 	if (err) {
 		report_error(&o, msg);
-		return EXIT_RUNTIME;
+		status = EXIT_RUNTIME;
+		goto cleanup;
 	}
 	if (o.verbose)
 		print_attached(c);
@@ -374,8 +461,8 @@ int main(int argc, char **argv)
 					  .filter = &o.filter, .kernel_pids = true };
 
 		if (tui_init(&topts)) {
-			collector_close(c);
-			return EXIT_RUNTIME;
+			status = EXIT_RUNTIME;
+			goto cleanup;
 		}
 	}
 	next = mono_ns() + step;
@@ -403,6 +490,9 @@ int main(int argc, char **argv)
 		next += step;
 	}
 	tui_fini();
+cleanup:
 	collector_close(c);
+	http_stop(http);
+	output_file_close(output);
 	return status;
 }
