@@ -88,8 +88,9 @@ $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/jso
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
-MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf)
-TEST_SUITES += $(MSRTOP_TEST_BINS)
+MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_snapshot test_vm_info test_json_out)
+# Shell suites: the command line's error paths; the JSON schema against real output.
+TEST_SUITES += $(MSRTOP_TEST_BINS) tests/unit/test_msrtop_cli.sh tests/unit/test_json_schema.sh
 TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop
 
 -include $(wildcard $(MSRTOP_OBJ)/*.d $(MSRTOP_TESTS)/*.d)

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The JSON document (userspace/json_out.c) of a snapshot built by hand: every
+ * table, raw numbers next to names, nulls where there is nothing.
+ *
+ *   test_json_out          the TAP suite
+ *   test_json_out --dump   prints the document (and an error document) as
+ *                          JSON lines, for the schema check in
+ *                          tests/unit/test_json_schema.sh
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "../lib/cmocka_tap.h"
+
+#include "exit_reasons.h"
+#include "json_out.h"
+#include "snapshot.h"
+
+#define SEC 1000000000ull
+
+static struct msrtop_snapshot *sample(void)
+{
+	struct msrtop_snapshot *a = snapshot_new(), *s = snapshot_new();
+	struct msrtop_exit_row *e;
+	struct msrtop_msr_row *m;
+	struct msrtop_uexit_row *u;
+	struct msrtop_intercept_row *i;
+	struct msrtop_outcome_row *o;
+	struct msrtop_canon_row *c;
+	static const char *const names[MSRTOP_SRC_NR] = {
+		"kvm_exit", "kvm_entry", "kvm_nested_vmexit", "kvm_msr", "kvm_userspace_exit",
+		"kvm_msr_intercept", "kvm_msr_outcome", "kvm_msr_canonical",
+	};
+
+	assert_non_null(a);
+	assert_non_null(s);
+	a->start_time_ns = s->start_time_ns = 1700000000 * SEC;
+	a->start_mono_ns = s->start_mono_ns = 100 * SEC;
+	a->mono_ns = 101 * SEC;
+	s->mono_ns = 103 * SEC;
+	s->time_ns = s->start_time_ns + 3 * SEC + 250000000;
+	s->seq = 2;
+	for (int k = 0; k < MSRTOP_SRC_NR; k++) {
+		s->sources[k].name = names[k];
+		s->sources[k].attach = k == 0 || k == 2 ? "tracepoint" : "tp_btf";
+		s->sources[k].patched = k >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
+		s->sources[k].state = MSRTOP_SRC_ATTACHED;
+	}
+	s->sources[MSRTOP_SRC_KVM_MSR_CANONICAL].state = MSRTOP_SRC_MISSING;
+	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].state = MSRTOP_SRC_FAILED;
+	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].error = ENOENT;
+	s->overflow[MSRTOP_MAP_MSRS].total = 7;
+
+	m = snapshot_add_msr(a);
+	*m = (struct msrtop_msr_row){ .pid = 4242, .vcpu_src = MSRTOP_VCPU_LEARNED, .msr = 0x277,
+				      .write = true };
+	m->count.total = 10;
+	assert_int_equal(snapshot_finish(a, NULL), 0);
+	strcpy(snapshot_find_vm(a, 4242)->comm, "qemu-system-x86");
+	strcpy(snapshot_find_vm(a, 4242)->name, "web \"1\"");
+	snapshot_find_vm(a, 4242)->alive = true;
+
+	e = snapshot_add_exit(s);
+	*e = (struct msrtop_exit_row){ .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX,
+				       .reason = 0x80000021 };
+	e->count.total = 3;
+	e->latency.count = 3;
+	e->latency.sum_ns = 3 * 1500;
+	e->latency.slots[10] = 3;
+	e = snapshot_add_exit(s);
+	*e = (struct msrtop_exit_row){ .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_SVM,
+				       .reason = 0x7c, .nested = true };
+	e->count.total = 1;
+	e = snapshot_add_exit(s);
+	*e = (struct msrtop_exit_row){ .pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 0xffff };
+	e->count.total = 1;
+	e->latency.count = 1;
+	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = 1;
+	e->latency.sum_ns = 5ull * SEC;
+
+	m = snapshot_add_msr(s);
+	*m = (struct msrtop_msr_row){ .pid = 4242, .vcpu_src = MSRTOP_VCPU_LEARNED, .msr = 0x277,
+				      .write = true, .has_value = true,
+				      .last_value = 0xfedcba9876543210ull };
+	m->count.total = 16;
+	m->gp.total = 1;
+	m->changes.total = 4;
+	m = snapshot_add_msr(s);
+	*m = (struct msrtop_msr_row){ .pid = 4242, .vcpu_src = MSRTOP_VCPU_TID, .vcpu = 4243,
+				      .msr = 0x4b564d99 };
+	m->count.total = 2;
+	m->gp.total = 2;
+
+	u = snapshot_add_uexit(s);
+	*u = (struct msrtop_uexit_row){ .pid = 4242, .reason = 2 };
+	u->count.total = 5;
+	u = snapshot_add_uexit(s);
+	*u = (struct msrtop_uexit_row){ .pid = 4242, .reason = 4, .error = true };
+	u->count.total = 1;
+
+	i = snapshot_add_intercept(s);
+	*i = (struct msrtop_intercept_row){ .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_SVM,
+					    .exit_code = 0x7c, .msr = 0x277, .write = true };
+	i->count.total = 16;
+	o = snapshot_add_outcome(s);
+	*o = (struct msrtop_outcome_row){ .pid = 4242, .vcpu = 1, .msr = 0x277, .write = true,
+					  .outcome = MSRTOP_OUTCOME_GP,
+					  .reason = MSRTOP_GP_INVALID_VALUE };
+	o->count.total = 1;
+	o->duration.count = 1;
+	o->duration.sum_ns = 700;
+	o->duration.slots[9] = 1;
+	o = snapshot_add_outcome(s);
+	*o = (struct msrtop_outcome_row){ .pid = 4242, .vcpu = 1, .msr = 0x277, .write = true,
+					  .outcome = 255, .reason = 255 };
+	o->count.total = 1;
+	o->duration.count = 1;
+	c = snapshot_add_canon(s);
+	*c = (struct msrtop_canon_row){ .pid = 4242, .vcpu = 1, .msr = 0xc0000100 };
+	c->count.total = 3;
+	c->rejected.total = 1;
+	c->fixups.total = 1;
+
+	assert_int_equal(snapshot_finish(s, a), 0);
+	snapshot_put(a);
+	return s;
+}
+
+static struct json_object *get(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array)) {
+			o = json_object_array_get_idx(o, atoi(tok));
+		} else if (!json_object_object_get_ex(o, tok, &o)) {
+			fail_msg("no member '%s' in '%s'", tok, path);
+		}
+	}
+	return o;
+}
+
+static void assert_u64(struct json_object *doc, const char *path, uint64_t v)
+{
+	struct json_object *o = get(doc, path);
+
+	if (!json_object_is_type(o, json_type_int) || json_object_get_uint64(o) != v)
+		fail_msg("%s: expected %llu, got %s", path, (unsigned long long)v,
+			 json_object_to_json_string(o));
+}
+
+static void assert_str(struct json_object *doc, const char *path, const char *v)
+{
+	struct json_object *o = get(doc, path);
+
+	if (!json_object_is_type(o, json_type_string) || strcmp(json_object_get_string(o), v))
+		fail_msg("%s: expected \"%s\", got %s", path, v, json_object_to_json_string(o));
+}
+
+static void assert_null_at(struct json_object *doc, const char *path)
+{
+	struct json_object *o = get(doc, path);
+
+	if (o)
+		fail_msg("%s: expected null, got %s", path, json_object_to_json_string(o));
+}
+
+static void assert_bool(struct json_object *doc, const char *path, bool v)
+{
+	struct json_object *o = get(doc, path);
+
+	if (!json_object_is_type(o, json_type_boolean) || json_object_get_boolean(o) != v)
+		fail_msg("%s: expected %s, got %s", path, v ? "true" : "false",
+			 json_object_to_json_string(o));
+}
+
+static struct json_object *doc_of(const struct msrtop_filter *f)
+{
+	struct msrtop_snapshot *s = sample();
+	struct json_object *doc = json_out_build(s, f), *parsed;
+	const char *text;
+
+	assert_non_null(doc);
+	/* What is written is one line that parses back. */
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	assert_null(strchr(text, '\n'));
+	parsed = json_tokener_parse(text);
+	assert_non_null(parsed);
+	json_object_put(doc);
+	snapshot_put(s);
+	return parsed;
+}
+
+static void test_header(void **state)
+{
+	struct json_object *d = doc_of(NULL);
+
+	assert_u64(d, "version", 1);
+	assert_u64(d, "seq", 2);
+	assert_str(d, "time", "2023-11-14T22:13:23.250Z");
+	assert_u64(d, "time_ns", 1700000003250000000ull);
+	assert_str(d, "start_time", "2023-11-14T22:13:20.000Z");
+	assert_true(json_object_get_double(get(d, "interval_s")) == 2.0);
+	assert_int_equal(json_object_array_length(get(d, "filter.pids")), 0);
+	assert_null_at(d, "filter.msr");
+	json_object_put(d);
+}
+
+static void test_sources_and_overflow(void **state)
+{
+	struct json_object *d = doc_of(NULL);
+
+	assert_int_equal(json_object_array_length(get(d, "sources")), MSRTOP_SRC_NR);
+	assert_str(d, "sources.0.name", "kvm_exit");
+	assert_str(d, "sources.0.attach", "tracepoint");
+	assert_str(d, "sources.0.state", "attached");
+	assert_bool(d, "sources.0.patched", false);
+	assert_u64(d, "sources.0.events.total", 4);
+	assert_str(d, "sources.2.state", "failed");
+	assert_str(d, "sources.2.error", strerror(ENOENT));
+	assert_null_at(d, "sources.2.events");
+	assert_str(d, "sources.7.state", "missing");
+	assert_bool(d, "sources.7.patched", true);
+	assert_u64(d, "overflow.msrs.total", 7);
+	assert_u64(d, "overflow.msrs.delta", 7);
+	assert_u64(d, "overflow.exits.total", 0);
+	assert_u64(d, "totals.msr_writes.total", 16);
+	assert_u64(d, "totals.msr_writes.delta", 6);
+	assert_true(json_object_get_double(get(d, "totals.msr_writes.rate")) == 3.0);
+	json_object_put(d);
+}
+
+static void test_vms(void **state)
+{
+	struct json_object *d = doc_of(NULL);
+
+	assert_u64(d, "vms.0.pid", 4242);
+	assert_str(d, "vms.0.comm", "qemu-system-x86");
+	assert_str(d, "vms.0.name", "web \"1\""); /* escaped by json-c, parsed back */
+	assert_bool(d, "vms.0.alive", true);
+	assert_u64(d, "vms.0.vcpus", 4);
+	assert_u64(d, "vms.0.exits.total", 4);
+	assert_u64(d, "vms.0.msr_gp.total", 3);
+	json_object_put(d);
+}
+
+static void test_exits(void **state)
+{
+	struct json_object *d = doc_of(NULL);
+
+	/* Sorted by key: (vcpu 0, VMX 0xffff), (vcpu 1, VMX ...), (vcpu 1, SVM ...). */
+	assert_u64(d, "exits.0.reason", 0xffff);
+	assert_null_at(d, "exits.0.reason_name");
+	assert_str(d, "exits.0.reason_text", "VMX_0xffff");
+	assert_u64(d, "exits.0.latency.log2_slots.0.slot", MSRTOP_HIST_SLOTS - 1);
+	assert_null_at(d, "exits.0.latency.log2_slots.0.high_ns");
+	assert_u64(d, "exits.1.vcpu", 1);
+	assert_str(d, "exits.1.vcpu_source", "kernel");
+	assert_str(d, "exits.1.isa_name", "vmx");
+	assert_u64(d, "exits.1.reason", 0x80000021);
+	assert_str(d, "exits.1.reason_name", "INVALID_STATE");
+	assert_str(d, "exits.1.reason_text", "INVALID_STATE|FAILED_VMENTRY");
+	assert_u64(d, "exits.1.vmx_flags", 0x80000000);
+	assert_bool(d, "exits.1.nested", false);
+	assert_u64(d, "exits.1.count.total", 3);
+	assert_u64(d, "exits.1.latency.count", 3);
+	assert_u64(d, "exits.1.latency.mean_ns", 1500);
+	assert_u64(d, "exits.1.latency.log2_slots.0.slot", 10);
+	assert_u64(d, "exits.1.latency.log2_slots.0.low_ns", 1024);
+	assert_u64(d, "exits.1.latency.log2_slots.0.high_ns", 2047);
+	assert_u64(d, "exits.1.latency.log2_slots.0.count", 3);
+	assert_str(d, "exits.2.isa_name", "svm");
+	assert_str(d, "exits.2.reason_name", "MSR");
+	assert_null_at(d, "exits.2.vmx_flags");
+	assert_bool(d, "exits.2.nested", true);
+	assert_null_at(d, "exits.2.latency");
+	json_object_put(d);
+}
+
+static void test_msrs(void **state)
+{
+	struct json_object *d = doc_of(NULL);
+
+	assert_u64(d, "msrs.0.msr", 0x277);
+	assert_str(d, "msrs.0.msr_name", "IA32_CR_PAT");
+	assert_str(d, "msrs.0.vcpu_source", "learned");
+	assert_str(d, "msrs.0.access", "write");
+	assert_u64(d, "msrs.0.count.total", 16);
+	assert_u64(d, "msrs.0.count.delta", 6);
+	assert_u64(d, "msrs.0.gp.total", 1);
+	assert_u64(d, "msrs.0.last_value", 0xfedcba9876543210ull);
+	assert_str(d, "msrs.0.last_value_hex", "0xfedcba9876543210");
+	assert_u64(d, "msrs.0.value_changes.total", 4);
+	assert_str(d, "msrs.1.vcpu_source", "tid");
+	assert_u64(d, "msrs.1.vcpu", 4243);
+	assert_null_at(d, "msrs.1.msr_name");
+	assert_str(d, "msrs.1.access", "read");
+	assert_null_at(d, "msrs.1.last_value");
+	assert_null_at(d, "msrs.1.value_changes");
+	json_object_put(d);
+}
+
+static void test_patched_and_userspace(void **state)
+{
+	struct json_object *d = doc_of(NULL);
+
+	assert_str(d, "msr_intercepts.0.exit_code_name", "MSR");
+	assert_u64(d, "msr_intercepts.0.exit_code", 0x7c);
+	assert_str(d, "msr_intercepts.0.msr_name", "IA32_CR_PAT");
+	assert_u64(d, "msr_outcomes.0.outcome", MSRTOP_OUTCOME_GP);
+	assert_str(d, "msr_outcomes.0.outcome_name", "gp");
+	assert_str(d, "msr_outcomes.0.reason_name", "invalid_value");
+	assert_u64(d, "msr_outcomes.0.duration.log2_slots.0.slot", 9);
+	assert_u64(d, "msr_outcomes.1.outcome", 255);
+	assert_null_at(d, "msr_outcomes.1.outcome_name");
+	assert_null_at(d, "msr_outcomes.1.reason_name");
+	assert_u64(d, "canonical.0.rejected.total", 1);
+	assert_u64(d, "canonical.0.fixups.total", 1);
+	assert_str(d, "canonical.0.msr_name", "FS_BASE");
+	assert_str(d, "userspace_exits.0.reason_name", "IO");
+	assert_bool(d, "userspace_exits.0.error", false);
+	assert_str(d, "userspace_exits.1.reason_name", "EINTR");
+	assert_bool(d, "userspace_exits.1.error", true);
+	json_object_put(d);
+}
+
+static void test_filter_echoed(void **state)
+{
+	struct msrtop_filter f = { .pids = { 7, 8 }, .nr_pids = 2, .has_msr = true, .msr = 0x1b,
+				   .has_reason = true, .reason_svm_ok = true, .reason_svm = 0x7c };
+	struct json_object *d = doc_of(&f);
+
+	assert_u64(d, "filter.pids.1", 8);
+	assert_u64(d, "filter.msr", 0x1b);
+	assert_null_at(d, "filter.vcpu");
+	assert_null_at(d, "filter.reason_vmx");
+	assert_u64(d, "filter.reason_svm", 0x7c);
+	json_object_put(d);
+}
+
+static void test_error_document(void **state)
+{
+	char buf[512] = { 0 };
+	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+	struct json_object *d;
+
+	assert_non_null(f);
+	assert_int_equal(json_out_write_error(f, "tracefs is not \"mounted\"\n"), 0);
+	fclose(f);
+	/* One line: the only newline ends it (the one in the message is escaped). */
+	assert_ptr_equal(strchr(buf, '\n'), buf + strlen(buf) - 1);
+	d = json_tokener_parse(buf);
+	assert_non_null(d);
+	assert_u64(d, "version", 1);
+	assert_str(d, "error.message", "tracefs is not \"mounted\"\n");
+	json_object_put(d);
+}
+
+static void dump(void)
+{
+	struct msrtop_filter f = { .pids = { 4242 }, .nr_pids = 1, .has_vcpu = true, .vcpu = 1 };
+	struct msrtop_snapshot *s = sample(), *empty = snapshot_new();
+
+	json_out_write(stdout, s, NULL);
+	json_out_write(stdout, s, &f);
+	memcpy(empty->sources, s->sources, sizeof(empty->sources));
+	empty->seq = 1;
+	snapshot_finish(empty, NULL);
+	json_out_write(stdout, empty, NULL);
+	json_out_write_error(stdout, "an error");
+	snapshot_put(s);
+	snapshot_put(empty);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_sources_and_overflow),
+		cmocka_unit_test(test_vms),
+		cmocka_unit_test(test_exits),
+		cmocka_unit_test(test_msrs),
+		cmocka_unit_test(test_patched_and_userspace),
+		cmocka_unit_test(test_filter_echoed),
+		cmocka_unit_test(test_error_document),
+	};
+
+	if (argc > 1 && !strcmp(argv[1], "--dump")) {
+		dump();
+		return 0;
+	}
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return tap_cmocka_run("json_out", tests, sizeof(tests) / sizeof(tests[0]), NULL);
+}

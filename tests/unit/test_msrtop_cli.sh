@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# msrtop's command line: every bad invocation gets one line on stderr, nothing
+# on stdout, and exit status 2, before anything is loaded; --help names every
+# option the code accepts; an unprivileged run fails with one line, status 1.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+
+msrtop=${BUILD:-build}/msrtop
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# bad NAME EXPECTED_STATUS GREP ARGS...: fails with one stderr line matching GREP.
+bad() {
+	local name=$1 want=$2 pattern=$3 rc lines
+	shift 3
+	"$msrtop" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" != "$want" ]; then
+		tap_fail "$name" "exit status $rc, expected $want; stderr: $(cat "$tmp/err")"
+	elif [ "$lines" != 1 ]; then
+		tap_fail "$name" "$lines lines on stderr, expected 1: $(cat "$tmp/err")"
+	elif [ -s "$tmp/out" ]; then
+		tap_fail "$name" "wrote to stdout: $(head -c 200 "$tmp/out")"
+	elif ! grep -q -- "$pattern" "$tmp/err"; then
+		tap_fail "$name" "stderr does not say '$pattern': $(cat "$tmp/err")"
+	else
+		tap_ok "$name"
+	fi
+}
+
+bad "unknown long option" 2 "unknown option '--frobnicate'" --frobnicate
+bad "unknown short option" 2 "unknown option '-x'" -x
+bad "missing option argument" 2 "needs an argument" --interval
+bad "stray argument" 2 "unexpected argument 'foo'" foo
+bad "--msr with an unknown name" 2 "unknown MSR 'NOT_AN_MSR'" --msr NOT_AN_MSR
+bad "--msr with junk after a number" 2 "unknown MSR '0x1bz'" --msr 0x1bz
+bad "--msr above 32 bits" 2 "unknown MSR" --msr 0x100000000
+bad "--interval zero" 2 "invalid --interval '0'" --interval 0
+bad "--interval negative" 2 "invalid --interval '-1'" --interval -1
+bad "--interval not a number" 2 "invalid --interval 'fast'" --interval fast
+bad "--interval too long" 2 "invalid --interval" -i 100000
+bad "--interval nan" 2 "invalid --interval 'nan'" --interval nan
+bad "--duration junk" 2 "invalid --duration '5s'" --duration 5s
+bad "--pid not a number" 2 "invalid --pid 'qemu'" --pid qemu
+bad "--pid zero" 2 "invalid --pid '0'" --pid 0
+bad "--vcpu negative" 2 "invalid --vcpu '-1'" --vcpu -1
+bad "--reason unknown" 2 "unknown exit reason 'BOGUS'" --reason BOGUS
+bad "an error after good options" 2 "invalid --interval" --json --pid 1 --interval x
+
+if "$msrtop" --help >"$tmp/help" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
+	tap_ok "--help exits 0 and writes only to stdout"
+else
+	tap_fail "--help exits 0 and writes only to stdout" "$(cat "$tmp/err")"
+fi
+
+# Every long option in the code's getopt table appears in --help, and back.
+code_opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*_argument,.*/--\1/p' \
+	userspace/msrtop.c | sort -u)
+help_opts=$(grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u)
+if [ -n "$code_opts" ] && [ "$code_opts" = "$help_opts" ]; then
+	tap_ok "--help lists exactly the options the code accepts"
+else
+	tap_fail "--help lists exactly the options the code accepts" \
+		"code: $(echo $code_opts); help: $(echo $help_opts)"
+fi
+
+# Unprivileged: one line, status 1, and libbpf says nothing.
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	bad_user=""
+else
+	bad_user="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+fi
+if [ -n "$bad_user" ]; then
+	abs=$(readlink -f "$msrtop")
+	if $bad_user test -x "$abs"; then
+		$bad_user "$abs" --once >"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		if [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "root" "$tmp/err"; then
+			tap_ok "an unprivileged run fails with one line naming root"
+		else
+			tap_fail "an unprivileged run fails with one line naming root" \
+				"status $rc: $(cat "$tmp/err")"
+		fi
+		$bad_user "$abs" --once --json >"$tmp/out" 2>"$tmp/err"
+		if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==1 and d["error"]["message"]' <"$tmp/out" 2>/dev/null; then
+			tap_ok "in --json mode the error is also a JSON document on stdout"
+		else
+			tap_fail "in --json mode the error is also a JSON document on stdout" "$(cat "$tmp/out")"
+		fi
+	else
+		tap_skip "an unprivileged run fails with one line naming root" "nobody cannot reach $abs"
+		tap_skip "in --json mode the error is also a JSON document on stdout" "nobody cannot reach $abs"
+	fi
+else
+	tap_skip "an unprivileged run fails with one line naming root" "needs root and setpriv to drop privileges"
+	tap_skip "in --json mode the error is also a JSON document on stdout" "needs root and setpriv"
+fi
+
+# A real run (root, KVM tracepoints): --once prints one block and exits 0 in time.
+if [ "$(id -u)" = 0 ]; then
+	start=$(date +%s%N)
+	if "$msrtop" --once --interval 0.3 >"$tmp/out" 2>"$tmp/err"; then
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		if [ -s "$tmp/err" ]; then
+			tap_fail "--once runs quietly" "stderr: $(cat "$tmp/err")"
+		elif [ "$(grep -c '^msrtop ' "$tmp/out")" != 1 ] || ! grep -q '^  kvm_msr ' "$tmp/out"; then
+			tap_fail "--once prints one block with the sources" "$(head -20 "$tmp/out")"
+		elif [ $ms -gt 5000 ]; then
+			tap_fail "--once exits after one interval" "took ${ms} ms"
+		else
+			tap_ok "--once prints one block with its sources and exits (${ms} ms)"
+		fi
+	elif grep -q "no KVM tracepoints" "$tmp/err"; then
+		tap_skip "--once prints one block with its sources and exits" "no KVM tracepoints"
+	else
+		tap_fail "--once prints one block with its sources and exits" "$(cat "$tmp/err")"
+	fi
+	"$msrtop" --duration 0.5 --interval 0.2 --json >"$tmp/out" 2>"$tmp/err"
+	n=$(wc -l <"$tmp/out")
+	seqs=$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["seq"]) for l in sys.stdin))' <"$tmp/out" 2>/dev/null)
+	if [ "$seqs" = "1 2 3" ]; then
+		tap_ok "--duration 0.5 --interval 0.2 prints 3 documents (at 0.2, 0.4, 0.5 s)"
+	else
+		tap_fail "--duration 0.5 --interval 0.2 prints 3 documents" "got $n: seq '$seqs' $(cat "$tmp/err")"
+	fi
+else
+	tap_skip "--once prints one block with its sources and exits" "needs root"
+	tap_skip "--duration 0.5 --interval 0.2 prints 3 documents" "needs root"
+fi
+tap_done

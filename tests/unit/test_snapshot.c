@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshot arithmetic (userspace/snapshot.c): deltas and rates against the
+ * previous snapshot, the VM table, totals, source event counts and filters,
+ * on snapshots built by hand.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../lib/cmocka_tap.h"
+
+#include "exit_reasons.h"
+#include "snapshot.h"
+
+#define SEC 1000000000ull
+
+/* A snapshot taken at t seconds after an attach at t = 10 s. */
+static struct msrtop_snapshot *snap_at(double t, uint64_t seq)
+{
+	struct msrtop_snapshot *s = snapshot_new();
+
+	assert_non_null(s);
+	s->seq = seq;
+	s->start_mono_ns = 10 * SEC;
+	s->start_time_ns = 1700000000 * SEC;
+	s->mono_ns = (uint64_t)(t * SEC);
+	s->time_ns = s->start_time_ns + s->mono_ns - s->start_mono_ns;
+	for (int i = 0; i < MSRTOP_SRC_NR; i++)
+		s->sources[i].state = MSRTOP_SRC_ATTACHED;
+	return s;
+}
+
+static struct msrtop_msr_row *add_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t src,
+				      uint32_t vcpu, uint32_t msr, bool write, uint64_t count,
+				      uint64_t gp)
+{
+	struct msrtop_msr_row *r = snapshot_add_msr(s);
+
+	assert_non_null(r);
+	r->pid = pid;
+	r->vcpu_src = src;
+	r->vcpu = vcpu;
+	r->msr = msr;
+	r->write = write;
+	r->count.total = count;
+	r->gp.total = gp;
+	return r;
+}
+
+static struct msrtop_exit_row *add_exit(struct msrtop_snapshot *s, uint32_t pid, uint32_t vcpu,
+					uint8_t isa, uint32_t reason, bool nested, uint64_t count)
+{
+	struct msrtop_exit_row *r = snapshot_add_exit(s);
+
+	assert_non_null(r);
+	r->pid = pid;
+	r->vcpu_src = MSRTOP_VCPU_KERNEL;
+	r->vcpu = vcpu;
+	r->isa = isa;
+	r->reason = reason;
+	r->nested = nested;
+	r->count.total = count;
+	return r;
+}
+
+static struct msrtop_uexit_row *add_uexit(struct msrtop_snapshot *s, uint32_t pid,
+					  uint32_t reason, bool error, uint64_t count)
+{
+	struct msrtop_uexit_row *r = snapshot_add_uexit(s);
+
+	assert_non_null(r);
+	r->pid = pid;
+	r->reason = reason;
+	r->error = error;
+	r->count.total = count;
+	return r;
+}
+
+static void assert_counter(const struct msrtop_counter *c, uint64_t total, uint64_t delta,
+			   double rate)
+{
+	assert_int_equal(c->total, total);
+	assert_int_equal(c->delta, delta);
+	if (c->rate < rate - 1e-9 || c->rate > rate + 1e-9)
+		fail_msg("rate %f, expected %f", c->rate, rate);
+}
+
+static void test_first_snapshot_counts_since_attach(void **state)
+{
+	struct msrtop_snapshot *s = snap_at(12, 1);
+
+	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 50, 0);
+	s->overflow[MSRTOP_MAP_MSRS].total = 4;
+	assert_int_equal(snapshot_finish(s, NULL), 0);
+	assert_true(s->interval_s > 1.999 && s->interval_s < 2.001);
+	assert_counter(&s->msrs[0].count, 50, 50, 25);
+	assert_counter(&s->overflow[MSRTOP_MAP_MSRS], 4, 4, 2);
+	assert_counter(&s->totals.msr_reads, 50, 50, 25);
+	snapshot_put(s);
+}
+
+static void test_deltas_and_rates(void **state)
+{
+	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(11.5, 2);
+	struct msrtop_msr_row *r;
+
+	add_msr(a, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 10, 1);
+	add_msr(a, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 5, 0)->changes.total = 2;
+	add_msr(a, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false, 7, 0); /* gone from b: reset below */
+	a->overflow[MSRTOP_MAP_EXITS].total = 3;
+	assert_int_equal(snapshot_finish(a, NULL), 0);
+
+	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 9, 0)->changes.total = 5;
+	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 30, 1);
+	add_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false, 6, 6); /* new */
+	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false, 2, 0); /* went backwards: new entry */
+	b->overflow[MSRTOP_MAP_EXITS].total = 3;
+	assert_int_equal(snapshot_finish(b, a), 0);
+	assert_true(b->interval_s > 0.499 && b->interval_s < 0.501);
+
+	r = snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false);
+	assert_non_null(r);
+	assert_counter(&r->count, 30, 20, 40);
+	assert_counter(&r->gp, 1, 0, 0);
+	r = snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true);
+	assert_non_null(r);
+	assert_counter(&r->count, 9, 4, 8);
+	assert_counter(&r->changes, 5, 3, 6);
+	r = snapshot_find_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false);
+	assert_non_null(r);
+	assert_counter(&r->count, 6, 6, 12);
+	assert_counter(&r->gp, 6, 6, 12);
+	r = snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false);
+	assert_counter(&r->count, 2, 2, 4);
+	assert_null(snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, true));
+
+	assert_counter(&b->overflow[MSRTOP_MAP_EXITS], 3, 0, 0);
+	assert_counter(&b->totals.msr_reads, 38, 28, 56);
+	assert_counter(&b->totals.msr_writes, 9, 4, 8);
+	assert_counter(&b->totals.msr_gp, 7, 6, 12);
+	assert_counter(&b->totals.msr_changes, 5, 3, 6);
+	snapshot_put(a);
+	snapshot_put(b);
+}
+
+static void test_tables_sorted_by_key(void **state)
+{
+	struct msrtop_snapshot *s = snap_at(11, 1);
+
+	add_exit(s, 300, 0, MSRTOP_ISA_SVM, 0x7c, false, 1);
+	add_exit(s, 100, 1, MSRTOP_ISA_SVM, 0x7c, false, 1);
+	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 32, false, 1);
+	add_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x400, true, 1);
+	add_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x400, false, 1);
+	assert_int_equal(snapshot_finish(s, NULL), 0);
+	assert_int_equal(s->exits[0].pid, 100);
+	assert_int_equal(s->exits[0].isa, MSRTOP_ISA_VMX);
+	assert_int_equal(s->exits[1].reason, 0x400);
+	assert_false(s->exits[1].nested);
+	assert_true(s->exits[2].nested);
+	assert_int_equal(s->exits[3].vcpu, 1);
+	assert_int_equal(s->exits[4].pid, 300);
+	snapshot_put(s);
+}
+
+static void test_latency_delta(void **state)
+{
+	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(12, 2);
+	struct msrtop_exit_row *r;
+
+	r = add_exit(a, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 3);
+	r->latency.count = 3;
+	r->latency.sum_ns = 3000;
+	r->latency.slots[9] = 3;
+	assert_int_equal(snapshot_finish(a, NULL), 0);
+	assert_int_equal(a->exits[0].latency_delta.count, 3);
+	assert_int_equal(a->exits[0].latency_delta.slots[9], 3);
+
+	r = add_exit(b, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 5);
+	r->latency.count = 5;
+	r->latency.sum_ns = 5000;
+	r->latency.slots[9] = 4;
+	r->latency.slots[12] = 1;
+	assert_int_equal(snapshot_finish(b, a), 0);
+	r = &b->exits[0];
+	assert_int_equal(r->latency_delta.count, 2);
+	assert_int_equal(r->latency_delta.sum_ns, 2000);
+	assert_int_equal(r->latency_delta.slots[9], 1);
+	assert_int_equal(r->latency_delta.slots[12], 1);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_ENTRY].events.total, 5);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_ENTRY].events.delta, 2);
+	snapshot_put(a);
+	snapshot_put(b);
+}
+
+static void test_vm_table(void **state)
+{
+	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(12, 2);
+	struct msrtop_vm *vm;
+
+	add_exit(a, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 10);
+	assert_int_equal(snapshot_finish(a, NULL), 0);
+	vm = snapshot_find_vm(a, 100);
+	assert_non_null(vm);
+	strcpy(vm->comm, "qemu-system-x86");
+	strcpy(vm->name, "web1");
+	vm->alive = true;
+
+	add_exit(b, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 20);
+	add_exit(b, 100, 1, MSRTOP_ISA_SVM, 0x7c, false, 5);
+	add_exit(b, 100, 1, MSRTOP_ISA_SVM, 0x7c, true, 4); /* nested: not in VM exits */
+	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x1b, false, 3, 0);
+	add_msr(b, 100, MSRTOP_VCPU_TID, 777, 0x1b, true, 2, 1);
+	add_uexit(b, 100, 2, false, 8);
+	add_uexit(b, 200, 4, true, 1); /* a pid seen only in userspace exits */
+	assert_int_equal(snapshot_finish(b, a), 0);
+
+	assert_int_equal(b->nr_vms, 2);
+	vm = snapshot_find_vm(b, 100);
+	assert_non_null(vm);
+	assert_string_equal(vm->comm, "qemu-system-x86");
+	assert_string_equal(vm->name, "web1");
+	assert_true(vm->alive);
+	/* (kernel, 0), (kernel, 1), (learned, 1), (tid, 777) */
+	assert_int_equal(vm->nr_vcpus, 4);
+	assert_counter(&vm->exits, 25, 15, 15);
+	assert_counter(&vm->msr_reads, 3, 3, 3);
+	assert_counter(&vm->msr_writes, 2, 2, 2);
+	assert_counter(&vm->msr_gp, 1, 1, 1);
+	assert_counter(&vm->uexits, 8, 8, 8);
+	vm = snapshot_find_vm(b, 200);
+	assert_non_null(vm);
+	assert_string_equal(vm->comm, "");
+	assert_int_equal(vm->nr_vcpus, 0);
+	assert_counter(&vm->uexits, 1, 1, 1);
+
+	assert_counter(&b->totals.exits, 25, 15, 15);
+	assert_counter(&b->totals.nested_exits, 4, 4, 4);
+	assert_counter(&b->totals.uexits, 9, 9, 9);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_EXIT].events.total, 25);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].events.total, 4);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR].events.total, 5);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_USERSPACE_EXIT].events.total, 9);
+	snapshot_put(a);
+	snapshot_put(b);
+}
+
+static void test_patched_tables(void **state)
+{
+	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(13, 2);
+	struct msrtop_outcome_row *o;
+	struct msrtop_canon_row *c;
+	struct msrtop_intercept_row *i;
+
+	c = snapshot_add_canon(a);
+	c->pid = 1;
+	c->msr = 0xc0000100;
+	c->count.total = 4;
+	c->rejected.total = 2;
+	c->fixups.total = 1;
+	assert_int_equal(snapshot_finish(a, NULL), 0);
+
+	c = snapshot_add_canon(b);
+	c->pid = 1;
+	c->msr = 0xc0000100;
+	c->count.total = 10;
+	c->rejected.total = 2;
+	c->fixups.total = 5;
+	o = snapshot_add_outcome(b);
+	o->pid = 1;
+	o->msr = 0x277;
+	o->write = true;
+	o->outcome = MSRTOP_OUTCOME_HANDLED;
+	o->count.total = 6;
+	i = snapshot_add_intercept(b);
+	i->pid = 1;
+	i->isa = MSRTOP_ISA_SVM;
+	i->exit_code = 0x7c;
+	i->msr = 0x277;
+	i->count.total = 8;
+	assert_int_equal(snapshot_finish(b, a), 0);
+	assert_counter(&b->canon[0].count, 10, 6, 3);
+	assert_counter(&b->canon[0].rejected, 2, 0, 0);
+	assert_counter(&b->canon[0].fixups, 5, 4, 2);
+	assert_counter(&b->totals.canonical_fixups, 5, 4, 2);
+	assert_counter(&b->totals.outcomes, 6, 6, 3);
+	assert_counter(&b->totals.intercepts, 8, 8, 4);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR_CANONICAL].events.total, 10);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR_OUTCOME].events.delta, 6);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR_INTERCEPT].events.total, 8);
+	snapshot_put(a);
+	snapshot_put(b);
+}
+
+static void test_zero_interval_has_zero_rates(void **state)
+{
+	struct msrtop_snapshot *s = snap_at(10, 1); /* read at the attach instant */
+
+	add_msr(s, 1, MSRTOP_VCPU_TID, 1, 0x10, false, 5, 0);
+	assert_int_equal(snapshot_finish(s, NULL), 0);
+	assert_true(s->interval_s == 0);
+	assert_counter(&s->msrs[0].count, 5, 5, 0);
+	snapshot_put(s);
+}
+
+static void test_references(void **state)
+{
+	struct msrtop_snapshot *s = snap_at(11, 1);
+
+	assert_ptr_equal(snapshot_get(s), s);
+	assert_int_equal(s->refs, 2);
+	snapshot_put(s);
+	assert_int_equal(s->refs, 1);
+	snapshot_put(s); /* frees; the sanitizers or valgrind would see a double free */
+	snapshot_put(NULL);
+}
+
+/* ---- filters ----------------------------------------------------------------- */
+
+/* Two VMs; exits VMX and SVM; MSRs on learned and tid vCPUs; one userspace exit each. */
+static struct msrtop_snapshot *filter_input(void)
+{
+	struct msrtop_snapshot *s = snap_at(11, 1);
+	struct msrtop_intercept_row *i;
+	struct msrtop_outcome_row *o;
+	struct msrtop_canon_row *c;
+
+	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 32, false, 10); /* MSR_WRITE */
+	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 0x80000021, false, 1); /* INVALID_STATE|FAILED_VMENTRY */
+	add_exit(s, 100, 1, MSRTOP_ISA_VMX, 0x80000020, false, 2); /* MSR_WRITE|FAILED_VMENTRY */
+	add_exit(s, 200, 0, MSRTOP_ISA_SVM, 0x7c, false, 20); /* msr */
+	add_exit(s, 200, 1, MSRTOP_ISA_SVM, 32, false, 3); /* write_dr0: 32 on SVM */
+	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 4, 0);
+	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 6, 0);
+	add_msr(s, 200, MSRTOP_VCPU_TID, 1, 0x1b, false, 8, 0); /* a tid that happens to be 1 */
+	add_uexit(s, 100, 2, false, 5);
+	add_uexit(s, 200, 2, false, 7);
+	i = snapshot_add_intercept(s);
+	*i = (struct msrtop_intercept_row){ .pid = 200, .vcpu = 1, .isa = MSRTOP_ISA_SVM,
+					    .exit_code = 0x7c, .msr = 0x277, .write = true };
+	i->count.total = 9;
+	o = snapshot_add_outcome(s);
+	*o = (struct msrtop_outcome_row){ .pid = 200, .vcpu = 1, .msr = 0x1b };
+	o->count.total = 2;
+	c = snapshot_add_canon(s);
+	*c = (struct msrtop_canon_row){ .pid = 100, .vcpu = 0, .msr = 0xc0000100 };
+	c->count.total = 1;
+	assert_int_equal(snapshot_finish(s, NULL), 0);
+	snapshot_find_vm(s, 100)->alive = true;
+	strcpy(snapshot_find_vm(s, 100)->comm, "qemu");
+	return s;
+}
+
+static void test_filter_empty(void **state)
+{
+	struct msrtop_snapshot *s = filter_input(), *f;
+	struct msrtop_filter none = { 0 };
+
+	assert_true(snapshot_filter_is_empty(NULL));
+	assert_true(snapshot_filter_is_empty(&none));
+	f = snapshot_filter(s, &none);
+	assert_non_null(f);
+	assert_false(f->filtered);
+	assert_int_equal(f->nr_exits, s->nr_exits);
+	assert_int_equal(f->nr_msrs, s->nr_msrs);
+	assert_int_equal(f->nr_uexits, s->nr_uexits);
+	assert_int_equal(f->nr_vms, 2);
+	assert_memory_equal(&f->totals, &s->totals, sizeof(f->totals));
+	snapshot_put(f);
+	snapshot_put(s);
+}
+
+static void test_filter_pid(void **state)
+{
+	struct msrtop_snapshot *s = filter_input(), *f;
+	struct msrtop_filter flt = { .pids = { 100 }, .nr_pids = 1 };
+
+	f = snapshot_filter(s, &flt);
+	assert_non_null(f);
+	assert_true(f->filtered);
+	assert_int_equal(f->nr_vms, 1);
+	assert_int_equal(f->vms[0].pid, 100);
+	assert_string_equal(f->vms[0].comm, "qemu");
+	assert_true(f->vms[0].alive);
+	assert_int_equal(f->nr_exits, 3);
+	assert_int_equal(f->nr_msrs, 2);
+	assert_int_equal(f->nr_uexits, 1);
+	assert_int_equal(f->nr_intercepts, 0);
+	assert_int_equal(f->nr_outcomes, 0);
+	assert_int_equal(f->nr_canon, 1);
+	assert_int_equal(f->totals.exits.total, 13);
+	assert_int_equal(f->totals.uexits.total, 5);
+	/* Sources and overflow are the whole kernel's, not filtered. */
+	assert_memory_equal(f->sources, s->sources, sizeof(f->sources));
+	snapshot_put(f);
+
+	flt.pids[1] = 200;
+	flt.nr_pids = 2;
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_exits, 5);
+	assert_int_equal(f->nr_vms, 2);
+	snapshot_put(f);
+	snapshot_put(s);
+}
+
+static void test_filter_vcpu(void **state)
+{
+	struct msrtop_snapshot *s = filter_input(), *f;
+	struct msrtop_filter flt = { .has_vcpu = true, .vcpu = 1 };
+
+	f = snapshot_filter(s, &flt);
+	assert_non_null(f);
+	assert_int_equal(f->nr_exits, 2); /* pid 100 vcpu 1, pid 200 vcpu 1 */
+	assert_int_equal(f->nr_msrs, 1); /* not the tid 1 row */
+	assert_int_equal(f->msrs[0].msr, 0x277);
+	assert_int_equal(f->nr_uexits, 2); /* no vCPU dimension: untouched */
+	assert_int_equal(f->nr_intercepts, 1);
+	assert_int_equal(f->nr_outcomes, 1);
+	assert_int_equal(f->nr_canon, 0);
+	snapshot_put(f);
+	snapshot_put(s);
+}
+
+static void test_filter_msr(void **state)
+{
+	struct msrtop_snapshot *s = filter_input(), *f;
+	struct msrtop_filter flt = { .has_msr = true, .msr = 0x1b };
+
+	f = snapshot_filter(s, &flt);
+	assert_non_null(f);
+	assert_int_equal(f->nr_exits, 5); /* no MSR dimension: untouched */
+	assert_int_equal(f->nr_msrs, 2);
+	assert_int_equal(f->totals.msr_reads.total, 12);
+	assert_int_equal(f->totals.msr_writes.total, 0);
+	assert_int_equal(f->nr_intercepts, 0);
+	assert_int_equal(f->nr_outcomes, 1);
+	assert_int_equal(f->nr_canon, 0);
+	snapshot_put(f);
+	snapshot_put(s);
+}
+
+static void test_filter_reason(void **state)
+{
+	struct msrtop_snapshot *s = filter_input(), *f;
+	struct msrtop_filter flt = { .has_reason = true };
+
+	/* "MSR_WRITE" exists for VMX only: the basic reason, whatever the modifier bits. */
+	flt.reason_vmx_ok = true;
+	flt.reason_vmx = 32;
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_exits, 2);
+	assert_int_equal(f->exits[0].reason, 32);
+	assert_int_equal(f->exits[1].reason, 0x80000020);
+	assert_int_equal(f->nr_msrs, 3); /* no reason dimension: untouched */
+	assert_int_equal(f->nr_intercepts, 0);
+	snapshot_put(f);
+
+	/* With modifier bits given: exactly that. */
+	flt.reason_vmx = 0x80000020;
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_exits, 1);
+	assert_int_equal(f->exits[0].vcpu, 1);
+	snapshot_put(f);
+
+	/* "msr" exists for SVM only. */
+	flt.reason_vmx_ok = false;
+	flt.reason_svm_ok = true;
+	flt.reason_svm = 0x7c;
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_exits, 1);
+	assert_int_equal(f->exits[0].pid, 200);
+	assert_int_equal(f->nr_intercepts, 1); /* exit_code 0x7c */
+	assert_int_equal(f->totals.exits.total, 20);
+	snapshot_put(f);
+
+	/* A number means that code on both ISAs. */
+	flt.reason_vmx_ok = true;
+	flt.reason_vmx = 32;
+	flt.reason_svm = 32;
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_exits, 3);
+	snapshot_put(f);
+	snapshot_put(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_snapshot_counts_since_attach),
+		cmocka_unit_test(test_deltas_and_rates),
+		cmocka_unit_test(test_tables_sorted_by_key),
+		cmocka_unit_test(test_latency_delta),
+		cmocka_unit_test(test_vm_table),
+		cmocka_unit_test(test_patched_tables),
+		cmocka_unit_test(test_zero_interval_has_zero_rates),
+		cmocka_unit_test(test_references),
+		cmocka_unit_test(test_filter_empty),
+		cmocka_unit_test(test_filter_pid),
+		cmocka_unit_test(test_filter_vcpu),
+		cmocka_unit_test(test_filter_msr),
+		cmocka_unit_test(test_filter_reason),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return tap_cmocka_run("snapshot", tests, sizeof(tests) / sizeof(tests[0]), NULL);
+}
