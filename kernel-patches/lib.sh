@@ -1,0 +1,181 @@
+# Shared by build.sh and check-series.sh: the pinned source, the patch list,
+# the cache layout and the one persistent build tree per kernel version.
+# Source it, then call kp_init KVER.
+#
+# Cache layout ($MSRTOP_CACHE, default /var/cache/msrtop):
+#   tree-KVER/           git repository of the pinned Debian source; its first
+#                        commit (tag "base") is the pristine tarball, the
+#                        series is applied on top with git am
+#   obj-KVER/            out-of-tree (O=) build directory for tree-KVER; kept
+#                        between runs so that every build is incremental
+#   kernel-KVER-KEY/     bzImage and .config of the full series; KEY hashes
+#                        every input (see kp_key), so a rebuilt input rebuilds
+#   check-KVER/KEY.tap   check-series.sh results for the first N patches
+#   .build-KVER.lock     flock held while tree-KVER/obj-KVER are in use
+#   build-KVER.log       output of the last configure/build in obj-KVER
+# All of it can be deleted at any time (it is rebuilt); nothing else is kept.
+
+kp_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+kp_cache=${MSRTOP_CACHE:-/var/cache/msrtop}
+
+kp_die() {
+	echo "${kp_prog:-kernel-patches}: $*" >&2
+	exit 1
+}
+
+kp_log() {
+	echo "${kp_prog:-kernel-patches}: $*" >&2
+}
+
+# kp_init KVER: sets kp_kver, kp_series, kp_deb_version, kp_upstream_version,
+# kp_patches (the series without its cover letter, in order), kp_tree, kp_obj,
+# kp_log_file.
+kp_init() {
+	kp_kver=$1
+	case "$kp_kver" in
+	6.1 | 6.12) ;;
+	*) kp_die "unsupported kernel version '$kp_kver': use 6.1 or 6.12" ;;
+	esac
+	kp_series=$kp_here/v$kp_kver
+	[ -f "$kp_series/BASE" ] ||
+		kp_die "$kp_series/BASE is missing: it pins the Debian source version"
+	# BASE holds two words: the Debian package version of linux-source-KVER
+	# and the upstream version (VERSION.PATCHLEVEL.SUBLEVEL of its Makefile).
+	read -r kp_deb_version kp_upstream_version <"$kp_series/BASE"
+	[ -n "$kp_upstream_version" ] ||
+		kp_die "$kp_series/BASE must hold 'DEBIAN-VERSION UPSTREAM-VERSION'"
+	kp_patches=()
+	local p
+	while IFS= read -r p; do kp_patches+=("$p"); done < <(find "$kp_series" -maxdepth 1 \
+		-name '0*.patch' ! -name '0000-cover-letter.patch' | sort)
+	kp_tree=$kp_cache/tree-$kp_kver
+	kp_obj=$kp_cache/obj-$kp_kver
+	kp_log_file=$kp_cache/build-$kp_kver.log
+}
+
+# kp_key [N]: a hash of everything a build of the first N patches (default:
+# all) depends on: the pinned source, the config fragment, this file (which
+# holds the configure and build steps) and the patches themselves.
+kp_key() {
+	local n=${1:-${#kp_patches[@]}} i
+	{
+		echo "$kp_deb_version $kp_upstream_version"
+		cat "$kp_here/config.fragment" "$kp_here/lib.sh"
+		for ((i = 0; i < n; i++)); do cat "${kp_patches[$i]}"; done
+	} | sha256sum | cut -c1-16
+}
+
+# The exact Debian source the series was made against; installed if missing.
+kp_ensure_source() {
+	local have
+	have=$(dpkg-query -W -f='${Version}' "linux-source-$kp_kver" 2>/dev/null || true)
+	if [ "$have" != "$kp_deb_version" ]; then
+		kp_log "installing linux-source-$kp_kver=$kp_deb_version (have '${have:-none}')"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades \
+			"linux-source-$kp_kver=$kp_deb_version" >&2 ||
+			kp_die "cannot install linux-source-$kp_kver=$kp_deb_version; the series" \
+				"is pinned to it (see $kp_series/BASE): rebase the series onto" \
+				"the version apt offers and update BASE"
+	fi
+	kp_tarball=/usr/src/linux-source-$kp_kver.tar.xz
+	[ -f "$kp_tarball" ] || kp_die "$kp_tarball not found after installing linux-source-$kp_kver"
+}
+
+# Take the per-version lock for tree-KVER and obj-KVER (held until exit).
+kp_lock() {
+	mkdir -p "$kp_cache"
+	exec 9>"$kp_cache/.build-$kp_kver.lock"
+	flock 9
+}
+
+kp_git() {
+	git -C "$kp_tree" -c user.name=msrtop -c user.email=msrtop@localhost \
+		-c core.autocrlf=false -c advice.detachedHead=false "$@"
+}
+
+# Bring tree-KVER to the pristine pinned source (extracting it on first use or
+# when BASE changed). Files the series touched are rewritten, so make rebuilds
+# exactly what depends on them; everything else keeps its objects in obj-KVER.
+kp_reset_tree() {
+	local want="linux-source-$kp_kver $kp_deb_version"
+	if [ "$(kp_git log -1 --format=%s base 2>/dev/null)" != "$want" ]; then
+		kp_ensure_source
+		kp_log "extracting $kp_tarball into $kp_tree"
+		rm -rf "$kp_tree" "$kp_obj"
+		mkdir -p "$kp_tree"
+		tar -xJf "$kp_tarball" -C "$kp_tree" --strip-components=1
+		local mk_ver
+		mk_ver=$(make -s -C "$kp_tree" kernelversion 2>/dev/null)
+		[ "$mk_ver" = "$kp_upstream_version" ] ||
+			kp_die "source is $mk_ver but $kp_series/BASE pins $kp_upstream_version"
+		# Debian's .gitignore ignores every top-level entry: add by force.
+		kp_git init -q
+		kp_git add -f .
+		kp_git commit -q -m "$want"
+		kp_git tag base
+	fi
+	if [ -d "$kp_tree/.git/rebase-apply" ]; then
+		kp_git am --abort >/dev/null 2>&1 || rm -rf "$kp_tree/.git/rebase-apply"
+	fi
+	kp_git checkout -q --detach base
+	kp_git reset -q --hard base
+	kp_git clean -fdxq
+}
+
+# kp_am PATCH: apply one patch with git am; its output goes to the log.
+kp_am() {
+	kp_git am -q "$1" >>"$kp_log_file" 2>&1
+}
+
+# Configure obj-KVER: tinyconfig plus config.fragment. Skipped when the
+# fragment is unchanged since the last time, so that .config keeps its
+# timestamp and the next build stays incremental.
+kp_configure() {
+	local stamp=$kp_obj/.msrtop-config
+	local want
+	want=$( (
+		echo "$kp_deb_version"
+		cat "$kp_here/config.fragment"
+	) | sha256sum | cut -c1-16)
+	if [ -f "$kp_obj/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+		return 0
+	fi
+	kp_log "configuring (tinyconfig + config.fragment)"
+	mkdir -p "$kp_obj"
+	rm -f "$stamp"
+	(
+		make -C "$kp_tree" O="$kp_obj" tinyconfig
+		"$kp_tree/scripts/kconfig/merge_config.sh" -O "$kp_obj" -m "$kp_obj/.config" \
+			"$kp_here/config.fragment"
+		make -C "$kp_tree" O="$kp_obj" olddefconfig
+	) >>"$kp_log_file" 2>&1 || kp_die "configuration failed (see $kp_log_file)"
+
+	# Every option the fragment asks for must survive olddefconfig; a
+	# dependency the fragment forgot would otherwise silently drop it.
+	local line opt missing=0
+	while IFS= read -r line; do
+		case "$line" in CONFIG_*=y) ;; *) continue ;; esac
+		opt=${line%%=*}
+		grep -qx "$opt=y" "$kp_obj/.config" || {
+			kp_log "$opt requested by config.fragment is not set in .config"
+			missing=1
+		}
+	done <"$kp_here/config.fragment"
+	[ $missing = 0 ] || kp_die "fix config.fragment (its dependencies) and run again"
+	echo "$want" >"$stamp"
+}
+
+# kp_make: build bzImage in obj-KVER (incremental); output goes to the log.
+kp_make() {
+	make -C "$kp_tree" O="$kp_obj" -j"$(nproc)" bzImage >>"$kp_log_file" 2>&1
+}
+
+# kp_install KEY: copy the bzImage just built into the result cache.
+kp_install() {
+	local out=$kp_cache/kernel-$kp_kver-$1
+	rm -rf "$out.tmp"
+	mkdir -p "$out.tmp"
+	cp "$kp_obj/arch/x86/boot/bzImage" "$kp_obj/.config" "$out.tmp/"
+	rm -rf "$out"
+	mv "$out.tmp" "$out"
+}
