@@ -32,5 +32,6 @@ $(TUI_TESTS)/tui_fake: $(TUI_TESTS)/tui_fake.o $(MSRTOP_OBJ)/tui.o $(MSRTOP_OBJ)
 
 TEST_DEPS += $(TUI_TESTS)/tui_fake
 TEST_SUITES += tests/tui/fake.sh
+VM_SUITES += tests/vm/suite-tui.sh
 
 -include $(wildcard $(TUI_TESTS)/*.d)

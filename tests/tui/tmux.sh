@@ -50,14 +50,13 @@ keys() {
 	tmx send-keys -t t "$@"
 }
 
-wait_screen() {
-	local ere=$1 t=$((${2:-10} * 5))
-	while [ "$t" -gt 0 ]; do
+wait_screen() { # by the clock: under emulation a capture alone can take a second
+	local ere=$1 end=$((SECONDS + ${2:-10}))
+	while :; do
 		screen | grep -qE -- "$ere" && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.2
-		t=$((t - 1))
 	done
-	return 1
 }
 
 pane_run() {
@@ -116,6 +115,7 @@ check_screen() {
 	else
 		tap_fail "$1" "no line matches: $2"
 		screen | sed 's/^/#   /'
+		return 1
 	fi
 }
 
