@@ -125,6 +125,7 @@ struct {
 static const struct msrtop_exit_val zero_val;
 _Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
 		       sizeof(zero_val) >= sizeof(struct msrtop_msr_val) &&
+		       sizeof(zero_val) >= sizeof(struct msrtop_msr_write_val) &&
 		       sizeof(zero_val) >= sizeof(struct msrtop_canon_val) &&
 		       sizeof(zero_val) >= sizeof(struct msrtop_count_val),
 	       "zero_val must cover every value type");
@@ -133,8 +134,8 @@ _Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
  * Counters in per-CPU values are bumped without atomics where the key holds a
  * vCPU: such a key is only updated by the thread running that vCPU, and KVM
  * runs a vCPU on one thread at a time (vcpu->mutex), so two updates of one
- * per-CPU slot never race. Keys shared by several threads (userspace exits,
- * overflow) use atomic adds.
+ * per-CPU slot never race (msr_writes, a shared hash, relies on the same).
+ * Keys shared by several threads (userspace exits, overflow) use atomic adds.
  */
 
 static __always_inline void count_overflow(u32 map_id)
@@ -302,40 +303,33 @@ static __always_inline int handle_msr(u32 write, u32 msr, u64 data, bool excepti
 	};
 	struct msrtop_msr_write_val *wval;
 	struct msrtop_msr_val *val;
-	long err;
+	bool had_value;
 
 	if (!pid_wanted(tgid))
 		return 0;
 	thread_vcpu((u32)id, &key.vcpu, &key.vcpu_src);
-	val = lookup_or_init(&msrs, &key, MSRTOP_MAP_MSRS);
-	if (val) {
-		val->count++;
-		if (exception)
-			val->gp++;
-	}
-	if (!write || exception)
-		return 0;
-
-	wval = bpf_map_lookup_elem(&msr_writes, &key);
-	if (!wval) {
-		struct msrtop_msr_write_val first = { .last_value = data, .writes = 1 };
-
-		err = bpf_map_update_elem(&msr_writes, &key, &first, BPF_NOEXIST);
-		if (!err)
-			return 0;
-		if (err != -EEXIST) {
-			count_overflow(MSRTOP_MAP_MSR_WRITES);
-			return 0;
+	if (!write) {
+		val = lookup_or_init(&msrs, &key, MSRTOP_MAP_MSRS);
+		if (val) {
+			val->count++;
+			if (exception)
+				val->gp++;
 		}
-		wval = bpf_map_lookup_elem(&msr_writes, &key);
-		if (!wval)
-			return 0;
+		return 0;
 	}
-	if (wval->last_value != data) {
+
+	wval = lookup_or_init(&msr_writes, &key, MSRTOP_MAP_MSR_WRITES);
+	if (!wval)
+		return 0;
+	had_value = wval->count > wval->gp;
+	wval->count++;
+	if (exception) {
+		wval->gp++;
+		return 0;
+	}
+	if (had_value && wval->last_value != data)
 		wval->changes++;
-		wval->last_value = data;
-	}
-	wval->writes++;
+	wval->last_value = data;
 	return 0;
 }
 

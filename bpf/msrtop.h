@@ -96,7 +96,10 @@ struct msrtop_exit_val {
 	uint64_t lat_hist[MSRTOP_HIST_SLOTS];
 };
 
-/* msrs (per-CPU hash): kvm:kvm_msr. */
+/*
+ * kvm:kvm_msr, in two maps with the same key: msrs (per-CPU hash) for reads
+ * (write = 0) and msr_writes (shared hash) for writes (write = 1).
+ */
 struct msrtop_msr_key {
 	uint32_t tgid;
 	uint32_t vcpu;
@@ -106,22 +109,25 @@ struct msrtop_msr_key {
 	uint16_t pad;
 };
 
+/* msrs: reads. */
 struct msrtop_msr_val {
 	uint64_t count; /* accesses, including those that raised #GP */
 	uint64_t gp; /* accesses that raised #GP */
 };
 
 /*
- * msr_writes (shared hash, key as msrs with write = 1): the value of the last
- * successful WRMSR and how often it changed. Not per-CPU on purpose: a vCPU
- * thread migrates between CPUs, and "changed" must compare with the previous
- * write wherever it ran. Only successful writes (no #GP) are tracked; the
- * first write of a key is not a change.
+ * msr_writes: writes, and the value of the last successful one. Not per-CPU
+ * on purpose: "changed" compares each write with the previous write of the
+ * key wherever the vCPU thread ran before (it migrates between CPUs), which
+ * takes one copy of the last value; keeping the counters in the same value
+ * makes a write cost one map lookup. The key holds a vCPU, which KVM runs on
+ * one thread at a time: updates of one key never race.
  */
 struct msrtop_msr_write_val {
-	uint64_t last_value;
-	uint64_t writes; /* successful writes seen */
-	uint64_t changes; /* writes whose value differs from the previous one */
+	uint64_t count; /* writes, including those that raised #GP */
+	uint64_t gp; /* writes that raised #GP (they change nothing) */
+	uint64_t last_value; /* of the last successful write; valid when count > gp */
+	uint64_t changes; /* successful writes of a value other than the one before */
 };
 
 /*

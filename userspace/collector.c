@@ -22,6 +22,7 @@
 
 /* Every per-CPU value is an array of u64 counters: summed as such. */
 _Static_assert(sizeof(struct msrtop_exit_val) % 8 == 0 && sizeof(struct msrtop_msr_val) % 8 == 0 &&
+		       sizeof(struct msrtop_msr_write_val) % 8 == 0 &&
 		       sizeof(struct msrtop_count_val) % 8 == 0 &&
 		       sizeof(struct msrtop_outcome_val) % 8 == 0 &&
 		       sizeof(struct msrtop_canon_val) % 8 == 0,
@@ -482,17 +483,22 @@ static int emit_msr(struct msrtop_snapshot *s, const void *key, const uint64_t *
 	return 0;
 }
 
-/* msr_writes joins the (sorted) msrs rows; a key without a row is an msrs overflow. */
 static int emit_msr_write(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
 {
 	const struct msrtop_msr_key *k = key;
 	const struct msrtop_msr_write_val *v = (const void *)val;
-	struct msrtop_msr_row *r;
+	struct msrtop_msr_row *r = snapshot_add_msr(s);
 
-	r = snapshot_find_msr(s, k->tgid, k->vcpu_src, k->vcpu, k->msr, true);
 	if (!r)
-		return 0;
-	r->has_value = v->writes > 0;
+		return -ENOMEM;
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->write = true;
+	r->count.total = v->count;
+	r->gp.total = v->gp;
+	r->has_value = v->count > v->gp;
 	r->last_value = v->last_value;
 	r->changes.total = v->changes;
 	return 0;
@@ -626,7 +632,6 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	} while (0)
 	READ(exits, emit_exit);
 	READ(msrs, emit_msr);
-	snapshot_sort(s);
 	READ(msr_writes, emit_msr_write);
 	READ(uexits, emit_uexit);
 	READ(intercepts, emit_intercept);

@@ -211,15 +211,24 @@ static struct msrtop_msr_key msr_key(uint32_t vcpu, uint8_t src, uint32_t msr, i
 	return k;
 }
 
-static bool msr_counts(struct fixture *f, struct msrtop_msr_key k, struct msrtop_msr_val *v)
-{
-	return lookup_percpu(f->skel->maps.msrs, &k, (uint64_t *)v, 2);
-}
-
 static bool msr_write_state(struct fixture *f, struct msrtop_msr_key k,
 			    struct msrtop_msr_write_val *v)
 {
 	return bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.msr_writes), &k, v) == 0;
+}
+
+/* Count and #GP count of a key: reads from msrs (per-CPU), writes from msr_writes. */
+static bool msr_counts(struct fixture *f, struct msrtop_msr_key k, struct msrtop_msr_val *v)
+{
+	struct msrtop_msr_write_val w;
+
+	if (!k.write)
+		return lookup_percpu(f->skel->maps.msrs, &k, (uint64_t *)v, 2);
+	if (!msr_write_state(f, k, &w))
+		return false;
+	v->count = w.count;
+	v->gp = w.gp;
+	return true;
 }
 
 static struct msrtop_exit_key exit_key(uint32_t vcpu, uint8_t isa, uint32_t reason, int nested)
@@ -263,10 +272,12 @@ static void test_msr_read(void **state)
 	assert_true(msr_counts(f, k, &v));
 	assert_int_equal(v.count, 2);
 	assert_int_equal(v.gp, 0);
-	assert_false(msr_write_state(f, k, &w));
+	assert_false(msr_write_state(f, k, &w)); /* reads are not in msr_writes */
 	k.write = 1;
 	assert_false(msr_counts(f, k, &v));
+	assert_false(msr_write_state(f, k, &w));
 	assert_int_equal(map_entries(f->skel->maps.msrs), 1);
+	assert_int_equal(map_entries(f->skel->maps.msr_writes), 0);
 }
 
 static void test_msr_read_vs_write(void **state)
@@ -284,7 +295,8 @@ static void test_msr_read_vs_write(void **state)
 	assert_int_equal(v.count, 5);
 	assert_true(msr_counts(f, kr, &v));
 	assert_int_equal(v.count, 3);
-	assert_int_equal(map_entries(f->skel->maps.msrs), 2);
+	assert_int_equal(map_entries(f->skel->maps.msrs), 1);
+	assert_int_equal(map_entries(f->skel->maps.msr_writes), 1);
 }
 
 static void test_msr_gp(void **state)
@@ -304,8 +316,10 @@ static void test_msr_gp(void **state)
 	assert_true(msr_counts(f, kw, &v));
 	assert_int_equal(v.count, 1);
 	assert_int_equal(v.gp, 1);
-	/* A faulting write changes nothing: no write state. */
-	assert_false(msr_write_state(f, kw, &w));
+	/* A faulting write changes nothing: no value known (count == gp), no change. */
+	assert_true(msr_write_state(f, kw, &w));
+	assert_int_equal(w.changes, 0);
+	assert_true(w.count == w.gp);
 }
 
 static void test_msr_value_changes(void **state)
@@ -316,16 +330,19 @@ static void test_msr_value_changes(void **state)
 	struct msrtop_msr_write_val w;
 	struct msrtop_msr_val v;
 
+	run_msr(f, 1, 0x6e0, 77, 1); /* #GP before any value: the first value is still 5 */
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
 		run_msr(f, 1, 0x6e0, values[i], 0);
-	run_msr(f, 1, 0x6e0, 1234, 1); /* #GP: neither a write nor a change */
+	run_msr(f, 1, 0x6e0, 1234, 1); /* #GP: neither a value nor a change */
 	assert_true(msr_write_state(f, k, &w));
-	assert_int_equal(w.writes, 7);
+	assert_int_equal(w.count, 9);
+	assert_int_equal(w.gp, 2);
 	assert_int_equal(w.changes, 3);
 	assert_int_equal(w.last_value, 9);
 	assert_true(msr_counts(f, k, &v));
-	assert_int_equal(v.count, 8);
-	assert_int_equal(v.gp, 1);
+	assert_int_equal(v.count, 9);
+	assert_int_equal(v.gp, 2);
+	assert_int_equal(map_entries(f->skel->maps.msrs), 0);
 }
 
 static void test_msr_first_write_not_a_change(void **state)
@@ -336,7 +353,7 @@ static void test_msr_first_write_not_a_change(void **state)
 
 	run_msr(f, 1, 0x10, 0xffffffffffffffffull, 0);
 	assert_true(msr_write_state(f, k, &w));
-	assert_int_equal(w.writes, 1);
+	assert_int_equal(w.count, 1);
 	assert_int_equal(w.changes, 0);
 	assert_true(w.last_value == 0xffffffffffffffffull);
 }
@@ -646,14 +663,22 @@ static void test_overflow_counted(void **state)
 	bpf_map__set_max_entries(f->skel->maps.intercepts, 1);
 	f = start(state, true);
 
-	run_msr(f, 1, 0x10, 1, 0);
-	run_msr(f, 1, 0x11, 1, 0); /* msrs: 2 of 2; msr_writes: full, 1 overflow */
-	run_msr(f, 1, 0x12, 1, 0); /* both full: 1 overflow each */
-	run_msr(f, 1, 0x12, 2, 0); /* again */
-	run_msr(f, 1, 0x10, 2, 0); /* existing keys keep counting */
+	run_msr(f, 0, 0x10, 1, 0);
+	run_msr(f, 0, 0x11, 1, 0); /* msrs: 2 of 2 */
+	run_msr(f, 0, 0x12, 1, 0); /* full: an overflow */
+	run_msr(f, 0, 0x12, 2, 0); /* again */
+	run_msr(f, 0, 0x10, 2, 1); /* existing keys keep counting */
 	assert_int_equal(map_entries(f->skel->maps.msrs), 2);
 	assert_int_equal(overflow(f, MSRTOP_MAP_MSRS), 2);
-	assert_int_equal(overflow(f, MSRTOP_MAP_MSR_WRITES), 3);
+	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x10, 0), &v));
+	assert_int_equal(v.count, 2);
+	assert_int_equal(v.gp, 1);
+
+	run_msr(f, 1, 0x10, 1, 0); /* msr_writes: 1 of 1 */
+	run_msr(f, 1, 0x11, 1, 0); /* full */
+	run_msr(f, 1, 0x10, 2, 0);
+	assert_int_equal(map_entries(f->skel->maps.msr_writes), 1);
+	assert_int_equal(overflow(f, MSRTOP_MAP_MSR_WRITES), 1);
 	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x10, 1), &v));
 	assert_int_equal(v.count, 2);
 
