@@ -1,0 +1,38 @@
+# make install: the programs, the systemd unit and the documentation.
+#
+#   make install                      under /usr/local (PREFIX)
+#   make install PREFIX=/usr          distribution layout
+#   make install DESTDIR=/tmp/stage   into a staging root (packaging)
+#
+# The unit's paths follow BINDIR and DOCDIR. docs/daemon.md: enabling it.
+
+BINDIR ?= $(PREFIX)/bin
+DOCDIR ?= $(PREFIX)/share/doc/msrtop
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_BINS := $(BUILD)/msrtop $(BUILD)/msrload
+INSTALL_DOCS = $(sort $(wildcard docs/*.md docs/*.json))
+
+.PHONY: uninstall
+
+install: $(INSTALL_BINS)
+	$(call msg,INSTALL,$(DESTDIR)$(BINDIR): $(notdir $(INSTALL_BINS)))
+	$(Q)install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(DOCDIR)"
+	$(Q)install -m 0755 $(INSTALL_BINS) "$(DESTDIR)$(BINDIR)/"
+	$(call msg,INSTALL,$(DESTDIR)$(UNITDIR)/msrtop.service)
+	$(Q)sed -e 's|/usr/local/bin/msrtop|$(BINDIR)/msrtop|g' \
+		-e 's|/usr/local/share/doc/msrtop|$(DOCDIR)|g' packaging/msrtop.service \
+		> "$(DESTDIR)$(UNITDIR)/msrtop.service.tmp"
+	$(Q)chmod 0644 "$(DESTDIR)$(UNITDIR)/msrtop.service.tmp"
+	$(Q)mv "$(DESTDIR)$(UNITDIR)/msrtop.service.tmp" "$(DESTDIR)$(UNITDIR)/msrtop.service"
+	$(call msg,INSTALL,$(DESTDIR)$(DOCDIR))
+	$(Q)install -m 0644 $(INSTALL_DOCS) "$(DESTDIR)$(DOCDIR)/"
+	@echo "installed; to run the daemon: systemctl daemon-reload && systemctl enable --now msrtop"
+
+uninstall:
+	$(call msg,RM,$(DESTDIR)$(BINDIR)/msrtop $(DESTDIR)$(UNITDIR)/msrtop.service $(DESTDIR)$(DOCDIR))
+	$(Q)rm -f "$(DESTDIR)$(BINDIR)/msrtop" "$(DESTDIR)$(BINDIR)/msrload" \
+		"$(DESTDIR)$(UNITDIR)/msrtop.service"
+	$(Q)rm -rf "$(DESTDIR)$(DOCDIR)"
+
+# The staged installation: files, the unit's paths, systemd-analyze verify.
+TEST_SUITES += tests/exports/install.sh
