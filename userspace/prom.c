@@ -390,39 +390,38 @@ static void outcome_labels(struct ctx *c, const struct msrtop_outcome_row *r)
  * the two always agree even when a concurrent reader caught the count field
  * and the slots at slightly different moments.
  */
-#define HIST_SERIES(c, name, h, labels_call)                                                    \
-	do {                                                                                   \
-		uint64_t cum_ = 0;                                                             \
-		for (unsigned int i_ = 0; i_ < MSRTOP_HIST_SLOTS - 1; i_++) {                  \
-			cum_ += (h)->slots[i_];                                                \
-			prom_buf_printf((c)->b, "%s_bucket{", name);                           \
-			labels_call;                                                           \
-			prom_buf_printf((c)->b, ",le=\"%s\"} %" PRIu64 "\n", (c)->le[i_],      \
-					cum_);                                                 \
-		}                                                                              \
-		cum_ += (h)->slots[MSRTOP_HIST_SLOTS - 1];                                     \
-		prom_buf_printf((c)->b, "%s_bucket{", name);                                   \
-		labels_call;                                                                   \
-		prom_buf_printf((c)->b, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum{", cum_, name);     \
-		labels_call;                                                                   \
-		buf_puts((c)->b, "} ");                                                        \
-		prom_buf_seconds((c)->b, (h)->sum_ns);                                         \
-		prom_buf_printf((c)->b, "\n%s_count{", name);                                  \
-		labels_call;                                                                   \
-		prom_buf_printf((c)->b, "} %" PRIu64 "\n", cum_);                              \
+#define HIST_SERIES(c, name, h, labels_call)                                                       \
+	do {                                                                                       \
+		uint64_t cum_ = 0;                                                                 \
+		for (unsigned int i_ = 0; i_ < MSRTOP_HIST_SLOTS - 1; i_++) {                      \
+			cum_ += (h)->slots[i_];                                                    \
+			prom_buf_printf((c)->b, "%s_bucket{", name);                               \
+			labels_call;                                                               \
+			prom_buf_printf((c)->b, ",le=\"%s\"} %" PRIu64 "\n", (c)->le[i_], cum_);   \
+		}                                                                                  \
+		cum_ += (h)->slots[MSRTOP_HIST_SLOTS - 1];                                         \
+		prom_buf_printf((c)->b, "%s_bucket{", name);                                       \
+		labels_call;                                                                       \
+		prom_buf_printf((c)->b, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum{", cum_, name);         \
+		labels_call;                                                                       \
+		buf_puts((c)->b, "} ");                                                            \
+		prom_buf_seconds((c)->b, (h)->sum_ns);                                             \
+		prom_buf_printf((c)->b, "\n%s_count{", name);                                      \
+		labels_call;                                                                       \
+		prom_buf_printf((c)->b, "} %" PRIu64 "\n", cum_);                                  \
 	} while (0)
 
 /* One sample per row of a table: NAME{labels_call} value. */
-#define ROWS(c, name, arr, nr, cond, labels_call, value)                                       \
-	do {                                                                                   \
-		for (size_t i_ = 0; i_ < (nr); i_++) {                                         \
-			const typeof(*(arr)) *r = &(arr)[i_];                                  \
-			if (!(cond))                                                           \
-				continue;                                                      \
-			prom_buf_printf((c)->b, "%s{", name);                                  \
-			labels_call;                                                           \
-			prom_buf_printf((c)->b, "} %" PRIu64 "\n", (uint64_t)(value));                                             \
-		}                                                                              \
+#define ROWS(c, name, arr, nr, cond, labels_call, value)                                           \
+	do {                                                                                       \
+		for (size_t i_ = 0; i_ < (nr); i_++) {                                             \
+			const typeof(*(arr)) *r = &(arr)[i_];                                      \
+			if (!(cond))                                                               \
+				continue;                                                          \
+			prom_buf_printf((c)->b, "%s{", name);                                      \
+			labels_call;                                                               \
+			prom_buf_printf((c)->b, "} %" PRIu64 "\n", (uint64_t)(value));             \
+		}                                                                                  \
 	} while (0)
 
 static void gauge_seconds(struct ctx *c, const char *name, uint64_t ns, const char *help)
