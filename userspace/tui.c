@@ -1036,7 +1036,7 @@ enum {
 struct outcome_sum {
 	uint32_t pid, msr;
 	bool write;
-	struct msrtop_counter all; /* every outcome but the completion of a userspace exit */
+	struct msrtop_counter all; /* accesses: every outcome but USERSPACE_DONE */
 	uint64_t n[OC_NR];
 	uint64_t gp[GP_REASONS];
 	uint64_t slots[MSRTOP_HIST_SLOTS];
@@ -1045,7 +1045,7 @@ struct outcome_sum {
 static struct outcome_sum *osums;
 static size_t nr_osums, cap_osums;
 
-/* Where a row counts: OC_*, -1 for a successful userspace completion, -2 out of range. */
+/* The column a row counts in: OC_*, or -1 (none: a successful completion, out of range). */
 static int oc_kind(const struct msrtop_outcome_row *o)
 {
 	switch (o->outcome) {
@@ -1060,7 +1060,7 @@ static int oc_kind(const struct msrtop_outcome_row *o)
 	case MSRTOP_OUTCOME_USERSPACE_DONE:
 		return o->reason == MSRTOP_USERSPACE_DONE_ERROR ? OC_USER_ERR : -1;
 	}
-	return -2; /* counted in TOTAL only */
+	return -1;
 }
 
 static int cmp_outcome_key(const void *pa, const void *pb)
@@ -1118,7 +1118,8 @@ static int sum_outcomes(void)
 			o->n[k] += r->count.total;
 		if (k == OC_GP)
 			o->gp[r->reason < GP_REASONS ? r->reason : 0] += r->count.total;
-		if (k != -1) {
+		/* USERSPACE_DONE completes an access already counted by its USERSPACE event. */
+		if (r->outcome != MSRTOP_OUTCOME_USERSPACE_DONE) {
 			o->all.total += r->count.total;
 			o->all.rate += r->count.rate;
 		}
@@ -1168,11 +1169,12 @@ static const struct view_sort outcome_sorts[] = {
 	{ "p99", oc_p99 },   { "msr", oc_msr },	    { "vm", oc_vm },
 };
 
+/* Narrow: as wide as the titles and the numbers need, to fit 120 columns. */
 static const struct col outcome_cols[] = {
-	{ "VM", 6, 22, true },	   { "MSR", 14, 46, true },	{ "R/W", 3, 3, true },
-	{ "RATE/s", 8, 0, false }, { "TOTAL", 8, 0, false },	{ "HANDLED", 7, 0, false },
-	{ "FAST", 6, 0, false },   { "USER", 6, 0, false },	{ "#GP", 6, 0, false },
-	{ "P50", 7, 0, false },	   { "P99", 7, 0, false },	{ "#GP REASONS", 11, 60, true },
+	{ "VM", 6, 22, true },	{ "MSR", 14, 46, true }, { "R/W", 3, 3, true },
+	{ "RATE/s", 0, 0, false }, { "TOTAL", 0, 0, false }, { "HANDLED", 0, 0, false },
+	{ "FAST", 0, 0, false },	{ "USER", 0, 0, false }, { "#GP", 0, 0, false },
+	{ "P50", 6, 0, false },	{ "P99", 6, 0, false },	 { "#GP REASONS", 11, 60, true },
 };
 
 #define NR_OUTCOME_COLS 12

@@ -172,6 +172,10 @@ keys o
 check_screen "outcomes: handled, #GP and their reasons, latency" \
 	'^1000 fakevmm +IA32_CR_PAT 0x277 +W +[0-9.]+ +300 +270 +0 +0 +30 +<1\.0us +<1\.0us +invalid_value 30$'
 check_screen "outcomes: userspace exits" '^1000 fakevmm +IA32_TSC_ADJUST 0x3b +W +[0-9.]+ +30 +0 +0 +30 +0 '
+check_screen "outcomes: userspace exits answered with an error, counted once in TOTAL" \
+	'^1000 fakevmm +IA32_FEAT_CTL 0x3a +W +[0-9.]+ +12 +0 +0 +12 \(12 err\) +0 +'
+check_screen "outcomes: the latency includes the userspace round trip" \
+	'^1000 fakevmm +IA32_FEAT_CTL 0x3a .* +<8\.2us +<32\.8us +-$'
 keys k
 check_screen "canonical: events, rejected, fixups" '^1000 fakevmm +0 +LSTAR 0xc0000082 +[0-9.]+ +24 +6 +3$'
 keys q

@@ -13,8 +13,9 @@
  *     EFER (0xc0000080) reads: 7 k
  *   exits (unless --pvm): VM 1000 vCPU 0: SVM MSR 300 k, SVM NPF 20 k;
  *     VM 2000: VMX MSR_WRITE|FAILED_VMENTRY 3 k
- *   --patched: outcome rows (handled / #GP unknown MSR / userspace) and
- *     canonical checks for LSTAR (0xc0000082)
+ *   --patched: outcome rows (handled, #GP invalid value / unknown MSR,
+ *     userspace, userspace answered with an error) and canonical checks for
+ *     LSTAR (0xc0000082)
  *   --rows N: N extra MSR rows (0x10000 + i reads, i + 1 each) in VM 3000
  * --pvm: kvm_exit attached but silent while kvm_msr counts (a PVM host).
  * --crash-after N: a NULL write after N snapshots (the crash path).
@@ -160,6 +161,10 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 		add_outcome(s, 0xdead, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 5 * k, 8);
 		add_outcome(s, 0x3b, true, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER,
 			    10 * k, 12);
+		add_outcome(s, 0x3a, true, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER,
+			    4 * k, 12);
+		add_outcome(s, 0x3a, true, MSRTOP_OUTCOME_USERSPACE_DONE,
+			    MSRTOP_USERSPACE_DONE_ERROR, 4 * k, 14);
 		for (i = 0; i < 1; i++) {
 			struct msrtop_canon_row *c = snapshot_add_canon(s);
 

@@ -68,15 +68,26 @@ exit_total() {
 pane_run live "$MSRTOP" --interval 1
 check_screen "msrtop's live view comes up in a terminal" '^ 1:exits .*sort: rate' 90 || tap_done
 check_screen "the header names the sources and their state" 'sources: kvm_exit [0-9]+ \('
-"$ML" --vcpus 2 --duration 12 --rate 20 --output "$work/paced.json" 2>"$work/paced.err" &
+"$ML" --vcpus 2 --duration 25 --rate 20 --output "$work/paced.json" 2>"$work/paced.err" &
 mlpid=$!
-sleep 8
-check_screen "exits appear while msrload runs" ' SVM +MSR +[0-9.]+ +[1-9]'
-print_screen exits
+sleep 6
 keys 2
 check_screen "key 2: the MSRs view" '^VM +VCPU +MSR +R/W +RATE/s +TOTAL +#GP +CHANGES +LAST VALUE'
-check_screen "MSRs by name and index while msrload runs" ' IA32_CR_PAT 0x277 +W +[0-9.]+ +[1-9]'
+check_screen "MSRs by name and index, with a rate, while msrload runs" \
+	' IA32_CR_PAT 0x277 +W +[1-9][0-9.]* +[1-9]'
 print_screen msrs
+keys 1
+check_screen "key 1: the exits view" '^VM +VCPU +ISA +REASON'
+check_screen "exits appear while msrload runs" ' SVM +MSR +[0-9.]+ +[1-9]'
+print_screen exits
+if screen | grep -q 'kvm_msr_outcome [0-9]'; then
+	patched=1
+	keys 4
+	check_screen "key 4: the outcomes view (patched kernel)" '^VM +MSR +R/W +RATE/s +TOTAL +HANDLED'
+	print_screen outcomes
+else
+	patched=0
+fi
 keys 3
 check_screen "key 3: the VMs view" '^ +PID +COMM +GUEST +VCPUS'
 check_screen "msrload is a VM, by pid and comm" "^ +$mlpid +msrload "
@@ -126,6 +137,48 @@ keys v
 check_screen "key v: the VMs view, msrload's MSR accesses and #GP" \
 	"^ +$pid +[^ ]+( \(gone\))? +- +[0-9]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +$(awk '{t += $3} END {print t}' "$work/want") +$(awk '{t += $4} END {print t}' "$work/want") "
 print_screen "vms-filtered"
+
+# sum_outcome_rows: "0xINDEX R|W TOTAL HANDLED USER USER-ERRORS #GP" per MSR and
+# direction from the outcomes view.
+sum_outcome_rows() {
+	screen | awk '
+	{
+		for (i = 2; i < NF - 6; i++)
+			if ($i ~ /^0x[0-9a-f]+$/ && $(i + 1) ~ /^[RW]$/) {
+				err = 0; g = i + 7
+				if ($(i + 7) ~ /^\(/) { err = substr($(i + 7), 2); g = i + 9 }
+				print $i, $(i + 1), $(i + 3), $(i + 4), $(i + 6), err, $g
+				break
+			}
+	}' | sort
+}
+
+if [ "$patched" = 1 ]; then
+	keys o
+	check_screen "key o: the outcomes view" '^VM +MSR +R/W +RATE/s +TOTAL +HANDLED'
+	# One outcome per intercepted access: handled by KVM, #GP injected by
+	# KVM, or handed to msrload (which answered some with an error: #GP).
+	jq -r '.total.msrs[] | . as $m | ["write", "read"][] as $d |
+		select($m[$d + "s"] > 0) |
+		($m[$d + "_faults"] - $m[$d + "_userspace_gp"]) as $gp |
+		"\($m.msr_hex) \(if $d == "write" then "W" else "R" end) \($m[$d + "s"]) \($m[$d + "s"] - $m[$d + "_userspace"] - $gp) \($m[$d + "_userspace"]) \($m[$d + "_userspace_gp"]) \($gp)"' \
+		"$work/truth.json" | sort >"$work/want-oc"
+	sum_outcome_rows >"$work/got-oc"
+	if [ -s "$work/want-oc" ] && cmp -s "$work/want-oc" "$work/got-oc"; then
+		tap_ok "outcomes view: per MSR and direction, handled / userspace / #GP equal the ground truth"
+	else
+		tap_fail "outcomes view: per MSR and direction, handled / userspace / #GP equal the ground truth"
+		paste "$work/want-oc" "$work/got-oc" | sed 's/^/#   want | got: /'
+		screen | sed 's/^/#   /'
+	fi
+	check_screen "outcomes view: reserved IA32_CR_PAT values are invalid_value #GP" \
+		' IA32_CR_PAT 0x277 +W .* invalid_value [1-9][0-9]*$'
+	check_screen "outcomes view: the unknown MSR's #GP is unknown_msr" \
+		' 0xdead +W .* unknown_msr [1-9][0-9]*$'
+	print_screen "outcomes-filtered"
+else
+	tap_skip "outcomes view against the ground truth" "this kernel has no kvm_msr_outcome"
+fi
 
 keys M
 keys -l NO_SUCH_MSR
