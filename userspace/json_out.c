@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The JSON writer (json_out.h). Every document is built as a json-c object
- * tree and serialized by json-c: no text is escaped here. The layout is
+ * The JSON writer (json_out.h). Every value is made and serialized by json-c:
+ * no text is escaped here. json_out_write() streams a document row by row
+ * (see there); json_out_build() makes the same document as one object tree. The layout is
  * documented in docs/json.md and docs/msrtop.schema.json; change the three
  * together and bump MSRTOP_JSON_VERSION on incompatible changes.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,10 +27,13 @@ static struct json_object *ju64(uint64_t v)
 /* Rates with three decimals, instead of json-c's 17 significant digits. */
 static struct json_object *jrate(double v)
 {
-	char buf[64];
+	struct json_object *o = json_object_new_double(v);
 
-	snprintf(buf, sizeof(buf), "%.3f", v);
-	return json_object_new_double_s(v, buf);
+	/* json-c's own double serializer, with its format taken from the userdata. */
+	if (o)
+		json_object_set_serializer(o, json_object_double_to_json_string, (void *)"%.3f",
+					   NULL);
+	return o;
 }
 
 static struct json_object *jstr_or_null(const char *s)
@@ -36,9 +41,15 @@ static struct json_object *jstr_or_null(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
+/*
+ * Every key is a string constant, added once per object: json-c neither
+ * copies it nor looks it up (a document has some 20 objects per row, and this
+ * is most of the time of building one).
+ */
 static void add(struct json_object *o, const char *key, struct json_object *v)
 {
-	json_object_object_add(o, key, v);
+	json_object_object_add_ex(o, key, v,
+				  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
 static struct json_object *jcounter(const struct msrtop_counter *c)
@@ -112,17 +123,16 @@ static void add_msr(struct json_object *o, uint32_t msr)
 	add(o, "msr_name", jstr_or_null(msr_name(msr)));
 }
 
-static void add_exit_reason(struct json_object *o, const char *prefix, uint8_t isa, uint64_t code)
+/* An exit reason as its code (key), name (key_name) and text with flags (key_text). */
+static void add_exit_reason(struct json_object *o, const char *key, const char *key_name,
+			    const char *key_text, uint8_t isa, uint64_t code)
 {
-	char key[64], text[128];
+	char text[128];
 
-	snprintf(key, sizeof(key), "%s", prefix);
 	add(o, key, ju64(code));
-	snprintf(key, sizeof(key), "%s_name", prefix);
-	add(o, key, jstr_or_null(exit_reason_name(isa, code)));
+	add(o, key_name, jstr_or_null(exit_reason_name(isa, code)));
 	exit_reason_format(isa, code, text, sizeof(text));
-	snprintf(key, sizeof(key), "%s_text", prefix);
-	add(o, key, json_object_new_string(text));
+	add(o, key_text, json_object_new_string(text));
 }
 
 static struct json_object *jsources(const struct msrtop_snapshot *s)
@@ -172,151 +182,116 @@ static struct json_object *jtotals(const struct msrtop_totals *t)
 	return o;
 }
 
-static struct json_object *jvms(const struct msrtop_snapshot *s)
+static struct json_object *jvm(const struct msrtop_snapshot *s, size_t i)
 {
-	struct json_object *a = json_object_new_array();
+	const struct msrtop_vm *vm = &s->vms[i];
+	struct json_object *o = json_object_new_object();
 
-	for (size_t i = 0; i < s->nr_vms; i++) {
-		const struct msrtop_vm *vm = &s->vms[i];
-		struct json_object *o = json_object_new_object();
-
-		add(o, "pid", ju64(vm->pid));
-		add(o, "comm", jstr_or_null(vm->comm));
-		add(o, "name", jstr_or_null(vm->name));
-		add(o, "alive", json_object_new_boolean(vm->alive));
-		add(o, "vcpus", ju64(vm->nr_vcpus));
-		add(o, "exits", jcounter(&vm->exits));
-		add(o, "msr_reads", jcounter(&vm->msr_reads));
-		add(o, "msr_writes", jcounter(&vm->msr_writes));
-		add(o, "msr_gp", jcounter(&vm->msr_gp));
-		add(o, "userspace_exits", jcounter(&vm->uexits));
-		json_object_array_add(a, o);
-	}
-	return a;
+	add(o, "pid", ju64(vm->pid));
+	add(o, "comm", jstr_or_null(vm->comm));
+	add(o, "name", jstr_or_null(vm->name));
+	add(o, "alive", json_object_new_boolean(vm->alive));
+	add(o, "vcpus", ju64(vm->nr_vcpus));
+	add(o, "exits", jcounter(&vm->exits));
+	add(o, "msr_reads", jcounter(&vm->msr_reads));
+	add(o, "msr_writes", jcounter(&vm->msr_writes));
+	add(o, "msr_gp", jcounter(&vm->msr_gp));
+	add(o, "userspace_exits", jcounter(&vm->uexits));
+	return o;
 }
 
-static struct json_object *jexits(const struct msrtop_snapshot *s)
+static struct json_object *jexit(const struct msrtop_snapshot *s, size_t i)
 {
-	struct json_object *a = json_object_new_array();
+	const struct msrtop_exit_row *r = &s->exits[i];
+	struct json_object *o = json_object_new_object();
 
-	for (size_t i = 0; i < s->nr_exits; i++) {
-		const struct msrtop_exit_row *r = &s->exits[i];
-		struct json_object *o = json_object_new_object();
-
-		add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-		add(o, "isa", ju64(r->isa));
-		add(o, "isa_name", jstr_or_null(isa_name(r->isa)));
-		add_exit_reason(o, "reason", r->isa, r->reason);
-		add(o, "vmx_flags", r->isa == MSRTOP_ISA_VMX ? ju64(vmx_exit_flags(r->reason)) : NULL);
-		add(o, "nested", json_object_new_boolean(r->nested));
-		add(o, "count", jcounter(&r->count));
-		add(o, "latency", r->nested ? NULL : jhist(&r->latency));
-		json_object_array_add(a, o);
-	}
-	return a;
+	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
+	add(o, "isa", ju64(r->isa));
+	add(o, "isa_name", jstr_or_null(isa_name(r->isa)));
+	add_exit_reason(o, "reason", "reason_name", "reason_text", r->isa, r->reason);
+	add(o, "vmx_flags", r->isa == MSRTOP_ISA_VMX ? ju64(vmx_exit_flags(r->reason)) : NULL);
+	add(o, "nested", json_object_new_boolean(r->nested));
+	add(o, "count", jcounter(&r->count));
+	add(o, "latency", r->nested ? NULL : jhist(&r->latency));
+	return o;
 }
 
-static struct json_object *jmsrs(const struct msrtop_snapshot *s)
+static struct json_object *jmsr(const struct msrtop_snapshot *s, size_t i)
 {
-	struct json_object *a = json_object_new_array();
+	const struct msrtop_msr_row *r = &s->msrs[i];
+	struct json_object *o = json_object_new_object();
+	char hex[24];
 
-	for (size_t i = 0; i < s->nr_msrs; i++) {
-		const struct msrtop_msr_row *r = &s->msrs[i];
-		struct json_object *o = json_object_new_object();
-		char hex[24];
-
-		add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-		add_msr(o, r->msr);
-		add(o, "access", json_object_new_string(r->write ? "write" : "read"));
-		add(o, "count", jcounter(&r->count));
-		add(o, "gp", jcounter(&r->gp));
-		snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->last_value);
-		add(o, "last_value", r->has_value ? ju64(r->last_value) : NULL);
-		add(o, "last_value_hex", r->has_value ? json_object_new_string(hex) : NULL);
-		add(o, "value_changes", r->write ? jcounter(&r->changes) : NULL);
-		json_object_array_add(a, o);
-	}
-	return a;
+	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
+	add_msr(o, r->msr);
+	add(o, "access", json_object_new_string(r->write ? "write" : "read"));
+	add(o, "count", jcounter(&r->count));
+	add(o, "gp", jcounter(&r->gp));
+	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->last_value);
+	add(o, "last_value", r->has_value ? ju64(r->last_value) : NULL);
+	add(o, "last_value_hex", r->has_value ? json_object_new_string(hex) : NULL);
+	add(o, "value_changes", r->write ? jcounter(&r->changes) : NULL);
+	return o;
 }
 
-static struct json_object *juexits(const struct msrtop_snapshot *s)
+static struct json_object *juexit(const struct msrtop_snapshot *s, size_t i)
 {
-	struct json_object *a = json_object_new_array();
+	const struct msrtop_uexit_row *r = &s->uexits[i];
+	struct json_object *o = json_object_new_object();
+	char text[64];
 
-	for (size_t i = 0; i < s->nr_uexits; i++) {
-		const struct msrtop_uexit_row *r = &s->uexits[i];
-		struct json_object *o = json_object_new_object();
-		char text[64];
-
-		add(o, "pid", ju64(r->pid));
-		add(o, "error", json_object_new_boolean(r->error));
-		add(o, "reason", ju64(r->reason));
-		add(o, "reason_name", json_object_new_string(kvm_uexit_format(r->reason, r->error,
-									   text, sizeof(text))));
-		add(o, "count", jcounter(&r->count));
-		json_object_array_add(a, o);
-	}
-	return a;
+	add(o, "pid", ju64(r->pid));
+	add(o, "error", json_object_new_boolean(r->error));
+	add(o, "reason", ju64(r->reason));
+	kvm_uexit_format(r->reason, r->error, text, sizeof(text));
+	add(o, "reason_name", json_object_new_string(text));
+	add(o, "count", jcounter(&r->count));
+	return o;
 }
 
-static struct json_object *jintercepts(const struct msrtop_snapshot *s)
+static struct json_object *jintercept(const struct msrtop_snapshot *s, size_t i)
 {
-	struct json_object *a = json_object_new_array();
+	const struct msrtop_intercept_row *r = &s->intercepts[i];
+	struct json_object *o = json_object_new_object();
 
-	for (size_t i = 0; i < s->nr_intercepts; i++) {
-		const struct msrtop_intercept_row *r = &s->intercepts[i];
-		struct json_object *o = json_object_new_object();
-
-		add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-		add(o, "isa", ju64(r->isa));
-		add(o, "isa_name", jstr_or_null(isa_name(r->isa)));
-		add_exit_reason(o, "exit_code", r->isa, r->exit_code);
-		add_msr(o, r->msr);
-		add(o, "access", json_object_new_string(r->write ? "write" : "read"));
-		add(o, "count", jcounter(&r->count));
-		json_object_array_add(a, o);
-	}
-	return a;
+	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
+	add(o, "isa", ju64(r->isa));
+	add(o, "isa_name", jstr_or_null(isa_name(r->isa)));
+	add_exit_reason(o, "exit_code", "exit_code_name", "exit_code_text", r->isa, r->exit_code);
+	add_msr(o, r->msr);
+	add(o, "access", json_object_new_string(r->write ? "write" : "read"));
+	add(o, "count", jcounter(&r->count));
+	return o;
 }
 
-static struct json_object *joutcomes(const struct msrtop_snapshot *s)
+static struct json_object *joutcome(const struct msrtop_snapshot *s, size_t i)
 {
-	struct json_object *a = json_object_new_array();
+	const struct msrtop_outcome_row *r = &s->outcomes[i];
+	struct json_object *o = json_object_new_object();
 
-	for (size_t i = 0; i < s->nr_outcomes; i++) {
-		const struct msrtop_outcome_row *r = &s->outcomes[i];
-		struct json_object *o = json_object_new_object();
-
-		add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-		add_msr(o, r->msr);
-		add(o, "access", json_object_new_string(r->write ? "write" : "read"));
-		add(o, "outcome", ju64(r->outcome));
-		add(o, "outcome_name", jstr_or_null(msr_outcome_name(r->outcome)));
-		add(o, "reason", ju64(r->reason));
-		add(o, "reason_name", jstr_or_null(msr_outcome_reason_name(r->outcome, r->reason)));
-		add(o, "count", jcounter(&r->count));
-		add(o, "duration", jhist(&r->duration));
-		json_object_array_add(a, o);
-	}
-	return a;
+	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
+	add_msr(o, r->msr);
+	add(o, "access", json_object_new_string(r->write ? "write" : "read"));
+	add(o, "outcome", ju64(r->outcome));
+	add(o, "outcome_name", jstr_or_null(msr_outcome_name(r->outcome)));
+	add(o, "reason", ju64(r->reason));
+	add(o, "reason_name", jstr_or_null(msr_outcome_reason_name(r->outcome, r->reason)));
+	add(o, "count", jcounter(&r->count));
+	add(o, "duration", jhist(&r->duration));
+	return o;
 }
 
-static struct json_object *jcanon(const struct msrtop_snapshot *s)
+static struct json_object *jcanon_row(const struct msrtop_snapshot *s, size_t i)
 {
-	struct json_object *a = json_object_new_array();
+	const struct msrtop_canon_row *r = &s->canon[i];
+	struct json_object *o = json_object_new_object();
 
-	for (size_t i = 0; i < s->nr_canon; i++) {
-		const struct msrtop_canon_row *r = &s->canon[i];
-		struct json_object *o = json_object_new_object();
-
-		add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-		add_msr(o, r->msr);
-		add(o, "count", jcounter(&r->count));
-		add(o, "rejected", jcounter(&r->rejected));
-		add(o, "fixups", jcounter(&r->fixups));
-		json_object_array_add(a, o);
-	}
-	return a;
+	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
+	add_msr(o, r->msr);
+	add(o, "count", jcounter(&r->count));
+	add(o, "rejected", jcounter(&r->rejected));
+	add(o, "fixups", jcounter(&r->fixups));
+	return o;
 }
 
 static struct json_object *jfilter(const struct msrtop_filter *f)
@@ -335,8 +310,29 @@ static struct json_object *jfilter(const struct msrtop_filter *f)
 	return o;
 }
 
-struct json_object *json_out_build(const struct msrtop_snapshot *s,
-				   const struct msrtop_filter *filter)
+/* The tables, in document order: each row is one json-c object. */
+static const struct table {
+	const char *key;
+	size_t offset_nr; /* of the row count in struct msrtop_snapshot */
+	struct json_object *(*row)(const struct msrtop_snapshot *s, size_t i);
+} tables[] = {
+	{ "vms", offsetof(struct msrtop_snapshot, nr_vms), jvm },
+	{ "exits", offsetof(struct msrtop_snapshot, nr_exits), jexit },
+	{ "msrs", offsetof(struct msrtop_snapshot, nr_msrs), jmsr },
+	{ "msr_intercepts", offsetof(struct msrtop_snapshot, nr_intercepts), jintercept },
+	{ "msr_outcomes", offsetof(struct msrtop_snapshot, nr_outcomes), joutcome },
+	{ "canonical", offsetof(struct msrtop_snapshot, nr_canon), jcanon_row },
+	{ "userspace_exits", offsetof(struct msrtop_snapshot, nr_uexits), juexit },
+};
+
+static size_t table_rows(const struct msrtop_snapshot *s, const struct table *t)
+{
+	return *(const size_t *)((const char *)s + t->offset_nr);
+}
+
+/* Everything but the tables. */
+static struct json_object *jhead(const struct msrtop_snapshot *s,
+				 const struct msrtop_filter *filter)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -353,38 +349,97 @@ struct json_object *json_out_build(const struct msrtop_snapshot *s,
 	add(o, "sources", jsources(s));
 	add(o, "overflow", joverflow(s));
 	add(o, "totals", jtotals(&s->totals));
-	add(o, "vms", jvms(s));
-	add(o, "exits", jexits(s));
-	add(o, "msrs", jmsrs(s));
-	add(o, "msr_intercepts", jintercepts(s));
-	add(o, "msr_outcomes", joutcomes(s));
-	add(o, "canonical", jcanon(s));
-	add(o, "userspace_exits", juexits(s));
 	return o;
+}
+
+struct json_object *json_out_build(const struct msrtop_snapshot *s,
+				   const struct msrtop_filter *filter)
+{
+	struct json_object *o = jhead(s, filter);
+
+	if (!o)
+		return NULL;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		struct json_object *a = json_object_new_array();
+		size_t n = table_rows(s, &tables[t]);
+
+		for (size_t i = 0; a && i < n; i++)
+			json_object_array_add(a, tables[t].row(s, i));
+		add(o, tables[t].key, a);
+	}
+	return o;
+}
+
+static const char *serialize(struct json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/*
+ * The same document as json_out_build(), serialized by json-c one row at a
+ * time: only one row's objects exist at once, so a large snapshot costs no
+ * more memory than a small one, and the same few allocations are reused row
+ * after row. Only the glue between json-c's pieces is written here: constant
+ * keys and punctuation, nothing that needs escaping.
+ */
+int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter)
+{
+	struct json_object *head = jhead(s, filter);
+	const char *text;
+	size_t len;
+	int err = 0;
+
+	if (!head)
+		return -ENOMEM;
+	text = serialize(head);
+	len = text ? strlen(text) : 0;
+	if (len < 2 || text[len - 1] != '}') {
+		json_object_put(head);
+		return -ENOMEM;
+	}
+	fwrite(text, 1, len - 1, f); /* without its closing brace */
+	json_object_put(head);
+
+	for (size_t t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++) {
+		size_t n = table_rows(s, &tables[t]);
+
+		fprintf(f, ",\"%s\":[", tables[t].key);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *row = tables[t].row(s, i);
+
+			text = row ? serialize(row) : NULL;
+			if (!text) {
+				json_object_put(row);
+				err = -ENOMEM;
+				break;
+			}
+			if (i)
+				fputc(',', f);
+			fputs(text, f);
+			json_object_put(row);
+		}
+		fputc(']', f);
+	}
+	if (err)
+		return err;
+	fputs("}\n", f);
+	if (fflush(f) == EOF || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 static int write_line(FILE *f, struct json_object *o)
 {
-	const char *text;
+	const char *text = serialize(o);
 	int err = 0;
 
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		err = -ENOMEM;
 	else if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) == EOF)
-		err = -errno;
+		err = errno ? -errno : -EIO;
 	json_object_put(o);
 	return err;
-}
-
-int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter)
-{
-	struct json_object *o = json_out_build(s, filter);
-
-	if (!o)
-		return -ENOMEM;
-	return write_line(f, o);
 }
 
 int json_out_write_error(FILE *f, const char *message)

@@ -19,7 +19,11 @@ struct json_object;
 struct json_object *json_out_build(const struct msrtop_snapshot *s,
 				   const struct msrtop_filter *filter);
 
-/* Writes the document for s as one line to f. 0, or a negative errno. */
+/*
+ * Writes the document for s as one line to f, byte for byte what serializing
+ * json_out_build()'s tree gives, but one row at a time (memory and time do
+ * not grow with a row's neighbours). 0, or a negative errno.
+ */
 int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter);
 
 /* Writes {"version": 1, "error": {"message": message}} as one line to f. */

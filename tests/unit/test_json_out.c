@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -361,6 +362,39 @@ static void test_error_document(void **state)
 	json_object_put(d);
 }
 
+/* json_out_write() streams exactly what serializing json_out_build() gives. */
+static void test_streamed_equals_tree(void **state)
+{
+	struct msrtop_filter f = { .pids = { 4242 }, .nr_pids = 1, .has_vcpu = true, .vcpu = 1 };
+	struct msrtop_snapshot *s = sample(), *empty = snapshot_new();
+	const struct msrtop_filter *filters[] = { NULL, &f };
+
+	assert_non_null(empty);
+	assert_int_equal(snapshot_finish(empty, NULL), 0);
+	for (int k = 0; k < 4; k++) {
+		const struct msrtop_snapshot *snap = k < 2 ? s : empty;
+		struct json_object *tree = json_out_build(snap, filters[k % 2]);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&buf, &len);
+		const char *want;
+
+		assert_non_null(tree);
+		assert_non_null(mem);
+		assert_int_equal(json_out_write(mem, snap, filters[k % 2]), 0);
+		fclose(mem);
+		want = json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
+		assert_int_equal(len, strlen(want) + 1);
+		assert_memory_equal(buf, want, len - 1);
+		assert_int_equal(buf[len - 1], '\n');
+		free(buf);
+		json_object_put(tree);
+	}
+	snapshot_put(s);
+	snapshot_put(empty);
+}
+
 static void dump(void)
 {
 	struct msrtop_filter f = { .pids = { 4242 }, .nr_pids = 1, .has_vcpu = true, .vcpu = 1 };
@@ -388,6 +422,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_patched_and_userspace),
 		cmocka_unit_test(test_filter_echoed),
 		cmocka_unit_test(test_error_document),
+		cmocka_unit_test(test_streamed_equals_tree),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--dump")) {
