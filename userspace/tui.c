@@ -543,7 +543,7 @@ static bool src_attached(enum msrtop_source_id id)
 	return src(id)->state == MSRTOP_SRC_ATTACHED;
 }
 
-/* kvm_exit is attached, but only other KVM events arrive: this host's guests do not exit through it. */
+/* kvm_exit is attached, but only other KVM events arrive: guests here do not exit through it. */
 static bool exit_silent(void)
 {
 	return src_attached(MSRTOP_SRC_KVM_EXIT) && !src(MSRTOP_SRC_KVM_EXIT)->events.total &&
@@ -1706,11 +1706,6 @@ static void scroll_by(long delta)
 		*s += delta; /* draw() clamps it to the last page */
 }
 
-static void set_view(enum view v)
-{
-	T.view = v;
-}
-
 /* One key; sets out->kind when the loop must act. */
 static void key(int ch, struct tui_action *out)
 {
@@ -1734,14 +1729,14 @@ static void key(int ch, struct tui_action *out)
 	case '3':
 	case '4':
 	case '5':
-		set_view(ch - '1');
+		T.view = ch - '1';
 		break;
 	case 'e':
 	case 'm':
 	case 'v':
 	case 'o':
 	case 'k':
-		set_view(strchr(view_keys, ch) - view_keys);
+		T.view = strchr(view_keys, ch) - view_keys;
 		break;
 	case 's':
 		T.sort[T.view] = (T.sort[T.view] + 1) % views[T.view].nr_sorts;
