@@ -20,8 +20,8 @@ BPF_CFLAGS ?= -g -O2
 BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -Ibpf
 
 # Everything of msrtop but main(), shared with the tests.
-MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o collector.o kernel_check.o vm_info.o \
-	json_out.o text_out.o kvm_names.o)
+MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o collector.o map_read.o kernel_check.o \
+	vm_info.o json_out.o text_out.o kvm_names.o)
 MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_CORE_OBJS)
 
 $(MSRTOP_OBJ) $(MSRTOP_TESTS):
@@ -72,6 +72,11 @@ $(MSRTOP_TESTS)/test_bpf: $(MSRTOP_TESTS)/test_bpf.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
+# Whole-map reads, batched and key by key, against maps made by the test (root).
+$(MSRTOP_TESTS)/test_map_read: $(MSRTOP_TESTS)/test_map_read.o $(MSRTOP_OBJ)/map_read.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
+
 # Snapshot arithmetic: deltas, rates, VM table, totals, filters.
 $(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_OBJ)/snapshot.o
 	$(call msg,LINK,$@)
@@ -88,7 +93,8 @@ $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/jso
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
-MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_snapshot test_vm_info test_json_out)
+MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_map_read test_snapshot test_vm_info \
+	test_json_out)
 # Shell suites: the command line's error paths; the JSON schema against real output.
 TEST_SUITES += $(MSRTOP_TEST_BINS) tests/unit/test_msrtop_cli.sh tests/unit/test_json_schema.sh
 TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop

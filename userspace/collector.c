@@ -16,6 +16,7 @@
 
 #include "collector.h"
 #include "kernel_check.h"
+#include "map_read.h"
 #include "msrtop.h"
 #include "msrtop.skel.h"
 #include "vm_info.h"
@@ -28,8 +29,9 @@ _Static_assert(sizeof(struct msrtop_exit_val) % 8 == 0 && sizeof(struct msrtop_m
 		       sizeof(struct msrtop_canon_val) % 8 == 0,
 	       "per-CPU values must be arrays of u64");
 
-#define MAX_VALUE_U64 (sizeof(struct msrtop_exit_val) / 8)
-#define BATCH_CHUNK 256
+_Static_assert(sizeof(struct msrtop_exit_val) <= MAP_READ_MAX_U64 * 8 &&
+		       sizeof(struct msrtop_outcome_val) <= MAP_READ_MAX_U64 * 8,
+	       "values too large for the map reader");
 
 struct source_def {
 	const char *name;
@@ -58,14 +60,8 @@ struct collector {
 	uint64_t start_time_ns;
 	uint64_t start_mono_ns;
 	int nr_cpus;
-	bool batch; /* BPF_MAP_LOOKUP_BATCH works (until it fails once) */
 	const char *proc;
-	/* Map reading buffers, grown as needed. */
-	void *keys;
-	void *vals;
-	size_t buf_entries;
-	size_t buf_key_size;
-	size_t buf_val_size;
+	struct map_reader reader;
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -258,8 +254,8 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 		return -ENOMEM;
 	}
 	c->proc = opts->proc ? opts->proc : "/proc";
-	c->batch = true;
 	c->nr_cpus = libbpf_num_possible_cpus();
+	map_reader_init(&c->reader, c->nr_cpus > 0 ? c->nr_cpus : 1, true);
 	if (c->nr_cpus <= 0) {
 		err = c->nr_cpus ? c->nr_cpus : -EINVAL;
 		snprintf(msg, msg_len, "cannot count the possible CPUs (%s): is /sys mounted?",
@@ -293,8 +289,7 @@ void collector_close(struct collector *c)
 		bpf_link__destroy(c->links[i]);
 	msrtop__destroy(c->skel);
 	snapshot_put(c->prev);
-	free(c->keys);
-	free(c->vals);
+	map_reader_fini(&c->reader);
 	free(c);
 }
 
@@ -305,147 +300,22 @@ const struct msrtop_source *collector_sources(const struct collector *c)
 
 bool collector_uses_batch(const struct collector *c)
 {
-	return c->batch;
+	return c->reader.batch;
 }
 
 /* ---- reading maps ------------------------------------------------------------ */
 
-typedef int (*emit_fn)(struct msrtop_snapshot *s, const void *key, const uint64_t *val);
-
-static int ensure_buffers(struct collector *c, size_t entries, size_t key_size, size_t val_size)
-{
-	void *k, *v;
-
-	if (entries <= c->buf_entries && key_size <= c->buf_key_size &&
-	    val_size <= c->buf_val_size)
-		return 0;
-	if (entries < c->buf_entries)
-		entries = c->buf_entries;
-	if (key_size < c->buf_key_size)
-		key_size = c->buf_key_size;
-	if (val_size < c->buf_val_size)
-		val_size = c->buf_val_size;
-	k = realloc(c->keys, entries * key_size);
-	if (!k)
-		return -ENOMEM;
-	c->keys = k;
-	v = realloc(c->vals, entries * val_size);
-	if (!v)
-		return -ENOMEM;
-	c->vals = v;
-	c->buf_entries = entries;
-	c->buf_key_size = key_size;
-	c->buf_val_size = val_size;
-	return 0;
-}
-
-/* Sums the per-CPU copies of a value (nr_cpus copies, each padded to 8 bytes). */
-static void sum_value(const void *raw, size_t value_size, int nr_cpus, bool percpu,
-		      uint64_t *sum)
-{
-	size_t n = value_size / 8, stride = (value_size + 7) / 8 * 8;
-
-	memcpy(sum, raw, value_size);
-	for (int cpu = 1; percpu && cpu < nr_cpus; cpu++) {
-		const uint64_t *v = (const uint64_t *)((const char *)raw + cpu * stride);
-
-		for (size_t i = 0; i < n; i++)
-			sum[i] += v[i];
-	}
-}
-
-static int read_map_batch(struct collector *c, struct bpf_map *map, struct msrtop_snapshot *s,
-			  emit_fn emit, bool *unsupported)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
-	bool percpu = bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH;
-	size_t val_stride = percpu ? (value_size + 7) / 8 * 8 * c->nr_cpus : value_size;
-	size_t chunk = BATCH_CHUNK;
-	uint64_t sum[MAX_VALUE_U64];
-	uint64_t in_batch[8], out_batch[8]; /* a hash map's batch token is a u32 */
-	bool first = true, more = true;
-	int err;
-
-	while (more) {
-		__u32 count = chunk;
-
-		err = ensure_buffers(c, chunk, key_size, val_stride);
-		if (err)
-			return err;
-		err = bpf_map_lookup_batch(bpf_map__fd(map), first ? NULL : in_batch, out_batch,
-					   c->keys, c->vals, &count, &opts);
-		if (err == -ENOENT) {
-			more = false; /* the last entries, if any, are in this answer */
-		} else if (err == -ENOSPC && count == 0) {
-			chunk *= 2; /* one hash bucket holds more than chunk entries */
-			continue;
-		} else if (err) {
-			if (first && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP))
-				*unsupported = true;
-			return err;
-		}
-		for (__u32 i = 0; i < count; i++) {
-			sum_value((const char *)c->vals + i * val_stride, value_size, c->nr_cpus,
-				  percpu, sum);
-			err = emit(s, (const char *)c->keys + i * key_size, sum);
-			if (err)
-				return err;
-		}
-		memcpy(in_batch, out_batch, sizeof(in_batch));
-		first = false;
-	}
-	return 0;
-}
-
-static int read_map_iter(struct collector *c, struct bpf_map *map, struct msrtop_snapshot *s,
-			 emit_fn emit)
-{
-	size_t key_size = bpf_map__key_size(map), value_size = bpf_map__value_size(map);
-	bool percpu = bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH;
-	size_t val_stride = percpu ? (value_size + 7) / 8 * 8 * c->nr_cpus : value_size;
-	uint64_t sum[MAX_VALUE_U64];
-	int fd = bpf_map__fd(map), err;
-	void *prev = NULL, *key, *next;
-
-	err = ensure_buffers(c, 2, key_size, val_stride);
-	if (err)
-		return err;
-	key = c->keys;
-	next = (char *)c->keys + key_size;
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, key_size);
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, c->vals))
-			continue; /* deleted meanwhile */
-		sum_value(c->vals, value_size, c->nr_cpus, percpu, sum);
-		err = emit(s, key, sum);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static int read_map(struct collector *c, struct bpf_map *map, struct msrtop_snapshot *s,
-		    emit_fn emit)
+		    map_read_fn emit)
 {
-	bool unsupported = false;
-	int err;
-
-	if (bpf_map__value_size(map) > sizeof(uint64_t) * MAX_VALUE_U64)
-		return -EINVAL;
-	if (c->batch) {
-		err = read_map_batch(c, map, s, emit, &unsupported);
-		if (!err || !unsupported)
-			return err;
-		/* No batch lookups in this kernel (nothing was read): key by key from now on. */
-		c->batch = false;
-	}
-	return read_map_iter(c, map, s, emit);
+	return map_reader_read(&c->reader, bpf_map__fd(map),
+			       bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH,
+			       bpf_map__key_size(map), bpf_map__value_size(map), emit, s);
 }
 
-static int emit_exit(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+static int emit_exit(void *ctx, const void *key, const uint64_t *val)
 {
+	struct msrtop_snapshot *s = ctx;
 	const struct msrtop_exit_key *k = key;
 	const struct msrtop_exit_val *v = (const void *)val;
 	struct msrtop_exit_row *r = snapshot_add_exit(s);
@@ -465,8 +335,9 @@ static int emit_exit(struct msrtop_snapshot *s, const void *key, const uint64_t 
 	return 0;
 }
 
-static int emit_msr(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+static int emit_msr(void *ctx, const void *key, const uint64_t *val)
 {
+	struct msrtop_snapshot *s = ctx;
 	const struct msrtop_msr_key *k = key;
 	const struct msrtop_msr_val *v = (const void *)val;
 	struct msrtop_msr_row *r = snapshot_add_msr(s);
@@ -483,8 +354,9 @@ static int emit_msr(struct msrtop_snapshot *s, const void *key, const uint64_t *
 	return 0;
 }
 
-static int emit_msr_write(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+static int emit_msr_write(void *ctx, const void *key, const uint64_t *val)
 {
+	struct msrtop_snapshot *s = ctx;
 	const struct msrtop_msr_key *k = key;
 	const struct msrtop_msr_write_val *v = (const void *)val;
 	struct msrtop_msr_row *r = snapshot_add_msr(s);
@@ -504,8 +376,9 @@ static int emit_msr_write(struct msrtop_snapshot *s, const void *key, const uint
 	return 0;
 }
 
-static int emit_uexit(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+static int emit_uexit(void *ctx, const void *key, const uint64_t *val)
 {
+	struct msrtop_snapshot *s = ctx;
 	const struct msrtop_uexit_key *k = key;
 	struct msrtop_uexit_row *r = snapshot_add_uexit(s);
 
@@ -518,8 +391,9 @@ static int emit_uexit(struct msrtop_snapshot *s, const void *key, const uint64_t
 	return 0;
 }
 
-static int emit_intercept(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+static int emit_intercept(void *ctx, const void *key, const uint64_t *val)
 {
+	struct msrtop_snapshot *s = ctx;
 	const struct msrtop_intercept_key *k = key;
 	struct msrtop_intercept_row *r = snapshot_add_intercept(s);
 
@@ -536,8 +410,9 @@ static int emit_intercept(struct msrtop_snapshot *s, const void *key, const uint
 	return 0;
 }
 
-static int emit_outcome(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+static int emit_outcome(void *ctx, const void *key, const uint64_t *val)
 {
+	struct msrtop_snapshot *s = ctx;
 	const struct msrtop_outcome_key *k = key;
 	const struct msrtop_outcome_val *v = (const void *)val;
 	struct msrtop_outcome_row *r = snapshot_add_outcome(s);
@@ -558,8 +433,9 @@ static int emit_outcome(struct msrtop_snapshot *s, const void *key, const uint64
 	return 0;
 }
 
-static int emit_canon(struct msrtop_snapshot *s, const void *key, const uint64_t *val)
+static int emit_canon(void *ctx, const void *key, const uint64_t *val)
 {
+	struct msrtop_snapshot *s = ctx;
 	const struct msrtop_canon_key *k = key;
 	const struct msrtop_canon_val *v = (const void *)val;
 	struct msrtop_canon_row *r = snapshot_add_canon(s);
