@@ -11,13 +11,14 @@
 # serial console, which this script prints on stdout without carriage returns.
 # With --interactive, COMMAND gets this terminal instead (its size and TERM are
 # passed on; Ctrl-C goes to COMMAND, not to QEMU).
+# VM_KERNEL=BZIMAGE in the environment is the default for --kernel.
 # The exit status is COMMAND's, or 124 if the VM timed out, or 125 if the VM
 # ended without reporting one (kernel panic, QEMU failure).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kver=6.1 kernel= timeout=600 append= smp=2 interactive=0
+kver=6.1 kernel=${VM_KERNEL:-} timeout=600 append= smp=2 interactive=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
