@@ -471,12 +471,18 @@ static int read_overflow(struct collector *c, struct msrtop_snapshot *s)
 	return err;
 }
 
-/* Fills comm, name and alive of each VM; a process that is gone keeps its last names. */
+/*
+ * Fills comm, name and alive of each VM. A process that is gone keeps its last
+ * names and is not looked up again (its pid may belong to another process by
+ * now).
+ */
 static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 {
 	for (size_t i = 0; i < s->nr_vms; i++) {
 		struct msrtop_vm *vm = &s->vms[i];
 
+		if (!vm->alive && vm->comm[0])
+			continue; /* seen alive before, gone since */
 		vm->alive = vm_info_read(c->proc, vm->pid, vm->comm, sizeof(vm->comm), vm->name,
 					 sizeof(vm->name)) == 0;
 	}
