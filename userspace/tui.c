@@ -233,22 +233,16 @@ static void fmt_ns(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.1fs", ns / 1e9);
 }
 
-/*
- * The pct-th percentile of a log2 histogram, as the upper bound of the slot
- * it falls in ("<4.1us"); "-" when the histogram is empty.
- */
-static void fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigned int pct)
+/* The slot of a log2 histogram that holds its pct-th percentile; -1 when it is empty. */
+static int hist_slot(const uint64_t *slots, unsigned int pct)
 {
-	uint64_t n = 0, target, cum = 0;
-	char v[32];
+	uint64_t n = 0, cum = 0, target;
 	int i;
 
 	for (i = 0; i < MSRTOP_HIST_SLOTS; i++)
 		n += slots[i];
-	if (!n) {
-		snprintf(buf, len, "-");
-		return;
-	}
+	if (!n)
+		return -1;
 	target = (n * pct + 99) / 100;
 	if (!target)
 		target = 1;
@@ -257,7 +251,18 @@ static void fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigne
 		if (cum >= target)
 			break;
 	}
-	if (i == MSRTOP_HIST_SLOTS - 1) {
+	return i;
+}
+
+/* The pct-th percentile as the upper bound of its slot ("<4.1us"); "-" when empty. */
+static void fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigned int pct)
+{
+	int i = hist_slot(slots, pct);
+	char v[32];
+
+	if (i < 0) {
+		snprintf(buf, len, "-");
+	} else if (i == MSRTOP_HIST_SLOTS - 1) {
 		fmt_ns(v, sizeof(v), 1ull << i);
 		snprintf(buf, len, ">=%s", v);
 	} else {
@@ -751,29 +756,10 @@ static int ex_total(size_t a, size_t b)
 	return CMP_DESC(T.shown->exits[a].count.total, T.shown->exits[b].count.total);
 }
 
-/* Index of the slot holding the 99th percentile, -1 when empty. */
-static int p99_slot(const uint64_t *slots)
-{
-	uint64_t n = 0, cum = 0, target;
-	int i;
-
-	for (i = 0; i < MSRTOP_HIST_SLOTS; i++)
-		n += slots[i];
-	if (!n)
-		return -1;
-	target = (n * 99 + 99) / 100;
-	for (i = 0; i < MSRTOP_HIST_SLOTS - 1; i++) {
-		cum += slots[i];
-		if (cum >= target)
-			break;
-	}
-	return i;
-}
-
 static int ex_p99(size_t a, size_t b)
 {
-	return CMP_DESC(p99_slot(T.shown->exits[a].latency.slots),
-			p99_slot(T.shown->exits[b].latency.slots));
+	return CMP_DESC(hist_slot(T.shown->exits[a].latency.slots, 99),
+			hist_slot(T.shown->exits[b].latency.slots, 99));
 }
 
 static int ex_vm(size_t a, size_t b)
@@ -1149,7 +1135,7 @@ static int oc_gp(size_t a, size_t b)
 
 static int oc_p99(size_t a, size_t b)
 {
-	return CMP_DESC(p99_slot(osums[a].slots), p99_slot(osums[b].slots));
+	return CMP_DESC(hist_slot(osums[a].slots, 99), hist_slot(osums[b].slots, 99));
 }
 
 static int oc_msr(size_t a, size_t b)
