@@ -336,7 +336,7 @@ static __always_inline int handle_msr(u32 write, u32 msr, u64 data, bool excepti
 static __always_inline int handle_uexit(u32 reason, int err)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct msrtop_uexit_key key = { .tgid = tgid, .reason = reason };
+	struct msrtop_uexit_key key = {.tgid = tgid, .reason = reason};
 	struct msrtop_count_val *val;
 
 	if (!pid_wanted(tgid))
@@ -356,7 +356,8 @@ static __always_inline u8 clamp_u8(u32 v)
 	return v > 255 ? 255 : v;
 }
 
-static __always_inline int handle_intercept(u32 vcpu_id, u32 isa, u64 exit_code, u32 msr, bool write)
+static __always_inline int handle_intercept(u32 vcpu_id, u32 isa, u64 exit_code, u32 msr,
+					    bool write)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct msrtop_intercept_key key = {
@@ -380,8 +381,8 @@ static __always_inline int handle_intercept(u32 vcpu_id, u32 isa, u64 exit_code,
 	return 0;
 }
 
-static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, bool write, u32 outcome,
-					  u32 reason, u64 duration_ns)
+static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, bool write, u32 outcome, u32 reason,
+					  u64 duration_ns)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct msrtop_outcome_key key = {
@@ -534,15 +535,15 @@ int BPF_PROG(kvm_msr_outcome_raw, unsigned int vcpu_id, unsigned int msr, u64 da
 }
 
 SEC("tp_btf/kvm_msr_canonical")
-int BPF_PROG(kvm_msr_canonical_btf, unsigned int vcpu_id, unsigned int msr, u64 value,
-	     u64 result, bool rejected)
+int BPF_PROG(kvm_msr_canonical_btf, unsigned int vcpu_id, unsigned int msr, u64 value, u64 result,
+	     bool rejected)
 {
 	return handle_canonical(vcpu_id, msr, value, result, rejected);
 }
 
 SEC("raw_tp/kvm_msr_canonical")
-int BPF_PROG(kvm_msr_canonical_raw, unsigned int vcpu_id, unsigned int msr, u64 value,
-	     u64 result, bool rejected)
+int BPF_PROG(kvm_msr_canonical_raw, unsigned int vcpu_id, unsigned int msr, u64 value, u64 result,
+	     bool rejected)
 {
 	return handle_canonical(vcpu_id, msr, value, result, rejected);
 }

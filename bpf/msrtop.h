@@ -37,9 +37,9 @@ typedef u64 uint64_t;
 #define MSRTOP_MAX_PID_FILTER 64
 
 /* Where a key's vcpu field came from. */
-#define MSRTOP_VCPU_KERNEL 0 /* the tracepoint itself carries vcpu_id */
+#define MSRTOP_VCPU_KERNEL 0  /* the tracepoint itself carries vcpu_id */
 #define MSRTOP_VCPU_LEARNED 1 /* the thread's vcpu_id, learned from another tracepoint */
-#define MSRTOP_VCPU_TID 2 /* no vcpu_id known for the thread: vcpu holds its tid */
+#define MSRTOP_VCPU_TID 2     /* no vcpu_id known for the thread: vcpu holds its tid */
 
 /* Index of each map's failed-insert counter in the overflow array. */
 #define MSRTOP_MAP_EXITS 0
@@ -64,9 +64,9 @@ typedef u64 uint64_t;
 #define MSRTOP_GP_INVALID_VALUE 2
 #define MSRTOP_GP_NON_CANONICAL 3
 #define MSRTOP_GP_FILTERED 4
-#define MSRTOP_USERSPACE_INVAL 1 /* KVM_MSR_EXIT_REASON_INVAL */
+#define MSRTOP_USERSPACE_INVAL 1   /* KVM_MSR_EXIT_REASON_INVAL */
 #define MSRTOP_USERSPACE_UNKNOWN 2 /* KVM_MSR_EXIT_REASON_UNKNOWN */
-#define MSRTOP_USERSPACE_FILTER 4 /* KVM_MSR_EXIT_REASON_FILTER */
+#define MSRTOP_USERSPACE_FILTER 4  /* KVM_MSR_EXIT_REASON_FILTER */
 #define MSRTOP_USERSPACE_DONE_OK 0
 #define MSRTOP_USERSPACE_DONE_ERROR 1
 
@@ -82,7 +82,7 @@ struct msrtop_exit_key {
 	uint32_t reason;
 	uint8_t isa;
 	uint8_t vcpu_src; /* MSRTOP_VCPU_* */
-	uint8_t nested; /* 0: kvm_exit, 1: kvm_nested_vmexit (an L2 exit, also counted by kvm_exit) */
+	uint8_t nested;	  /* 1: kvm_nested_vmexit (an L2 exit, counted by kvm_exit too) */
 	uint8_t pad;
 };
 
@@ -112,7 +112,7 @@ struct msrtop_msr_key {
 /* msrs: reads. */
 struct msrtop_msr_val {
 	uint64_t count; /* accesses, including those that raised #GP */
-	uint64_t gp; /* accesses that raised #GP */
+	uint64_t gp;	/* accesses that raised #GP */
 };
 
 /*
@@ -124,10 +124,10 @@ struct msrtop_msr_val {
  * one thread at a time: updates of one key never race.
  */
 struct msrtop_msr_write_val {
-	uint64_t count; /* writes, including those that raised #GP */
-	uint64_t gp; /* writes that raised #GP (they change nothing) */
+	uint64_t count;	     /* writes, including those that raised #GP */
+	uint64_t gp;	     /* writes that raised #GP (they change nothing) */
 	uint64_t last_value; /* of the last successful write; valid when count > gp */
-	uint64_t changes; /* successful writes of a value other than the one before */
+	uint64_t changes;    /* successful writes of a value other than the one before */
 };
 
 /*
@@ -153,12 +153,12 @@ struct msrtop_outcome_key {
 	uint8_t write;
 	uint8_t vcpu_src;
 	uint8_t outcome; /* MSRTOP_OUTCOME_* */
-	uint8_t reason; /* see MSRTOP_GP_* / MSRTOP_USERSPACE_* */
+	uint8_t reason;	 /* see MSRTOP_GP_* / MSRTOP_USERSPACE_* */
 };
 
 struct msrtop_outcome_val {
 	uint64_t count;
-	uint64_t sum_ns; /* sum of duration_ns */
+	uint64_t sum_ns;		  /* sum of duration_ns */
 	uint64_t hist[MSRTOP_HIST_SLOTS]; /* log2 of duration_ns */
 };
 
@@ -172,9 +172,9 @@ struct msrtop_canon_key {
 };
 
 struct msrtop_canon_val {
-	uint64_t count; /* events */
+	uint64_t count;	   /* events */
 	uint64_t rejected; /* value refused (rejected = true) */
-	uint64_t fixups; /* accepted with result != value */
+	uint64_t fixups;   /* accepted with result != value */
 };
 
 /* intercepts (per-CPU hash): kvm:kvm_msr_intercept (patched kernels). */

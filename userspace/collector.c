@@ -41,14 +41,14 @@ struct source_def {
 };
 
 static const struct source_def source_defs[MSRTOP_SRC_NR] = {
-	[MSRTOP_SRC_KVM_EXIT] = { "kvm_exit", "tracepoint", false, true },
-	[MSRTOP_SRC_KVM_ENTRY] = { "kvm_entry", "tp_btf", false, false },
-	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = { "kvm_nested_vmexit", "tracepoint", false, true },
-	[MSRTOP_SRC_KVM_MSR] = { "kvm_msr", "tp_btf", false, false },
-	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = { "kvm_userspace_exit", "tp_btf", false, false },
-	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = { "kvm_msr_intercept", "tp_btf", true, false },
-	[MSRTOP_SRC_KVM_MSR_OUTCOME] = { "kvm_msr_outcome", "tp_btf", true, false },
-	[MSRTOP_SRC_KVM_MSR_CANONICAL] = { "kvm_msr_canonical", "tp_btf", true, false },
+	[MSRTOP_SRC_KVM_EXIT] = {"kvm_exit", "tracepoint", false, true},
+	[MSRTOP_SRC_KVM_ENTRY] = {"kvm_entry", "tp_btf", false, false},
+	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = {"kvm_nested_vmexit", "tracepoint", false, true},
+	[MSRTOP_SRC_KVM_MSR] = {"kvm_msr", "tp_btf", false, false},
+	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {"kvm_userspace_exit", "tp_btf", false, false},
+	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {"kvm_msr_intercept", "tp_btf", true, false},
+	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {"kvm_msr_outcome", "tp_btf", true, false},
+	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {"kvm_msr_canonical", "tp_btf", true, false},
 };
 
 struct collector {
@@ -148,7 +148,8 @@ static int detect_sources(struct collector *c, const char *tracefs, char *msg, s
 	btf__free(kvm);
 	btf__free(vmlinux);
 	if (!nr_stock) {
-		snprintf(msg, len, "this kernel has no KVM tracepoints (kvm:kvm_exit, kvm:kvm_msr...): "
+		snprintf(msg, len,
+			 "this kernel has no KVM tracepoints (kvm:kvm_exit, kvm:kvm_msr...): "
 			 "load KVM (modprobe kvm_intel or kvm_amd) or use a kernel built with "
 			 "CONFIG_KVM");
 		return -ENOENT;
@@ -169,8 +170,7 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 		return err;
 	}
 	/* Only the programs of the sources the kernel has; never the test entries. */
-	bpf_object__for_each_program(prog, c->skel->obj)
-		bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_program(prog, c->skel->obj) bpf_program__set_autoload(prog, false);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
 		if (c->sources[i].state == MSRTOP_SRC_ATTACHED)
 			bpf_program__set_autoload(source_prog(c->skel, i), true);
@@ -179,11 +179,15 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 	err = msrtop__load(c->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
-			snprintf(msg, len, "the kernel refused to load the BPF programs (%s): run "
-				 "msrtop as root, or with CAP_BPF and CAP_PERFMON", strerror(-err));
+			snprintf(msg, len,
+				 "the kernel refused to load the BPF programs (%s): run "
+				 "msrtop as root, or with CAP_BPF and CAP_PERFMON",
+				 strerror(-err));
 		else
-			snprintf(msg, len, "loading the BPF programs failed (%s): run with -v to see "
-				 "why", strerror(-err));
+			snprintf(msg, len,
+				 "loading the BPF programs failed (%s): run with -v to see "
+				 "why",
+				 strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < opts->nr_pids; i++) {
@@ -218,8 +222,10 @@ static int attach(struct collector *c, char *msg, size_t len)
 		nr_attached++;
 	}
 	if (!nr_attached) {
-		snprintf(msg, len, "attaching to the KVM tracepoints failed (%s): run with -v to see "
-			 "why", strerror(first_err ? first_err : ENOENT));
+		snprintf(msg, len,
+			 "attaching to the KVM tracepoints failed (%s): run with -v to see "
+			 "why",
+			 strerror(first_err ? first_err : ENOENT));
 		return -(first_err ? first_err : ENOENT);
 	}
 	return 0;
@@ -505,12 +511,12 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->seq = ++c->seq;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
 
-#define READ(mapname, fn)                                                                      \
-	do {                                                                                   \
-		what = #mapname;                                                               \
-		err = read_map(c, c->skel->maps.mapname, s, fn);                               \
-		if (err)                                                                       \
-			goto cleanup;                                                          \
+#define READ(mapname, fn)                                                                          \
+	do {                                                                                       \
+		what = #mapname;                                                                   \
+		err = read_map(c, c->skel->maps.mapname, s, fn);                                   \
+		if (err)                                                                           \
+			goto cleanup;                                                              \
 	} while (0)
 	READ(exits, emit_exit);
 	READ(msrs, emit_msr);

@@ -15,9 +15,9 @@
 
 struct collector_opts {
 	const uint32_t *pids; /* count only these VMM processes (in the kernel) */
-	size_t nr_pids; /* 0: all; at most MSRTOP_FILTER_MAX_PIDS */
-	bool verbose; /* let libbpf print its messages on stderr */
-	const char *proc; /* where /proc is (tests); NULL: "/proc" */
+	size_t nr_pids;	      /* 0: all; at most MSRTOP_FILTER_MAX_PIDS */
+	bool verbose;	      /* let libbpf print its messages on stderr */
+	const char *proc;     /* where /proc is (tests); NULL: "/proc" */
 };
 
 struct collector;

@@ -316,13 +316,13 @@ static const struct table {
 	size_t offset_nr; /* of the row count in struct msrtop_snapshot */
 	struct json_object *(*row)(const struct msrtop_snapshot *s, size_t i);
 } tables[] = {
-	{ "vms", offsetof(struct msrtop_snapshot, nr_vms), jvm },
-	{ "exits", offsetof(struct msrtop_snapshot, nr_exits), jexit },
-	{ "msrs", offsetof(struct msrtop_snapshot, nr_msrs), jmsr },
-	{ "msr_intercepts", offsetof(struct msrtop_snapshot, nr_intercepts), jintercept },
-	{ "msr_outcomes", offsetof(struct msrtop_snapshot, nr_outcomes), joutcome },
-	{ "canonical", offsetof(struct msrtop_snapshot, nr_canon), jcanon_row },
-	{ "userspace_exits", offsetof(struct msrtop_snapshot, nr_uexits), juexit },
+	{"vms", offsetof(struct msrtop_snapshot, nr_vms), jvm},
+	{"exits", offsetof(struct msrtop_snapshot, nr_exits), jexit},
+	{"msrs", offsetof(struct msrtop_snapshot, nr_msrs), jmsr},
+	{"msr_intercepts", offsetof(struct msrtop_snapshot, nr_intercepts), jintercept},
+	{"msr_outcomes", offsetof(struct msrtop_snapshot, nr_outcomes), joutcome},
+	{"canonical", offsetof(struct msrtop_snapshot, nr_canon), jcanon_row},
+	{"userspace_exits", offsetof(struct msrtop_snapshot, nr_uexits), juexit},
 };
 
 static size_t table_rows(const struct msrtop_snapshot *s, const struct table *t)
@@ -373,7 +373,7 @@ struct json_object *json_out_build(const struct msrtop_snapshot *s,
 static const char *serialize(struct json_object *o)
 {
 	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /*

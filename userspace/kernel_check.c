@@ -28,8 +28,8 @@ static bool cap_effective(const struct __user_cap_data_struct data[2], int cap)
 
 int kc_check_privileges(char *msg, size_t len)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
 
 	if (geteuid() == 0)
 		return 0;
@@ -50,7 +50,8 @@ int kc_check_btf(char *msg, size_t len)
 	if (errno == ENOENT)
 		snprintf(msg, len,
 			 "this kernel has no BTF (%s is missing): msrtop needs a kernel built "
-			 "with CONFIG_DEBUG_INFO_BTF=y", KC_VMLINUX_BTF);
+			 "with CONFIG_DEBUG_INFO_BTF=y",
+			 KC_VMLINUX_BTF);
 	else
 		snprintf(msg, len, "cannot read %s (%s): run msrtop as root", KC_VMLINUX_BTF,
 			 strerror(errno));
@@ -68,7 +69,10 @@ static bool has_events(const char *dir)
 
 int kc_tracefs(char *dir, size_t dir_len, char *msg, size_t len)
 {
-	static const char *const candidates[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	static const char *const candidates[] = {
+		"/sys/kernel/tracing",
+		"/sys/kernel/debug/tracing",
+	};
 	int err;
 
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
@@ -83,11 +87,14 @@ int kc_tracefs(char *dir, size_t dir_len, char *msg, size_t len)
 	}
 	err = errno;
 	if (err == ENODEV)
-		snprintf(msg, len, "this kernel has no tracefs: msrtop needs a kernel built with "
+		snprintf(msg, len,
+			 "this kernel has no tracefs: msrtop needs a kernel built with "
 			 "CONFIG_FTRACE (tracepoints)");
 	else
-		snprintf(msg, len, "tracefs is not mounted and mounting it failed (%s): run "
-			 "'mount -t tracefs nodev /sys/kernel/tracing' as root", strerror(err));
+		snprintf(msg, len,
+			 "tracefs is not mounted and mounting it failed (%s): run "
+			 "'mount -t tracefs nodev /sys/kernel/tracing' as root",
+			 strerror(err));
 	return -(err ? err : ENOENT);
 }
 

@@ -72,8 +72,8 @@ static size_t value_stride(const struct map_reader *r, bool percpu, size_t value
 	return percpu ? (value_size + 7) / 8 * 8 * r->nr_cpus : value_size;
 }
 
-static int read_batch(struct map_reader *r, int fd, bool percpu, size_t key_size,
-		      size_t value_size, map_read_fn fn, void *ctx, bool *unsupported)
+static int read_batch(struct map_reader *r, int fd, bool percpu, size_t key_size, size_t value_size,
+		      map_read_fn fn, void *ctx, bool *unsupported)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	size_t stride = value_stride(r, percpu, value_size);
@@ -112,8 +112,8 @@ static int read_batch(struct map_reader *r, int fd, bool percpu, size_t key_size
 	return 0;
 }
 
-static int read_iter(struct map_reader *r, int fd, bool percpu, size_t key_size,
-		     size_t value_size, map_read_fn fn, void *ctx)
+static int read_iter(struct map_reader *r, int fd, bool percpu, size_t key_size, size_t value_size,
+		     map_read_fn fn, void *ctx)
 {
 	size_t stride = value_stride(r, percpu, value_size);
 	uint64_t sum[MAP_READ_MAX_U64];
@@ -138,8 +138,8 @@ static int read_iter(struct map_reader *r, int fd, bool percpu, size_t key_size,
 	return 0;
 }
 
-int map_reader_read(struct map_reader *r, int fd, bool percpu, size_t key_size,
-		    size_t value_size, map_read_fn fn, void *ctx)
+int map_reader_read(struct map_reader *r, int fd, bool percpu, size_t key_size, size_t value_size,
+		    map_read_fn fn, void *ctx)
 {
 	bool unsupported = false;
 	int err;

@@ -15,8 +15,8 @@
 #define MAP_READ_MAX_U64 64
 
 struct map_reader {
-	int nr_cpus; /* possible CPUs: the copies of a per-CPU value */
-	bool batch; /* use batch lookups; cleared when the kernel has none */
+	int nr_cpus;  /* possible CPUs: the copies of a per-CPU value */
+	bool batch;   /* use batch lookups; cleared when the kernel has none */
 	size_t chunk; /* entries asked per batch lookup */
 	/* Buffers, kept from one read to the next. */
 	void *keys;
@@ -41,7 +41,7 @@ void map_reader_fini(struct map_reader *r);
  * kernel has none, nothing has been passed to fn yet and the map is read key
  * by key (and so are later ones: r->batch is cleared).
  */
-int map_reader_read(struct map_reader *r, int fd, bool percpu, size_t key_size,
-		    size_t value_size, map_read_fn fn, void *ctx);
+int map_reader_read(struct map_reader *r, int fd, bool percpu, size_t key_size, size_t value_size,
+		    map_read_fn fn, void *ctx);
 
 #endif /* MSRTOP_MAP_READ_H */

@@ -84,22 +84,22 @@ void snapshot_put(struct msrtop_snapshot *s)
 }
 
 /* A zeroed row appended to arr (nr used of cap), or NULL when out of memory. */
-#define ADD_ROW(arr, nr, cap)                                                                  \
-	({                                                                                     \
-		typeof(arr) row_ = NULL;                                                       \
-		if ((nr) == (cap)) {                                                           \
-			size_t ncap_ = (cap) ? (cap) * 2 : 64;                                 \
-			typeof(arr) narr_ = realloc((arr), ncap_ * sizeof(*(arr)));            \
-			if (narr_) {                                                           \
-				(arr) = narr_;                                                 \
-				(cap) = ncap_;                                                 \
-			}                                                                      \
-		}                                                                              \
-		if ((nr) < (cap)) {                                                            \
-			row_ = &(arr)[(nr)++];                                                 \
-			memset(row_, 0, sizeof(*row_));                                        \
-		}                                                                              \
-		row_;                                                                          \
+#define ADD_ROW(arr, nr, cap)                                                                      \
+	({                                                                                         \
+		typeof(arr) row_ = NULL;                                                           \
+		if ((nr) == (cap)) {                                                               \
+			size_t ncap_ = (cap) ? 2 * (cap) : 64;                                      \
+			typeof(arr) narr_ = realloc((arr), ncap_ * sizeof(*(arr)));                \
+			if (narr_) {                                                               \
+				(arr) = narr_;                                                     \
+				(cap) = ncap_;                                                     \
+			}                                                                          \
+		}                                                                                  \
+		if ((nr) < (cap)) {                                                                \
+			row_ = &(arr)[(nr)++];                                                     \
+			memset(row_, 0, sizeof(*row_));                                            \
+		}                                                                                  \
+		row_;                                                                              \
 	})
 
 struct msrtop_exit_row *snapshot_add_exit(struct msrtop_snapshot *s)
@@ -139,10 +139,10 @@ static struct msrtop_vm *add_vm(struct msrtop_snapshot *s)
 
 /* ---- keys ------------------------------------------------------------------------ */
 
-#define CMP_FIELD(a, b, f)                                                                     \
-	do {                                                                                   \
-		if ((a)->f != (b)->f)                                                          \
-			return (a)->f < (b)->f ? -1 : 1;                                       \
+#define CMP_FIELD(a, b, f)                                                                         \
+	do {                                                                                       \
+		if ((a)->f != (b)->f)                                                              \
+			return (a)->f < (b)->f ? -1 : 1;                                           \
 	} while (0)
 
 static int cmp_exit(const void *pa, const void *pb)
@@ -253,19 +253,18 @@ static void *find(const void *key, const void *base, size_t nr, size_t size,
 	return bsearch(key, base, nr, size, cmp);
 }
 
-struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid,
-					 uint8_t vcpu_src, uint32_t vcpu, uint32_t msr, bool write)
+struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t vcpu_src,
+					 uint32_t vcpu, uint32_t msr, bool write)
 {
 	struct msrtop_msr_row key = {
-		.pid = pid, .vcpu_src = vcpu_src, .vcpu = vcpu, .msr = msr, .write = write
-	};
+		.pid = pid, .vcpu_src = vcpu_src, .vcpu = vcpu, .msr = msr, .write = write};
 
 	return find(&key, s->msrs, s->nr_msrs, sizeof(*s->msrs), cmp_msr);
 }
 
 struct msrtop_vm *snapshot_find_vm(struct msrtop_snapshot *s, uint32_t pid)
 {
-	struct msrtop_vm key = { .pid = pid };
+	struct msrtop_vm key = {.pid = pid};
 
 	return find(&key, s->vms, s->nr_vms, sizeof(*s->vms), cmp_vm);
 }
@@ -302,7 +301,7 @@ static void hist_delta(struct msrtop_hist *out, const struct msrtop_hist *cur,
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 }
 
-#define PREV_ROW(prev, arr, nr, row, cmp)                                                      \
+#define PREV_ROW(prev, arr, nr, row, cmp)                                                          \
 	((typeof(row))((prev) ? find((row), (prev)->arr, (prev)->nr, sizeof(*(row)), (cmp)) : NULL))
 
 static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapshot *prev)
@@ -395,9 +394,9 @@ static int uniq_pids(const struct msrtop_snapshot *s, uint32_t **out, size_t *nr
 
 	if (!ids)
 		return -ENOMEM;
-#define COLLECT(arr, cnt)                                                                      \
-	for (size_t i = 0; i < s->cnt; i++)                                                   \
-		ids[k++] = (struct vcpu_id){ .pid = s->arr[i].pid };
+#define COLLECT(arr, cnt)                                                                          \
+	for (size_t i = 0; i < s->cnt; i++)                                                        \
+		ids[k++] = (struct vcpu_id){.pid = s->arr[i].pid};
 	COLLECT(exits, nr_exits);
 	COLLECT(msrs, nr_msrs);
 	COLLECT(uexits, nr_uexits);
@@ -430,9 +429,9 @@ static int count_vcpus(struct msrtop_snapshot *s)
 
 	if (!ids)
 		return -ENOMEM;
-#define COLLECT(arr, cnt)                                                                      \
-	for (size_t i = 0; i < s->cnt; i++)                                                   \
-		ids[k++] = (struct vcpu_id){ s->arr[i].pid, s->arr[i].vcpu_src, s->arr[i].vcpu };
+#define COLLECT(arr, cnt)                                                                          \
+	for (size_t i = 0; i < s->cnt; i++)                                                        \
+		ids[k++] = (struct vcpu_id){s->arr[i].pid, s->arr[i].vcpu_src, s->arr[i].vcpu};
 	COLLECT(exits, nr_exits);
 	COLLECT(msrs, nr_msrs);
 	COLLECT(intercepts, nr_intercepts);
@@ -459,8 +458,7 @@ static int count_vcpus(struct msrtop_snapshot *s)
  * comm, name and alive of each VM are copied from names_from when it has the
  * pid. With sources, also the source event counts.
  */
-static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names_from,
-		  bool sources)
+static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names_from, bool sources)
 {
 	struct msrtop_totals *t = &s->totals;
 	double iv = s->interval_s;
@@ -554,7 +552,7 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 	}
 
 	if (sources) {
-		struct msrtop_counter ev[MSRTOP_SRC_NR] = { 0 };
+		struct msrtop_counter ev[MSRTOP_SRC_NR] = {0};
 
 		ev[MSRTOP_SRC_KVM_EXIT] = t->exits;
 		ev[MSRTOP_SRC_KVM_NESTED_VMEXIT] = t->nested_exits;
@@ -636,18 +634,18 @@ static bool reason_ok(const struct msrtop_filter *f, uint8_t isa, uint64_t code)
 	}
 }
 
-#define COPY_IF(dst, src, arr, nr, cap, cond)                                                  \
-	do {                                                                                   \
-		for (size_t i_ = 0; i_ < (src)->nr; i_++) {                                    \
-			const typeof(*(src)->arr) *r = &(src)->arr[i_];                        \
-			typeof((dst)->arr) d_;                                                 \
-			if (!(cond))                                                           \
-				continue;                                                      \
-			d_ = ADD_ROW((dst)->arr, (dst)->nr, (dst)->cap);                       \
-			if (!d_)                                                               \
-				goto nomem;                                                    \
-			*d_ = *r;                                                              \
-		}                                                                              \
+#define COPY_IF(dst, src, arr, nr, cap, cond)                                                      \
+	do {                                                                                       \
+		for (size_t i_ = 0; i_ < (src)->nr; i_++) {                                        \
+			const typeof(*(src)->arr) *r = &(src)->arr[i_];                            \
+			typeof((dst)->arr) d_;                                                     \
+			if (!(cond))                                                               \
+				continue;                                                          \
+			d_ = ADD_ROW((dst)->arr, (dst)->nr, (dst)->cap);                           \
+			if (!d_)                                                                   \
+				goto nomem;                                                        \
+			*d_ = *r;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,

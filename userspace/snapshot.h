@@ -30,7 +30,7 @@
 struct msrtop_counter {
 	uint64_t total; /* since the programs were attached */
 	uint64_t delta; /* since the previous snapshot (the first: since attach) */
-	double rate; /* delta per second of interval_s; 0 when interval_s is 0 */
+	double rate;	/* delta per second of interval_s; 0 when interval_s is 0 */
 };
 
 /* A log2 histogram of durations in nanoseconds: slots[i] counts values v with
@@ -51,21 +51,21 @@ enum msrtop_source_id {
 	MSRTOP_SRC_KVM_MSR,
 	MSRTOP_SRC_KVM_USERSPACE_EXIT,
 	MSRTOP_SRC_KVM_MSR_INTERCEPT, /* patched kernels only */
-	MSRTOP_SRC_KVM_MSR_OUTCOME, /* patched kernels only */
+	MSRTOP_SRC_KVM_MSR_OUTCOME,   /* patched kernels only */
 	MSRTOP_SRC_KVM_MSR_CANONICAL, /* patched kernels only */
 	MSRTOP_SRC_NR
 };
 
 enum msrtop_source_state {
 	MSRTOP_SRC_ATTACHED, /* attached: counts whatever fires from now on */
-	MSRTOP_SRC_MISSING, /* this kernel has no such tracepoint */
-	MSRTOP_SRC_FAILED, /* the kernel has it, but loading or attaching failed: error */
+	MSRTOP_SRC_MISSING,  /* this kernel has no such tracepoint */
+	MSRTOP_SRC_FAILED,   /* the kernel has it, but loading or attaching failed: error */
 };
 
 struct msrtop_source {
-	const char *name; /* "kvm_exit": static string */
+	const char *name;   /* "kvm_exit": static string */
 	const char *attach; /* how it is attached: "tp_btf", "tracepoint" (static) */
-	bool patched; /* added by msrtop's kernel patch series */
+	bool patched;	    /* added by msrtop's kernel patch series */
 	enum msrtop_source_state state;
 	int error; /* errno when MSRTOP_SRC_FAILED, else 0 */
 	/*
@@ -78,7 +78,7 @@ struct msrtop_source {
 };
 
 const char *msrtop_source_state_name(enum msrtop_source_state state); /* "attached"... */
-const char *msrtop_map_name(unsigned int map_id); /* MSRTOP_MAP_* -> "exits"... */
+const char *msrtop_map_name(unsigned int map_id);	 /* MSRTOP_MAP_* -> "exits"... */
 const char *msrtop_vcpu_src_name(unsigned int vcpu_src); /* MSRTOP_VCPU_* -> "kernel"... */
 
 /* ---- rows ------------------------------------------------------------------ */
@@ -95,11 +95,11 @@ struct msrtop_exit_row {
 	uint32_t pid;
 	uint8_t vcpu_src;
 	uint32_t vcpu;
-	uint8_t isa; /* the event's ISA: MSRTOP_ISA_VMX 1, MSRTOP_ISA_SVM 2 */
+	uint8_t isa;	 /* the event's ISA: MSRTOP_ISA_VMX 1, MSRTOP_ISA_SVM 2 */
 	uint32_t reason; /* as recorded: VMX with modifier bits 31:16 */
-	bool nested; /* kvm_nested_vmexit (these exits are in kvm_exit's rows too) */
+	bool nested;	 /* kvm_nested_vmexit (these exits are in kvm_exit's rows too) */
 	struct msrtop_counter count;
-	struct msrtop_hist latency; /* exit-to-entry, cumulative; kvm_exit rows only */
+	struct msrtop_hist latency;	  /* exit-to-entry, cumulative; kvm_exit rows only */
 	struct msrtop_hist latency_delta; /* the part of latency added this interval */
 };
 
@@ -111,7 +111,7 @@ struct msrtop_msr_row {
 	uint32_t msr;
 	bool write;
 	struct msrtop_counter count; /* accesses, including faulting ones */
-	struct msrtop_counter gp; /* accesses that raised #GP */
+	struct msrtop_counter gp;    /* accesses that raised #GP */
 	/* Writes only: successful writes and their values. */
 	bool has_value; /* false for reads, and writes that all faulted */
 	uint64_t last_value;
@@ -121,7 +121,7 @@ struct msrtop_msr_row {
 /* kvm_userspace_exit. Key: pid, error, reason. */
 struct msrtop_uexit_row {
 	uint32_t pid;
-	bool error; /* KVM_RUN failed: reason is the (positive) errno */
+	bool error;	 /* KVM_RUN failed: reason is the (positive) errno */
 	uint32_t reason; /* KVM_EXIT_* when !error */
 	struct msrtop_counter count;
 };
@@ -146,7 +146,7 @@ struct msrtop_outcome_row {
 	uint32_t msr;
 	bool write;
 	uint8_t outcome; /* MSRTOP_OUTCOME_*; 255: out of range */
-	uint8_t reason; /* meaning depends on outcome (msrtop.h); 255: out of range */
+	uint8_t reason;	 /* meaning depends on outcome (msrtop.h); 255: out of range */
 	struct msrtop_counter count;
 	struct msrtop_hist duration; /* duration_ns, cumulative */
 };
@@ -168,11 +168,11 @@ struct msrtop_canon_row {
 /* One VMM process (a VM): every pid that appears in any row. Key: pid. */
 struct msrtop_vm {
 	uint32_t pid;
-	char comm[MSRTOP_COMM_LEN]; /* /proc/PID/comm; "" if never readable */
+	char comm[MSRTOP_COMM_LEN];    /* /proc/PID/comm; "" if never readable */
 	char name[MSRTOP_VM_NAME_LEN]; /* guest name (QEMU -name); "" if none */
-	bool alive; /* /proc/PID existed at this snapshot */
-	uint32_t nr_vcpus; /* distinct (vcpu_src, vcpu) in its exit and MSR rows */
-	struct msrtop_counter exits; /* kvm_exit rows (not nested) */
+	bool alive;		       /* /proc/PID existed at this snapshot */
+	uint32_t nr_vcpus;	       /* distinct (vcpu_src, vcpu) in its exit and MSR rows */
+	struct msrtop_counter exits;   /* kvm_exit rows (not nested) */
 	struct msrtop_counter msr_reads;
 	struct msrtop_counter msr_writes;
 	struct msrtop_counter msr_gp;
@@ -181,7 +181,7 @@ struct msrtop_vm {
 
 /* Sums over all rows of the snapshot (after filtering, of the rows kept). */
 struct msrtop_totals {
-	struct msrtop_counter exits; /* kvm_exit */
+	struct msrtop_counter exits;	    /* kvm_exit */
 	struct msrtop_counter nested_exits; /* kvm_nested_vmexit */
 	struct msrtop_counter msr_reads;
 	struct msrtop_counter msr_writes;
@@ -226,14 +226,14 @@ struct msrtop_filter {
 /* ---- the snapshot ------------------------------------------------------------ */
 
 struct msrtop_snapshot {
-	unsigned int refs; /* see snapshot_get()/snapshot_put() */
-	uint64_t seq; /* 1, 2, ... per collector */
-	uint64_t time_ns; /* CLOCK_REALTIME when the maps were read */
-	uint64_t mono_ns; /* CLOCK_MONOTONIC, same instant */
+	unsigned int refs;	/* see snapshot_get()/snapshot_put() */
+	uint64_t seq;		/* 1, 2, ... per collector */
+	uint64_t time_ns;	/* CLOCK_REALTIME when the maps were read */
+	uint64_t mono_ns;	/* CLOCK_MONOTONIC, same instant */
 	uint64_t start_time_ns; /* CLOCK_REALTIME when the programs were attached */
 	uint64_t start_mono_ns; /* CLOCK_MONOTONIC, same instant */
-	double interval_s; /* since the previous snapshot (the first: since attach) */
-	bool filtered; /* made by snapshot_filter() */
+	double interval_s;	/* since the previous snapshot (the first: since attach) */
+	bool filtered;		/* made by snapshot_filter() */
 
 	struct msrtop_source sources[MSRTOP_SRC_NR];
 	struct msrtop_counter overflow[MSRTOP_MAP_NR]; /* failed inserts per map */
@@ -278,8 +278,8 @@ struct msrtop_outcome_row *snapshot_add_outcome(struct msrtop_snapshot *s);
 struct msrtop_canon_row *snapshot_add_canon(struct msrtop_snapshot *s);
 
 /* The row of msr key (pid, vcpu_src, vcpu, msr, write) once s is sorted, or NULL. */
-struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid,
-					 uint8_t vcpu_src, uint32_t vcpu, uint32_t msr, bool write);
+struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t vcpu_src,
+					 uint32_t vcpu, uint32_t msr, bool write);
 
 /* Sorts every table by key (done by snapshot_finish(); idempotent). */
 void snapshot_sort(struct msrtop_snapshot *s);

@@ -173,7 +173,8 @@ static void print_vms(FILE *f, const struct msrtop_snapshot *s)
 	for (size_t i = 0; i < s->nr_vms; i++) {
 		const struct msrtop_vm *vm = &s->vms[i];
 
-		fprintf(f, "%8u %-16s %-20s %5u %12llu %10.1f %12llu %12llu %10.1f %8llu %10llu%s\n",
+		fprintf(f,
+			"%8u %-16s %-20s %5u %12llu %10.1f %12llu %12llu %10.1f %8llu %10llu%s\n",
 			vm->pid, vm->comm[0] ? vm->comm : "?", vm->name[0] ? vm->name : "-",
 			vm->nr_vcpus, (unsigned long long)vm->exits.total, vm->exits.rate,
 			(unsigned long long)vm->msr_reads.total,
@@ -197,7 +198,7 @@ static void print_exits(FILE *f, const struct msrtop_snapshot *s)
 		else
 			fprintf(f, "\nEXITS: not available: kvm_exit is %s\n",
 				src->state == MSRTOP_SRC_MISSING ? "not in this kernel"
-								  : "not attached");
+								 : "not attached");
 		return;
 	}
 	rows = sorted_copy(s->exits, s->nr_exits, sizeof(*rows), cmp_exit_rows);
@@ -214,9 +215,9 @@ static void print_exits(FILE *f, const struct msrtop_snapshot *s)
 			snprintf(lat, sizeof(lat), "%llu",
 				 (unsigned long long)(r->latency.sum_ns / r->latency.count));
 		fprintf(f, "%8u %-7s %-3s %-34s %-6s %12llu %10.1f %12s\n", r->pid,
-			vcpu_text(r->vcpu_src, r->vcpu, vcpu, sizeof(vcpu)), isa_text(r->isa), reason,
-			r->nested ? "yes" : "", (unsigned long long)r->count.total, r->count.rate,
-			lat);
+			vcpu_text(r->vcpu_src, r->vcpu, vcpu, sizeof(vcpu)), isa_text(r->isa),
+			reason, r->nested ? "yes" : "", (unsigned long long)r->count.total,
+			r->count.rate, lat);
 	}
 	free(rows);
 }
@@ -237,8 +238,8 @@ static void print_msrs(FILE *f, const struct msrtop_snapshot *s)
 	rows = sorted_copy(s->msrs, s->nr_msrs, sizeof(*rows), cmp_msr_rows);
 	if (!rows)
 		return;
-	fprintf(f, "\nMSRS\n%8s %-7s %-10s %-28s %-5s %12s %10s %8s %18s %8s\n", "PID", "VCPU", "MSR",
-		"NAME", "R/W", "COUNT", "/s", "#GP", "LAST-WRITTEN", "CHANGES");
+	fprintf(f, "\nMSRS\n%8s %-7s %-10s %-28s %-5s %12s %10s %8s %18s %8s\n", "PID", "VCPU",
+		"MSR", "NAME", "R/W", "COUNT", "/s", "#GP", "LAST-WRITTEN", "CHANGES");
 	for (size_t i = 0; i < s->nr_msrs; i++) {
 		const struct msrtop_msr_row *r = &rows[i];
 		char last[24] = "-", changes[24] = "-";
@@ -314,8 +315,8 @@ static void print_outcomes(FILE *f, const struct msrtop_snapshot *s)
 	rows = sorted_copy(s->outcomes, s->nr_outcomes, sizeof(*rows), cmp_outcome_rows);
 	if (!rows)
 		return;
-	fprintf(f, "\nMSR OUTCOMES\n%8s %-7s %-28s %-5s %-30s %12s %10s %12s\n", "PID", "VCPU", "MSR",
-		"R/W", "OUTCOME", "COUNT", "/s", "MEAN-NS");
+	fprintf(f, "\nMSR OUTCOMES\n%8s %-7s %-28s %-5s %-30s %12s %10s %12s\n", "PID", "VCPU",
+		"MSR", "R/W", "OUTCOME", "COUNT", "/s", "MEAN-NS");
 	for (size_t i = 0; i < s->nr_outcomes; i++) {
 		const struct msrtop_outcome_row *r = &rows[i];
 		const char *on = msr_outcome_name(r->outcome);
@@ -381,8 +382,9 @@ int text_out_write(FILE *f, const struct msrtop_snapshot *s)
 	print_intercepts(f, s);
 	print_outcomes(f, s);
 	print_canon(f, s);
-	fprintf(f, "(VCPU: N = vcpu_id from the event, N~ = learned for the thread, tN = thread id; "
-		   "/s = per second over the interval)\n\n");
+	fprintf(f,
+		"(VCPU: N = vcpu_id from the event, N~ = learned for the thread, tN = thread id; "
+		"/s = per second over the interval)\n\n");
 	if (fflush(f) == EOF || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;

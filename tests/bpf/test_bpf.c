@@ -52,8 +52,7 @@ static void select_programs(struct msrtop *skel, struct bpf_program **want)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, false);
 	for (; *want; want++)
 		bpf_program__set_autoload(*want, true);
 }
@@ -61,14 +60,10 @@ static void select_programs(struct msrtop *skel, struct bpf_program **want)
 static void raw_programs(struct msrtop *skel)
 {
 	struct bpf_program *want[] = {
-		skel->progs.kvm_msr_raw,
-		skel->progs.kvm_entry_raw,
-		skel->progs.kvm_exit_test,
-		skel->progs.kvm_userspace_exit_raw,
-		skel->progs.kvm_msr_intercept_raw,
-		skel->progs.kvm_msr_outcome_raw,
-		skel->progs.kvm_msr_canonical_raw,
-		NULL,
+		skel->progs.kvm_msr_raw,	   skel->progs.kvm_entry_raw,
+		skel->progs.kvm_exit_test,	   skel->progs.kvm_userspace_exit_raw,
+		skel->progs.kvm_msr_intercept_raw, skel->progs.kvm_msr_outcome_raw,
+		skel->progs.kvm_msr_canonical_raw, NULL,
 	};
 
 	select_programs(skel, want);
@@ -88,8 +83,9 @@ static void load(struct fixture *f)
 	int err = msrtop__load(f->skel);
 
 	if (err)
-		fail_msg("loading the BPF object failed: %s (TEST_BPF_VERBOSE=1 shows libbpf's log)",
-			 strerror(-err));
+		fail_msg(
+			"loading the BPF object failed: %s (TEST_BPF_VERBOSE=1 shows libbpf's log)",
+			strerror(-err));
 }
 
 static int setup(void **state)
@@ -134,10 +130,10 @@ static void run_args(struct bpf_program *prog, const uint64_t *args, size_t nr)
 	assert_int_equal(opts.retval, 0);
 }
 
-#define RUN(prog, ...)                                                                       \
-	do {                                                                                 \
-		const uint64_t args_[] = { __VA_ARGS__ };                                    \
-		run_args(prog, args_, sizeof(args_) / sizeof(args_[0]));                     \
+#define RUN(prog, ...)                                                                             \
+	do {                                                                                       \
+		const uint64_t args_[] = {__VA_ARGS__};                                            \
+		run_args(prog, args_, sizeof(args_) / sizeof(args_[0]));                           \
 	} while (0)
 
 /* The kernel widens each tracepoint argument to u64 from its own width. */
@@ -247,8 +243,7 @@ static struct msrtop_exit_key exit_key(uint32_t vcpu, uint8_t isa, uint32_t reas
 
 static bool exit_val(struct fixture *f, struct msrtop_exit_key k, struct msrtop_exit_val *v)
 {
-	return lookup_percpu(f->skel->maps.exits, &k, (uint64_t *)v,
-			     sizeof(*v) / sizeof(uint64_t));
+	return lookup_percpu(f->skel->maps.exits, &k, (uint64_t *)v, sizeof(*v) / sizeof(uint64_t));
 }
 
 static uint64_t exit_count(struct fixture *f, struct msrtop_exit_key k)
@@ -326,7 +321,7 @@ static void test_msr_value_changes(void **state)
 {
 	struct fixture *f = start(state, true);
 	struct msrtop_msr_key k = msr_key(gettid(), MSRTOP_VCPU_TID, 0x6e0, 1);
-	const uint64_t values[] = { 5, 5, 7, 7, 7, 5, 9 }; /* changes: 5->7, 7->5, 5->9 */
+	const uint64_t values[] = {5, 5, 7, 7, 7, 5, 9}; /* changes: 5->7, 7->5, 5->9 */
 	struct msrtop_msr_write_val w;
 	struct msrtop_msr_val v;
 
@@ -420,18 +415,18 @@ static void test_exit_reasons(void **state)
 		uint32_t reason;
 		int n;
 	} cases[] = {
-		{ ISA_VMX, 31, 3 }, /* MSR_READ */
-		{ ISA_VMX, 32, 4 }, /* MSR_WRITE */
-		{ ISA_VMX, 0x80000021, 2 }, /* INVALID_STATE | FAILED_VMENTRY */
-		{ ISA_VMX, 0x08000000 | 10, 1 }, /* CPUID from enclave mode (bit 27) */
-		{ ISA_VMX, 85, 1 }, /* MSR_WRITE_IMM */
-		{ ISA_VMX, 0xffff, 1 }, /* unknown basic reason: kept as is */
-		{ ISA_SVM, 0x7c, 5 }, /* msr */
-		{ ISA_SVM, 31, 1 }, /* same number as VMX MSR_READ, other ISA: own key */
-		{ ISA_SVM, 0x400, 2 }, /* npf */
-		{ ISA_SVM, 0xffffffff, 1 }, /* VMEXIT_INVALID (-1) */
-		{ ISA_SVM, 0x80000010, 1 }, /* vmgexit_page_state_change */
-		{ 0, 12, 1 }, /* an ISA this msrtop does not know: kept */
+		{ISA_VMX, 31, 3},	       /* MSR_READ */
+		{ISA_VMX, 32, 4},	       /* MSR_WRITE */
+		{ISA_VMX, 0x80000021, 2},      /* INVALID_STATE | FAILED_VMENTRY */
+		{ISA_VMX, 0x08000000 | 10, 1}, /* CPUID from enclave mode (bit 27) */
+		{ISA_VMX, 85, 1},	       /* MSR_WRITE_IMM */
+		{ISA_VMX, 0xffff, 1},	       /* unknown basic reason: kept as is */
+		{ISA_SVM, 0x7c, 5},	       /* msr */
+		{ISA_SVM, 31, 1},	       /* same number as VMX MSR_READ, other ISA: own key */
+		{ISA_SVM, 0x400, 2},	       /* npf */
+		{ISA_SVM, 0xffffffff, 1},      /* VMEXIT_INVALID (-1) */
+		{ISA_SVM, 0x80000010, 1},      /* vmgexit_page_state_change */
+		{0, 12, 1},		       /* an ISA this msrtop does not know: kept */
 	};
 	const size_t nr = sizeof(cases) / sizeof(cases[0]);
 
@@ -442,9 +437,8 @@ static void test_exit_reasons(void **state)
 		struct msrtop_exit_key k = exit_key(0, cases[i].isa, cases[i].reason, 0);
 
 		if (exit_count(f, k) != (uint64_t)cases[i].n)
-			fail_msg("isa %u reason %#x: expected %d exits, counted %llu",
-				 cases[i].isa, cases[i].reason, cases[i].n,
-				 (unsigned long long)exit_count(f, k));
+			fail_msg("isa %u reason %#x: expected %d exits, counted %llu", cases[i].isa,
+				 cases[i].reason, cases[i].n, (unsigned long long)exit_count(f, k));
 	}
 	assert_int_equal(map_entries(f->skel->maps.exits), nr);
 	assert_int_equal(overflow(f, MSRTOP_MAP_EXITS), 0);
@@ -478,8 +472,8 @@ static void test_exit_latency(void **state)
 		RUN(f->skel->progs.kvm_entry_raw, 0);
 	}
 	RUN(f->skel->progs.kvm_entry_raw, 0); /* a second entry: nothing more */
-	run_exit(f, 2, ISA_VMX, 32, 0); /* in flight: counted, no latency yet */
-	run_exit(f, 2, ISA_VMX, 32, 1); /* nested: no latency of its own */
+	run_exit(f, 2, ISA_VMX, 32, 0);	      /* in flight: counted, no latency yet */
+	run_exit(f, 2, ISA_VMX, 32, 1);	      /* nested: no latency of its own */
 	assert_true(exit_val(f, k, &v));
 	assert_int_equal(v.count, 4);
 	assert_int_equal(v.lat_count, 3);
@@ -503,7 +497,7 @@ static void test_exit_latency(void **state)
 
 static uint64_t uexit_count(struct fixture *f, uint32_t reason, uint32_t error)
 {
-	struct msrtop_uexit_key k = { .tgid = getpid(), .reason = reason, .error = error };
+	struct msrtop_uexit_key k = {.tgid = getpid(), .reason = reason, .error = error};
 	uint64_t n;
 
 	return lookup_percpu(f->skel->maps.uexits, &k, &n, 1) ? n : 0;
@@ -515,8 +509,8 @@ static void test_userspace_exits(void **state)
 
 	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0); /* KVM_EXIT_IO */
 	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0);
-	RUN(f->skel->progs.kvm_userspace_exit_raw, 30, 0); /* KVM_EXIT_X86_WRMSR */
-	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, I32(-4)); /* KVM_RUN failed: EINTR */
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 30, 0);	 /* KVM_EXIT_X86_WRMSR */
+	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, I32(-4));	 /* KVM_RUN failed: EINTR */
 	RUN(f->skel->progs.kvm_userspace_exit_raw, 0, I32(-14)); /* EFAULT */
 	assert_int_equal(uexit_count(f, 2, 0), 2);
 	assert_int_equal(uexit_count(f, 30, 0), 1);
@@ -591,13 +585,13 @@ static void test_msr_outcome(void **state)
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1000); /* slot 9: 512..1023 */
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1023);
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1024); /* slot 10 */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 0); /* slot 0 */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 1); /* slot 0 */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 2); /* slot 1 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 0);	 /* slot 0 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 1);	 /* slot 0 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 2);	 /* slot 1 */
 	RUN(p, 0, 0xc0000080, 1ull << 63, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 300);
 	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_UNKNOWN, 50);
 	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_ERROR,
-	    1ull << 40); /* beyond the histogram: the last slot */
+	    1ull << 40);		      /* beyond the histogram: the last slot */
 	RUN(p, 3, 0x277, 6, 1, 300, 999, 10); /* out of u8 range: saturates to 255 */
 
 	assert_true(outcome_val(f, outcome_key(0, 0x277, 1, MSRTOP_OUTCOME_HANDLED, 0), &v));
@@ -609,15 +603,19 @@ static void test_msr_outcome(void **state)
 	assert_int_equal(v.count, 3);
 	assert_int_equal(v.hist[0], 2);
 	assert_int_equal(v.hist[1], 1);
-	assert_true(outcome_val(f, outcome_key(0, 0xc0000080, 1, MSRTOP_OUTCOME_GP,
-					       MSRTOP_GP_INVALID_VALUE), &v));
+	assert_true(outcome_val(
+		f, outcome_key(0, 0xc0000080, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE), &v));
 	assert_int_equal(v.count, 1);
 	assert_int_equal(v.hist[8], 1);
-	assert_true(outcome_val(f, outcome_key(0, 0x12345678, 0, MSRTOP_OUTCOME_USERSPACE,
-					       MSRTOP_USERSPACE_UNKNOWN), &v));
+	assert_true(outcome_val(
+		f,
+		outcome_key(0, 0x12345678, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_UNKNOWN),
+		&v));
 	assert_int_equal(v.count, 1);
-	assert_true(outcome_val(f, outcome_key(0, 0x12345678, 0, MSRTOP_OUTCOME_USERSPACE_DONE,
-					       MSRTOP_USERSPACE_DONE_ERROR), &v));
+	assert_true(outcome_val(f,
+				outcome_key(0, 0x12345678, 0, MSRTOP_OUTCOME_USERSPACE_DONE,
+					    MSRTOP_USERSPACE_DONE_ERROR),
+				&v));
 	assert_int_equal(v.hist[MSRTOP_HIST_SLOTS - 1], 1);
 	assert_true(outcome_val(f, outcome_key(3, 0x277, 1, 255, 255), &v));
 	assert_int_equal(v.count, 1);
@@ -721,8 +719,9 @@ static void test_pid_filter(void **state)
 	f->skel->rodata->filter_pids = true;
 	f = start(state, true);
 
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.pid_filter), &other, &one,
-					     BPF_ANY), 0);
+	assert_int_equal(
+		bpf_map_update_elem(bpf_map__fd(f->skel->maps.pid_filter), &other, &one, BPF_ANY),
+		0);
 	run_msr(f, 0, 0x1b, 0, 0);
 	run_exit(f, 0, ISA_SVM, 0x7c, 0);
 	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0);
@@ -736,8 +735,9 @@ static void test_pid_filter(void **state)
 	assert_int_equal(map_entries(f->skel->maps.canonical), 0);
 	assert_int_equal(map_entries(f->skel->maps.intercepts), 0);
 
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.pid_filter), &self, &one,
-					     BPF_ANY), 0);
+	assert_int_equal(
+		bpf_map_update_elem(bpf_map__fd(f->skel->maps.pid_filter), &self, &one, BPF_ANY),
+		0);
 	run_msr(f, 0, 0x1b, 0, 0);
 	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0), &v));
 	assert_int_equal(v.count, 1);
@@ -763,8 +763,8 @@ static bool kernel_has(const char *tp)
 static void test_production_programs_attach(void **state)
 {
 	struct fixture *f = *state;
-	struct bpf_link *links[5] = { 0 };
-	struct bpf_program *want[6] = { 0 };
+	struct bpf_link *links[5] = {0};
+	struct bpf_program *want[6] = {0};
 	int err;
 
 	want[0] = f->skel->progs.kvm_msr_btf;
@@ -790,7 +790,7 @@ static void test_production_programs_attach(void **state)
 static void test_patched_programs_need_patched_kernel(void **state)
 {
 	struct fixture *f = *state;
-	struct bpf_program *want[2] = { 0 };
+	struct bpf_program *want[2] = {0};
 	int err;
 
 	want[0] = f->skel->progs.kvm_msr_outcome_btf;

@@ -46,7 +46,7 @@ static int make_map(enum bpf_map_type type, unsigned int nr_keys)
 			    NR_KEYS, NULL);
 	assert_true(fd >= 0);
 	for (unsigned int k = 0; k < nr_keys; k++) {
-		struct key key = { .a = k, .b = ~k };
+		struct key key = {.a = k, .b = ~k};
 
 		for (int cpu = 0; cpu < ncopies; cpu++) {
 			val[cpu * 3 + 0] = k;
@@ -82,7 +82,7 @@ static int check_entry(void *ctx, const void *pkey, const uint64_t *v)
 static void read_all(enum bpf_map_type type, bool batch, size_t chunk, unsigned int nr_keys)
 {
 	int fd = make_map(type, nr_keys);
-	struct seen s = { .nr_cpus = nr_cpus, .percpu = type == BPF_MAP_TYPE_PERCPU_HASH };
+	struct seen s = {.nr_cpus = nr_cpus, .percpu = type == BPF_MAP_TYPE_PERCPU_HASH};
 	struct map_reader r;
 
 	map_reader_init(&r, nr_cpus, batch);
@@ -148,7 +148,7 @@ static void test_empty(void **state)
 static void test_callback_error_stops(void **state)
 {
 	int fd = make_map(BPF_MAP_TYPE_HASH, 100);
-	struct seen s = { .nr_cpus = nr_cpus, .stop_after = 10 };
+	struct seen s = {.nr_cpus = nr_cpus, .stop_after = 10};
 	struct map_reader r;
 
 	for (int batch = 0; batch < 2; batch++) {
@@ -166,13 +166,13 @@ static void test_callback_error_stops(void **state)
 static void test_bad_sizes(void **state)
 {
 	struct map_reader r;
-	struct seen s = { 0 };
+	struct seen s = {0};
 
 	map_reader_init(&r, nr_cpus, true);
 	assert_int_equal(map_reader_read(&r, -1, false, 8, 12, check_entry, &s), -EINVAL);
-	assert_int_equal(map_reader_read(&r, -1, false, 8, 8 * (MAP_READ_MAX_U64 + 1), check_entry,
-					 &s),
-			 -EINVAL);
+	assert_int_equal(
+		map_reader_read(&r, -1, false, 8, 8 * (MAP_READ_MAX_U64 + 1), check_entry, &s),
+		-EINVAL);
 	assert_int_equal(map_reader_read(&r, -1, false, 0, 8, check_entry, &s), -EINVAL);
 	map_reader_fini(&r);
 }

@@ -22,8 +22,10 @@
 #include <cmocka.h>
 
 /* A test entry that is reported as skipped with reason (a string literal). */
-#define TAP_SKIP(name_, reason_) \
-	{ .name = (name_), .test_func = NULL, .initial_state = (void *)(reason_) }
+#define TAP_SKIP(name_, reason_)                                                                   \
+	{                                                                                          \
+		.name = (name_), .test_func = NULL, .initial_state = (void *)(reason_)             \
+	}
 
 static inline int tap_cmocka_run(const char *group, const struct CMUnitTest *tests, size_t n,
 				 const char *skip_all)

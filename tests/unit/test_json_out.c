@@ -33,8 +33,8 @@ static struct msrtop_snapshot *sample(void)
 	struct msrtop_outcome_row *o;
 	struct msrtop_canon_row *c;
 	static const char *const names[MSRTOP_SRC_NR] = {
-		"kvm_exit", "kvm_entry", "kvm_nested_vmexit", "kvm_msr", "kvm_userspace_exit",
-		"kvm_msr_intercept", "kvm_msr_outcome", "kvm_msr_canonical",
+		"kvm_exit",	      "kvm_entry",	   "kvm_nested_vmexit", "kvm_msr",
+		"kvm_userspace_exit", "kvm_msr_intercept", "kvm_msr_outcome",	"kvm_msr_canonical",
 	};
 
 	assert_non_null(a);
@@ -57,8 +57,8 @@ static struct msrtop_snapshot *sample(void)
 	s->overflow[MSRTOP_MAP_MSRS].total = 7;
 
 	m = snapshot_add_msr(a);
-	*m = (struct msrtop_msr_row){ .pid = 4242, .vcpu_src = MSRTOP_VCPU_LEARNED, .msr = 0x277,
-				      .write = true };
+	*m = (struct msrtop_msr_row){
+		.pid = 4242, .vcpu_src = MSRTOP_VCPU_LEARNED, .msr = 0x277, .write = true};
 	m->count.total = 10;
 	assert_int_equal(snapshot_finish(a, NULL), 0);
 	strcpy(snapshot_find_vm(a, 4242)->comm, "qemu-system-x86");
@@ -66,62 +66,73 @@ static struct msrtop_snapshot *sample(void)
 	snapshot_find_vm(a, 4242)->alive = true;
 
 	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){ .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX,
-				       .reason = 0x80000021 };
+	*e = (struct msrtop_exit_row){
+		.pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX, .reason = 0x80000021};
 	e->count.total = 3;
 	e->latency.count = 3;
 	e->latency.sum_ns = 3 * 1500;
 	e->latency.slots[10] = 3;
 	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){ .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_SVM,
-				       .reason = 0x7c, .nested = true };
+	*e = (struct msrtop_exit_row){
+		.pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_SVM, .reason = 0x7c, .nested = true};
 	e->count.total = 1;
 	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){ .pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 0xffff };
+	*e = (struct msrtop_exit_row){
+		.pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 0xffff};
 	e->count.total = 1;
 	e->latency.count = 1;
 	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = 1;
 	e->latency.sum_ns = 5ull * SEC;
 
 	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){ .pid = 4242, .vcpu_src = MSRTOP_VCPU_LEARNED, .msr = 0x277,
-				      .write = true, .has_value = true,
-				      .last_value = 0xfedcba9876543210ull };
+	*m = (struct msrtop_msr_row){.pid = 4242,
+				     .vcpu_src = MSRTOP_VCPU_LEARNED,
+				     .msr = 0x277,
+				     .write = true,
+				     .has_value = true,
+				     .last_value = 0xfedcba9876543210ull};
 	m->count.total = 16;
 	m->gp.total = 1;
 	m->changes.total = 4;
 	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){ .pid = 4242, .vcpu_src = MSRTOP_VCPU_TID, .vcpu = 4243,
-				      .msr = 0x4b564d99 };
+	*m = (struct msrtop_msr_row){
+		.pid = 4242, .vcpu_src = MSRTOP_VCPU_TID, .vcpu = 4243, .msr = 0x4b564d99};
 	m->count.total = 2;
 	m->gp.total = 2;
 
 	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){ .pid = 4242, .reason = 2 };
+	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 2};
 	u->count.total = 5;
 	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){ .pid = 4242, .reason = 4, .error = true };
+	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 4, .error = true};
 	u->count.total = 1;
 
 	i = snapshot_add_intercept(s);
-	*i = (struct msrtop_intercept_row){ .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_SVM,
-					    .exit_code = 0x7c, .msr = 0x277, .write = true };
+	*i = (struct msrtop_intercept_row){.pid = 4242,
+					   .vcpu = 1,
+					   .isa = MSRTOP_ISA_SVM,
+					   .exit_code = 0x7c,
+					   .msr = 0x277,
+					   .write = true};
 	i->count.total = 16;
 	o = snapshot_add_outcome(s);
-	*o = (struct msrtop_outcome_row){ .pid = 4242, .vcpu = 1, .msr = 0x277, .write = true,
-					  .outcome = MSRTOP_OUTCOME_GP,
-					  .reason = MSRTOP_GP_INVALID_VALUE };
+	*o = (struct msrtop_outcome_row){.pid = 4242,
+					 .vcpu = 1,
+					 .msr = 0x277,
+					 .write = true,
+					 .outcome = MSRTOP_OUTCOME_GP,
+					 .reason = MSRTOP_GP_INVALID_VALUE};
 	o->count.total = 1;
 	o->duration.count = 1;
 	o->duration.sum_ns = 700;
 	o->duration.slots[9] = 1;
 	o = snapshot_add_outcome(s);
-	*o = (struct msrtop_outcome_row){ .pid = 4242, .vcpu = 1, .msr = 0x277, .write = true,
-					  .outcome = 255, .reason = 255 };
+	*o = (struct msrtop_outcome_row){
+		.pid = 4242, .vcpu = 1, .msr = 0x277, .write = true, .outcome = 255, .reason = 255};
 	o->count.total = 1;
 	o->duration.count = 1;
 	c = snapshot_add_canon(s);
-	*c = (struct msrtop_canon_row){ .pid = 4242, .vcpu = 1, .msr = 0xc0000100 };
+	*c = (struct msrtop_canon_row){.pid = 4242, .vcpu = 1, .msr = 0xc0000100};
 	c->count.total = 3;
 	c->rejected.total = 1;
 	c->fixups.total = 1;
@@ -332,8 +343,13 @@ static void test_patched_and_userspace(void **state)
 
 static void test_filter_echoed(void **state)
 {
-	struct msrtop_filter f = { .pids = { 7, 8 }, .nr_pids = 2, .has_msr = true, .msr = 0x1b,
-				   .has_reason = true, .reason_svm_ok = true, .reason_svm = 0x7c };
+	struct msrtop_filter f = {.pids = {7, 8},
+				  .nr_pids = 2,
+				  .has_msr = true,
+				  .msr = 0x1b,
+				  .has_reason = true,
+				  .reason_svm_ok = true,
+				  .reason_svm = 0x7c};
 	struct json_object *d = doc_of(&f);
 
 	assert_u64(d, "filter.pids.1", 8);
@@ -346,7 +362,7 @@ static void test_filter_echoed(void **state)
 
 static void test_error_document(void **state)
 {
-	char buf[512] = { 0 };
+	char buf[512] = {0};
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 	struct json_object *d;
 
@@ -365,9 +381,9 @@ static void test_error_document(void **state)
 /* json_out_write() streams exactly what serializing json_out_build() gives. */
 static void test_streamed_equals_tree(void **state)
 {
-	struct msrtop_filter f = { .pids = { 4242 }, .nr_pids = 1, .has_vcpu = true, .vcpu = 1 };
+	struct msrtop_filter f = {.pids = {4242}, .nr_pids = 1, .has_vcpu = true, .vcpu = 1};
 	struct msrtop_snapshot *s = sample(), *empty = snapshot_new();
-	const struct msrtop_filter *filters[] = { NULL, &f };
+	const struct msrtop_filter *filters[] = {NULL, &f};
 
 	assert_non_null(empty);
 	assert_int_equal(snapshot_finish(empty, NULL), 0);
@@ -397,7 +413,7 @@ static void test_streamed_equals_tree(void **state)
 
 static void dump(void)
 {
-	struct msrtop_filter f = { .pids = { 4242 }, .nr_pids = 1, .has_vcpu = true, .vcpu = 1 };
+	struct msrtop_filter f = {.pids = {4242}, .nr_pids = 1, .has_vcpu = true, .vcpu = 1};
 	struct msrtop_snapshot *s = sample(), *empty = snapshot_new();
 
 	json_out_write(stdout, s, NULL);

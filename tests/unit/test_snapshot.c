@@ -63,8 +63,8 @@ static struct msrtop_exit_row *add_exit(struct msrtop_snapshot *s, uint32_t pid,
 	return r;
 }
 
-static struct msrtop_uexit_row *add_uexit(struct msrtop_snapshot *s, uint32_t pid,
-					  uint32_t reason, bool error, uint64_t count)
+static struct msrtop_uexit_row *add_uexit(struct msrtop_snapshot *s, uint32_t pid, uint32_t reason,
+					  bool error, uint64_t count)
 {
 	struct msrtop_uexit_row *r = snapshot_add_uexit(s);
 
@@ -112,7 +112,7 @@ static void test_deltas_and_rates(void **state)
 
 	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 9, 0)->changes.total = 5;
 	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 30, 1);
-	add_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false, 6, 6); /* new */
+	add_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false, 6, 6);  /* new */
 	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false, 2, 0); /* went backwards: new entry */
 	b->overflow[MSRTOP_MAP_EXITS].total = 3;
 	assert_int_equal(snapshot_finish(b, a), 0);
@@ -326,24 +326,29 @@ static struct msrtop_snapshot *filter_input(void)
 	struct msrtop_canon_row *c;
 
 	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 32, false, 10); /* MSR_WRITE */
-	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 0x80000021, false, 1); /* INVALID_STATE|FAILED_VMENTRY */
+	/* INVALID_STATE|FAILED_VMENTRY */
+	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 0x80000021, false, 1);
 	add_exit(s, 100, 1, MSRTOP_ISA_VMX, 0x80000020, false, 2); /* MSR_WRITE|FAILED_VMENTRY */
-	add_exit(s, 200, 0, MSRTOP_ISA_SVM, 0x7c, false, 20); /* msr */
-	add_exit(s, 200, 1, MSRTOP_ISA_SVM, 32, false, 3); /* write_dr0: 32 on SVM */
+	add_exit(s, 200, 0, MSRTOP_ISA_SVM, 0x7c, false, 20);	   /* msr */
+	add_exit(s, 200, 1, MSRTOP_ISA_SVM, 32, false, 3);	   /* write_dr0: 32 on SVM */
 	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 4, 0);
 	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 6, 0);
 	add_msr(s, 200, MSRTOP_VCPU_TID, 1, 0x1b, false, 8, 0); /* a tid that happens to be 1 */
 	add_uexit(s, 100, 2, false, 5);
 	add_uexit(s, 200, 2, false, 7);
 	i = snapshot_add_intercept(s);
-	*i = (struct msrtop_intercept_row){ .pid = 200, .vcpu = 1, .isa = MSRTOP_ISA_SVM,
-					    .exit_code = 0x7c, .msr = 0x277, .write = true };
+	*i = (struct msrtop_intercept_row){.pid = 200,
+					   .vcpu = 1,
+					   .isa = MSRTOP_ISA_SVM,
+					   .exit_code = 0x7c,
+					   .msr = 0x277,
+					   .write = true};
 	i->count.total = 9;
 	o = snapshot_add_outcome(s);
-	*o = (struct msrtop_outcome_row){ .pid = 200, .vcpu = 1, .msr = 0x1b };
+	*o = (struct msrtop_outcome_row){.pid = 200, .vcpu = 1, .msr = 0x1b};
 	o->count.total = 2;
 	c = snapshot_add_canon(s);
-	*c = (struct msrtop_canon_row){ .pid = 100, .vcpu = 0, .msr = 0xc0000100 };
+	*c = (struct msrtop_canon_row){.pid = 100, .vcpu = 0, .msr = 0xc0000100};
 	c->count.total = 1;
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	snapshot_find_vm(s, 100)->alive = true;
@@ -354,7 +359,7 @@ static struct msrtop_snapshot *filter_input(void)
 static void test_filter_empty(void **state)
 {
 	struct msrtop_snapshot *s = filter_input(), *f;
-	struct msrtop_filter none = { 0 };
+	struct msrtop_filter none = {0};
 
 	assert_true(snapshot_filter_is_empty(NULL));
 	assert_true(snapshot_filter_is_empty(&none));
@@ -373,7 +378,7 @@ static void test_filter_empty(void **state)
 static void test_filter_pid(void **state)
 {
 	struct msrtop_snapshot *s = filter_input(), *f;
-	struct msrtop_filter flt = { .pids = { 100 }, .nr_pids = 1 };
+	struct msrtop_filter flt = {.pids = {100}, .nr_pids = 1};
 
 	f = snapshot_filter(s, &flt);
 	assert_non_null(f);
@@ -406,12 +411,12 @@ static void test_filter_pid(void **state)
 static void test_filter_vcpu(void **state)
 {
 	struct msrtop_snapshot *s = filter_input(), *f;
-	struct msrtop_filter flt = { .has_vcpu = true, .vcpu = 1 };
+	struct msrtop_filter flt = {.has_vcpu = true, .vcpu = 1};
 
 	f = snapshot_filter(s, &flt);
 	assert_non_null(f);
 	assert_int_equal(f->nr_exits, 2); /* pid 100 vcpu 1, pid 200 vcpu 1 */
-	assert_int_equal(f->nr_msrs, 1); /* not the tid 1 row */
+	assert_int_equal(f->nr_msrs, 1);  /* not the tid 1 row */
 	assert_int_equal(f->msrs[0].msr, 0x277);
 	assert_int_equal(f->nr_uexits, 2); /* no vCPU dimension: untouched */
 	assert_int_equal(f->nr_intercepts, 1);
@@ -424,7 +429,7 @@ static void test_filter_vcpu(void **state)
 static void test_filter_msr(void **state)
 {
 	struct msrtop_snapshot *s = filter_input(), *f;
-	struct msrtop_filter flt = { .has_msr = true, .msr = 0x1b };
+	struct msrtop_filter flt = {.has_msr = true, .msr = 0x1b};
 
 	f = snapshot_filter(s, &flt);
 	assert_non_null(f);
@@ -442,7 +447,7 @@ static void test_filter_msr(void **state)
 static void test_filter_reason(void **state)
 {
 	struct msrtop_snapshot *s = filter_input(), *f;
-	struct msrtop_filter flt = { .has_reason = true };
+	struct msrtop_filter flt = {.has_reason = true};
 
 	/* "MSR_WRITE" exists for VMX only: the basic reason, whatever the modifier bits. */
 	flt.reason_vmx_ok = true;

@@ -112,7 +112,8 @@ static void test_read_own_process(void **state)
 	char comm[16], name[64], want[16];
 
 	snprintf(want, sizeof(want), "%s", program_invocation_short_name); /* TASK_COMM_LEN */
-	assert_int_equal(vm_info_read("/proc", getpid(), comm, sizeof(comm), name, sizeof(name)), 0);
+	assert_int_equal(vm_info_read("/proc", getpid(), comm, sizeof(comm), name, sizeof(name)),
+			 0);
 	assert_string_equal(comm, want);
 	assert_string_equal(name, "");
 }
