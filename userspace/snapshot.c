@@ -88,7 +88,7 @@ void snapshot_put(struct msrtop_snapshot *s)
 	({                                                                                         \
 		typeof(arr) row_ = NULL;                                                           \
 		if ((nr) == (cap)) {                                                               \
-			size_t ncap_ = (cap) ? 2 * (cap) : 64;                                      \
+			size_t ncap_ = (cap) ? 2 * (cap) : 64;                                     \
 			typeof(arr) narr_ = realloc((arr), ncap_ * sizeof(*(arr)));                \
 			if (narr_) {                                                               \
 				(arr) = narr_;                                                     \
@@ -420,7 +420,13 @@ static int uniq_pids(const struct msrtop_snapshot *s, uint32_t **out, size_t *nr
 	return 0;
 }
 
-/* Distinct vCPU identities per VM, from the tables that have a vCPU. */
+/* A vcpu_id is one vCPU whether the event carried it or it was learned; a tid is another thing. */
+static uint32_t vcpu_space(uint8_t vcpu_src)
+{
+	return vcpu_src == MSRTOP_VCPU_TID ? MSRTOP_VCPU_TID : MSRTOP_VCPU_KERNEL;
+}
+
+/* Distinct vCPUs per VM, from the tables that have a vCPU. */
 static int count_vcpus(struct msrtop_snapshot *s)
 {
 	size_t n = s->nr_exits + s->nr_msrs + s->nr_intercepts + s->nr_outcomes + s->nr_canon;
@@ -431,7 +437,8 @@ static int count_vcpus(struct msrtop_snapshot *s)
 		return -ENOMEM;
 #define COLLECT(arr, cnt)                                                                          \
 	for (size_t i = 0; i < s->cnt; i++)                                                        \
-		ids[k++] = (struct vcpu_id){s->arr[i].pid, s->arr[i].vcpu_src, s->arr[i].vcpu};
+		ids[k++] = (struct vcpu_id){s->arr[i].pid, vcpu_space(s->arr[i].vcpu_src),         \
+					    s->arr[i].vcpu};
 	COLLECT(exits, nr_exits);
 	COLLECT(msrs, nr_msrs);
 	COLLECT(intercepts, nr_intercepts);

@@ -171,7 +171,7 @@ struct msrtop_vm {
 	char comm[MSRTOP_COMM_LEN];    /* /proc/PID/comm; "" if never readable */
 	char name[MSRTOP_VM_NAME_LEN]; /* guest name (QEMU -name); "" if none */
 	bool alive;		       /* /proc/PID existed at this snapshot */
-	uint32_t nr_vcpus;	       /* distinct (vcpu_src, vcpu) in its exit and MSR rows */
+	uint32_t nr_vcpus;	       /* distinct vcpu_ids, and tids of unknown vCPUs, in its rows */
 	struct msrtop_counter exits;   /* kvm_exit rows (not nested) */
 	struct msrtop_counter msr_reads;
 	struct msrtop_counter msr_writes;

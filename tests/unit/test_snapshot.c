@@ -221,8 +221,8 @@ static void test_vm_table(void **state)
 	assert_string_equal(vm->comm, "qemu-system-x86");
 	assert_string_equal(vm->name, "web1");
 	assert_true(vm->alive);
-	/* (kernel, 0), (kernel, 1), (learned, 1), (tid, 777) */
-	assert_int_equal(vm->nr_vcpus, 4);
+	/* vcpu_id 0 (kernel), vcpu_id 1 (kernel and learned: one vCPU), tid 777 */
+	assert_int_equal(vm->nr_vcpus, 3);
 	assert_counter(&vm->exits, 25, 15, 15);
 	assert_counter(&vm->msr_reads, 3, 3, 3);
 	assert_counter(&vm->msr_writes, 2, 2, 2);
