@@ -96,6 +96,8 @@ const char *msr_outcome_name(uint32_t outcome)
 		return "userspace_done";
 	case MSRTOP_OUTCOME_FASTPATH:
 		return "fastpath";
+	case MSRTOP_OUTCOME_ERROR:
+		return "error";
 	}
 	return NULL;
 }

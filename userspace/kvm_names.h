@@ -21,7 +21,7 @@ const char *kvm_uexit_name(uint32_t reason);
  */
 const char *kvm_uexit_format(uint32_t reason, bool error, char *buf, size_t len);
 
-/* kvm_msr_outcome: "handled", "gp", "userspace", "userspace_done", "fastpath"; NULL if unknown. */
+/* kvm_msr_outcome: "handled", "gp", "userspace", "userspace_done", "fastpath", "error"; NULL if unknown. */
 const char *msr_outcome_name(uint32_t outcome);
 
 /*

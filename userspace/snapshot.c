@@ -633,7 +633,9 @@ static bool reason_ok(const struct msrtop_filter *f, uint8_t isa, uint64_t code)
 			return code == want;
 		return (code & MSRTOP_VMX_BASIC_MASK) == want;
 	case MSRTOP_ISA_SVM:
-		return f->reason_svm_ok && code == f->reason_svm;
+		/* kvm_exit records SVM_EXIT_ERR (-1) in 32 bits. */
+		return f->reason_svm_ok && (code == f->reason_svm ||
+					    (f->reason_svm == UINT64_MAX && code == UINT32_MAX));
 	default:
 		/* Another ISA: only a plain number can mean the same code. */
 		return f->reason_vmx_ok && f->reason_svm_ok && f->reason_vmx == f->reason_svm &&
