@@ -194,9 +194,21 @@ uint64_t prom_hist_le_ns(unsigned int slot)
 
 /* ---- VM incarnations ------------------------------------------------------------------ */
 
+/*
+ * Where a pid's current incarnation is. The collector stops looking a VM up
+ * in /proc once it is gone (its alive flag then stays false), so besides
+ * /proc, a dead pid's own counters tell that it lives again.
+ */
+enum vm_phase {
+	VM_LIVE, /* running, as far as anything says */
+	VM_DYING, /* seen gone in this snapshot: what the next one adds is still its own */
+	VM_DEAD, /* gone and quiet: any sign of life is another process */
+};
+
 struct prom_vm {
 	uint32_t pid;
-	bool alive;
+	enum vm_phase phase;
+	bool alive; /* as the snapshot said */
 	char comm[MSRTOP_COMM_LEN];
 	uint64_t start_s; /* the vm_start label */
 	char *labels; /* pid="..",vm_start="..",comm="..",vm_name=".." */
@@ -243,20 +255,38 @@ static struct prom_vm *state_find(const struct prom_state *st, uint32_t pid)
 	return bsearch(&key, st->vms, st->nr_vms, sizeof(key), cmp_prom_vm);
 }
 
-/*
- * The same VM as in the previous snapshot unless: the pid was not in it (its
- * rows went away, its counters with them), the process was gone and is there
- * again (another process got the pid), or its name changed.
- */
-static bool same_vm(const struct prom_vm *old, const struct msrtop_vm *vm)
+/* Whether the VM's counters moved since the previous snapshot. */
+static bool vm_active(const struct msrtop_vm *vm)
 {
-	if (!old)
-		return false;
-	if (!old->alive && vm->alive)
-		return false;
-	if (old->comm[0] && vm->comm[0] && strncmp(old->comm, vm->comm, sizeof(old->comm)))
-		return false;
-	return true;
+	return vm->exits.delta || vm->msr_reads.delta || vm->msr_writes.delta ||
+	       vm->uexits.delta;
+}
+
+/*
+ * Moves v (the pid's state in the previous snapshot, or zeroed for a pid that
+ * was not in it) on to vm; true when vm is another incarnation: the pid was
+ * not in the previous snapshot (its rows went away, counters with them), or
+ * it was gone and now exists or counts again, or its comm changed.
+ * Events that raced with the exit (counted after the maps were read, before
+ * /proc said the process was gone) show up one snapshot after the death:
+ * they still belong to the old incarnation (VM_DYING).
+ */
+static bool next_phase(struct prom_vm *v, bool known, const struct msrtop_vm *vm)
+{
+	bool renamed = known && v->comm[0] && vm->comm[0] &&
+		       strncmp(v->comm, vm->comm, sizeof(v->comm));
+	bool reborn = known && ((v->phase == VM_DYING && vm->alive) ||
+				(v->phase == VM_DEAD && (vm->alive || vm_active(vm))));
+
+	/* Reborn by its counters alone, it is live though not "alive". */
+	if (!known || renamed || reborn)
+		v->phase = vm->alive || reborn ? VM_LIVE : VM_DYING;
+	else if (v->phase == VM_LIVE && v->alive && !vm->alive)
+		v->phase = VM_DYING;
+	else if (v->phase == VM_DYING)
+		v->phase = VM_DEAD;
+	v->alive = vm->alive;
+	return !known || renamed || reborn;
 }
 
 /* Moves st on to s's VMs, with their label sets. */
@@ -272,11 +302,15 @@ static int state_update(struct prom_state *st, const struct msrtop_snapshot *s)
 		const struct prom_vm *old = state_find(st, vm->pid);
 		struct prom_vm *v = &vms[i];
 
+		if (old)
+			*v = *old;
+		v->labels = NULL;
 		v->pid = vm->pid;
-		v->alive = vm->alive;
-		memcpy(v->comm, vm->comm[0] || !old ? vm->comm : old->comm, sizeof(v->comm));
+		if (next_phase(v, old, vm))
+			v->start_s = s->time_ns / 1000000000u;
+		if (vm->comm[0])
+			memcpy(v->comm, vm->comm, sizeof(v->comm));
 		v->comm[sizeof(v->comm) - 1] = '\0';
-		v->start_s = same_vm(old, vm) ? old->start_s : s->time_ns / 1000000000u;
 
 		prom_buf_printf(&b, "pid=\"%" PRIu32 "\",vm_start=\"%" PRIu64 "\",comm=", v->pid,
 				v->start_s);

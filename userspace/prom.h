@@ -6,10 +6,11 @@
  *
  * Every series of a VM carries the labels pid and vm_start. vm_start is the
  * time (Unix seconds) at which msrtop first saw this incarnation of the pid:
- * when a VMM exits and its pid is later reused by another one, the new VMM's
- * series get another vm_start, so Prometheus sees new series rather than old
- * counters going on (or going backwards). Telling incarnations apart needs the
- * snapshots in order, hence the state kept between calls (struct prom_state).
+ * when a VMM exits and its pid is later reused by another one (seen in /proc,
+ * or by the dead pid's counters moving again), the new VMM's series get
+ * another vm_start, so Prometheus sees new series rather than the old ones
+ * going on. Telling incarnations apart needs the snapshots in order, hence
+ * the state kept between calls (struct prom_state). docs/daemon.md.
  *
  * The text is built in memory (struct prom_buf); writing it anywhere is the
  * caller's business.

@@ -85,9 +85,12 @@ static void test_seconds(void **state)
 	assert_int_equal(prom_hist_le_ns(MSRTOP_HIST_SLOTS - 2), (1ull << 31) - 1);
 }
 
-/* A finished snapshot at T0 + sec seconds with one VM (pid, comm, alive). */
+/*
+ * A finished snapshot at T0 + sec seconds with one VM (pid, comm, alive) whose
+ * counter moved since prev when active.
+ */
 static struct msrtop_snapshot *snap(const struct msrtop_snapshot *prev, uint64_t sec,
-				    uint32_t pid, const char *comm, bool alive)
+				    uint32_t pid, const char *comm, bool alive, bool active)
 {
 	struct msrtop_snapshot *s = snapshot_new();
 	struct msrtop_msr_row *m;
@@ -105,7 +108,8 @@ static struct msrtop_snapshot *snap(const struct msrtop_snapshot *prev, uint64_t
 		m->pid = pid;
 		m->msr = 0x277;
 		m->write = true;
-		m->count.total = 10 + sec;
+		m->count.total = prev && prev->nr_msrs ? prev->msrs[0].count.total : 10;
+		m->count.total += active;
 	}
 	assert_int_equal(snapshot_finish(s, prev), 0);
 	if (pid) {
@@ -345,38 +349,55 @@ static int64_t vm_start(const char *text)
 
 static void test_pid_reuse(void **state)
 {
+	static const struct {
+		uint32_t pid;
+		const char *comm;
+		bool alive, active;
+		int64_t vm_start; /* seconds after T0; -1: pid 42 not shown */
+	} steps[] = {
+		/* 1: a VM runs; 3: it is gone (its last events counted with it) ... */
+		{ 42, "qemu", true, true, 1 },
+		{ 42, "qemu", true, true, 1 },
+		{ 42, "qemu", false, true, 1 },
+		/* ... 4: events that raced with its exit are still its own ... */
+		{ 42, "qemu", false, true, 1 },
+		{ 42, "qemu", false, false, 1 },
+		/* ... 6: the dead pid counts again: another VMM has it, though the
+		 * collector no longer reads its /proc (alive stays false). */
+		{ 42, "qemu", false, true, 6 },
+		{ 42, "qemu", false, true, 6 },
+		{ 42, "qemu", false, false, 6 },
+		/* 9: a new comm: another program. */
+		{ 42, "msrload", true, true, 9 },
+		{ 42, "msrload", true, false, 9 },
+		/* 11: the pid's rows went away; 12: it is back. */
+		{ 0, "", false, false, -1 },
+		{ 42, "msrload", true, true, 12 },
+		/* A comm that could not be read does not make a new VM. */
+		{ 42, "", true, true, 12 },
+		/* 14: gone; 16: /proc shows a process with the pid again. */
+		{ 42, "msrload", false, false, 12 },
+		{ 42, "msrload", false, false, 12 },
+		{ 42, "msrload", true, false, 16 },
+	};
 	struct prom_state *st = prom_state_new();
-	struct msrtop_snapshot *s[8];
-	int64_t starts[8];
-	char *text;
-	int n = 0;
+	struct msrtop_snapshot *prev = NULL;
 
-	/* 0-1: a VM runs; 2: it is gone; 3: another process has the pid. */
-	s[n] = snap(NULL, 1, 42, "qemu", true), n++;
-	s[n] = snap(s[n - 1], 2, 42, "qemu", true), n++;
-	s[n] = snap(s[n - 1], 3, 42, "qemu", false), n++;
-	s[n] = snap(s[n - 1], 4, 42, "qemu", true), n++;
-	/* 4: the same name from another program; 5: its rows were removed. */
-	s[n] = snap(s[n - 1], 5, 42, "msrload", true), n++;
-	s[n] = snap(s[n - 1], 6, 0, "", false), n++;
-	s[n] = snap(s[n - 1], 7, 42, "msrload", true), n++;
-	/* A comm that could not be read does not start a new VM. */
-	s[n] = snap(s[n - 1], 8, 42, "", true), n++;
-	for (int i = 0; i < n; i++) {
-		text = render(st, s[i]);
-		starts[i] = vm_start(text);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct msrtop_snapshot *s = snap(prev, i + 1, steps[i].pid, steps[i].comm,
+						 steps[i].alive, steps[i].active);
+		char *text = render(st, s);
+
+		if (vm_start(text) != steps[i].vm_start)
+			print_message("# step %zu (second %zu): vm_start %lld, want %lld\n", i,
+				      i + 1, (long long)vm_start(text),
+				      (long long)steps[i].vm_start);
+		assert_int_equal(vm_start(text), steps[i].vm_start);
 		free(text);
+		snapshot_put(prev);
+		prev = s;
 	}
-	assert_int_equal(starts[0], 1);
-	assert_int_equal(starts[1], 1);
-	assert_int_equal(starts[2], 1);
-	assert_int_equal(starts[3], 4);
-	assert_int_equal(starts[4], 5);
-	assert_int_equal(starts[5], -1);
-	assert_int_equal(starts[6], 7);
-	assert_int_equal(starts[7], 7);
-	for (int i = 0; i < n; i++)
-		snapshot_put(s[i]);
+	snapshot_put(prev);
 	prom_state_free(st);
 }
 
@@ -384,7 +405,7 @@ static void test_pid_reuse(void **state)
 static void test_families_grouped(void **state)
 {
 	struct prom_state *st = prom_state_new();
-	struct msrtop_snapshot *s = snap(NULL, 1, 42, "x", true);
+	struct msrtop_snapshot *s = snap(NULL, 1, 42, "x", true, true);
 	char *text = render(st, s), *save = NULL, family[128] = "";
 	int helps = 0;
 
