@@ -4,3 +4,4 @@
 VM_SUITES += tests/vm/suite-msrload.sh
 TEST_SUITES += tests/e2e/host.sh
 VM_SUITES += tests/vm/suite-msrtop.sh
+VM_SUITES += tests/vm/suite-patched.sh
