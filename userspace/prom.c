@@ -72,14 +72,33 @@ static void buf_putc(struct prom_buf *b, char c)
 	b->data[b->len] = '\0';
 }
 
-static void buf_puts(struct prom_buf *b, const char *s)
+static void buf_putn(struct prom_buf *b, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (!buf_reserve(b, n))
 		return;
-	memcpy(b->data + b->len, s, n + 1);
+	memcpy(b->data + b->len, s, n);
 	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void buf_puts(struct prom_buf *b, const char *s)
+{
+	buf_putn(b, s, strlen(s));
+}
+
+/* A sample line's value and newline: " 42\n" (the hot path: no printf). */
+static void buf_value(struct prom_buf *b, uint64_t v)
+{
+	char text[24];
+	int i = sizeof(text);
+
+	text[--i] = '\n';
+	do {
+		text[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	text[--i] = ' ';
+	buf_putn(b, text + i, sizeof(text) - i);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if there is none. */
@@ -333,8 +352,9 @@ static int state_update(struct prom_state *st, const struct msrtop_snapshot *s)
 
 struct ctx {
 	struct prom_buf *b;
+	struct prom_buf lb; /* the labels of the current row, written once for all its lines */
 	const struct prom_state *st;
-	char le[MSRTOP_HIST_SLOTS - 1][32]; /* bucket bounds in seconds */
+	char le[MSRTOP_HIST_SLOTS - 1][48]; /* ,le="<bucket bound in seconds>" */
 };
 
 static void family(struct ctx *c, const char *name, const char *type, const char *help)
@@ -348,14 +368,14 @@ static void vm_labels(struct ctx *c, uint32_t pid)
 	const struct prom_vm *v = state_find(c->st, pid);
 
 	if (v)
-		buf_puts(c->b, v->labels);
+		buf_puts(&c->lb, v->labels);
 	else
-		prom_buf_printf(c->b, "pid=\"%" PRIu32 "\"", pid);
+		prom_buf_printf(&c->lb, "pid=\"%" PRIu32 "\"", pid);
 }
 
 static void vcpu_labels(struct ctx *c, uint32_t vcpu, uint8_t vcpu_src)
 {
-	prom_buf_printf(c->b, ",vcpu=\"%" PRIu32 "\",vcpu_src=\"%s\"", vcpu,
+	prom_buf_printf(&c->lb, ",vcpu=\"%" PRIu32 "\",vcpu_src=\"%s\"", vcpu,
 			msrtop_vcpu_src_name(vcpu_src));
 }
 
@@ -364,9 +384,9 @@ static void msr_labels(struct ctx *c, uint32_t msr, bool write)
 	char name[64];
 
 	msr_format(msr, name, sizeof(name));
-	prom_buf_printf(c->b, ",msr=\"0x%" PRIx32 "\",msr_name=", msr);
-	prom_buf_label_value(c->b, name);
-	prom_buf_printf(c->b, ",direction=\"%s\"", write ? "write" : "read");
+	prom_buf_printf(&c->lb, ",msr=\"0x%" PRIx32 "\",msr_name=", msr);
+	prom_buf_label_value(&c->lb, name);
+	prom_buf_printf(&c->lb, ",direction=\"%s\"", write ? "write" : "read");
 }
 
 static void isa_reason_labels(struct ctx *c, uint8_t isa, uint64_t code)
@@ -375,13 +395,13 @@ static void isa_reason_labels(struct ctx *c, uint8_t isa, uint64_t code)
 
 	exit_reason_format(isa, code, name, sizeof(name));
 	if (isa == MSRTOP_ISA_VMX)
-		buf_puts(c->b, ",isa=\"vmx\"");
+		buf_puts(&c->lb, ",isa=\"vmx\"");
 	else if (isa == MSRTOP_ISA_SVM)
-		buf_puts(c->b, ",isa=\"svm\"");
+		buf_puts(&c->lb, ",isa=\"svm\"");
 	else
-		prom_buf_printf(c->b, ",isa=\"isa%u\"", isa);
-	buf_puts(c->b, ",reason=");
-	prom_buf_label_value(c->b, name);
+		prom_buf_printf(&c->lb, ",isa=\"isa%u\"", isa);
+	buf_puts(&c->lb, ",reason=");
+	prom_buf_label_value(&c->lb, name);
 }
 
 static void exit_labels(struct ctx *c, const struct msrtop_exit_row *r)
@@ -407,15 +427,34 @@ static void outcome_labels(struct ctx *c, const struct msrtop_outcome_row *r)
 	vcpu_labels(c, r->vcpu, r->vcpu_src);
 	msr_labels(c, r->msr, r->write);
 	if (outcome)
-		prom_buf_printf(c->b, ",outcome=\"%s\"", outcome);
+		prom_buf_printf(&c->lb, ",outcome=\"%s\"", outcome);
 	else
-		prom_buf_printf(c->b, ",outcome=\"%u\"", r->outcome);
+		prom_buf_printf(&c->lb, ",outcome=\"%u\"", r->outcome);
 	if (reason)
-		prom_buf_printf(c->b, ",outcome_reason=\"%s\"", reason);
+		prom_buf_printf(&c->lb, ",outcome_reason=\"%s\"", reason);
 	else if (r->reason)
-		prom_buf_printf(c->b, ",outcome_reason=\"%u\"", r->reason);
+		prom_buf_printf(&c->lb, ",outcome_reason=\"%u\"", r->reason);
 	else
-		buf_puts(c->b, ",outcome_reason=\"none\"");
+		buf_puts(&c->lb, ",outcome_reason=\"none\"");
+}
+
+/* Puts in c->lb (NUL-terminated) what labels_call writes there. */
+#define LABELS(c, labels_call)                                                                     \
+	do {                                                                                       \
+		(c)->lb.len = 0;                                                                   \
+		buf_puts(&(c)->lb, "");                                                            \
+		labels_call;                                                                       \
+	} while (0)
+
+/* NAME SUFFIX{LABELS EXTRA}: a sample line up to its value. */
+static void series(struct ctx *c, const char *name, const char *suffix, const char *extra)
+{
+	buf_puts(c->b, name);
+	buf_puts(c->b, suffix);
+	buf_putn(c->b, "{", 1);
+	buf_putn(c->b, c->lb.data, c->lb.len);
+	buf_puts(c->b, extra);
+	buf_putn(c->b, "}", 1);
 }
 
 /*
@@ -424,25 +463,30 @@ static void outcome_labels(struct ctx *c, const struct msrtop_outcome_row *r)
  * the two always agree even when a concurrent reader caught the count field
  * and the slots at slightly different moments.
  */
+static void histogram(struct ctx *c, const char *name, const struct msrtop_hist *h)
+{
+	uint64_t cum = 0;
+
+	for (unsigned int i = 0; i < MSRTOP_HIST_SLOTS - 1; i++) {
+		cum += h->slots[i];
+		series(c, name, "_bucket", c->le[i]);
+		buf_value(c->b, cum);
+	}
+	cum += h->slots[MSRTOP_HIST_SLOTS - 1];
+	series(c, name, "_bucket", ",le=\"+Inf\"");
+	buf_value(c->b, cum);
+	series(c, name, "_sum", "");
+	buf_putc(c->b, ' ');
+	prom_buf_seconds(c->b, h->sum_ns);
+	buf_putc(c->b, '\n');
+	series(c, name, "_count", "");
+	buf_value(c->b, cum);
+}
+
 #define HIST_SERIES(c, name, h, labels_call)                                                       \
 	do {                                                                                       \
-		uint64_t cum_ = 0;                                                                 \
-		for (unsigned int i_ = 0; i_ < MSRTOP_HIST_SLOTS - 1; i_++) {                      \
-			cum_ += (h)->slots[i_];                                                    \
-			prom_buf_printf((c)->b, "%s_bucket{", name);                               \
-			labels_call;                                                               \
-			prom_buf_printf((c)->b, ",le=\"%s\"} %" PRIu64 "\n", (c)->le[i_], cum_);   \
-		}                                                                                  \
-		cum_ += (h)->slots[MSRTOP_HIST_SLOTS - 1];                                         \
-		prom_buf_printf((c)->b, "%s_bucket{", name);                                       \
-		labels_call;                                                                       \
-		prom_buf_printf((c)->b, ",le=\"+Inf\"} %" PRIu64 "\n%s_sum{", cum_, name);         \
-		labels_call;                                                                       \
-		buf_puts((c)->b, "} ");                                                            \
-		prom_buf_seconds((c)->b, (h)->sum_ns);                                             \
-		prom_buf_printf((c)->b, "\n%s_count{", name);                                      \
-		labels_call;                                                                       \
-		prom_buf_printf((c)->b, "} %" PRIu64 "\n", cum_);                                  \
+		LABELS(c, labels_call);                                                            \
+		histogram(c, name, h);                                                             \
 	} while (0)
 
 /* One sample per row of a table: NAME{labels_call} value. */
@@ -452,9 +496,9 @@ static void outcome_labels(struct ctx *c, const struct msrtop_outcome_row *r)
 			const typeof(*(arr)) *r = &(arr)[i_];                                      \
 			if (!(cond))                                                               \
 				continue;                                                          \
-			prom_buf_printf((c)->b, "%s{", name);                                      \
-			labels_call;                                                               \
-			prom_buf_printf((c)->b, "} %" PRIu64 "\n", (uint64_t)(value));             \
+			LABELS(c, labels_call);                                                    \
+			series(c, name, "", "");                                                   \
+			buf_value((c)->b, (value));                                                \
 		}                                                                                  \
 	} while (0)
 
@@ -573,9 +617,9 @@ static void uexit_labels(struct ctx *c, const struct msrtop_uexit_row *r)
 
 	vm_labels(c, r->pid);
 	kvm_uexit_format(r->reason, r->error, name, sizeof(name));
-	buf_puts(c->b, ",reason=");
-	prom_buf_label_value(c->b, name);
-	prom_buf_printf(c->b, ",kind=\"%s\"", r->error ? "error" : "exit");
+	buf_puts(&c->lb, ",reason=");
+	prom_buf_label_value(&c->lb, name);
+	prom_buf_printf(&c->lb, ",kind=\"%s\"", r->error ? "error" : "exit");
 }
 
 static void intercept_labels(struct ctx *c, const struct msrtop_intercept_row *r)
@@ -593,8 +637,8 @@ static void canon_labels(struct ctx *c, const struct msrtop_canon_row *r)
 	vm_labels(c, r->pid);
 	vcpu_labels(c, r->vcpu, r->vcpu_src);
 	msr_format(r->msr, name, sizeof(name));
-	prom_buf_printf(c->b, ",msr=\"0x%" PRIx32 "\",msr_name=", r->msr);
-	prom_buf_label_value(c->b, name);
+	prom_buf_printf(&c->lb, ",msr=\"0x%" PRIx32 "\",msr_name=", r->msr);
+	prom_buf_label_value(&c->lb, name);
 }
 
 static void render_others(struct ctx *c, const struct msrtop_snapshot *s)
@@ -640,8 +684,12 @@ int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct p
 	err = state_update(st, s);
 	if (err)
 		return err;
-	for (unsigned int i = 0; i < MSRTOP_HIST_SLOTS - 1; i++)
-		format_seconds(c.le[i], prom_hist_le_ns(i));
+	for (unsigned int i = 0; i < MSRTOP_HIST_SLOTS - 1; i++) {
+		char bound[32];
+
+		format_seconds(bound, prom_hist_le_ns(i));
+		snprintf(c.le[i], sizeof(c.le[i]), ",le=\"%s\"", bound);
+	}
 
 	render_meta(&c, s);
 	render_sources(&c, s);
@@ -649,5 +697,7 @@ int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct p
 	render_exits(&c, s);
 	render_msrs(&c, s);
 	render_others(&c, s);
-	return out->oom ? -ENOMEM : 0;
+	err = out->oom || c.lb.oom ? -ENOMEM : 0;
+	prom_buf_free(&c.lb);
+	return err;
 }
