@@ -292,6 +292,9 @@ static bool vm_active(const struct msrtop_vm *vm)
  */
 static bool next_phase(struct prom_vm *v, bool known, const struct msrtop_vm *vm)
 {
+	/* Not alive, but with a comm: /proc was read once and the process is gone
+	 * (without one, /proc was never readable and nothing is known). */
+	bool gone = !vm->alive && vm->comm[0];
 	bool renamed = known && v->comm[0] && vm->comm[0] &&
 		       strncmp(v->comm, vm->comm, sizeof(v->comm));
 	bool reborn = known && ((v->phase == VM_DYING && vm->alive) ||
@@ -299,8 +302,8 @@ static bool next_phase(struct prom_vm *v, bool known, const struct msrtop_vm *vm
 
 	/* Reborn by its counters alone, it is live though not "alive". */
 	if (!known || renamed || reborn)
-		v->phase = vm->alive || reborn ? VM_LIVE : VM_DYING;
-	else if (v->phase == VM_LIVE && v->alive && !vm->alive)
+		v->phase = gone && !reborn ? VM_DYING : VM_LIVE;
+	else if (v->phase == VM_LIVE && v->alive && gone)
 		v->phase = VM_DYING;
 	else if (v->phase == VM_DYING)
 		v->phase = VM_DEAD;

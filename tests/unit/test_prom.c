@@ -379,6 +379,13 @@ static void test_pid_reuse(void **state)
 		{ 42, "msrload", false, false, 12 },
 		{ 42, "msrload", false, false, 12 },
 		{ 42, "msrload", true, false, 16 },
+		/* 17: back after an absence, /proc never readable (no comm): nothing
+		 * says it died, so it stays one VM. */
+		{ 0, "", false, false, -1 },
+		{ 42, "", false, true, 18 },
+		{ 42, "", false, true, 18 },
+		{ 42, "", false, false, 18 },
+		{ 42, "", false, true, 18 },
 	};
 	struct prom_state *st = prom_state_new();
 	struct msrtop_snapshot *prev = NULL;
