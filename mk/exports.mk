@@ -42,8 +42,12 @@ $(EXPORTS_TESTS)/test_output_file: $(EXPORTS_TESTS)/test_output_file.o $$(EXPORT
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(EXPORTS_JSON_LIBS) $(EXPORTS_CMOCKA_LIBS)
 
-EXPORTS_TEST_BINS := $(addprefix $(EXPORTS_TESTS)/,test_prom test_http)
-TEST_DEPS += $(EXPORTS_TEST_BINS)
-TEST_SUITES += $(EXPORTS_TEST_BINS)
+EXPORTS_TEST_BINS := $(addprefix $(EXPORTS_TESTS)/,test_prom test_http test_output_file)
+TEST_DEPS += $(EXPORTS_TEST_BINS) $(BUILD)/msrtop $(BUILD)/msrload
+# The real msrtop on this host: promtool, the JSON schema, HTTP clients, the
+# output file under a reader, signals (root; skipped otherwise).
+TEST_SUITES += $(EXPORTS_TEST_BINS) tests/exports/host.sh
+# Inside the test kernels: exact counters through a real Prometheus server.
+VM_SUITES += tests/vm/suite-exports.sh
 
 -include $(wildcard $(EXPORTS_TESTS)/*.d)
