@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# `make bench`: msrtop's benchmarks, then one results table (docs/performance.md).
+#
+#   bench/run.sh [--skip-vm] [--skip-icount] [--skip-realtime] [--skip-host]
+#                [--iterations N] [--cpu-seconds N] [-- OVERHEAD-OPTION...]
+#
+# 1. Overhead per traced MSR exit: bench/overhead.sh inside the test kernel
+#    under QEMU (tests/vm/run.sh; KVER, default 6.1), where KVM runs a guest
+#    with (emulated) SVM, twice:
+#    a. with QEMU's -icount shift=0 (a wrapper put first in PATH adds it): the
+#       guest's clock counts instructions, so the costs are instruction counts,
+#       exact and repeatable on a loaded host (3 rounds + 2 with statistics);
+#    b. on the real clock: nanoseconds of an emulated CPU on a shared host,
+#       noisy (7 rounds + 3 with statistics).
+#    OVERHEAD-OPTIONs go to both (--rounds, --reps, --configs...).
+# 2. Snapshot cost, on this host (no KVM needed): build/bench/snapshot_bench
+#    times --iterations refreshes (default 1000) with 10,000 live map entries.
+# 3. The daemon's CPU use: `msrtop --json --interval 1 >/dev/null` with its
+#    maps filled with 10,000 entries (snapshot_bench --fill-pid), measured
+#    over --cpu-seconds (default 60) from /proc/PID/stat (utime + stime) and
+#    the threads' schedstat run time.
+# Everything printed is also kept in build/bench/results-DATE.txt.
+# Needs root. Exit status 1 if a part failed (exactness included).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/bench
+MT=$top/build/msrtop
+SB=$out/snapshot_bench
+
+skip_icount=0 skip_realtime=0 skip_host=0 iterations=1000 cpu_seconds=60
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--skip-vm) skip_icount=1 skip_realtime=1; shift ;;
+	--skip-icount) skip_icount=1; shift ;;
+	--skip-realtime) skip_realtime=1; shift ;;
+	--skip-host) skip_host=1; shift ;;
+	--iterations) iterations=$2; shift 2 ;;
+	--cpu-seconds) cpu_seconds=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "bench/run.sh: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (BPF programs)" >&2; exit 1; }
+for b in "$MT" "$SB" "$out/ref_counter" "$top/build/msrload"; do
+	[ -x "$b" ] || { echo "bench/run.sh: $b is missing: run 'make bench'" >&2; exit 1; }
+done
+
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+results=$out/results-$stamp.txt
+status=0
+work=$(mktemp -d /tmp/msrtop-bench.XXXXXX)
+mt_pid= fill_pid=
+cleanup() {
+	[ -n "$fill_pid" ] && kill "$fill_pid" 2>/dev/null
+	[ -n "$mt_pid" ] && kill -INT "$mt_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { echo "$*" | tee -a "$results"; }
+
+{
+	echo "msrtop benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "commit $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$top" diff --quiet HEAD -- bpf userspace 2>/dev/null || echo ' (bpf/ or userspace/ modified)')"
+	echo "host: $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+} | tee "$results"
+
+# ---- 1. overhead per traced exit, inside the test VM -----------------------------
+
+# overhead_vm LABEL LOG OVERHEAD-OPTION...: one overhead.sh run in the test VM.
+overhead_vm() {
+	local label=$1 log=$2 rc
+	shift 2
+	say ""
+	say "== 1$label"
+	echo "   (console log: $log; bpftrace alone needs about a minute to start under TCG)"
+	"$top/tests/vm/run.sh" --kver "${KVER:-6.1}" --timeout 7200 -- "$top/bench/overhead.sh" "$@" \
+		>"$log" 2>&1
+	rc=$?
+	sed -n '/^==== overhead/,/^==== end/p' "$log" | sed '1d;$d' | tee -a "$results"
+	if [ $rc != 0 ]; then
+		say "overhead: FAILED (exit status $rc), last lines of $log:"
+		grep -v '^run ' "$log" | tail -n 15 | tee -a "$results"
+		status=1
+	fi
+}
+
+if [ $skip_icount = 0 ]; then
+	real_qemu=$(command -v qemu-system-x86_64) ||
+		{ echo "bench/run.sh: qemu-system-x86_64 missing: run 'make deps'" >&2; exit 1; }
+	mkdir -p "$work/icount"
+	printf '#!/bin/sh\nexec %s "$@" -icount shift=0,sleep=off\n' "$real_qemu" \
+		>"$work/icount/qemu-system-x86_64"
+	chmod +x "$work/icount/qemu-system-x86_64"
+	PATH=$work/icount:$PATH overhead_vm \
+		"a. added cost per WRMSR exit, in guest instructions (QEMU -icount shift=0, ${KVER:-6.1} test kernel, nested SVM)" \
+		"$out/overhead-icount-$stamp.log" --icount --rounds 3 --stats-rounds 2 "$@"
+fi
+if [ $skip_realtime = 0 ]; then
+	overhead_vm "b. added cost per WRMSR exit, in ns of QEMU TCG on this shared host (${KVER:-6.1} test kernel, nested SVM): noisy" \
+		"$out/overhead-realtime-$stamp.log" "$@"
+fi
+
+# ---- 2. one refresh with 10,000 entries -------------------------------------------
+
+if [ $skip_host = 0 ]; then
+	say ""
+	say "== 2. one refresh (read all maps + JSON document) with 10,000 live entries, on this host"
+	if ! "$SB" --iterations "$iterations" | tee -a "$results"; then
+		say "snapshot_bench: FAILED"
+		status=1
+	fi
+
+	# ---- 3. the daemon at a 1 s interval ----------------------------------------------
+
+	say ""
+	say "== 3. msrtop --json --interval 1 >/dev/null with 10,000 live entries, CPU over ${cpu_seconds} s"
+	"$MT" --json --interval 1 >/dev/null 2>"$work/msrtop.err" &
+	mt_pid=$!
+	"$SB" --fill-pid "$mt_pid" --hold >"$work/fill.out" 2>&1 &
+	fill_pid=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q '^entries' "$work/fill.out" && break
+		kill -0 "$fill_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q '^entries' "$work/fill.out"; then
+		say "filling msrtop's maps FAILED: $(cat "$work/fill.out" "$work/msrtop.err")"
+		status=1
+	else
+		tee -a "$results" <"$work/fill.out"
+		sleep 3 # a refresh or two with every entry in, before measuring
+		# ticks: utime + stime of the process; ns: the run time of all its threads.
+		ticks() { awk '{ print $14 + $15 }' "/proc/$mt_pid/stat"; }
+		runns() { cat /proc/"$mt_pid"/task/*/schedstat | awk '{ s += $1 } END { print s }'; }
+		t0=$(date +%s%N) k0=$(ticks) n0=$(runns)
+		sleep "$cpu_seconds"
+		t1=$(date +%s%N) k1=$(ticks) n1=$(runns)
+		hz=$(getconf CLK_TCK)
+		awk -v t="$((t1 - t0))" -v k="$((k1 - k0))" -v hz="$hz" -v n="$((n1 - n0))" 'BEGIN {
+			printf "cpu (utime+stime)  %.2f%% of one core (%d ticks of 1/%d s in %.1f s)\n",
+				100 * k / hz / (t / 1e9), k, hz, t / 1e9
+			printf "cpu (schedstat)    %.2f%% of one core (%.1f ms run time in %.1f s)\n",
+				100 * n / t, n / 1e6, t / 1e9
+		}' | tee -a "$results"
+		kill -0 "$mt_pid" 2>/dev/null || { say "msrtop died: $(cat "$work/msrtop.err")"; status=1; }
+	fi
+	kill "$fill_pid" 2>/dev/null
+	kill -INT "$mt_pid" 2>/dev/null
+	wait "$mt_pid" 2>/dev/null
+	wait "$fill_pid" 2>/dev/null
+	mt_pid= fill_pid=
+fi
+
+say ""
+say "results: $results"
+exit $status
