@@ -133,7 +133,7 @@ if [ $skip_host = 0 ]; then
 		sleep 3 # a refresh or two with every entry in, before measuring
 		# ticks: utime + stime of the process; ns: the run time of all its threads.
 		ticks() { awk '{ print $14 + $15 }' "/proc/$mt_pid/stat"; }
-		runns() { cat /proc/"$mt_pid"/task/*/schedstat | awk '{ s += $1 } END { print s }'; }
+		runns() { cat /proc/"$mt_pid"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 		t0=$(date +%s%N) k0=$(ticks) n0=$(runns)
 		sleep "$cpu_seconds"
 		t1=$(date +%s%N) k1=$(ticks) n1=$(runns)
