@@ -23,7 +23,7 @@ kp_prog=build.sh
 [ $# -eq 1 ] || kp_die "usage: $0 KVER   (KVER is 6.1 or 6.12)"
 kp_init "$1"
 
-key=$(kp_key)
+key=$(kp_key "${#kp_patches[@]}")
 out=$kp_cache/kernel-$kp_kver-$key
 if [ -f "$out/bzImage" ]; then
 	echo "$out/bzImage"

@@ -66,7 +66,7 @@ check_cover() {
 all_cached=1
 [ -f "$(marker 0)" ] || all_cached=0
 for ((i = 1; i <= n; i++)); do [ -f "$(marker $i)" ] || all_cached=0; done
-if [ $n -eq 0 ]; then
+if [ "$n" -eq 0 ]; then
 	tap_fail "$v: the series has patches" "no 0*.patch besides the cover letter in $kp_series"
 	tap_done
 fi
@@ -107,8 +107,8 @@ for ((i = 1; i <= n; i++)); do
 		failed=1
 	fi
 
-	out=$(cd "$kp_tree" && scripts/checkpatch.pl --strict "$p" 2>&1)
-	if [ $? = 0 ] && grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
+	if out=$(cd "$kp_tree" && scripts/checkpatch.pl --strict "$p" 2>&1) &&
+		grep -q '^total: 0 errors, 0 warnings, 0 checks' <<<"$out"; then
 		cp_ok=1
 		tap_ok "$v: $name is checkpatch --strict clean"
 	else
@@ -123,7 +123,7 @@ for ((i = 1; i <= n; i++)); do
 	fi
 	# A prefix that passed with exactly these inputs needs no rebuild; the
 	# next build covers its changes together with the next patch's.
-	if [ $cp_ok = 1 ] && [ -f "$(marker $i)" ] && [ $i -lt $n ]; then
+	if [ $cp_ok = 1 ] && [ -f "$(marker $i)" ] && [ $i -lt "$n" ]; then
 		tap_ok "$v: tree builds with $name applied"
 		echo "# $v: $name passed before with the same inputs, build deferred to the next patch"
 		continue

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by build.sh and check-series.sh: the pinned source, the patch list,
 # the cache layout and the one persistent build tree per kernel version.
 # Source it, then call kp_init KVER.
