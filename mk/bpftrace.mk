@@ -1,0 +1,11 @@
+# bpftrace scripts (bpftrace/*.bt) and the one-liners of docs/one-liners.md.
+#
+#   tests/bpftrace/lint.sh    headers, shared name blocks against the name
+#                             tables, bpftrace -d of every program (host)
+#   tests/bpftrace/host.sh    every program run on this kernel: against
+#                             msrload where /dev/kvm and the probes exist, else
+#                             attach-only or the expected missing-probe error
+#   tests/vm/suite-bpftrace.sh   the same inside each test kernel under QEMU,
+#                             where every program runs against msrload
+TEST_SUITES += tests/bpftrace/lint.sh tests/bpftrace/host.sh
+VM_SUITES += tests/vm/suite-bpftrace.sh

@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# Runs every bpftrace script (bpftrace/*.bt) and every one-liner of
+# docs/one-liners.md on this kernel, each while msrload runs a known workload,
+# and compares the counts each prints with msrload's ground truth. Prints TAP.
+#
+#   tests/bpftrace/run.sh [--where LABEL] [--only REGEX] [--keep DIR] [--copy-tools]
+#                         [--scripts-only REASON]
+#
+# LABEL says where this runs ("host", "vm"); it is printed, with the kernel and
+# the CPU vendor, in every result, so the output records which program ran
+# where. --only runs the programs whose id matches REGEX; --keep copies every
+# program's output (bpftrace -f json) and msrload's JSON to DIR.
+# --copy-tools copies bpftrace, bpftool and jq with their libraries to a tmpfs
+# first: inside the test VM the root file system is 9p, and loading bpftrace's
+# 200 MB of LLVM libraries from it takes 5-10 s for every run.
+# --scripts-only runs the scripts and reports each one-liner as a skip with
+# REASON (the VM suite runs the one-liners in one kernel only: each bpftrace
+# start costs 15-25 s under QEMU's emulation).
+#
+# What happens to a program depends on this kernel:
+#   - a probe it needs is missing (a patched-kernel tracepoint on a stock
+#     kernel, a kprobe where there are no kprobes): it is run anyway and must
+#     stop with bpftrace's own message naming the probe; its counts are a skip
+#     with the reason, except that a patched-kernel tracepoint missing from a
+#     kernel built with the series (kernel-patches/vX.Y/0001-*.patch exists)
+#     is a failure;
+#   - no /dev/kvm: it is run and must attach and stop cleanly; its counts are
+#     a skip (the VM suite, tests/vm/suite-bpftrace.sh, runs them);
+#   - otherwise it runs while msrload runs the workload of checks.sh, and its
+#     check_* function compares what it printed with msrload's JSON.
+# bpftrace prints "Attaching N probes..." before it attaches them: each program
+# is started, then msrload waits until bpftool lists all its probes as
+# attached; after msrload, SIGINT makes bpftrace run END and print its maps.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/tap.sh
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/tracefs.sh"
+. "$top/tests/bpftrace/lib.sh"
+. "$top/tests/bpftrace/checks.sh"
+
+where=host only= keep= copy_tools=0 scripts_only=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--where) where=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--keep) keep=$2; shift 2 ;;
+	--copy-tools) copy_tools=1; shift ;;
+	--scripts-only) scripts_only=$2; shift 2 ;;
+	*) echo "run.sh: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
+	esac
+done
+cd "$top" || exit 1
+ML=${MSRLOAD:-$top/build/msrload}
+DOC=$top/docs/one-liners.md
+PATCHED_TRACEPOINTS="kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical"
+
+work=$(mktemp -d /tmp/bpftrace-test.XXXXXX)
+cleanup() {
+	[ -z "${bt_pid:-}" ] || kill -KILL "$bt_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+[ -z "$keep" ] || mkdir -p "$keep"
+
+# ---- this machine ------------------------------------------------------------
+kernel=$(uname -r)
+kver=$(echo "$kernel" | cut -d. -f1,2)
+if [ -d /sys/module/kvm_pvm ]; then
+	vendor=pvm
+elif grep -qw svm /proc/cpuinfo; then
+	vendor=svm
+elif grep -qw vmx /proc/cpuinfo; then
+	vendor=vmx
+else
+	vendor=none
+fi
+have_kvm=0
+[ -c /dev/kvm ] && have_kvm=1
+fep=0
+case "$(cat /sys/module/kvm/parameters/force_emulation_prefix 2>/dev/null)" in
+Y | 1) [ "$vendor" = pvm ] || fep=1 ;;
+esac
+series=
+if compgen -G "$top/kernel-patches/v$kver/0001-*.patch" >/dev/null; then
+	series=$top/kernel-patches/v$kver
+fi
+label="$where, Linux $kernel, $vendor"
+
+echo "# where: $where; kernel: $kernel; CPU virtualisation: $vendor; /dev/kvm: $([ $have_kvm = 1 ] && echo yes || echo no)"
+echo "# kprobes: $(bt_have_kprobes && echo yes || echo no); forced emulation: $([ $fep = 1 ] && echo on || echo off)"
+echo "# msrtop tracepoint series for $kver: ${series:-none (patched-kernel programs are expected to fail here)}"
+
+if [ "$(id -u)" != 0 ]; then
+	tap_skip "bpftrace programs" "bpftrace needs root"
+	tap_done
+fi
+if [ ! -x "$BPFTRACE" ]; then
+	tap_fail "bpftrace is installed" "no $BPFTRACE: run 'make deps'"
+	tap_done
+fi
+if ! command -v bpftool >/dev/null; then
+	tap_fail "bpftool is installed (it tells when bpftrace's probes are attached)" "run 'make deps'"
+	tap_done
+fi
+tracefs_mount || { tap_fail "tracefs is mounted"; tap_done; }
+
+if [ $copy_tools = 1 ]; then
+	for t in bpftrace bpftool jq; do
+		copy_tool "$t" "$work/tools" || { tap_fail "copy $t to $work/tools"; tap_done; }
+	done
+	PATH=$work/tools:$PATH
+	BPFTRACE=$work/tools/bpftrace
+fi
+[ $have_kvm = 0 ] || [ -x "$ML" ] || { tap_fail "msrload is built" "no $ML: run 'make'"; tap_done; }
+echo "# $("$BPFTRACE" --version)"
+
+# ---- the programs --------------------------------------------------------------
+ids=() kinds=() cmds=() sources=()
+for f in "$top"/bpftrace/*.bt; do
+	ids+=("$(basename "$f" .bt)") kinds+=(script) cmds+=("bpftrace bpftrace/$(basename "$f")")
+	sources+=("$f")
+done
+while IFS=$'\t' read -r id cmd; do
+	ids+=("$id") kinds+=(oneliner) cmds+=("$cmd") sources+=("$cmd")
+done < <(bt_oneliners "$DOC")
+
+bt_check_name() { # bt_check_name INDEX: the name of the program's check function
+	if [ "${kinds[$1]}" = script ]; then
+		echo "check_${ids[$1]}"
+	else
+		echo "check_ol_${ids[$1]//-/_}"
+	fi
+}
+
+# The doc and the checks cannot drift apart: a check for each program, a
+# program for each check.
+missing_checks= orphans=
+declare -A have_program=()
+for i in "${!ids[@]}"; do
+	c=$(bt_check_name "$i")
+	have_program[$c]=1
+	declare -F "$c" >/dev/null || missing_checks+=" ${ids[$i]}"
+done
+for c in $(declare -F | awk '$3 ~ /^check_/ { print $3 }'); do
+	[ -n "${have_program[$c]:-}" ] || orphans+=" $c"
+done
+tap_eq "every script and one-liner has a check in tests/bpftrace/checks.sh" "" "${missing_checks# }"
+tap_eq "every check in tests/bpftrace/checks.sh has its script or one-liner" "" "${orphans# }"
+n_oneliners=$(bt_oneliners "$DOC" | wc -l)
+tap_eq "docs/one-liners.md: every one-liner is a single bpftrace -e command" "$n_oneliners" \
+	"$(bt_oneliners "$DOC" | cut -f2 | grep -c "^bpftrace -e '.*'\$")"
+
+ml_args=("${WORKLOAD[@]}")
+[ $fep = 0 ] || ml_args+=("${WORKLOAD_FEP[@]}")
+
+ran=() failed_ok=() attach_only=()
+for i in "${!ids[@]}"; do
+	id=${ids[$i]} cmd=${cmds[$i]}
+	[ -z "$only" ] || [[ "$id" =~ $only ]] || continue
+	name=$id
+	[ "${kinds[$i]}" = script ] && name="$id.bt" || name="one-liner $id"
+	if [ -n "$scripts_only" ] && [ "${kinds[$i]}" = oneliner ]; then
+		tap_skip "$name ($label)" "$scripts_only"
+		continue
+	fi
+	started=$(date +%s)
+	out=$work/$id.out err=$work/$id.err
+	probes=$(bt_probes "$(bt_program_text "$id" "${kinds[$i]}" "${sources[$i]}")")
+	nprobes=$(printf '%s\n' "$probes" | grep -c .)
+	missing=$(for p in $probes; do bt_probe_missing "$p"; done)
+
+	if [ -n "$missing" ]; then
+		# Must stop with bpftrace's own message for one of the missing probes.
+		(
+			bpftrace() { exec "$BPFTRACE" -f json "$@"; }
+			eval "$cmd"
+		) >"$out" 2>"$err" </dev/null &
+		bt_pid=$!
+		# bpftrace stops at once on a missing probe; give it a start-up's time.
+		bt_stop_after=$((${BT_FAIL_TIMEOUT:-120} * 10))
+		while kill -0 "$bt_pid" 2>/dev/null && [ $bt_stop_after -gt 0 ]; do
+			sleep 0.1
+			bt_stop_after=$((bt_stop_after - 1))
+		done
+		kill -0 "$bt_pid" 2>/dev/null && kill -INT "$bt_pid"
+		wait "$bt_pid"
+		rc=$?
+		bt_pid=
+		msg=
+		while IFS= read -r m; do
+			e=$(bt_expected_error "${m%%: *}")
+			grep -qF "$e" "$err" && { msg=$e; break; }
+		done <<<"$missing"
+		if [ "$rc" != 0 ] && [ -n "$msg" ]; then
+			tap_ok "$name: stops with bpftrace's error \"$msg\" ($label)"
+			failed_ok+=("$id")
+		else
+			tap_fail "$name: stops with bpftrace's error for a missing probe ($label)" \
+				"exit status $rc; stderr: $(grep -v RLIMIT_MEMLOCK "$err" | tr '\n' ' ' | cut -c1-300)"
+		fi
+		patched_missing=
+		for tp in $PATCHED_TRACEPOINTS; do
+			grep -q "^tracepoint:kvm:$tp:" <<<"$missing" && patched_missing+=" kvm:$tp"
+		done
+		if [ -n "$patched_missing" ] && [ -n "$series" ]; then
+			tap_fail "$name: runs on this kernel, built with the msrtop series ($label)" \
+				"missing${patched_missing}, though ${series#"$top"/} has the series"
+		elif [ -n "$patched_missing" ]; then
+			tap_skip "$name: counts against msrload ($label)" \
+				"needs the patched kernel's${patched_missing}; kernel-patches/v$kver has no series yet"
+		else
+			tap_skip "$name: counts against msrload ($label)" \
+				"not runnable here: $(echo "$missing" | paste -sd ';' -); the VM suite runs it"
+		fi
+		[ -z "$keep" ] || cp "$out" "$err" "$keep/" 2>/dev/null
+		continue
+	fi
+
+	counts=1 reason=
+	if [ $have_kvm = 0 ]; then
+		counts=0 reason="no /dev/kvm here: the VM suite (tests/vm/suite-bpftrace.sh) checks its counts"
+	elif [ "$vendor" = pvm ] && grep -qE 'kvm_exit|kvm_entry|^k(ret)?probe:' <<<"$probes"; then
+		counts=0 reason="KVM's PVM backend has no hardware exits: kvm_exit/kvm_entry and the exit handlers are not reached"
+	fi
+
+	if ! bt_start "$out" "$err" "$cmd" "$nprobes"; then
+		tap_fail "$name: starts and attaches its $nprobes probes ($label)" "$bt_error"
+		continue
+	fi
+	if [ $counts = 0 ]; then
+		bt_stop
+		rc=$?
+		tap_eq "$name: attaches its $nprobes probes and stops cleanly ($label)" 0 "$rc"
+		tap_skip "$name: counts against msrload ($label)" "$reason"
+		attach_only+=("$id")
+		[ -z "$keep" ] || cp "$out" "$err" "$keep/" 2>/dev/null
+		continue
+	fi
+	truth=$work/$id.truth.json
+	"$ML" "${ml_args[@]}" >"$truth" 2>"$work/$id.msrload.err"
+	mrc=$?
+	bt_stop
+	rc=$?
+	bt_pid=
+	[ -z "$keep" ] || cp "$out" "$err" "$truth" "$keep/" 2>/dev/null
+	if [ $mrc != 0 ] || ! jq -e '.tool == "msrload"' "$truth" >/dev/null 2>&1; then
+		tap_fail "$name: msrload ran the workload ($label)" "msrload exit $mrc: $(head -c 300 "$work/$id.msrload.err")"
+		continue
+	fi
+	if [ $rc != 0 ]; then
+		tap_fail "$name: ran while msrload ran and printed its maps ($label)" \
+			"bpftrace exit $rc: $(grep -v RLIMIT_MEMLOCK "$err" | tr '\n' ' ' | cut -c1-300)"
+		continue
+	fi
+	if grep -q '"type": "lost_events"' "$out" || grep -qi 'lost [0-9]* events' "$err"; then
+		tap_fail "$name: lost no events ($label)" "$(grep -i lost "$out" "$err" | head -n 3)"
+	fi
+	tap_ok "$name: ran while msrload ran the workload ($label)"
+	ran+=("$id")
+	ml_pid=$(jq .pid "$truth") vcpus=$(jq .vcpus "$truth") reps=$(jq .script.reps "$truth")
+	"$(bt_check_name "$i")" "$out"
+	echo "# $name: $(($(date +%s) - started)) s"
+done
+
+echo "# $label: ran against msrload: ${ran[*]:-none}"
+echo "# $label: attached only (counts checked elsewhere): ${attach_only[*]:-none}"
+echo "# $label: stopped as expected on a missing probe: ${failed_ok[*]:-none}"
+tap_done
