@@ -389,9 +389,10 @@ check_ol_wrmsr_gp_lines() {
 		"$(bt_printf "$1" | awk -v p="$ml_pid" '$2 == p { n[$4]++ } END { for (k in n) print k, n[k] }')"
 }
 
+# Maps without keys are printed even when nothing counted in them: @mwait: 0.
 check_ol_halt_vs_mwait() {
 	bt_tap_table "one-liner halt-vs-mwait: calls per function ($label)" \
-		"halt $(jq .total.exits.hlt "$truth")" \
+		"halt $(jq .total.exits.hlt "$truth")"$'\n'"mwait 0" \
 		"$(for m in halt mwait; do bt_map "$1" "$m" | sed "s/^/$m/"; done | tr '\t' ' ')"
 }
 

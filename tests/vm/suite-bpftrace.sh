@@ -6,9 +6,9 @@
 # prefixed with the kernel version; run.sh's own labels ("vm, Linux X.Y.Z,
 # svm") record where each program ran.
 #
-# A bpftrace start costs 15-25 s under QEMU's emulation, so the one-liners run
+# A bpftrace start costs 5-25 s under QEMU's emulation, so the one-liners run
 # in the first kernel of the list only (6.1), the scripts in every kernel; the
-# one-liners are reported as skips, with that reason, in the others.
+# one-liners are reported as one skip, with that reason, in the others.
 # BPFTRACE_FULL=1 runs everything everywhere; BPFTRACE_KVERS (default: KVERS,
 # else "6.1 6.12") chooses the kernels.
 top=$(cd "$(dirname "$0")/../.." && pwd)
