@@ -231,8 +231,10 @@ check_kvm_halt() {
 # device, so always false; the number of calls depends on which callers the
 # compiler did not inline: on 6.1 update_mtrr (mtrr.c) calls it for every
 # MTRRdefType write KVM completed (SVM: the TDP fault path does not, VMX-only
-# code is not reached); on 6.12 nothing calls it out of line.
+# code is not reached); on 6.12 nothing calls it out of line. On VMX, EPT
+# faults call it too (vmx_get_mt_mask): no exact count there.
 expect_noncoherent_calls() {
+	[ "$vendor" = svm ] || { echo unknown; return; }
 	case "$kver" in
 	6.1) expect_kvm_msr | awk '$1 == "write" && $2 == "0x2ff" && $3 == "ok" { print $4 }' ;;
 	6.12) echo 0 ;;
@@ -248,7 +250,7 @@ noncoherent_returns_tap() { # NAME OUT MAP
 	n=$(expect_noncoherent_calls)
 	if [ "$n" = unknown ]; then
 		tap_skip "$1: calls of kvm_arch_has_noncoherent_dma ($label)" \
-			"which callers are inlined is only known for the 6.1 and 6.12 test kernels"
+			"which callers are inlined is only known for the 6.1 and 6.12 test kernels on SVM"
 	else
 		tap_eq "$1: calls of kvm_arch_has_noncoherent_dma not inlined ($label)" "$n" \
 			"$(printf '%s\n' "$rows" | awk '{ n += $2 } END { print n + 0 }')"
