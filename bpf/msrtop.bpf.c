@@ -121,6 +121,19 @@ struct {
 	__type(value, u8);
 } pid_filter SEC(".maps");
 
+/*
+ * vm_comms (LRU hash): tgid -> the VMM's comm (its thread-group leader's), set
+ * when a thread is first seen running a vCPU. Userspace names VMs from /proc,
+ * and falls back to this for a VMM that exited before it could be looked up.
+ * LRU: it never fills; the oldest VMs' names go first.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MSRTOP_MAX_VM_COMMS);
+	__type(key, u32);
+	__type(value, char[MSRTOP_VM_COMM_LEN]);
+} vm_comms SEC(".maps");
+
 /* Initial value for any map insert: the largest value type, all zero. */
 static const struct msrtop_exit_val zero_val;
 _Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
@@ -212,12 +225,25 @@ static __always_inline struct thread_state *thread_get(bool create)
 	return ts;
 }
 
+/* Record the current process's comm in vm_comms (once per new vCPU thread). */
+static __always_inline void vm_comm_record(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	char comm[MSRTOP_VM_COMM_LEN] = {};
+
+	BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
+	bpf_map_update_elem(&vm_comms, &tgid, comm, BPF_ANY);
+}
+
 /* Remember that the current thread runs vCPU vcpu_id. */
 static __always_inline struct thread_state *thread_learn(u32 vcpu_id)
 {
 	struct thread_state *ts = thread_get(true);
 
 	if (ts) {
+		if (!ts->vcpu_known)
+			vm_comm_record();
 		ts->vcpu_id = vcpu_id;
 		ts->vcpu_known = 1;
 	}

@@ -35,6 +35,8 @@ typedef u64 uint64_t;
 #define MSRTOP_MAX_CANONICAL 2048
 #define MSRTOP_MAX_INTERCEPTS 8192
 #define MSRTOP_MAX_PID_FILTER 64
+#define MSRTOP_MAX_VM_COMMS 4096
+#define MSRTOP_VM_COMM_LEN 16 /* TASK_COMM_LEN */
 
 /* Where a key's vcpu field came from. */
 #define MSRTOP_VCPU_KERNEL 0  /* the tracepoint itself carries vcpu_id */

@@ -478,6 +478,21 @@ static int read_overflow(struct collector *c, struct msrtop_snapshot *s)
 }
 
 /*
+ * The comm the BPF programs recorded for a VMM that exited before /proc could
+ * be read (a short-lived VM). Leaves vm->comm empty if there is none.
+ */
+static void vm_comm_from_kernel(struct collector *c, struct msrtop_vm *vm)
+{
+	char comm[MSRTOP_VM_COMM_LEN];
+
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vm_comms), &vm->pid, comm))
+		return;
+	comm[sizeof(comm) - 1] = '\0';
+	vm_info_sanitize(comm);
+	snprintf(vm->comm, sizeof(vm->comm), "%s", comm);
+}
+
+/*
  * Fills comm, name and alive of each VM. A process that is gone keeps its last
  * names and is not looked up again (its pid may belong to another process by
  * now).
@@ -491,6 +506,8 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 			continue; /* seen alive before, gone since */
 		vm->alive = vm_info_read(c->proc, vm->pid, vm->comm, sizeof(vm->comm), vm->name,
 					 sizeof(vm->name)) == 0;
+		if (!vm->alive && !vm->comm[0])
+			vm_comm_from_kernel(c, vm);
 	}
 }
 

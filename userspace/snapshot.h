@@ -168,7 +168,7 @@ struct msrtop_canon_row {
 /* One VMM process (a VM): every pid that appears in any row. Key: pid. */
 struct msrtop_vm {
 	uint32_t pid;
-	char comm[MSRTOP_COMM_LEN];    /* /proc/PID/comm; "" if never readable */
+	char comm[MSRTOP_COMM_LEN];    /* /proc/PID/comm, else as BPF recorded it; "" if unknown */
 	char name[MSRTOP_VM_NAME_LEN]; /* guest name (QEMU -name); "" if none */
 	bool alive;		       /* /proc/PID existed at this snapshot */
 	uint32_t nr_vcpus;	       /* distinct vcpu_ids, and tids of unknown vCPUs, in its rows */

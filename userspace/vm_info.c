@@ -14,8 +14,7 @@
 
 #define CMDLINE_MAX 65536
 
-/* Control characters would garble a terminal: show them as '?'. */
-static void sanitize(char *s)
+void vm_info_sanitize(char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -118,7 +117,7 @@ void vm_info_guest_name(const char *cmdline, size_t len, char *name, size_t name
 		}
 		arg = next;
 	}
-	sanitize(name);
+	vm_info_sanitize(name);
 }
 
 int vm_info_read(const char *proc, uint32_t pid, char *comm, size_t comm_len, char *name,
@@ -133,7 +132,7 @@ int vm_info_read(const char *proc, uint32_t pid, char *comm, size_t comm_len, ch
 	if (n < 0)
 		return n;
 	buf[strcspn(buf, "\n")] = '\0';
-	sanitize(buf);
+	vm_info_sanitize(buf);
 	snprintf(comm, comm_len, "%s", buf);
 
 	snprintf(path, sizeof(path), "%s/%u/cmdline", proc, pid);

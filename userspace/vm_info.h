@@ -26,4 +26,8 @@ int vm_info_read(const char *proc, uint32_t pid, char *comm, size_t comm_len, ch
  */
 void vm_info_guest_name(const char *cmdline, size_t len, char *name, size_t name_len);
 
+
+/* Replaces control characters (which would garble a terminal) with '?'. */
+void vm_info_sanitize(char *s);
+
 #endif /* MSRTOP_VM_INFO_H */

@@ -186,4 +186,25 @@ tap_eq "--pid A: nothing of any other VM" "" \
 	"$(jq -r --argjson p "$pid_a" '[.vms[], .exits[], .msrs[], .userspace_exits[] | select(.pid != $p) | .pid] | unique | map(tostring) | join(" ")' "$work/a-only.json")"
 tap_eq "unfiltered: both VMs present" "2" \
 	"$(jq --argjson a "$pid_a" --argjson b "$pid_b" '[.vms[] | select(.pid == $a or .pid == $b)] | length' "$work/all.json")"
+
+# A VM that starts and exits between two snapshots is still named: /proc has
+# nothing left of it by the time msrtop looks, so the name is the comm the BPF
+# programs recorded when they first saw its vCPU thread.
+"$MT" -v --json --once --interval 15 >"$work/short.json" 2>"$work/short.err" &
+mt_short=$!
+pids+=($mt_short)
+for ((i = 0; i < 300; i++)); do
+	grep -q "kvm_msr" "$work/short.err" && break
+	sleep 0.1
+done
+"$ML" --reps 1 >"$work/c.json" 2>"$work/c.err"
+tap_eq "short-lived msrload ran" 0 $?
+wait $mt_short
+tap_eq "msrtop --once exits 0" 0 $?
+pids=()
+pid_c=$(jq .pid "$work/c.json")
+tap_eq "short-lived VM: gone at msrtop's snapshot" false \
+	"$(jq --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .alive' "$work/short.json")"
+tap_eq "short-lived VM: named msrload all the same" msrload \
+	"$(jq -r --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .comm' "$work/short.json")"
 tap_done
