@@ -22,6 +22,11 @@ mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 ip link set lo up 2>/dev/null || busybox ip link set lo up 2>/dev/null
 mkdir -p /run/vm
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout /run/vm
+if [ -f /run/vm/repo ]; then # the checkout lives under a tmpfs mounted above
+	repo=$(cat /run/vm/repo)
+	mkdir -p "$repo"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro repo "$repo"
+fi
 cd "$(cat /run/vm/cwd)" || cd /
 if [ -f /run/vm/interactive ]; then
 	# Give the command the serial console as its controlling terminal, sized

@@ -64,6 +64,16 @@ qemu=(qemu-system-x86_64 -cpu max -machine q35 -smp "$smp" -m 2048 -display none
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
 	-fsdev local,id=vmout,path="$dir",security_model=none
 	-device virtio-9p-pci,fsdev=vmout,mount_tag=vmout)
+# The guest mounts fresh tmpfs on /tmp, /run and /dev/shm: a checkout under one
+# of them (a CI clone in /tmp, say) is shared on its own and mounted back at
+# its path (guest-init.sh).
+case "$top/" in
+/tmp/* | /run/* | /dev/shm/*)
+	printf '%s\n' "$top" >"$dir/repo"
+	qemu+=(-fsdev "local,id=repo,path=$top,security_model=none,readonly=on,multidevs=remap"
+		-device virtio-9p-pci,fsdev=repo,mount_tag=repo)
+	;;
+esac
 if [ $interactive = 1 ]; then
 	set +e
 	timeout -k 5 --foreground "$timeout" "${qemu[@]}" -chardev stdio,id=con,signal=off -serial chardev:con
