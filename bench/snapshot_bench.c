@@ -33,6 +33,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -522,6 +523,8 @@ int main(int argc, char **argv)
 	unsigned int iterations = 1000, fill_pid = 0;
 	bool hold = false;
 	int c;
+
+	mallopt(M_MXFAST, 0); /* as msrtop does (userspace/msrtop.c) */
 
 	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
 		switch (c) {
