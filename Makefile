@@ -38,7 +38,7 @@ BENCH_DEPS :=
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps run test unit-test bench kernel vm-test install clean help
+.PHONY: test-kernels all deps run test unit-test bench kernel vm-test install clean help
 
 all: $(BINS)
 
@@ -55,13 +55,19 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/run.sh $(ARGS)
 
+# The test kernels (the patch series applied) are built, or found in the
+# cache, before any suite runs, so that no suite's time limit includes a build.
+TEST_KVERS ?= 6.1 6.12
+test-kernels: deps
+	$(Q)for v in $(TEST_KVERS); do kernel-patches/build.sh $$v >/dev/null || exit 1; done
+
 # Unit and host tests first, then the patched-kernel VM tests (mk/kernel.mk).
-test: deps
+test: deps test-kernels
 	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)
 	$(Q)tests/run.sh $(TEST_SUITES) $(VM_SUITES)
 
 # The suites that boot the test kernels (registered in mk/*.mk as VM_SUITES).
-vm-test: deps
+vm-test: deps test-kernels
 	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)
 	$(Q)tests/run.sh $(VM_SUITES)
 
@@ -78,6 +84,7 @@ help:
 	@echo 'make bench      overhead benchmarks (docs/performance.md)'
 	@echo 'make kernel     build the patched test kernel (KVER=6.1 or 6.12)'
 	@echo 'make vm-test    only the tests that boot the patched kernels under QEMU'
+	@echo 'make test-kernels  build (or find in the cache) the 6.1 and 6.12 test kernels'
 	@echo 'make install    install the programs under $$(PREFIX) (default /usr/local)'
 	@echo 'V=1             show the full commands'
 

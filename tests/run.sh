@@ -10,7 +10,10 @@
 # Anything else it prints is passed through. A suite that exits non-zero
 # without reporting a failure, that prints no result at all, or that runs past
 # its time limit counts as one failure of its own, so a crash never passes.
-# Suite output goes to build/test-logs/<suite>.log as well.
+# Suite output goes to build/test-logs/<suite>.log as well. The time limit is
+# SUITE_TIMEOUT seconds (default 1800), or what a script suite states in a
+# "# suite-timeout: SECONDS" line of its first 20 lines (kernel builds on an
+# empty cache).
 set -u
 
 pass=0 fail=0 skip=0
@@ -25,6 +28,11 @@ for suite in "$@"; do
 	log=$logdir/$name.log
 	echo "=== $name"
 	s_pass=0 s_fail=0 s_skip=0
+	limit=$suite_timeout
+	if [ -z "${SUITE_TIMEOUT:-}" ]; then
+		own=$(head -n 20 "$suite" 2>/dev/null | tr -d '\0' | sed -n 's/^# suite-timeout: \([0-9][0-9]*\)$/\1/p' | head -n 1)
+		[ -n "$own" ] && limit=$own
+	fi
 	while IFS= read -r line; do
 		printf '%s\n' "$line"
 		case "$line" in
@@ -38,13 +46,13 @@ for suite in "$@"; do
 			;;
 		"ok "*) s_pass=$((s_pass + 1)) ;;
 		esac
-	done < <(timeout -k 10 "$suite_timeout" "$suite" 2>&1 | tee "$log"; echo "__rc=${PIPESTATUS[0]}" >"$log.rc")
+	done < <(timeout -k 10 "$limit" "$suite" 2>&1 | tee "$log"; echo "__rc=${PIPESTATUS[0]}" >"$log.rc")
 	rc=$(sed -n 's/^__rc=//p' "$log.rc" 2>/dev/null)
 	rm -f "$log.rc"
 	if [ "${rc:-1}" != 0 ] && [ $s_fail = 0 ]; then
 		s_fail=1
 		if [ "${rc:-1}" = 124 ] || [ "${rc:-1}" = 137 ]; then
-			failed_names+=("$name: timed out after ${suite_timeout}s")
+			failed_names+=("$name: timed out after ${limit}s")
 		else
 			failed_names+=("$name: exited with status ${rc:-?} without reporting a failure")
 		fi

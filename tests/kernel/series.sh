@@ -7,6 +7,7 @@
 # First run: one full kernel build per version (about 6 min for 6.1 and 10 for
 # 6.12 on 2 cores) plus about a minute per patch; reruns with unchanged patches
 # are instant (results cached under $MSRTOP_CACHE, see kernel-patches/lib.sh).
+# suite-timeout: 4500
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
