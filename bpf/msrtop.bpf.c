@@ -496,59 +496,6 @@ int kvm_exit_tp(struct trace_event_raw_kvm_exit *ctx)
 	return handle_exit(ctx->vcpu_id, ctx->isa, ctx->exit_reason, false);
 }
 
-/*
- * kvm_exit without the trace record: the exit reason read, as the record's
- * assignment does, from the vendor's vCPU (svm_get_exit_info: the current
- * VMCB's exit_code; vmx_get_exit_info: vcpu_vmx.exit_reason.full). These are
- * KVM-private types, found by CO-RE in vmlinux or in kvm_amd/kvm_intel's
- * module BTF; userspace picks this program only when the types of every
- * loaded vendor module are there (else kvm_exit_tp). The local definitions
- * name just the fields read.
- */
-struct vmcb_control_area___msrtop {
-	u32 exit_code;
-} __attribute__((preserve_access_index));
-
-struct vmcb___msrtop {
-	struct vmcb_control_area___msrtop control;
-} __attribute__((preserve_access_index));
-
-struct vcpu_svm___msrtop {
-	struct kvm_vcpu vcpu;
-	struct vmcb___msrtop *vmcb;
-} __attribute__((preserve_access_index));
-
-union vmx_exit_reason___msrtop {
-	u32 full;
-} __attribute__((preserve_access_index));
-
-struct vcpu_vmx___msrtop {
-	struct kvm_vcpu vcpu;
-	union vmx_exit_reason___msrtop exit_reason;
-} __attribute__((preserve_access_index));
-
-#define KVM_ISA_VMX 1
-#define KVM_ISA_SVM 2
-
-SEC("tp_btf/kvm_exit")
-int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
-{
-	u32 reason = MSRTOP_REASON_UNREADABLE;
-
-	if (isa == KVM_ISA_SVM && bpf_core_type_exists(struct vcpu_svm___msrtop)) {
-		struct vcpu_svm___msrtop *svm =
-			(void *)vcpu - bpf_core_field_offset(struct vcpu_svm___msrtop, vcpu);
-
-		reason = BPF_CORE_READ(svm, vmcb, control.exit_code);
-	} else if (isa == KVM_ISA_VMX && bpf_core_type_exists(struct vcpu_vmx___msrtop)) {
-		struct vcpu_vmx___msrtop *vmx =
-			(void *)vcpu - bpf_core_field_offset(struct vcpu_vmx___msrtop, vcpu);
-
-		reason = BPF_CORE_READ(vmx, exit_reason.full);
-	}
-	return handle_exit(vcpu->vcpu_id, isa, reason, false);
-}
-
 SEC("tracepoint/kvm/kvm_nested_vmexit")
 int kvm_nested_vmexit_tp(struct trace_event_raw_kvm_nested_vmexit *ctx)
 {

@@ -54,10 +54,6 @@ typedef u64 uint64_t;
 #define MSRTOP_MAP_THREADS 7 /* per-thread state (task storage) could not be created */
 #define MSRTOP_MAP_NR 8
 
-/* exits' reason when kvm_exit's tp_btf program could not read it (no vendor
- * type for the event's ISA in the kernel's BTF); not a VMX or SVM code. */
-#define MSRTOP_REASON_UNREADABLE 0xfffffffeu
-
 /* kvm_msr_outcome's outcome argument (patched kernels). */
 #define MSRTOP_OUTCOME_HANDLED 0
 #define MSRTOP_OUTCOME_GP 1

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -63,7 +62,6 @@ struct collector {
 	int nr_cpus;
 	const char *proc;
 	struct map_reader reader;
-	bool exit_btf; /* kvm_exit through kvm_exit_btf, not the classic tracepoint */
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -76,13 +74,11 @@ static int libbpf_stderr(enum libbpf_print_level level, const char *fmt, va_list
 	return vfprintf(stderr, fmt, ap);
 }
 
-static struct bpf_program *source_prog(const struct collector *c, enum msrtop_source_id id)
+static struct bpf_program *source_prog(struct msrtop *skel, enum msrtop_source_id id)
 {
-	struct msrtop *skel = c->skel;
-
 	switch (id) {
 	case MSRTOP_SRC_KVM_EXIT:
-		return c->exit_btf ? skel->progs.kvm_exit_btf : skel->progs.kvm_exit_tp;
+		return skel->progs.kvm_exit_tp;
 	case MSRTOP_SRC_KVM_ENTRY:
 		return skel->progs.kvm_entry_btf;
 	case MSRTOP_SRC_KVM_NESTED_VMEXIT:
@@ -109,39 +105,6 @@ static uint64_t now_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-/*
- * Whether kvm_exit_btf can read the exit reason of every ISA this host runs:
- * the vCPU type of each vendor module that is loaded (or built in, which
- * /sys/module shows too) is in the kernel's BTF, and at least one is.
- */
-static bool vendor_types_known(struct btf *vmlinux)
-{
-	static const struct {
-		const char *module, *type;
-	} vendors[] = {{"kvm_amd", "vcpu_svm"}, {"kvm_intel", "vcpu_vmx"}};
-	int found = 0;
-
-	for (size_t i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++) {
-		char path[64];
-		bool loaded, known;
-
-		snprintf(path, sizeof(path), "/sys/module/%s", vendors[i].module);
-		loaded = access(path, F_OK) == 0;
-		known = btf__find_by_name_kind(vmlinux, vendors[i].type, BTF_KIND_STRUCT) >= 0;
-		if (!known && loaded) {
-			struct btf *mod = btf__load_module_btf(vendors[i].module, vmlinux);
-
-			known = mod && btf__find_by_name_kind(mod, vendors[i].type,
-							      BTF_KIND_STRUCT) >= 0;
-			btf__free(mod);
-		}
-		if (loaded && !known)
-			return false;
-		found += known;
-	}
-	return found > 0;
 }
 
 /*
@@ -175,12 +138,6 @@ static int detect_sources(struct collector *c, const char *tracefs, char *msg, s
 			continue;
 		if (!d->patched)
 			nr_stock++;
-		if (i == MSRTOP_SRC_KVM_EXIT && vendor_types_known(vmlinux)) {
-			c->exit_btf = true;
-			s->attach = "tp_btf";
-			s->state = MSRTOP_SRC_ATTACHED;
-			continue;
-		}
 		if (d->classic && !kc_tracefs_has_event(tracefs, d->name)) {
 			s->state = MSRTOP_SRC_FAILED;
 			s->error = ENOENT;
@@ -216,7 +173,7 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 	bpf_object__for_each_program(prog, c->skel->obj) bpf_program__set_autoload(prog, false);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
 		if (c->sources[i].state == MSRTOP_SRC_ATTACHED)
-			bpf_program__set_autoload(source_prog(c, i), true);
+			bpf_program__set_autoload(source_prog(c->skel, i), true);
 	c->skel->rodata->filter_pids = opts->nr_pids > 0;
 
 	err = msrtop__load(c->skel);
@@ -254,7 +211,7 @@ static int attach(struct collector *c, char *msg, size_t len)
 
 		if (s->state != MSRTOP_SRC_ATTACHED)
 			continue;
-		c->links[i] = bpf_program__attach(source_prog(c, i));
+		c->links[i] = bpf_program__attach(source_prog(c->skel, i));
 		if (!c->links[i]) {
 			s->state = MSRTOP_SRC_FAILED;
 			s->error = errno;
