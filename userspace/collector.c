@@ -119,8 +119,10 @@ static int detect_sources(struct collector *c, const char *tracefs, char *msg, s
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		err = -errno;
-		snprintf(msg, len, "cannot read the kernel's BTF (%s): %s", KC_VMLINUX_BTF,
-			 strerror(errno));
+		snprintf(msg, len,
+			 "the kernel's BTF (%s) is not usable (%s): msrtop needs a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y",
+			 KC_VMLINUX_BTF, strerror(errno));
 		return err;
 	}
 	if (!kc_btf_has_tracepoint(vmlinux, NULL, "kvm_exit"))

@@ -12,9 +12,17 @@ trap 'rm -rf "$tmp"' EXIT
 
 # bad NAME EXPECTED_STATUS GREP ARGS...: fails with one stderr line matching GREP.
 bad() {
+	local name=$1 want=$2 pattern=$3
+	shift 3
+	bad_cmd "$name" "$want" "$pattern" "$msrtop" "$@"
+}
+
+# bad_cmd NAME EXPECTED_STATUS GREP COMMAND...: the same for a command that
+# runs msrtop (in another namespace, say).
+bad_cmd() {
 	local name=$1 want=$2 pattern=$3 rc lines
 	shift 3
-	"$msrtop" "$@" >"$tmp/out" 2>"$tmp/err"
+	"$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	lines=$(wc -l <"$tmp/err")
 	if [ "$rc" != "$want" ]; then
@@ -128,5 +136,35 @@ if [ "$(id -u)" = 0 ]; then
 else
 	tap_skip "--once prints one block with its sources and exits" "needs root"
 	tap_skip "--duration 0.5 --interval 0.2 prints 3 documents" "needs root"
+fi
+
+# The kernel's own conditions, made real in a private mount namespace: a
+# kernel whose BTF is missing or unusable, and tracefs not mounted (msrtop
+# mounts it itself).
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	bad_cmd "no BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
+		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"' "$msrtop" --once
+	bad_cmd "empty BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
+		unshare -m sh -c 'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$0" "$@"' \
+		"$msrtop" --once
+	unshare -m sh -c 'for d in /sys/kernel/tracing /sys/kernel/debug/tracing /sys/kernel/debug; do
+			while umount -l "$d" 2>/dev/null; do :; done; done
+		grep -q " tracefs " /proc/self/mounts && { echo "tracefs still mounted"; exit 9; }
+		"$0" --once --interval 0.1 >/dev/null || exit
+		grep -q " tracefs " /proc/self/mounts || { echo "msrtop did not mount tracefs"; exit 8; }' \
+		"$msrtop" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 0 ]; then
+		tap_ok "tracefs not mounted: msrtop mounts it and runs"
+	elif grep -q "no KVM tracepoints" "$tmp/err"; then
+		tap_skip "tracefs not mounted: msrtop mounts it and runs" "no KVM tracepoints"
+	else
+		tap_fail "tracefs not mounted: msrtop mounts it and runs" \
+			"status $rc: $(cat "$tmp/out" "$tmp/err")"
+	fi
+else
+	for t in "no BTF" "empty BTF" "tracefs not mounted"; do
+		tap_skip "$t" "needs root and unshare -m (a private mount namespace)"
+	done
 fi
 tap_done
