@@ -98,12 +98,15 @@ static void test_other_ops(void **state)
 	assert_int_equal(script_add_op(&s, GOP_OUTB, "0x80:5:0xaa", err, sizeof(err)), 0);
 	assert_int_equal(script_add_op(&s, GOP_INB, "0x71", err, sizeof(err)), 0);
 	assert_int_equal(script_add_op(&s, GOP_HLT, "7", err, sizeof(err)), 0);
-	assert_int_equal(s.gs.nops, 5);
+	assert_int_equal(script_add_op(&s, GOP_WBINVD, "3", err, sizeof(err)), 0);
+	assert_int_equal(s.gs.nops, 6);
 	assert_int_equal(s.gs.ops[0].count, 100);
 	assert_int_equal(s.gs.ops[1].arg, 0x80000001);
 	assert_int_equal(s.gs.ops[2].value, 0xaa);
 	assert_int_equal(s.gs.ops[3].count, 1);
 	assert_int_equal(s.gs.ops[4].count, 7);
+	assert_int_equal(s.gs.ops[5].kind, GOP_WBINVD);
+	assert_int_equal(s.gs.ops[5].count, 3);
 
 	assert_int_equal(script_add_op(&s, GOP_OUTB, "0x10000", err, sizeof(err)), -1);
 	assert_int_equal(script_add_op(&s, GOP_OUTB, "0x80:1:0x100", err, sizeof(err)), -1);
@@ -114,7 +117,10 @@ static void test_other_ops(void **state)
 	assert_int_equal(script_add_op(&s, GOP_HLT, "0", err, sizeof(err)), -1);
 	assert_int_equal(script_add_op(&s, GOP_HLT, "1:2", err, sizeof(err)), -1);
 	assert_int_equal(script_add_op(&s, GOP_RDMSR, "0x1b:1:fep:x", err, sizeof(err)), -1);
-	assert_int_equal(s.gs.nops, 5);
+	assert_int_equal(script_add_op(&s, GOP_WBINVD, "0x80:1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "wbinvd"));
+	assert_int_equal(script_add_op(&s, GOP_WBINVD, "0", err, sizeof(err)), -1);
+	assert_int_equal(s.gs.nops, 6);
 }
 
 static void test_op_limit(void **state)
@@ -218,6 +224,7 @@ static void test_truth(void **state)
 	script_add_op(&s, GOP_WRMSR, "0x3a:1:4", err, sizeof(err));
 	script_add_op(&s, GOP_CPUID, "0:2", err, sizeof(err));
 	script_add_op(&s, GOP_OUTB, "0x80:9", err, sizeof(err));
+	script_add_op(&s, GOP_WBINVD, "4", err, sizeof(err));
 	script_add_deny(&s, "0x3a:w:gp", err, sizeof(err));
 	memset(&area, 0, sizeof(area));
 	area.reps_done = 5;
@@ -242,6 +249,7 @@ static void test_truth(void **state)
 	assert_int_equal(m->write_user, 20);
 	assert_int_equal(m->write_user_gp, 20);
 	assert_int_equal(t.cpuid, 10);
+	assert_int_equal(t.wbinvd, 20);
 	assert_int_equal(t.user_msr_exits, 20);
 	assert_int_equal(t.pio_out, 0); /* counted by the exit loop, not the script */
 
@@ -252,6 +260,7 @@ static void test_truth(void **state)
 	assert_int_equal(truth_msr(&total, 0x277)->writes, 1100);
 	assert_int_equal(truth_msr(&total, 0x3a)->write_user_gp, 40);
 	assert_int_equal(total.cpuid, 20);
+	assert_int_equal(total.wbinvd, 40);
 	assert_int_equal(total.nmsrs, 2);
 }
 

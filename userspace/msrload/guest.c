@@ -141,6 +141,10 @@ static void run_op(const struct guest_op *op)
 		for (n = op->count; n; n--)
 			asm volatile("hlt" : : : "memory");
 		break;
+	case GOP_WBINVD:
+		for (n = op->count; n; n--)
+			asm volatile("wbinvd" : : : "memory");
+		break;
 	}
 }
 

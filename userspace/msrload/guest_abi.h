@@ -59,6 +59,7 @@ enum guest_op_kind {
 	GOP_OUTB,
 	GOP_INB,
 	GOP_HLT,
+	GOP_WBINVD,
 };
 
 #define GOP_FLAG_FEP 0x1 /* prefix the instruction with KVM's forced-emulation prefix */

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"  -o, --outb PORT[:COUNT[:VALUE]]      OUT to an I/O port (exits to msrload)\n"
 		"  -i, --inb PORT[:COUNT]               IN from an I/O port (exits to msrload)\n"
 		"  -H, --hlt COUNT                      HLT (exits to msrload)\n"
+		"  -W, --wbinvd COUNT                   WBINVD (handled in KVM)\n"
 		"  -d, --deny MSR[:r|w|rw[:ok|gp[:VALUE]]]\n"
 		"                                       deny MSR with KVM's MSR filter so that its\n"
 		"                                       reads/writes (default rw) exit to msrload,\n"
@@ -116,6 +117,7 @@ int main(int argc, char **argv)
 		{ "outb", required_argument, NULL, 'o' },
 		{ "inb", required_argument, NULL, 'i' },
 		{ "hlt", required_argument, NULL, 'H' },
+		{ "wbinvd", required_argument, NULL, 'W' },
 		{ "deny", required_argument, NULL, 'd' },
 		{ "vcpus", required_argument, NULL, 'n' },
 		{ "reps", required_argument, NULL, 'R' },
@@ -137,7 +139,7 @@ int main(int argc, char **argv)
 
 	script_init(&s);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:r:c:o:i:H:d:n:R:t:O:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":w:r:c:o:i:H:W:d:n:R:t:O:hV", opts, NULL)) != -1) {
 		rc = 0;
 		switch (c) {
 		case 'w':
@@ -157,6 +159,9 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			rc = script_add_op(&s, GOP_HLT, optarg, err, sizeof(err));
+			break;
+		case 'W':
+			rc = script_add_op(&s, GOP_WBINVD, optarg, err, sizeof(err));
 			break;
 		case 'd':
 			rc = script_add_deny(&s, optarg, err, sizeof(err));

@@ -111,6 +111,8 @@ static const char *kind_name(enum guest_op_kind kind)
 		return "inb";
 	case GOP_HLT:
 		return "hlt";
+	case GOP_WBINVD:
+		return "wbinvd";
 	}
 	return "?";
 }
@@ -202,8 +204,9 @@ int script_add_op(struct script *s, enum guest_op_kind kind, const char *spec, c
 			return fail(err, errlen, "outb: bad byte value '%s'", f[2]);
 		break;
 	case GOP_HLT:
+	case GOP_WBINVD:
 		if (n != 1)
-			return fail(err, errlen, "hlt: '%s' is not COUNT", spec);
+			return fail(err, errlen, "%s: '%s' is not COUNT", what, spec);
 		if (parse_count(f[0], &op.count, what, err, errlen))
 			return -1;
 		break;
@@ -351,6 +354,9 @@ void truth_from_guest(struct truth *t, const struct script *s, const struct gues
 		case GOP_CPUID:
 			t->cpuid += n;
 			break;
+		case GOP_WBINVD:
+			t->wbinvd += n;
+			break;
 		default:
 			break; /* port I/O and HLT are counted where msrload sees them */
 		}
@@ -377,6 +383,7 @@ void truth_merge(struct truth *total, const struct truth *t)
 {
 	total->reps += t->reps;
 	total->cpuid += t->cpuid;
+	total->wbinvd += t->wbinvd;
 	total->pio_out += t->pio_out;
 	total->pio_in += t->pio_in;
 	total->hlt += t->hlt;

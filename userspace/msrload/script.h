@@ -56,6 +56,7 @@ struct truth {
 	unsigned int nmsrs;
 	struct msr_truth msrs[TRUTH_MAX_MSRS];
 	uint64_t cpuid; /* executed by the guest */
+	uint64_t wbinvd; /* executed by the guest */
 	uint64_t pio_out, pio_in; /* scripted port I/O exits seen by msrload */
 	uint64_t hlt; /* KVM_EXIT_HLT seen by msrload */
 	uint64_t control_pio; /* msrload's own port writes (one per repetition, one at the end) */
@@ -71,6 +72,7 @@ void script_set_default(struct script *s);
  * with a one-line reason in err.
  *   wrmsr: MSR:VALUE[:COUNT[:fep]]    rdmsr: MSR[:COUNT[:fep]]
  *   cpuid: LEAF[:COUNT]   outb: PORT[:COUNT[:VALUE]]   inb: PORT[:COUNT]   hlt: COUNT
+ *   wbinvd: COUNT
  *   deny:  MSR[:r|w|rw[:ok|gp[:VALUE]]]
  */
 int script_add_op(struct script *s, enum guest_op_kind kind, const char *spec, char *err,

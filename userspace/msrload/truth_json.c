@@ -25,6 +25,7 @@ static const char *op_name(uint32_t kind)
 	static const char *const names[] = {
 		[GOP_WRMSR] = "wrmsr", [GOP_RDMSR] = "rdmsr", [GOP_CPUID] = "cpuid",
 		[GOP_OUTB] = "outb",   [GOP_INB] = "inb",     [GOP_HLT] = "hlt",
+		[GOP_WBINVD] = "wbinvd",
 	};
 
 	return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "?";
@@ -116,6 +117,7 @@ static json_object *truth_json(const struct truth *t)
 	add_u64(exits, "pio_out", t->pio_out);
 	add_u64(exits, "pio_in", t->pio_in);
 	add_u64(exits, "hlt", t->hlt);
+	add_u64(exits, "wbinvd", t->wbinvd);
 	add_u64(exits, "control_pio", t->control_pio);
 	add_u64(exits, "userspace_msr", t->user_msr_exits);
 	json_object_object_add(o, "exits", exits);
