@@ -81,11 +81,12 @@ text = open(doc).read()
 def repl(m):
     pid = m.group(1)
     if pid not in progs:
-        return m.group(0)
+        return m.group(0)  # not captured this time: left as it was
     done.append('one-liner ' + pid)
-    return m.group(2) + '```\n' + '\n'.join(tidy(progs[pid], 30)) + '\n```\n'
+    return ('<!-- one-liner: %s -->\n' % pid + m.group(2) + '```\n' +
+            '\n'.join(tidy(progs[pid], 30)) + '\n```\n')
 text = re.sub(r'<!-- one-liner: ([a-z0-9-]+) -->\n(```\n[^\n]*\n```\n(?:Output[^\n]*\n)?)```\n.*?```\n',
-              lambda m: '<!-- one-liner: %s -->\n' % m.group(1) + repl(m), text, flags=re.S)
+              repl, text, flags=re.S)
 open(doc, 'w').write(text)
 print('capture.sh: updated %d examples from the %s test kernel' % (len(done), kver))
 EOF
