@@ -134,6 +134,20 @@ struct {
 	__type(value, char[MSRTOP_VM_COMM_LEN]);
 } vm_comms SEC(".maps");
 
+/*
+ * tid_vcpus (LRU hash): thread id -> the vcpu_id it runs, learned from the
+ * events that carry one (kvm_exit, kvm_entry, kvm_msr_intercept), written
+ * only when it changes. kvm_msr keys its counts by thread id; userspace maps
+ * them to vCPUs with this. (A lookup per kvm_msr event in the thread's task
+ * storage cost a third of that program.)
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MSRTOP_MAX_TID_VCPUS);
+	__type(key, u32);
+	__type(value, u64); /* the vcpu_id; u64 so that userspace reads it as a counter */
+} tid_vcpus SEC(".maps");
+
 /* Initial value for any map insert: the largest value type, all zero. */
 static const struct msrtop_exit_val zero_val;
 _Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
@@ -241,27 +255,17 @@ static __always_inline struct thread_state *thread_learn(u32 vcpu_id)
 {
 	struct thread_state *ts = thread_get(true);
 
-	if (ts) {
+	if (ts && (!ts->vcpu_known || ts->vcpu_id != vcpu_id)) {
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+		u64 vcpu = vcpu_id;
+
 		if (!ts->vcpu_known)
 			vm_comm_record();
+		bpf_map_update_elem(&tid_vcpus, &tid, &vcpu, BPF_ANY);
 		ts->vcpu_id = vcpu_id;
 		ts->vcpu_known = 1;
 	}
 	return ts;
-}
-
-/* vCPU identity for events that do not carry vcpu_id. */
-static __always_inline void thread_vcpu(u32 tid, u32 *vcpu, u8 *src)
-{
-	struct thread_state *ts = thread_get(false);
-
-	if (ts && ts->vcpu_known) {
-		*vcpu = ts->vcpu_id;
-		*src = MSRTOP_VCPU_LEARNED;
-	} else {
-		*vcpu = tid;
-		*src = MSRTOP_VCPU_TID;
-	}
 }
 
 static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool nested)
@@ -324,8 +328,10 @@ static __always_inline int handle_msr(u32 write, u32 msr, u64 data, bool excepti
 	u32 tgid = id >> 32;
 	struct msrtop_msr_key key = {
 		.tgid = tgid,
+		.vcpu = (u32)id,
 		.msr = msr,
 		.write = write ? 1 : 0,
+		.vcpu_src = MSRTOP_VCPU_TID,
 	};
 	struct msrtop_msr_write_val *wval;
 	struct msrtop_msr_val *val;
@@ -333,7 +339,6 @@ static __always_inline int handle_msr(u32 write, u32 msr, u64 data, bool excepti
 
 	if (!pid_wanted(tgid))
 		return 0;
-	thread_vcpu((u32)id, &key.vcpu, &key.vcpu_src);
 	if (!write) {
 		val = lookup_or_init(&msrs, &key, MSRTOP_MAP_MSRS);
 		if (val) {

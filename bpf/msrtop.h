@@ -36,6 +36,7 @@ typedef u64 uint64_t;
 #define MSRTOP_MAX_INTERCEPTS 8192
 #define MSRTOP_MAX_PID_FILTER 64
 #define MSRTOP_MAX_VM_COMMS 4096
+#define MSRTOP_MAX_TID_VCPUS 16384
 #define MSRTOP_VM_COMM_LEN 16 /* TASK_COMM_LEN */
 
 /* Where a key's vcpu field came from. */
@@ -101,7 +102,10 @@ struct msrtop_exit_val {
 
 /*
  * kvm:kvm_msr, in two maps with the same key: msrs (per-CPU hash) for reads
- * (write = 0) and msr_writes (shared hash) for writes (write = 1).
+ * (write = 0) and msr_writes (shared hash) for writes (write = 1). kvm_msr
+ * carries no vCPU: the key always holds the thread id (vcpu_src
+ * MSRTOP_VCPU_TID), and userspace turns it into the vcpu_id learned for that
+ * thread (tid_vcpus) when it reads the maps.
  */
 struct msrtop_msr_key {
 	uint32_t tgid;

@@ -51,6 +51,12 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {"kvm_msr_canonical", "tp_btf", true, false},
 };
 
+/* A tid_vcpus entry: vCPU thread tid runs vcpu_id vcpu. */
+struct tid_vcpu {
+	uint32_t tid;
+	uint32_t vcpu;
+};
+
 struct collector {
 	struct msrtop *skel;
 	struct bpf_link *links[MSRTOP_SRC_NR];
@@ -62,6 +68,9 @@ struct collector {
 	int nr_cpus;
 	const char *proc;
 	struct map_reader reader;
+	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
+	struct tid_vcpu *tids;
+	size_t nr_tids, cap_tids;
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -298,6 +307,7 @@ void collector_close(struct collector *c)
 	msrtop__destroy(c->skel);
 	snapshot_put(c->prev);
 	map_reader_fini(&c->reader);
+	free(c->tids);
 	free(c);
 }
 
@@ -343,9 +353,69 @@ static int emit_exit(void *ctx, const void *key, const uint64_t *val)
 	return 0;
 }
 
+static int emit_tid(void *ctx, const void *key, const uint64_t *val)
+{
+	struct collector *c = ctx;
+
+	if (c->nr_tids == c->cap_tids) {
+		size_t cap = c->cap_tids ? 2 * c->cap_tids : 256;
+		struct tid_vcpu *t = realloc(c->tids, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		c->tids = t;
+		c->cap_tids = cap;
+	}
+	c->tids[c->nr_tids].tid = *(const uint32_t *)key;
+	c->tids[c->nr_tids].vcpu = (uint32_t)val[0];
+	c->nr_tids++;
+	return 0;
+}
+
+static int cmp_tid(const void *pa, const void *pb)
+{
+	const struct tid_vcpu *a = pa, *b = pb;
+
+	return (a->tid > b->tid) - (a->tid < b->tid);
+}
+
+/* Reads tid_vcpus: the vcpu_id each vCPU thread was seen running. */
+static int read_tids(struct collector *c)
+{
+	int err;
+
+	c->nr_tids = 0;
+	err = map_reader_read(&c->reader, bpf_map__fd(c->skel->maps.tid_vcpus), false,
+			      sizeof(uint32_t), sizeof(uint64_t), emit_tid, c);
+	if (err)
+		return err;
+	qsort(c->tids, c->nr_tids, sizeof(*c->tids), cmp_tid);
+	return 0;
+}
+
+/* A kvm_msr row's thread id, as the vCPU it runs where that is known. */
+static void msr_row_vcpu(struct msrtop_msr_row *r, const struct collector *c)
+{
+	struct tid_vcpu key = {.tid = r->vcpu}, *t;
+
+	if (r->vcpu_src != MSRTOP_VCPU_TID)
+		return;
+	t = bsearch(&key, c->tids, c->nr_tids, sizeof(*c->tids), cmp_tid);
+	if (t) {
+		r->vcpu = t->vcpu;
+		r->vcpu_src = MSRTOP_VCPU_LEARNED;
+	}
+}
+
+struct msr_read_ctx {
+	struct collector *c;
+	struct msrtop_snapshot *s;
+};
+
 static int emit_msr(void *ctx, const void *key, const uint64_t *val)
 {
-	struct msrtop_snapshot *s = ctx;
+	struct msr_read_ctx *mc = ctx;
+	struct msrtop_snapshot *s = mc->s;
 	const struct msrtop_msr_key *k = key;
 	const struct msrtop_msr_val *v = (const void *)val;
 	struct msrtop_msr_row *r = snapshot_add_msr(s);
@@ -359,12 +429,14 @@ static int emit_msr(void *ctx, const void *key, const uint64_t *val)
 	r->write = k->write;
 	r->count.total = v->count;
 	r->gp.total = v->gp;
+	msr_row_vcpu(r, mc->c);
 	return 0;
 }
 
 static int emit_msr_write(void *ctx, const void *key, const uint64_t *val)
 {
-	struct msrtop_snapshot *s = ctx;
+	struct msr_read_ctx *mc = ctx;
+	struct msrtop_snapshot *s = mc->s;
 	const struct msrtop_msr_key *k = key;
 	const struct msrtop_msr_write_val *v = (const void *)val;
 	struct msrtop_msr_row *r = snapshot_add_msr(s);
@@ -381,6 +453,7 @@ static int emit_msr_write(void *ctx, const void *key, const uint64_t *val)
 	r->has_value = v->count > v->gp;
 	r->last_value = v->last_value;
 	r->changes.total = v->changes;
+	msr_row_vcpu(r, mc->c);
 	return 0;
 }
 
@@ -516,6 +589,7 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg, size_t msg_len)
 {
 	struct msrtop_snapshot *s = snapshot_new();
+	struct msr_read_ctx mc = {.c = c, .s = s};
 	const char *what = "";
 	int err;
 
@@ -538,8 +612,26 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 			goto cleanup;                                                              \
 	} while (0)
 	READ(exits, emit_exit);
-	READ(msrs, emit_msr);
-	READ(msr_writes, emit_msr_write);
+	what = "tid_vcpus";
+	err = read_tids(c);
+	if (err)
+		goto cleanup;
+	what = "msrs";
+	err = map_reader_read(&c->reader, bpf_map__fd(c->skel->maps.msrs), true,
+			      sizeof(struct msrtop_msr_key), sizeof(struct msrtop_msr_val), emit_msr,
+			      &mc);
+	if (err)
+		goto cleanup;
+	what = "msr_writes";
+	err = map_reader_read(&c->reader, bpf_map__fd(c->skel->maps.msr_writes), false,
+			      sizeof(struct msrtop_msr_key), sizeof(struct msrtop_msr_write_val),
+			      emit_msr_write, &mc);
+	if (err)
+		goto cleanup;
+	what = "msrs";
+	err = snapshot_merge_msrs(s);
+	if (err)
+		goto cleanup;
 	READ(uexits, emit_uexit);
 	READ(intercepts, emit_intercept);
 	READ(outcomes, emit_outcome);

@@ -227,6 +227,32 @@ static int cmp_vm(const void *pa, const void *pb)
 	return 0;
 }
 
+int snapshot_merge_msrs(struct msrtop_snapshot *s)
+{
+	size_t out = 0;
+
+	if (s->nr_msrs < 2)
+		return 0;
+	qsort(s->msrs, s->nr_msrs, sizeof(*s->msrs), cmp_msr);
+	for (size_t i = 1; i < s->nr_msrs; i++) {
+		struct msrtop_msr_row *dst = &s->msrs[out];
+		const struct msrtop_msr_row *src = &s->msrs[i];
+
+		if (cmp_msr(dst, src)) {
+			s->msrs[++out] = *src;
+			continue;
+		}
+		if (src->has_value && (!dst->has_value || src->count.total > dst->count.total))
+			dst->last_value = src->last_value;
+		dst->has_value |= src->has_value;
+		dst->count.total += src->count.total;
+		dst->gp.total += src->gp.total;
+		dst->changes.total += src->changes.total;
+	}
+	s->nr_msrs = out + 1;
+	return 0;
+}
+
 void snapshot_sort(struct msrtop_snapshot *s)
 {
 	if (s->nr_exits)

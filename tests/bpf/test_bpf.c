@@ -365,6 +365,16 @@ static void *other_thread(void *arg)
 	return &tid;
 }
 
+/* The vcpu_id tid_vcpus holds for thread tid; -1 if none. */
+static long learned_vcpu(struct fixture *f, uint32_t tid)
+{
+	uint64_t vcpu;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.tid_vcpus), &tid, &vcpu))
+		return -1;
+	return (long)vcpu;
+}
+
 static void test_vcpu_identity(void **state)
 {
 	struct fixture *f = start(state, true);
@@ -372,37 +382,49 @@ static void test_vcpu_identity(void **state)
 	pthread_t thr;
 	void *ret;
 
-	/* Nothing known about this thread: the tid stands in for the vCPU. */
+	/* kvm_msr counts by thread: its key holds the tid, whatever is known. */
 	run_msr(f, 0, 0x1b, 0, 0);
 	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0), &v));
 	assert_int_equal(v.count, 1);
+	assert_int_equal(learned_vcpu(f, gettid()), -1);
 
-	/* A kvm_exit on this thread carries vcpu_id 5: later MSR events use it. */
+	/* A kvm_exit on this thread carries vcpu_id 5: tid_vcpus learns it. */
 	run_exit(f, 5, ISA_SVM, 0x7c, 0);
+	assert_int_equal(learned_vcpu(f, gettid()), 5);
+	/* ... and vm_comms the comm of this process (its thread-group leader). */
+	{
+		char comm[MSRTOP_VM_COMM_LEN] = "", want[MSRTOP_VM_COMM_LEN] = "";
+		uint32_t pid = getpid();
+		FILE *fp = fopen("/proc/self/comm", "r");
+
+		assert_non_null(fp);
+		assert_non_null(fgets(want, sizeof(want), fp));
+		fclose(fp);
+		want[strcspn(want, "\n")] = '\0';
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_comms), &pid,
+						     comm), 0);
+		assert_string_equal(comm, want);
+	}
 	run_msr(f, 0, 0x1b, 0, 0);
 	run_msr(f, 0, 0x1b, 0, 0);
-	assert_true(msr_counts(f, msr_key(5, MSRTOP_VCPU_LEARNED, 0x1b, 0), &v));
-	assert_int_equal(v.count, 2);
 	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0), &v));
-	assert_int_equal(v.count, 1);
+	assert_int_equal(v.count, 3);
+	assert_false(msr_counts(f, msr_key(5, MSRTOP_VCPU_LEARNED, 0x1b, 0), &v));
 
 	/* A kvm_entry whose vcpu cannot be read (NULL) changes nothing learned. */
 	RUN(f->skel->progs.kvm_entry_raw, 0);
-	run_msr(f, 0, 0x1b, 0, 0);
-	assert_true(msr_counts(f, msr_key(5, MSRTOP_VCPU_LEARNED, 0x1b, 0), &v));
-	assert_int_equal(v.count, 3);
+	assert_int_equal(learned_vcpu(f, gettid()), 5);
 
-	/* Another thread learned nothing: its own tid. */
+	/* Another thread learned nothing: its own tid, no tid_vcpus entry. */
 	assert_int_equal(pthread_create(&thr, NULL, other_thread, f), 0);
 	assert_int_equal(pthread_join(thr, &ret), 0);
 	assert_true(msr_counts(f, msr_key(*(pid_t *)ret, MSRTOP_VCPU_TID, 0x1b, 0), &v));
 	assert_int_equal(v.count, 1);
+	assert_int_equal(learned_vcpu(f, *(pid_t *)ret), -1);
 
 	/* The patched kvm_msr_intercept carries vcpu_id too, and re-teaches it. */
 	RUN(f->skel->progs.kvm_msr_intercept_raw, 9, ISA_SVM, 0x7c, 0x1b, 0, 0, 0xffff0000);
-	run_msr(f, 0, 0x1b, 0, 0);
-	assert_true(msr_counts(f, msr_key(9, MSRTOP_VCPU_LEARNED, 0x1b, 0), &v));
-	assert_int_equal(v.count, 1);
+	assert_int_equal(learned_vcpu(f, gettid()), 9);
 }
 
 /* ---- exits ------------------------------------------------------------------ */

@@ -155,6 +155,10 @@ check_vm() {
 		tap_skip "$name: exit reasons" "kvm_exit never fired on this kernel's KVM (no VMX/SVM exits)"
 		return
 	fi
+	# kvm_exit taught every vCPU thread its vcpu_id: no MSR row is left keyed
+	# by thread id.
+	tap_eq "$name: every MSR row has a learned vCPU id" "learned" \
+		"$(jq -r --argjson p "$pid" '[.msrs[] | select(.pid == $p) | .vcpu_source] | unique | join(",")' "$snap")"
 	local isa
 	isa=$(jq -r --argjson p "$pid" '[.exits[] | select(.pid == $p and .nested == false) | .isa_name] | unique | join(",")' "$snap")
 	if [ "$isa" != svm ]; then

@@ -163,6 +163,37 @@ static void test_tables_sorted_by_key(void **state)
 	snapshot_put(s);
 }
 
+/* Two threads that both ran vCPU 1: their rows become one, counts summed. */
+static void test_merge_msrs(void **state)
+{
+	struct msrtop_snapshot *s = snap_at(11, 1);
+	struct msrtop_msr_row *r;
+
+	(void)state;
+	r = add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 10, 2);
+	r->has_value = true;
+	r->last_value = 0x11;
+	r->changes.total = 3;
+	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 7, 0);
+	r = add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 20, 0);
+	r->has_value = true;
+	r->last_value = 0x22;
+	r->changes.total = 4;
+	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false, 5, 1);
+	add_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true, 1, 0);
+	assert_int_equal(snapshot_merge_msrs(s), 0);
+	assert_int_equal(s->nr_msrs, 4);
+	r = snapshot_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true);
+	assert_non_null(r);
+	assert_int_equal(r->count.total, 30);
+	assert_int_equal(r->gp.total, 2);
+	assert_int_equal(r->changes.total, 7);
+	assert_int_equal(r->last_value, 0x22); /* of the row with more writes */
+	assert_int_equal(snapshot_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false)->count.total, 5);
+	assert_int_equal(snapshot_find_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true)->count.total, 1);
+	snapshot_put(s);
+}
+
 static void test_latency_delta(void **state)
 {
 	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(12, 2);
@@ -494,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_first_snapshot_counts_since_attach),
 		cmocka_unit_test(test_deltas_and_rates),
 		cmocka_unit_test(test_tables_sorted_by_key),
+		cmocka_unit_test(test_merge_msrs),
 		cmocka_unit_test(test_latency_delta),
 		cmocka_unit_test(test_vm_table),
 		cmocka_unit_test(test_patched_tables),
