@@ -2,7 +2,7 @@
 # `make bench`: msrtop's benchmarks, then one results table (docs/performance.md).
 #
 #   bench/run.sh [--skip-vm] [--skip-icount] [--skip-realtime] [--skip-host]
-#                [--iterations N] [--cpu-seconds N] [-- OVERHEAD-OPTION...]
+#                [--stock] [--iterations N] [--cpu-seconds N] [-- OVERHEAD-OPTION...]
 #
 # 1. Overhead per traced MSR exit: bench/overhead.sh inside the test kernel
 #    under QEMU (tests/vm/run.sh; KVER, default 6.1), where KVM runs a guest
@@ -12,7 +12,9 @@
 #       exact and repeatable on a loaded host (3 rounds + 2 with statistics);
 #    b. on the real clock: nanoseconds of an emulated CPU on a shared host,
 #       noisy (7 rounds + 3 with statistics).
-#    OVERHEAD-OPTIONs go to both (--rounds, --reps, --configs...).
+#    OVERHEAD-OPTIONs go to both (--rounds, --reps, --configs...). --stock
+#    runs them in the same kernel without the patch series
+#    (kernel-patches/build.sh --stock): msrtop on stock tracepoints only.
 # 2. Snapshot cost, on this host (no KVM needed): build/bench/snapshot_bench
 #    times --iterations refreshes (default 1000) with 10,000 live map entries.
 # 3. The daemon's CPU use: `msrtop --json --interval 1 >/dev/null` with its
@@ -27,13 +29,14 @@ out=$top/build/bench
 MT=$top/build/msrtop
 SB=$out/snapshot_bench
 
-skip_icount=0 skip_realtime=0 skip_host=0 iterations=1000 cpu_seconds=60
+skip_icount=0 skip_realtime=0 skip_host=0 stock=0 iterations=1000 cpu_seconds=60
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--skip-vm) skip_icount=1 skip_realtime=1; shift ;;
 	--skip-icount) skip_icount=1; shift ;;
 	--skip-realtime) skip_realtime=1; shift ;;
 	--skip-host) skip_host=1; shift ;;
+	--stock) stock=1; shift ;;
 	--iterations) iterations=$2; shift 2 ;;
 	--cpu-seconds) cpu_seconds=$2; shift 2 ;;
 	--) shift; break ;;
@@ -75,7 +78,8 @@ overhead_vm() {
 	say ""
 	say "== 1$label"
 	echo "   (console log: $log; bpftrace alone needs about a minute to start under TCG)"
-	"$top/tests/vm/run.sh" --kver "${KVER:-6.1}" --timeout 7200 -- "$top/bench/overhead.sh" "$@" \
+	"$top/tests/vm/run.sh" --kver "${KVER:-6.1}" ${stock_kernel:+--kernel "$stock_kernel"} \
+		--timeout 7200 -- "$top/bench/overhead.sh" "$@" \
 		>"$log" 2>&1
 	rc=$?
 	sed -n '/^==== overhead/,/^==== end/p' "$log" | sed '1d;$d' | tee -a "$results"
@@ -86,6 +90,13 @@ overhead_vm() {
 	fi
 }
 
+kernel_label="${KVER:-6.1} test kernel"
+stock_kernel=
+if [ $stock = 1 ] && { [ $skip_icount = 0 ] || [ $skip_realtime = 0 ]; }; then
+	stock_kernel=$("$top/kernel-patches/build.sh" --stock "${KVER:-6.1}" | tail -n 1) ||
+		{ echo "bench/run.sh: building the stock ${KVER:-6.1} kernel failed" >&2; exit 1; }
+	kernel_label="stock ${KVER:-6.1} kernel, no patch series"
+fi
 if [ $skip_icount = 0 ]; then
 	real_qemu=$(command -v qemu-system-x86_64) ||
 		{ echo "bench/run.sh: qemu-system-x86_64 missing: run 'make deps'" >&2; exit 1; }
@@ -94,11 +105,11 @@ if [ $skip_icount = 0 ]; then
 		>"$work/icount/qemu-system-x86_64"
 	chmod +x "$work/icount/qemu-system-x86_64"
 	PATH=$work/icount:$PATH overhead_vm \
-		"a. added cost per WRMSR exit, in guest instructions (QEMU -icount shift=0, ${KVER:-6.1} test kernel, nested SVM)" \
+		"a. added cost per WRMSR exit, in guest instructions (QEMU -icount shift=0, $kernel_label, nested SVM)" \
 		"$out/overhead-icount-$stamp.log" --icount --rounds 3 --stats-rounds 2 "$@"
 fi
 if [ $skip_realtime = 0 ]; then
-	overhead_vm "b. added cost per WRMSR exit, in ns of QEMU TCG on this shared host (${KVER:-6.1} test kernel, nested SVM): noisy" \
+	overhead_vm "b. added cost per WRMSR exit, in ns of QEMU TCG on this shared host ($kernel_label, nested SVM): noisy" \
 		"$out/overhead-realtime-$stamp.log" "$@"
 fi
 

@@ -2,7 +2,10 @@
 # Build a small test kernel from Debian's linux-source-KVER package with the
 # msrtop tracepoint series applied, and cache it outside the checkout.
 #
-#   kernel-patches/build.sh KVER
+#   kernel-patches/build.sh [--stock] KVER
+#
+# --stock builds the same kernel without the series (Debian's source as
+# shipped, same config): the stock-kernel baseline of `make bench`.
 #
 # KVER is 6.1 or 6.12. The result is $MSRTOP_CACHE/kernel-KVER-KEY/bzImage
 # (default cache /var/cache/msrtop), where KEY hashes everything the build
@@ -20,8 +23,14 @@ kp_prog=build.sh
 # shellcheck source=kernel-patches/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 1 ] || kp_die "usage: $0 KVER   (KVER is 6.1 or 6.12)"
+stock=0
+if [ "${1:-}" = --stock ]; then
+	stock=1
+	shift
+fi
+[ $# -eq 1 ] || kp_die "usage: $0 [--stock] KVER   (KVER is 6.1 or 6.12)"
 kp_init "$1"
+[ $stock = 0 ] || kp_patches=()
 
 key=$(kp_key "${#kp_patches[@]}")
 out=$kp_cache/kernel-$kp_kver-$key
