@@ -208,4 +208,51 @@ check_bpf_links_gone "SIGTERM: msrtop's BPF links are gone" "$links"
 kill "$prom_pid"
 wait "$prom_pid" 2>/dev/null
 prom_pid=
+
+# ---- the systemd unit's privileges ------------------------------------------------------
+# msrtop as the unit runs it: root, but with only the capabilities of its
+# CapabilityBoundingSet (read from packaging/msrtop.service) and no new
+# privileges. It must count exactly; without CAP_PERFMON it must not start.
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$top/packaging/msrtop.service" |
+	tr 'A-Z' 'a-z' | sed 's/cap_//g; s/ /,+/g')
+# setpriv execs msrtop: the pid is msrtop's.
+setpriv --no-new-privs --bounding-set "-all,+$caps" --inh-caps -all \
+	"$MSRTOP" --json --interval 0.5 >"$work/unit.jsonl" 2>"$work/unit.err" &
+unit_pid=$!
+for ((i = 0; i < 100; i++)); do
+	[ -s "$work/unit.jsonl" ] && break
+	sleep 0.1
+done
+"$ML" --vcpus 2 --reps 2 >"$work/unit-truth.json" 2>"$work/unit-ml.err"
+rc=$?
+n=$(wc -l <"$work/unit.jsonl")
+for ((i = 0; i < 100; i++)); do
+	[ "$(wc -l <"$work/unit.jsonl")" -gt "$((n + 1))" ] && break
+	sleep 0.1
+done
+kill -TERM $unit_pid
+wait $unit_pid
+tap_eq "with the unit's capabilities only (+$caps): msrtop exits 0 on SIGTERM" 0 "$?"
+if [ $rc = 0 ] && [ -s "$work/unit.jsonl" ]; then
+	upid=$(jq .pid "$work/unit-truth.json")
+	tail -n 1 "$work/unit.jsonl" >"$work/unit.json"
+	want=$(jq -r '.total.msrs[] | select(.writes - .write_userspace > 0) |
+		"\(.msr_hex) \(.writes - .write_userspace)"' "$work/unit-truth.json" | sort)
+	got=$(jq -r --argjson p "$upid" '[.msrs[] | select(.pid == $p and .access == "write")] |
+		group_by(.msr)[] | "\(.[0].msr) \(map(.count.total) | add)"' "$work/unit.json" |
+		while read -r m c; do printf '0x%x %s\n' "$m" "$c"; done | sort)
+	tap_eq "with the unit's capabilities only: MSR writes per MSR equal msrload's" "$want" "$got"
+else
+	tap_fail "with the unit's capabilities only: msrtop counted msrload" \
+		"msrload exit $rc; msrtop: $(head -c 300 "$work/unit.err")"
+fi
+nocap=$(printf '%s' "$caps" | sed 's/,+perfmon//; s/perfmon,+//')
+setpriv --no-new-privs --bounding-set "-all,+$nocap" --inh-caps -all \
+	"$MSRTOP" --once --interval 0.2 >"$work/nocap.out" 2>"$work/nocap.err"
+rc=$?
+if [ $rc != 0 ] && [ "$(wc -l <"$work/nocap.err")" = 1 ]; then
+	tap_ok "without CAP_PERFMON (+$nocap): msrtop refuses with one line ($(cat "$work/nocap.err"))"
+else
+	tap_fail "without CAP_PERFMON: msrtop refuses with one line" "exit $rc: $(cat "$work/nocap.err")"
+fi
 tap_done
