@@ -147,6 +147,15 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev
 	bad_cmd "empty BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
 		unshare -m sh -c 'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$0" "$@"' \
 		"$msrtop" --once
+	# A kernel without KVM: its BTF has no KVM tracepoint (here: a valid BTF
+	# with no types at all, and no kvm module BTF beside it).
+	python3 -c 'import struct, sys
+sys.stdout.buffer.write(struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, 0, 0, 1) + b"\0")' \
+		>"$tmp/nokvm.btf"
+	bad_cmd "kernel without KVM: one line saying to load KVM" 1 "no KVM tracepoints.*modprobe" \
+		unshare -m sh -c 'mount --bind "$1" /sys/kernel/btf/vmlinux &&
+			{ [ ! -e /sys/kernel/btf/kvm ] || mount --bind "$1" /sys/kernel/btf/kvm; } &&
+			exec "$0" --once' "$msrtop" "$tmp/nokvm.btf"
 	unshare -m sh -c 'for d in /sys/kernel/tracing /sys/kernel/debug/tracing /sys/kernel/debug; do
 			while umount -l "$d" 2>/dev/null; do :; done; done
 		grep -q " tracefs " /proc/self/mounts && { echo "tracefs still mounted"; exit 9; }
@@ -163,7 +172,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev
 			"status $rc: $(cat "$tmp/out" "$tmp/err")"
 	fi
 else
-	for t in "no BTF" "empty BTF" "tracefs not mounted"; do
+	for t in "no BTF" "empty BTF" "kernel without KVM" "tracefs not mounted"; do
 		tap_skip "$t" "needs root and unshare -m (a private mount namespace)"
 	done
 fi
