@@ -17,10 +17,11 @@
 #    (kernel-patches/build.sh --stock): msrtop on stock tracepoints only.
 # 2. Snapshot cost, on this host (no KVM needed): build/bench/snapshot_bench
 #    times --iterations refreshes (default 1000) with 10,000 live map entries.
-# 3. The daemon's CPU use: `msrtop --json --interval 1 >/dev/null` with its
-#    maps filled with 10,000 entries (snapshot_bench --fill-pid), measured
-#    over --cpu-seconds (default 60) from /proc/PID/stat (utime + stime) and
-#    the threads' schedstat run time.
+# 3. The daemon's CPU use, with its maps filled with 10,000 entries
+#    (snapshot_bench --fill-pid), measured over --cpu-seconds (default 60)
+#    from /proc/PID/stat (utime + stime) and the threads' schedstat run time:
+#    a. `msrtop --json --interval 1 >/dev/null`;
+#    b. as the systemd unit runs it: --listen, --output, --interval 5.
 # Everything printed is also kept in build/bench/results-DATE.txt.
 # Needs root. Exit status 1 if a part failed (exactness included).
 set -uo pipefail
@@ -123,45 +124,54 @@ if [ $skip_host = 0 ]; then
 		status=1
 	fi
 
-	# ---- 3. the daemon at a 1 s interval ----------------------------------------------
+	# ---- 3. the daemon --------------------------------------------------------------------
 
-	say ""
-	say "== 3. msrtop --json --interval 1 >/dev/null with 10,000 live entries, CPU over ${cpu_seconds} s"
-	"$MT" --json --interval 1 >/dev/null 2>"$work/msrtop.err" &
-	mt_pid=$!
-	"$SB" --fill-pid "$mt_pid" --hold >"$work/fill.out" 2>&1 &
-	fill_pid=$!
-	for ((i = 0; i < 600; i++)); do
-		grep -q '^entries' "$work/fill.out" && break
-		kill -0 "$fill_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if ! grep -q '^entries' "$work/fill.out"; then
-		say "filling msrtop's maps FAILED: $(cat "$work/fill.out" "$work/msrtop.err")"
-		status=1
-	else
-		tee -a "$results" <"$work/fill.out"
-		sleep 3 # a refresh or two with every entry in, before measuring
-		# ticks: utime + stime of the process; ns: the run time of all its threads.
-		ticks() { awk '{ print $14 + $15 }' "/proc/$mt_pid/stat"; }
-		runns() { cat /proc/"$mt_pid"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
-		t0=$(date +%s%N) k0=$(ticks) n0=$(runns)
-		sleep "$cpu_seconds"
-		t1=$(date +%s%N) k1=$(ticks) n1=$(runns)
-		hz=$(getconf CLK_TCK)
-		awk -v t="$((t1 - t0))" -v k="$((k1 - k0))" -v hz="$hz" -v n="$((n1 - n0))" 'BEGIN {
-			printf "cpu (utime+stime)  %.2f%% of one core (%d ticks of 1/%d s in %.1f s)\n",
-				100 * k / hz / (t / 1e9), k, hz, t / 1e9
-			printf "cpu (schedstat)    %.2f%% of one core (%.1f ms run time in %.1f s)\n",
-				100 * n / t, n / 1e6, t / 1e9
-		}' | tee -a "$results"
-		kill -0 "$mt_pid" 2>/dev/null || { say "msrtop died: $(cat "$work/msrtop.err")"; status=1; }
-	fi
-	kill "$fill_pid" 2>/dev/null
-	kill -INT "$mt_pid" 2>/dev/null
-	wait "$mt_pid" 2>/dev/null
-	wait "$fill_pid" 2>/dev/null
-	mt_pid= fill_pid=
+	# daemon_cpu LABEL MSRTOP-ARGS...: msrtop with the given arguments, its maps
+	# filled with 10,000 entries, its CPU use over --cpu-seconds.
+	daemon_cpu() {
+		local label=$1
+		shift
+		say ""
+		say "== 3$label: msrtop $* with 10,000 live entries, CPU over ${cpu_seconds} s"
+		"$MT" "$@" >/dev/null 2>"$work/msrtop.err" &
+		mt_pid=$!
+		"$SB" --fill-pid "$mt_pid" --hold >"$work/fill.out" 2>&1 &
+		fill_pid=$!
+		for ((i = 0; i < 600; i++)); do
+			grep -q '^entries' "$work/fill.out" && break
+			kill -0 "$fill_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if ! grep -q '^entries' "$work/fill.out"; then
+			say "filling msrtop's maps FAILED: $(cat "$work/fill.out" "$work/msrtop.err")"
+			status=1
+		else
+			tee -a "$results" <"$work/fill.out"
+			sleep 6 # a refresh or two with every entry in, before measuring
+			# ticks: utime + stime of the process; ns: the run time of all its threads.
+			ticks() { awk '{ print $14 + $15 }' "/proc/$mt_pid/stat"; }
+			runns() { cat /proc/"$mt_pid"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+			t0=$(date +%s%N) k0=$(ticks) n0=$(runns)
+			sleep "$cpu_seconds"
+			t1=$(date +%s%N) k1=$(ticks) n1=$(runns)
+			hz=$(getconf CLK_TCK)
+			awk -v t="$((t1 - t0))" -v k="$((k1 - k0))" -v hz="$hz" -v n="$((n1 - n0))" 'BEGIN {
+				printf "cpu (utime+stime)  %.2f%% of one core (%d ticks of 1/%d s in %.1f s)\n",
+					100 * k / hz / (t / 1e9), k, hz, t / 1e9
+				printf "cpu (schedstat)    %.2f%% of one core (%.1f ms run time in %.1f s)\n",
+					100 * n / t, n / 1e6, t / 1e9
+			}' | tee -a "$results"
+			kill -0 "$mt_pid" 2>/dev/null || { say "msrtop died: $(cat "$work/msrtop.err")"; status=1; }
+		fi
+		kill "$fill_pid" 2>/dev/null
+		kill -INT "$mt_pid" 2>/dev/null
+		wait "$mt_pid" 2>/dev/null
+		wait "$fill_pid" 2>/dev/null
+		mt_pid= fill_pid=
+	}
+	daemon_cpu a --json --interval 1
+	# As packaging/msrtop.service runs it (its port and file moved aside).
+	daemon_cpu b --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
 fi
 
 say ""
