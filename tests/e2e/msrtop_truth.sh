@@ -197,10 +197,14 @@ tap_eq "unfiltered: both VMs present" "2" \
 "$MT" -v --json --once --interval 15 >"$work/short.json" 2>"$work/short.err" &
 mt_short=$!
 pids+=($mt_short)
+attached=no
 for ((i = 0; i < 300; i++)); do
-	grep -q "kvm_msr" "$work/short.err" && break
+	# print_attached() runs once every program is attached (libbpf's -v lines
+	# name kvm_msr long before).
+	grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" && { attached=yes; break; }
 	sleep 0.1
 done
+tap_eq "msrtop -v --once says kvm_msr is attached" yes "$attached"
 "$ML" --reps 1 >"$work/c.json" 2>"$work/c.err"
 tap_eq "short-lived msrload ran" 0 $?
 wait $mt_short
