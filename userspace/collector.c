@@ -323,12 +323,11 @@ bool collector_uses_batch(const struct collector *c)
 
 /* ---- reading maps ------------------------------------------------------------ */
 
-static int read_map(struct collector *c, struct bpf_map *map, struct msrtop_snapshot *s,
-		    map_read_fn emit)
+static int read_map(struct collector *c, struct bpf_map *map, map_read_fn emit, void *ctx)
 {
 	return map_reader_read(&c->reader, bpf_map__fd(map),
 			       bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH,
-			       bpf_map__key_size(map), bpf_map__value_size(map), emit, s);
+			       bpf_map__key_size(map), bpf_map__value_size(map), emit, ctx);
 }
 
 static int emit_exit(void *ctx, const void *key, const uint64_t *val)
@@ -385,8 +384,7 @@ static int read_tids(struct collector *c)
 	int err;
 
 	c->nr_tids = 0;
-	err = map_reader_read(&c->reader, bpf_map__fd(c->skel->maps.tid_vcpus), false,
-			      sizeof(uint32_t), sizeof(uint64_t), emit_tid, c);
+	err = read_map(c, c->skel->maps.tid_vcpus, emit_tid, c);
 	if (err)
 		return err;
 	qsort(c->tids, c->nr_tids, sizeof(*c->tids), cmp_tid);
@@ -604,38 +602,24 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->seq = ++c->seq;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
 
-#define READ(mapname, fn)                                                                          \
+#define READ(mapname, fn, ctx)                                                                     \
 	do {                                                                                       \
 		what = #mapname;                                                                   \
-		err = read_map(c, c->skel->maps.mapname, s, fn);                                   \
+		err = read_map(c, c->skel->maps.mapname, fn, ctx);                                 \
 		if (err)                                                                           \
 			goto cleanup;                                                              \
 	} while (0)
-	READ(exits, emit_exit);
+	READ(exits, emit_exit, s);
 	what = "tid_vcpus";
-	err = read_tids(c);
+	err = read_tids(c); /* before the kvm_msr rows, which it maps to vCPUs */
 	if (err)
 		goto cleanup;
-	what = "msrs";
-	err = map_reader_read(&c->reader, bpf_map__fd(c->skel->maps.msrs), true,
-			      sizeof(struct msrtop_msr_key), sizeof(struct msrtop_msr_val), emit_msr,
-			      &mc);
-	if (err)
-		goto cleanup;
-	what = "msr_writes";
-	err = map_reader_read(&c->reader, bpf_map__fd(c->skel->maps.msr_writes), false,
-			      sizeof(struct msrtop_msr_key), sizeof(struct msrtop_msr_write_val),
-			      emit_msr_write, &mc);
-	if (err)
-		goto cleanup;
-	what = "msrs";
-	err = snapshot_merge_msrs(s);
-	if (err)
-		goto cleanup;
-	READ(uexits, emit_uexit);
-	READ(intercepts, emit_intercept);
-	READ(outcomes, emit_outcome);
-	READ(canonical, emit_canon);
+	READ(msrs, emit_msr, &mc);
+	READ(msr_writes, emit_msr_write, &mc);
+	READ(uexits, emit_uexit, s);
+	READ(intercepts, emit_intercept, s);
+	READ(outcomes, emit_outcome, s);
+	READ(canonical, emit_canon, s);
 #undef READ
 	what = "overflow";
 	err = read_overflow(c, s);

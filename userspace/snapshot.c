@@ -227,13 +227,13 @@ static int cmp_vm(const void *pa, const void *pb)
 	return 0;
 }
 
-int snapshot_merge_msrs(struct msrtop_snapshot *s)
+/* Merges adjacent MSR rows with the same key (s->msrs is sorted). */
+static void merge_msrs(struct msrtop_snapshot *s)
 {
 	size_t out = 0;
 
 	if (s->nr_msrs < 2)
-		return 0;
-	qsort(s->msrs, s->nr_msrs, sizeof(*s->msrs), cmp_msr);
+		return;
 	for (size_t i = 1; i < s->nr_msrs; i++) {
 		struct msrtop_msr_row *dst = &s->msrs[out];
 		const struct msrtop_msr_row *src = &s->msrs[i];
@@ -250,15 +250,16 @@ int snapshot_merge_msrs(struct msrtop_snapshot *s)
 		dst->changes.total += src->changes.total;
 	}
 	s->nr_msrs = out + 1;
-	return 0;
 }
 
 void snapshot_sort(struct msrtop_snapshot *s)
 {
 	if (s->nr_exits)
 		qsort(s->exits, s->nr_exits, sizeof(*s->exits), cmp_exit);
-	if (s->nr_msrs)
+	if (s->nr_msrs) {
 		qsort(s->msrs, s->nr_msrs, sizeof(*s->msrs), cmp_msr);
+		merge_msrs(s);
+	}
 	if (s->nr_uexits)
 		qsort(s->uexits, s->nr_uexits, sizeof(*s->uexits), cmp_uexit);
 	if (s->nr_intercepts)

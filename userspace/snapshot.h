@@ -281,13 +281,12 @@ struct msrtop_canon_row *snapshot_add_canon(struct msrtop_snapshot *s);
 struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t vcpu_src,
 					 uint32_t vcpu, uint32_t msr, bool write);
 
-/* Sorts every table by key (done by snapshot_finish(); idempotent). */
 /*
- * Sorts the MSR rows and merges rows with the same key into one (counts
- * summed; the last value of the row with more writes): two threads can turn
- * out to run the same vCPU once thread ids are mapped to vCPUs. Returns 0.
+ * Sorts every table by key (done by snapshot_finish(); idempotent), and
+ * merges MSR rows with the same key into one (counts summed; the last value
+ * of the row with more writes): two threads can turn out to run the same vCPU
+ * once the collector has mapped thread ids to vCPUs.
  */
-int snapshot_merge_msrs(struct msrtop_snapshot *s);
 void snapshot_sort(struct msrtop_snapshot *s);
 
 /*
