@@ -171,8 +171,8 @@ struct msrtop_vm {
 	char comm[MSRTOP_COMM_LEN];    /* /proc/PID/comm, else as BPF recorded it; "" if unknown */
 	char name[MSRTOP_VM_NAME_LEN]; /* guest name (QEMU -name); "" if none */
 	bool alive;		       /* /proc/PID existed at this snapshot */
-	uint32_t nr_vcpus;	       /* distinct vcpu_ids, and tids of unknown vCPUs, in its rows */
-	struct msrtop_counter exits;   /* kvm_exit rows (not nested) */
+	uint32_t nr_vcpus;	     /* distinct vcpu_ids, and tids of unknown vCPUs, in its rows */
+	struct msrtop_counter exits; /* kvm_exit rows (not nested) */
 	struct msrtop_counter msr_reads;
 	struct msrtop_counter msr_writes;
 	struct msrtop_counter msr_gp;

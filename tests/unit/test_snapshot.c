@@ -189,8 +189,10 @@ static void test_merge_msrs(void **state)
 	assert_int_equal(r->gp.total, 2);
 	assert_int_equal(r->changes.total, 7);
 	assert_int_equal(r->last_value, 0x22); /* of the row with more writes */
-	assert_int_equal(snapshot_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false)->count.total, 5);
-	assert_int_equal(snapshot_find_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true)->count.total, 1);
+	assert_int_equal(
+		snapshot_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false)->count.total, 5);
+	assert_int_equal(snapshot_find_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true)->count.total,
+			 1);
 	snapshot_put(s);
 }
 
