@@ -1,22 +1,33 @@
-# Sourced by the VM suites: run an inner TAP script inside each test kernel.
-#   vm_suite INNER-SCRIPT [ARG]...
-# Boots each kernel of $KVERS (default "6.1 6.12") with forced emulation on,
-# runs INNER-SCRIPT there, prefixes its test names with the kernel version, and
-# reports a VM that did not finish as a failure. Exit status: 0 if all passed.
+# shellcheck shell=bash
+# Sourced by the VM suites (tests/vm/suite-*.sh).
+_vm_suite_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$_vm_suite_top/tests/lib/tap.sh"
+
+# vm_boot KVER WHAT RUN-OPTION... -- COMMAND...: boots the KVER test kernel
+# with tests/vm/run.sh, which runs COMMAND (a TAP script) there; prefixes its
+# test names with [KVER], and reports a VM that did not run WHAT to completion
+# (timed out, or run.sh could not start it) as a failure of its own. Returns
+# 0 if COMMAND ran and passed.
+vm_boot() {
+	local kver=$1 what=$2 r
+	shift 2
+	echo "# booting the $kver test kernel for $what"
+	"$_vm_suite_top/tests/vm/run.sh" --kver "$kver" "$@" |
+		sed -u "s/^\(not \)\{0,1\}ok [0-9]* - /&[$kver] /"
+	r=${PIPESTATUS[0]}
+	if [ "$r" = 124 ] || [ "$r" = 125 ] || [ "$r" = 2 ]; then
+		tap_fail "[$kver] the test VM ran $what to completion" "run.sh exit $r"
+	fi
+	[ "$r" = 0 ]
+}
+
+# vm_suite INNER-SCRIPT [ARG]...: vm_boot in each kernel of $KVERS (default
+# "6.1 6.12") with forced emulation on. Exit status: 0 if all passed.
 vm_suite() {
-	local top rc=0 kver r
-	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-	. "$top/tests/lib/tap.sh"
+	local rc=0 kver
 	for kver in ${KVERS:-6.1 6.12}; do
-		echo "# booting the $kver test kernel for $(basename "$1")"
-		"$top/tests/vm/run.sh" --kver "$kver" --timeout "${VM_TIMEOUT:-900}" \
-			--append "kvm.force_emulation_prefix=1" -- "$@" |
-			sed -u "s/^\(not \)\{0,1\}ok [0-9]* - /&[$kver] /"
-		r=${PIPESTATUS[0]}
-		if [ "$r" = 124 ] || [ "$r" = 125 ] || [ "$r" = 2 ]; then
-			tap_fail "[$kver] the test VM ran $(basename "$1") to completion" "run.sh exit $r"
-		fi
-		[ "$r" = 0 ] || rc=1
+		vm_boot "$kver" "$(basename "$1")" --timeout "${VM_TIMEOUT:-900}" \
+			--append "kvm.force_emulation_prefix=1" -- "$@" || rc=1
 	done
 	return $rc
 }

@@ -12,7 +12,7 @@
 # BPFTRACE_FULL=1 runs everything everywhere; BPFTRACE_KVERS (default: KVERS,
 # else "6.1 6.12") chooses the kernels.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/vm_suite.sh"
 rc=0 first=
 for kver in ${BPFTRACE_KVERS:-${KVERS:-6.1 6.12}}; do
 	args=(--where vm --copy-tools)
@@ -21,13 +21,7 @@ for kver in ${BPFTRACE_KVERS:-${KVERS:-6.1 6.12}}; do
 	elif [ "${BPFTRACE_FULL:-0}" != 1 ]; then
 		args+=(--scripts-only "one-liners run in the $first test kernel only (BPFTRACE_FULL=1 runs them here too)")
 	fi
-	echo "# booting the $kver test kernel"
-	"$top/tests/vm/run.sh" --kver "$kver" --timeout 1500 --append "kvm.force_emulation_prefix=1" \
-		-- "$top/tests/bpftrace/run.sh" "${args[@]}" | sed -u "s/^\(not \)\{0,1\}ok [0-9]* - /&[$kver] /"
-	r=${PIPESTATUS[0]}
-	if [ "$r" = 124 ] || [ "$r" = 125 ]; then
-		tap_fail "[$kver] the test VM ran the bpftrace programs to completion" "run.sh exit $r"
-	fi
-	[ "$r" = 0 ] || rc=1
+	vm_boot "$kver" "the bpftrace programs" --timeout 1500 --append "kvm.force_emulation_prefix=1" \
+		-- "$top/tests/bpftrace/run.sh" "${args[@]}" || rc=1
 done
 exit $rc
