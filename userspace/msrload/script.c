@@ -96,7 +96,7 @@ static int split(char *buf, char **f, int max)
 	}
 }
 
-static const char *kind_name(enum guest_op_kind kind)
+const char *script_op_name(enum guest_op_kind kind)
 {
 	switch (kind) {
 	case GOP_WRMSR:
@@ -138,7 +138,7 @@ static int parse_port(const char *str, uint32_t *port, const char *what, char *e
 int script_add_op(struct script *s, enum guest_op_kind kind, const char *spec, char *err,
 		  size_t errlen)
 {
-	const char *what = kind_name(kind);
+	const char *what = script_op_name(kind);
 	struct guest_op op = { .kind = kind, .count = 1 };
 	char buf[256], *f[4];
 	int n;

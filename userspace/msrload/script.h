@@ -78,6 +78,8 @@ void script_set_default(struct script *s);
 int script_add_op(struct script *s, enum guest_op_kind kind, const char *spec, char *err,
 		  size_t errlen);
 int script_add_deny(struct script *s, const char *spec, char *err, size_t errlen);
+/* An operation's name as on the command line ("wrmsr", "hlt"...); "?" if unknown. */
+const char *script_op_name(enum guest_op_kind kind);
 /* Cross-checks once every option is in: ports, repetitions, duration. */
 int script_validate(const struct script *s, char *err, size_t errlen);
 

@@ -20,17 +20,6 @@ static void add_hex(json_object *o, const char *key, uint64_t v)
 	json_object_object_add(o, key, json_object_new_string(buf));
 }
 
-static const char *op_name(uint32_t kind)
-{
-	static const char *const names[] = {
-		[GOP_WRMSR] = "wrmsr", [GOP_RDMSR] = "rdmsr", [GOP_CPUID] = "cpuid",
-		[GOP_OUTB] = "outb",   [GOP_INB] = "inb",     [GOP_HLT] = "hlt",
-		[GOP_WBINVD] = "wbinvd",
-	};
-
-	return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "?";
-}
-
 static json_object *script_json(const struct script *s)
 {
 	json_object *o = json_object_new_object(), *ops = json_object_new_array();
@@ -40,7 +29,7 @@ static json_object *script_json(const struct script *s)
 		const struct guest_op *op = &s->gs.ops[i];
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "op", json_object_new_string(op_name(op->kind)));
+		json_object_object_add(j, "op", json_object_new_string(script_op_name(op->kind)));
 		switch (op->kind) {
 		case GOP_WRMSR:
 			add_u64(j, "msr", op->arg);
