@@ -252,12 +252,116 @@ static void merge_msrs(struct msrtop_snapshot *s)
 	s->nr_msrs = out + 1;
 }
 
+/*
+ * The big tables are sorted through a compact key per row: three words that
+ * order the rows as their cmp_*() does, radix-sorted, then the rows moved
+ * once. (qsort() on the rows themselves sorted pointers to them and compared
+ * them field by field: most of a refresh's read, docs/performance.md.)
+ */
+struct sort_key {
+	uint64_t k[3]; /* most significant first */
+	size_t idx;    /* the row's index before sorting */
+};
+
+#define SORT_KEY_BYTES 24
+
+/* Byte b of key's 24, 0 the least significant (k[2]'s lowest). */
+static unsigned int key_byte(const struct sort_key *key, unsigned int b)
+{
+	return (key->k[2 - b / 8] >> (b % 8 * 8)) & 0xff;
+}
+
+/*
+ * LSD radix sort of keys (n, tmp as many more) by k[0], k[1], k[2], one byte
+ * per pass, stable; bytes equal in every key (most: pids, vCPUs and MSR
+ * indexes use few of their bits) cost no pass. 0, or -ENOMEM.
+ */
+static int radix_sort(struct sort_key *keys, struct sort_key *tmp, size_t n)
+{
+	size_t(*count)[256] = calloc(SORT_KEY_BYTES, sizeof(*count));
+	struct sort_key *from = keys, *to = tmp, *swap;
+
+	if (!count)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (unsigned int b = 0; b < SORT_KEY_BYTES; b++)
+			count[b][key_byte(&keys[i], b)]++;
+	for (unsigned int b = 0; b < SORT_KEY_BYTES; b++) {
+		size_t pos = 0;
+
+		if (count[b][key_byte(&keys[0], b)] == n)
+			continue; /* the same in every key */
+		for (unsigned int v = 0; v < 256; v++) {
+			size_t c = count[b][v];
+
+			count[b][v] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[count[b][key_byte(&from[i], b)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != keys)
+		memcpy(keys, from, n * sizeof(*keys));
+	free(count);
+	return 0;
+}
+
+/* In cmp_exit's order: pid, vcpu_src, vcpu, isa, reason, nested. */
+static void exit_sort_key(const void *row, uint64_t k[3])
+{
+	const struct msrtop_exit_row *r = row;
+
+	k[0] = (uint64_t)r->pid << 32 | r->vcpu_src;
+	k[1] = (uint64_t)r->vcpu << 32 | r->isa;
+	k[2] = (uint64_t)r->reason << 1 | r->nested;
+}
+
+/* In cmp_msr's order: pid, vcpu_src, vcpu, msr, write. */
+static void msr_sort_key(const void *row, uint64_t k[3])
+{
+	const struct msrtop_msr_row *r = row;
+
+	k[0] = (uint64_t)r->pid << 32 | r->vcpu_src;
+	k[1] = (uint64_t)r->vcpu << 32 | r->msr;
+	k[2] = r->write;
+}
+
+/* Sorts n rows of size bytes at base by key(); by qsort() and cmp() when out of memory. */
+static void sort_rows(void *base, size_t n, size_t size, void (*key)(const void *, uint64_t[3]),
+		      int (*cmp)(const void *, const void *))
+{
+	struct sort_key *keys = malloc(2 * n * sizeof(*keys));
+	char *rows = malloc(n * size);
+
+	if (!keys || !rows)
+		goto fallback;
+	for (size_t i = 0; i < n; i++) {
+		key((const char *)base + i * size, keys[i].k);
+		keys[i].idx = i;
+	}
+	if (radix_sort(keys, keys + n, n))
+		goto fallback;
+	for (size_t i = 0; i < n; i++)
+		memcpy(rows + i * size, (const char *)base + keys[i].idx * size, size);
+	memcpy(base, rows, n * size);
+	free(rows);
+	free(keys);
+	return;
+fallback:
+	free(keys);
+	free(rows);
+	qsort(base, n, size, cmp);
+}
+
 void snapshot_sort(struct msrtop_snapshot *s)
 {
 	if (s->nr_exits)
-		qsort(s->exits, s->nr_exits, sizeof(*s->exits), cmp_exit);
+		sort_rows(s->exits, s->nr_exits, sizeof(*s->exits), exit_sort_key, cmp_exit);
 	if (s->nr_msrs) {
-		qsort(s->msrs, s->nr_msrs, sizeof(*s->msrs), cmp_msr);
+		sort_rows(s->msrs, s->nr_msrs, sizeof(*s->msrs), msr_sort_key, cmp_msr);
 		merge_msrs(s);
 	}
 	if (s->nr_uexits)
@@ -328,51 +432,69 @@ static void hist_delta(struct msrtop_hist *out, const struct msrtop_hist *cur,
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 }
 
-#define PREV_ROW(prev, arr, nr, row, cmp)                                                          \
-	((typeof(row))((prev) ? find((row), (prev)->arr, (prev)->nr, sizeof(*(row)), (cmp)) : NULL))
+/*
+ * The row of prev's table arr equal to row, or NULL. Both tables are sorted
+ * and rows are asked for in order: *j, prev's position, only moves forward.
+ */
+#define PREV_ROW(prev, arr, nr, row, cmp, j)                                                       \
+	({                                                                                         \
+		const typeof(*(row)) *p_ = NULL;                                                      \
+		while ((prev) && *(j) < (prev)->nr && (cmp)(&(prev)->arr[*(j)], (row)) < 0)        \
+			(*(j))++;                                                                  \
+		if ((prev) && *(j) < (prev)->nr && !(cmp)(&(prev)->arr[*(j)], (row)))             \
+			p_ = &(prev)->arr[*(j)];                                                   \
+		p_;                                                                                \
+	})
 
 static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapshot *prev)
 {
 	double iv = s->interval_s;
+	size_t j;
 
+	j = 0;
 	for (size_t i = 0; i < s->nr_exits; i++) {
 		struct msrtop_exit_row *r = &s->exits[i];
-		const struct msrtop_exit_row *p = PREV_ROW(prev, exits, nr_exits, r, cmp_exit);
+		const struct msrtop_exit_row *p = PREV_ROW(prev, exits, nr_exits, r, cmp_exit, &j);
 
 		counter_delta(&r->count, p ? &p->count : NULL, iv);
 		hist_delta(&r->latency_delta, &r->latency, p ? &p->latency : NULL);
 	}
+	j = 0;
 	for (size_t i = 0; i < s->nr_msrs; i++) {
 		struct msrtop_msr_row *r = &s->msrs[i];
-		const struct msrtop_msr_row *p = PREV_ROW(prev, msrs, nr_msrs, r, cmp_msr);
+		const struct msrtop_msr_row *p = PREV_ROW(prev, msrs, nr_msrs, r, cmp_msr, &j);
 
 		counter_delta(&r->count, p ? &p->count : NULL, iv);
 		counter_delta(&r->gp, p ? &p->gp : NULL, iv);
 		counter_delta(&r->changes, p ? &p->changes : NULL, iv);
 	}
+	j = 0;
 	for (size_t i = 0; i < s->nr_uexits; i++) {
 		struct msrtop_uexit_row *r = &s->uexits[i];
-		const struct msrtop_uexit_row *p = PREV_ROW(prev, uexits, nr_uexits, r, cmp_uexit);
+		const struct msrtop_uexit_row *p = PREV_ROW(prev, uexits, nr_uexits, r, cmp_uexit, &j);
 
 		counter_delta(&r->count, p ? &p->count : NULL, iv);
 	}
+	j = 0;
 	for (size_t i = 0; i < s->nr_intercepts; i++) {
 		struct msrtop_intercept_row *r = &s->intercepts[i];
 		const struct msrtop_intercept_row *p =
-			PREV_ROW(prev, intercepts, nr_intercepts, r, cmp_intercept);
+			PREV_ROW(prev, intercepts, nr_intercepts, r, cmp_intercept, &j);
 
 		counter_delta(&r->count, p ? &p->count : NULL, iv);
 	}
+	j = 0;
 	for (size_t i = 0; i < s->nr_outcomes; i++) {
 		struct msrtop_outcome_row *r = &s->outcomes[i];
 		const struct msrtop_outcome_row *p =
-			PREV_ROW(prev, outcomes, nr_outcomes, r, cmp_outcome);
+			PREV_ROW(prev, outcomes, nr_outcomes, r, cmp_outcome, &j);
 
 		counter_delta(&r->count, p ? &p->count : NULL, iv);
 	}
+	j = 0;
 	for (size_t i = 0; i < s->nr_canon; i++) {
 		struct msrtop_canon_row *r = &s->canon[i];
-		const struct msrtop_canon_row *p = PREV_ROW(prev, canon, nr_canon, r, cmp_canon);
+		const struct msrtop_canon_row *p = PREV_ROW(prev, canon, nr_canon, r, cmp_canon, &j);
 
 		counter_delta(&r->count, p ? &p->count : NULL, iv);
 		counter_delta(&r->rejected, p ? &p->rejected : NULL, iv);
@@ -421,9 +543,11 @@ static int uniq_pids(const struct msrtop_snapshot *s, uint32_t **out, size_t *nr
 
 	if (!ids)
 		return -ENOMEM;
+	/* Tables are sorted by pid first: only where the pid changes. */
 #define COLLECT(arr, cnt)                                                                          \
 	for (size_t i = 0; i < s->cnt; i++)                                                        \
-		ids[k++] = (struct vcpu_id){.pid = s->arr[i].pid};
+		if (!i || s->arr[i].pid != s->arr[i - 1].pid)                                      \
+			ids[k++] = (struct vcpu_id){.pid = s->arr[i].pid};
 	COLLECT(exits, nr_exits);
 	COLLECT(msrs, nr_msrs);
 	COLLECT(uexits, nr_uexits);
@@ -462,10 +586,15 @@ static int count_vcpus(struct msrtop_snapshot *s)
 
 	if (!ids)
 		return -ENOMEM;
+	/* Sorted by pid, vcpu_src, vcpu first: only where one changes (the sort below
+	 * merges what vcpu_space() makes equal). */
 #define COLLECT(arr, cnt)                                                                          \
-	for (size_t i = 0; i < s->cnt; i++)                                                        \
-		ids[k++] = (struct vcpu_id){s->arr[i].pid, vcpu_space(s->arr[i].vcpu_src),         \
-					    s->arr[i].vcpu};
+	for (size_t i = 0; i < s->cnt; i++) {                                                      \
+		struct vcpu_id id_ = {s->arr[i].pid, vcpu_space(s->arr[i].vcpu_src),               \
+				      s->arr[i].vcpu};                                             \
+		if (!k || cmp_vcpu_id(&id_, &ids[k - 1]))                                          \
+			ids[k++] = id_;                                                            \
+	}
 	COLLECT(exits, nr_exits);
 	COLLECT(msrs, nr_msrs);
 	COLLECT(intercepts, nr_intercepts);

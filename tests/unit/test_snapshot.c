@@ -5,6 +5,7 @@
  * on snapshots built by hand.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/cmocka_tap.h"
@@ -161,6 +162,89 @@ static void test_tables_sorted_by_key(void **state)
 	assert_int_equal(s->exits[3].vcpu, 1);
 	assert_int_equal(s->exits[4].pid, 300);
 	snapshot_put(s);
+}
+
+/* The order the tables document (snapshot.h), written out here field by field. */
+static int ref_cmp_exit(const struct msrtop_exit_row *a, const struct msrtop_exit_row *b)
+{
+	uint64_t ka[] = {a->pid, a->vcpu_src, a->vcpu, a->isa, a->reason, a->nested};
+	uint64_t kb[] = {b->pid, b->vcpu_src, b->vcpu, b->isa, b->reason, b->nested};
+
+	for (int i = 0; i < 6; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
+}
+
+static int ref_cmp_msr(const struct msrtop_msr_row *a, const struct msrtop_msr_row *b)
+{
+	uint64_t ka[] = {a->pid, a->vcpu_src, a->vcpu, a->msr, a->write};
+	uint64_t kb[] = {b->pid, b->vcpu_src, b->vcpu, b->msr, b->write};
+
+	for (int i = 0; i < 5; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
+}
+
+/* A random value with few or all bits in use (the radix sort skips bytes that never vary). */
+static uint32_t rnd(unsigned int *seed, int bits)
+{
+	uint32_t v = (uint32_t)rand_r(seed) << 16 ^ (uint32_t)rand_r(seed);
+
+	return bits >= 32 ? v : v & ((1u << bits) - 1);
+}
+
+/* Thousands of random keys, some bytes constant and some not: sorted in key
+ * order, no row lost or changed (each row's count is its original index). */
+static void test_sort_random_rows(void **state)
+{
+	unsigned int seed = 12345;
+
+	for (int round = 0; round < 6; round++) {
+		struct msrtop_snapshot *s = snap_at(11, 1);
+		int bits = round < 3 ? 4 + 6 * round : 32;
+		size_t n = 3000 + 500 * round;
+		char *seen = calloc(2 * n, 1);
+
+		assert_non_null(seen);
+		for (size_t i = 0; i < n; i++) {
+			struct msrtop_exit_row *e = snapshot_add_exit(s);
+			struct msrtop_msr_row *m = snapshot_add_msr(s);
+
+			assert_non_null(e);
+			assert_non_null(m);
+			e->pid = rnd(&seed, bits);
+			e->vcpu_src = rnd(&seed, 2);
+			e->vcpu = rnd(&seed, bits);
+			e->isa = 1 + rnd(&seed, 1);
+			e->reason = rnd(&seed, bits);
+			e->nested = rnd(&seed, 1);
+			e->count.total = i;
+			m->pid = rnd(&seed, bits);
+			m->vcpu_src = MSRTOP_VCPU_KERNEL; /* not TID: merging is tested apart */
+			m->vcpu = i; /* unique keys: no rows merged */
+			m->msr = rnd(&seed, bits);
+			m->write = rnd(&seed, 1);
+			m->count.total = i;
+		}
+		snapshot_sort(s);
+		assert_int_equal(s->nr_exits, n);
+		assert_int_equal(s->nr_msrs, n);
+		for (size_t i = 0; i < n; i++) {
+			if (i) {
+				assert_true(ref_cmp_exit(&s->exits[i - 1], &s->exits[i]) <= 0);
+				assert_true(ref_cmp_msr(&s->msrs[i - 1], &s->msrs[i]) < 0);
+			}
+			assert_true(s->exits[i].count.total < n && s->msrs[i].count.total < n);
+			seen[s->exits[i].count.total]++;
+			seen[n + s->msrs[i].count.total]++;
+		}
+		for (size_t i = 0; i < 2 * n; i++)
+			assert_int_equal(seen[i], 1);
+		free(seen);
+		snapshot_put(s);
+	}
 }
 
 /* Two threads that both ran vCPU 1: their rows become one, counts summed. */
@@ -527,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_first_snapshot_counts_since_attach),
 		cmocka_unit_test(test_deltas_and_rates),
 		cmocka_unit_test(test_tables_sorted_by_key),
+		cmocka_unit_test(test_sort_random_rows),
 		cmocka_unit_test(test_merge_msrs),
 		cmocka_unit_test(test_latency_delta),
 		cmocka_unit_test(test_vm_table),
