@@ -353,9 +353,17 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The phases of one refresh, each timed on the wall clock and in CPU time. */
-enum phase { PH_READ, PH_WRITE, PH_FREE, PH_TOTAL, PH_NR };
-static const char *const phase_names[PH_NR] = {"read", "write", "free", "total"};
+/*
+ * The phases of one refresh, each timed on the wall clock and in CPU time.
+ * write: with the row text cache msrtop keeps per stream, here with every
+ * row unchanged since the previous refresh (idle), so every row's text is
+ * reused; write_all: the same document with an empty cache, every row made
+ * by json-c, what a refresh costs when every row changed. total = read +
+ * write + free; total_all = read + write_all + free.
+ */
+enum phase { PH_READ, PH_WRITE, PH_WRITE_ALL, PH_FREE, PH_TOTAL, PH_TOTAL_ALL, PH_NR };
+static const char *const phase_names[PH_NR] = {"read", "write", "write_all", "free", "total",
+					       "total_all"};
 
 struct clocks {
 	uint64_t wall, cpu;
@@ -377,7 +385,7 @@ static struct clocks clocks_now(void)
 static void print_stats(const char *clock, const char *what, uint64_t *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_u64);
-	printf("%-4s %-6s median %8.3f ms  p90 %8.3f ms  p99 %8.3f ms  max %8.3f ms\n", clock, what,
+	printf("%-4s %-9s median %8.3f ms  p90 %8.3f ms  p99 %8.3f ms  max %8.3f ms\n", clock, what,
 	       v[n / 2] / 1e6, v[n * 90 / 100] / 1e6, v[n * 99 / 100] / 1e6, v[n - 1] / 1e6);
 }
 
@@ -394,33 +402,49 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t len)
 
 /*
  * One refresh as `msrtop --json` makes it (msrtop.c): collector_read(), then
- * json_out_write() of the snapshot, then the snapshot freed. t[phase] gets the
- * durations.
+ * json_out_write() of the snapshot with the stream's cache, then the snapshot
+ * freed; and, for comparison, the same document written with an empty cache.
+ * t[phase] gets the durations.
  */
 static void refresh(struct collector *c, FILE *out, const struct msrtop_filter *filter,
-		    struct clocks *t, size_t *doc_bytes)
+		    struct json_out_cache *cache, struct clocks *t, size_t *doc_bytes)
 {
+	struct json_out_cache *empty = json_out_cache_new();
 	struct msrtop_snapshot *snap;
-	struct clocks m[PH_NR];
-	uint64_t before = sink_bytes;
+	struct clocks m[6];
+	uint64_t before;
 	char msg[512];
 
+	if (!empty)
+		die("out of memory");
 	m[0] = clocks_now();
 	if (collector_read(c, &snap, msg, sizeof(msg)))
 		die("%s", msg);
 	m[1] = clocks_now();
-	if (json_out_write(out, snap, filter))
+	before = sink_bytes;
+	if (json_out_write(out, snap, filter, cache))
 		die("writing the JSON document failed");
 	m[2] = clocks_now();
-	snapshot_put(snap);
-	m[3] = clocks_now();
 	*doc_bytes = (size_t)(sink_bytes - before);
-	for (int p = PH_READ; p < PH_TOTAL; p++) {
-		t[p].wall = m[p + 1].wall - m[p].wall;
-		t[p].cpu = m[p + 1].cpu - m[p].cpu;
+	if (json_out_write(out, snap, filter, empty))
+		die("writing the JSON document failed");
+	m[3] = clocks_now();
+	json_out_cache_free(empty); /* not part of a refresh: untimed */
+	m[4] = clocks_now();
+	snapshot_put(snap);
+	m[5] = clocks_now();
+	if (sink_bytes - before != 2 * *doc_bytes)
+		die("the cached and the uncached documents differ in length");
+	for (int i = PH_READ; i <= PH_WRITE_ALL; i++) {
+		t[i].wall = m[i + 1].wall - m[i].wall;
+		t[i].cpu = m[i + 1].cpu - m[i].cpu;
 	}
-	t[PH_TOTAL].wall = m[3].wall - m[0].wall;
-	t[PH_TOTAL].cpu = m[3].cpu - m[0].cpu;
+	t[PH_FREE].wall = m[5].wall - m[4].wall;
+	t[PH_FREE].cpu = m[5].cpu - m[4].cpu;
+	t[PH_TOTAL].wall = t[PH_READ].wall + t[PH_WRITE].wall + t[PH_FREE].wall;
+	t[PH_TOTAL].cpu = t[PH_READ].cpu + t[PH_WRITE].cpu + t[PH_FREE].cpu;
+	t[PH_TOTAL_ALL].wall = t[PH_READ].wall + t[PH_WRITE_ALL].wall + t[PH_FREE].wall;
+	t[PH_TOTAL_ALL].cpu = t[PH_READ].cpu + t[PH_WRITE_ALL].cpu + t[PH_FREE].cpu;
 }
 
 static void measure(const struct shape *shape, unsigned int iterations)
@@ -431,7 +455,8 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	struct collector *c;
 	struct filler f = {0};
 	uint64_t *wall[PH_NR], *cpu[PH_NR];
-	size_t doc_bytes = 0;
+	struct json_out_cache *cache = json_out_cache_new();
+	size_t doc_bytes = 0, nr_rows;
 	char msg[512];
 	FILE *null;
 	int err;
@@ -443,6 +468,8 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	null = fopencookie(NULL, "w", (cookie_io_functions_t){.write = sink_write});
 	if (!null)
 		die("cannot open the output sink: %s", strerror(errno));
+	if (!cache)
+		die("out of memory");
 	for (int p = 0; p < PH_NR; p++) {
 		wall[p] = calloc(iterations, sizeof(uint64_t));
 		cpu[p] = calloc(iterations, sizeof(uint64_t));
@@ -458,18 +485,22 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	       "read %s\n",
 	       snap->nr_exits, snap->nr_msrs, snap->nr_uexits, libbpf_num_possible_cpus(),
 	       collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)" : "key by key");
+	nr_rows = snap->nr_vms + snap->nr_exits + snap->nr_msrs + snap->nr_uexits +
+		  snap->nr_intercepts + snap->nr_outcomes + snap->nr_canon;
 	snapshot_put(snap);
 
 	for (unsigned int i = 0; i < iterations; i++) {
 		struct clocks t[PH_NR];
 
-		refresh(c, null, &filter, t, &doc_bytes);
+		refresh(c, null, &filter, cache, t, &doc_bytes);
 		for (int p = 0; p < PH_NR; p++) {
 			wall[p][i] = t[p].wall;
 			cpu[p][i] = t[p].cpu;
 		}
 	}
-	printf("refreshes %u, JSON document %zu bytes\n", iterations, doc_bytes);
+	printf("refreshes %u, JSON document %zu bytes, %zu rows written from the cache "
+	       "(of %zu, write) or made by json-c (write_all)\n", iterations, doc_bytes,
+	       json_out_cache_reused(cache), nr_rows);
 	for (int p = 0; p < PH_NR; p++)
 		print_stats("wall", phase_names[p], wall[p], iterations);
 	for (int p = 0; p < PH_NR; p++)
@@ -479,6 +510,7 @@ static void measure(const struct shape *shape, unsigned int iterations)
 		free(cpu[p]);
 	}
 	fclose(null);
+	json_out_cache_free(cache);
 	release(&f);
 	collector_close(c);
 }

@@ -15,7 +15,6 @@
 #include <microhttpd.h>
 
 #include "http.h"
-#include "json_out.h"
 #include "prom.h"
 
 /* What every request of one snapshot is answered from; freed by the last user. */
@@ -310,28 +309,24 @@ cleanup:
 	return err;
 }
 
-int http_publish(struct http_server *srv, const struct msrtop_snapshot *s,
-		 const struct msrtop_filter *filter)
+int http_publish(struct http_server *srv, const struct msrtop_snapshot *s, char *json,
+		 size_t json_len)
 {
 	struct prom_buf pb = { 0 };
 	struct body *b, *old;
-	FILE *mem;
 	int err;
 
 	b = calloc(1, sizeof(*b));
-	if (!b)
+	if (!b) {
+		free(json);
 		return -ENOMEM;
+	}
 	b->refs = 1;
+	b->json = json;
+	b->json_len = json_len;
 	err = prom_render(srv->prom, s, &pb);
 	b->metrics = prom_buf_take(&pb, &b->metrics_len);
-	if (err || !b->metrics)
-		goto nomem;
-	/* Exactly what --json prints, by the same function. */
-	mem = open_memstream(&b->json, &b->json_len);
-	if (!mem)
-		goto nomem;
-	err = json_out_write(mem, s, filter);
-	if (fclose(mem) || err || !b->json)
+	if (err || !b->metrics || !b->json)
 		goto nomem;
 
 	pthread_mutex_lock(&srv->lock);

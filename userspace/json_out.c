@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -313,17 +314,24 @@ static struct json_object *jfilter(const struct msrtop_filter *f)
 /* The tables, in document order: each row is one json-c object. */
 static const struct table {
 	const char *key;
-	size_t offset_nr; /* of the row count in struct msrtop_snapshot */
+	size_t offset_rows; /* of the row array in struct msrtop_snapshot */
+	size_t offset_nr;   /* of its row count */
+	size_t row_size;
 	struct json_object *(*row)(const struct msrtop_snapshot *s, size_t i);
 } tables[] = {
-	{"vms", offsetof(struct msrtop_snapshot, nr_vms), jvm},
-	{"exits", offsetof(struct msrtop_snapshot, nr_exits), jexit},
-	{"msrs", offsetof(struct msrtop_snapshot, nr_msrs), jmsr},
-	{"msr_intercepts", offsetof(struct msrtop_snapshot, nr_intercepts), jintercept},
-	{"msr_outcomes", offsetof(struct msrtop_snapshot, nr_outcomes), joutcome},
-	{"canonical", offsetof(struct msrtop_snapshot, nr_canon), jcanon_row},
-	{"userspace_exits", offsetof(struct msrtop_snapshot, nr_uexits), juexit},
+#define TABLE(key, arr, nr, fn)                                                                  \
+	{key, offsetof(struct msrtop_snapshot, arr), offsetof(struct msrtop_snapshot, nr),          \
+	 sizeof(*((struct msrtop_snapshot *)0)->arr), fn}
+	TABLE("vms", vms, nr_vms, jvm),
+	TABLE("exits", exits, nr_exits, jexit),
+	TABLE("msrs", msrs, nr_msrs, jmsr),
+	TABLE("msr_intercepts", intercepts, nr_intercepts, jintercept),
+	TABLE("msr_outcomes", outcomes, nr_outcomes, joutcome),
+	TABLE("canonical", canon, nr_canon, jcanon_row),
+	TABLE("userspace_exits", uexits, nr_uexits, juexit),
+#undef TABLE
 };
+#define NR_TABLES (sizeof(tables) / sizeof(tables[0]))
 
 static size_t table_rows(const struct msrtop_snapshot *s, const struct table *t)
 {
@@ -359,7 +367,7 @@ struct json_object *json_out_build(const struct msrtop_snapshot *s,
 
 	if (!o)
 		return NULL;
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+	for (size_t t = 0; t < NR_TABLES; t++) {
 		struct json_object *a = json_object_new_array();
 		size_t n = table_rows(s, &tables[t]);
 
@@ -376,14 +384,185 @@ static const char *serialize(struct json_object *o)
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
+/* ---- the row text cache ------------------------------------------------------ */
+
+/* One row's serialized text, and the hash of the row it was made from. */
+struct row_text {
+	char *text;
+	size_t len;
+	uint64_t hash;
+};
+
+/*
+ * A row's text is a function of the row struct alone (its key, counters and
+ * histograms; names come from static tables). So a row whose bytes equal a
+ * row of the previous document has the previous row's text: idle rows (no
+ * change since the previous interval but the delta and rate that went to 0)
+ * are written without json-c. Equal bytes imply equal fields; rows are
+ * zeroed when made, so equal fields give equal bytes in practice, and when
+ * they do not (padding), the row is only serialized again.
+ */
+struct json_out_cache {
+	struct msrtop_snapshot *prev; /* the snapshot of the texts below (a reference) */
+	struct row_text *texts[NR_TABLES]; /* per row of prev's table */
+	size_t nr[NR_TABLES];		   /* rows in texts[] */
+	uint32_t *index[NR_TABLES];	   /* open addressing: row index + 1 by hash, 0 empty */
+	size_t index_mask[NR_TABLES];
+	size_t reused; /* rows written from the cache by the last json_out_write() */
+};
+
+struct json_out_cache *json_out_cache_new(void)
+{
+	return calloc(1, sizeof(struct json_out_cache));
+}
+
+static void cache_drop_table(struct json_out_cache *c, size_t t)
+{
+	for (size_t i = 0; c->texts[t] && i < c->nr[t]; i++)
+		free(c->texts[t][i].text);
+	free(c->texts[t]);
+	free(c->index[t]);
+	c->texts[t] = NULL;
+	c->nr[t] = 0;
+	c->index[t] = NULL;
+	c->index_mask[t] = 0;
+}
+
+static void cache_reset(struct json_out_cache *c)
+{
+	for (size_t t = 0; t < NR_TABLES; t++)
+		cache_drop_table(c, t);
+	snapshot_put(c->prev);
+	c->prev = NULL;
+}
+
+size_t json_out_cache_reused(const struct json_out_cache *c)
+{
+	return c ? c->reused : 0;
+}
+
+void json_out_cache_free(struct json_out_cache *c)
+{
+	if (!c)
+		return;
+	cache_reset(c);
+	free(c);
+}
+
+static const void *table_row(const struct msrtop_snapshot *s, const struct table *t, size_t i)
+{
+	const char *arr = *(const char *const *)((const char *)s + t->offset_rows);
+
+	return arr + i * t->row_size;
+}
+
+static uint64_t row_hash(const void *row, size_t size)
+{
+	const unsigned char *p = row;
+	uint64_t h = 0x243f6a8885a308d3ull, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= size; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	for (; i < size; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h ^ (h >> 32);
+}
+
+/* The previous document's text for a row with these bytes, taken out of the
+ * cache (the caller owns it), or NULL. */
+static char *cache_take(struct json_out_cache *c, size_t t, const void *row, uint64_t hash,
+			size_t *len)
+{
+	const struct table *tab = &tables[t];
+	size_t mask = c->index_mask[t];
+
+	if (!c->index[t])
+		return NULL;
+	for (size_t k = hash & mask;; k = (k + 1) & mask) {
+		uint32_t j = c->index[t][k];
+		struct row_text *rt;
+
+		if (!j)
+			return NULL;
+		rt = &c->texts[t][j - 1];
+		if (rt->hash == hash && rt->text &&
+		    !memcmp(table_row(c->prev, tab, j - 1), row, tab->row_size)) {
+			char *text = rt->text;
+
+			*len = rt->len;
+			rt->text = NULL;
+			return text;
+		}
+	}
+}
+
+/* Makes texts (n rows of s's table t) the cache's, indexed by hash. */
+static int cache_keep(struct json_out_cache *c, size_t t, struct row_text *texts, size_t n)
+{
+	size_t size = 16, mask;
+	uint32_t *index;
+
+	while (size < 2 * n)
+		size *= 2;
+	index = calloc(size, sizeof(*index));
+	if (!index)
+		return -ENOMEM;
+	mask = size - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = texts[i].hash & mask;
+
+		while (index[k])
+			k = (k + 1) & mask;
+		index[k] = (uint32_t)(i + 1);
+	}
+	cache_drop_table(c, t);
+	c->texts[t] = texts;
+	c->nr[t] = n;
+	c->index[t] = index;
+	c->index_mask[t] = mask;
+	return 0;
+}
+
+/* Row i of table t as text: from the cache when an equal row was written
+ * last time, else made by json-c. *text is malloc'ed; 0 or -ENOMEM. */
+static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, size_t t, size_t i,
+		    struct row_text *out)
+{
+	const void *row = table_row(s, &tables[t], i);
+	struct json_object *o;
+	const char *text;
+
+	out->hash = row_hash(row, tables[t].row_size);
+	out->text = c ? cache_take(c, t, row, out->hash, &out->len) : NULL;
+	if (out->text) {
+		c->reused++;
+		return 0;
+	}
+	o = tables[t].row(s, i);
+	text = o ? serialize(o) : NULL;
+	if (text) {
+		out->len = strlen(text);
+		out->text = malloc(out->len + 1);
+		if (out->text)
+			memcpy(out->text, text, out->len + 1);
+	}
+	json_object_put(o);
+	return out->text ? 0 : -ENOMEM;
+}
+
 /*
  * The same document as json_out_build(), serialized by json-c one row at a
  * time: only one row's objects exist at once, so a large snapshot costs no
- * more memory than a small one, and the same few allocations are reused row
- * after row. Only the glue between json-c's pieces is written here: constant
- * keys and punctuation, nothing that needs escaping.
+ * more memory than a small one. Only the glue between json-c's pieces is
+ * written here: constant keys and punctuation, nothing that needs escaping.
+ * With a cache, rows equal to one of the previous document's reuse its text.
  */
-int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter)
+int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
+		   struct json_out_cache *cache)
 {
 	struct json_object *head = jhead(s, filter);
 	const char *text;
@@ -401,25 +580,42 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 	fwrite(text, 1, len - 1, f); /* without its closing brace */
 	json_object_put(head);
 
-	for (size_t t = 0; !err && t < sizeof(tables) / sizeof(tables[0]); t++) {
+	if (cache)
+		cache->reused = 0;
+	for (size_t t = 0; !err && t < NR_TABLES; t++) {
 		size_t n = table_rows(s, &tables[t]);
+		struct row_text *texts = calloc(n ? n : 1, sizeof(*texts));
 
+		if (!texts) {
+			err = -ENOMEM;
+			break;
+		}
 		fprintf(f, ",\"%s\":[", tables[t].key);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *row = tables[t].row(s, i);
-
-			text = row ? serialize(row) : NULL;
-			if (!text) {
-				json_object_put(row);
-				err = -ENOMEM;
+		for (size_t i = 0; !err && i < n; i++) {
+			err = row_text(cache, s, t, i, &texts[i]);
+			if (err)
 				break;
-			}
 			if (i)
 				fputc(',', f);
-			fputs(text, f);
-			json_object_put(row);
+			fwrite(texts[i].text, 1, texts[i].len, f);
 		}
 		fputc(']', f);
+		if (!err && cache)
+			err = cache_keep(cache, t, texts, n);
+		if (err || !cache) {
+			for (size_t i = 0; i < n; i++)
+				free(texts[i].text);
+			free(texts);
+		}
+	}
+	if (cache) {
+		if (err) {
+			cache_reset(cache);
+		} else {
+			/* Immutable once finished: the reference only keeps its rows. */
+			snapshot_put(cache->prev);
+			cache->prev = snapshot_get((struct msrtop_snapshot *)s);
+		}
 	}
 	if (err)
 		return err;

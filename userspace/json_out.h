@@ -20,11 +20,26 @@ struct json_object *json_out_build(const struct msrtop_snapshot *s,
 				   const struct msrtop_filter *filter);
 
 /*
+ * Remembers the rows of the documents one stream writes, and their text:
+ * a row equal to one of the previous document's (an idle row) is written
+ * again without json-c. One per stream (stdout, the --output file, the HTTP
+ * server); NULL when out of memory.
+ */
+struct json_out_cache;
+struct json_out_cache *json_out_cache_new(void);
+void json_out_cache_free(struct json_out_cache *cache); /* NULL is fine */
+/* Rows the last json_out_write() with cache took from it (0 for NULL). */
+size_t json_out_cache_reused(const struct json_out_cache *cache);
+
+/*
  * Writes the document for s as one line to f, byte for byte what serializing
  * json_out_build()'s tree gives, but one row at a time (memory and time do
- * not grow with a row's neighbours). 0, or a negative errno.
+ * not grow with a row's neighbours). cache, if not NULL, is used and updated
+ * (it keeps a reference to s: s must not change once written). 0, or a
+ * negative errno.
  */
-int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter);
+int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
+		   struct json_out_cache *cache);
 
 /* Writes {"version": 1, "error": {"message": message}} as one line to f. */
 int json_out_write_error(FILE *f, const char *message);

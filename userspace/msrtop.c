@@ -53,6 +53,8 @@ static bool live_view; /* the terminal view (tui.c) is the output */
 static struct http_server *http; /* --listen */
 static struct output_file *output; /* --output */
 static volatile sig_atomic_t reopen_output; /* SIGHUP */
+/* Row texts of the previous document (json_out.h): --json's, and --listen's and --output's. */
+static struct json_out_cache *stdout_cache, *export_cache;
 
 static void on_sighup(int sig)
 {
@@ -328,27 +330,56 @@ static void print_attached(const struct collector *c)
 			src[i].error ? strerror(src[i].error) : "");
 }
 
-/* --listen and --output: every snapshot, with the command line's filter. */
+/* The JSON document of view, as --json prints it (a malloc'ed string), or NULL. */
+static char *render_json(const struct msrtop_snapshot *view, const struct msrtop_filter *filter,
+			 struct json_out_cache *cache, size_t *len)
+{
+	char *buf = NULL;
+	FILE *mem = open_memstream(&buf, len);
+	int err;
+
+	if (!mem)
+		return NULL;
+	err = json_out_write(mem, view, filter, cache);
+	if (fclose(mem) || err) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * --listen and --output: every snapshot, with the command line's filter. The
+ * JSON document is rendered once for both; the output file is written before
+ * the HTTP server takes the text over.
+ */
 static void export_snapshot(struct msrtop_snapshot *snap, const struct options *o)
 {
 	static bool output_failing;
 	struct msrtop_snapshot *view;
-	char msg[512];
+	char msg[512], *json = NULL;
+	size_t json_len = 0;
 
 	if (!http && !output)
 		return;
 	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
 						   : snapshot_filter(snap, &o->filter);
-	if (!view || (http && http_publish(http, view, &o->filter)))
-		error("out of memory while rendering /metrics: the previous snapshot is served");
-	if (view && output) {
+	if (view)
+		json = render_json(view, &o->filter, export_cache, &json_len);
+	if (!json) {
+		error("out of memory while rendering a snapshot: the previous one is served and "
+		      "kept in --output");
+		snapshot_put(view);
+		return;
+	}
+	if (output) {
 		if (reopen_output) {
 			reopen_output = 0;
 			if (output_file_reopen(output, msg, sizeof(msg)))
 				error("%s", msg);
 		}
 		/* One line when writing starts failing, one when it works again. */
-		if (output_file_write(output, view, &o->filter, msg, sizeof(msg))) {
+		if (output_file_write(output, json, json_len, msg, sizeof(msg))) {
 			if (!output_failing)
 				error("%s", msg);
 			output_failing = true;
@@ -357,6 +388,10 @@ static void export_snapshot(struct msrtop_snapshot *snap, const struct options *
 			output_failing = false;
 		}
 	}
+	if (http && http_publish(http, view, json, json_len))
+		error("out of memory while rendering /metrics: the previous snapshot is served");
+	else if (!http)
+		free(json);
 	snapshot_put(view);
 }
 
@@ -389,7 +424,7 @@ static int one_interval(struct collector *c, const struct options *o)
 		goto cleanup;
 	}
 	if (o->json)
-		err = json_out_write(stdout, view, &o->filter);
+		err = json_out_write(stdout, view, &o->filter, stdout_cache);
 	else
 		err = text_out_write(stdout, view);
 	snapshot_put(view);
@@ -450,6 +485,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "msrtop: serving http://%s/metrics and /stats.json\n", bound.text);
 	}
 
+	/* Without them (out of memory) every row is made again each time: still right. */
+	stdout_cache = json_out_cache_new();
+	export_cache = json_out_cache_new();
+
 	copts.pids = o.filter.pids;
 	copts.nr_pids = o.filter.nr_pids;
 	copts.verbose = o.verbose;
@@ -502,5 +541,7 @@ cleanup:
 	collector_close(c);
 	http_stop(http);
 	output_file_close(output);
+	json_out_cache_free(stdout_cache);
+	json_out_cache_free(export_cache);
 	return status;
 }

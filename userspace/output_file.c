@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json_out.h"
 #include "output_file.h"
 
 struct output_file {
@@ -104,8 +103,8 @@ cleanup:
 	return err;
 }
 
-int output_file_write(struct output_file *f, const struct msrtop_snapshot *s,
-		      const struct msrtop_filter *filter, char *msg, size_t msg_len)
+int output_file_write(struct output_file *f, const char *text, size_t len, char *msg,
+		      size_t msg_len)
 {
 	const char *what = "write";
 	FILE *fp = NULL;
@@ -120,9 +119,11 @@ int output_file_write(struct output_file *f, const struct msrtop_snapshot *s,
 		close(fd);
 		goto fail;
 	}
-	err = json_out_write(fp, s, filter); /* flushes */
-	if (err)
+	errno = 0;
+	if (fwrite(text, 1, len, fp) != len || fflush(fp) == EOF) {
+		err = errno ? -errno : -EIO;
 		goto fail;
+	}
 	what = "fsync";
 	if (fsync(fileno(fp))) {
 		err = -errno;

@@ -27,12 +27,12 @@ struct output_file;
 int output_file_open(const char *path, struct output_file **out, char *msg, size_t msg_len);
 
 /*
- * Replaces FILE with the document of s (filter echoed as with --json).
+ * Replaces FILE with text (len bytes: a document json_out_write() made).
  * Returns 0, or a negative errno with a message in msg; FILE is then left as
  * it was and no temporary file remains.
  */
-int output_file_write(struct output_file *f, const struct msrtop_snapshot *s,
-		      const struct msrtop_filter *filter, char *msg, size_t msg_len);
+int output_file_write(struct output_file *f, const char *text, size_t len, char *msg,
+		      size_t msg_len);
 
 /* Opens FILE's directory again by name. 0, or a negative errno with a message in msg. */
 int output_file_reopen(struct output_file *f, char *msg, size_t msg_len);

@@ -397,7 +397,7 @@ static void test_streamed_equals_tree(void **state)
 
 		assert_non_null(tree);
 		assert_non_null(mem);
-		assert_int_equal(json_out_write(mem, snap, filters[k % 2]), 0);
+		assert_int_equal(json_out_write(mem, snap, filters[k % 2], NULL), 0);
 		fclose(mem);
 		want = json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN |
 								    JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -411,17 +411,92 @@ static void test_streamed_equals_tree(void **state)
 	snapshot_put(empty);
 }
 
+/* Snapshot k of a series (k = 1..5), finished against prev: MSR rows by pid 77 with totals
+ * A 1, 2, 2, 2, 2; B and C 1 throughout; in the fifth, C gone and D (count 5) new. */
+static struct msrtop_snapshot *series(int k, struct msrtop_snapshot *prev)
+{
+	static const struct {
+		uint32_t msr;
+		uint64_t totals[5];
+	} rows[] = {{0x10, {0, 0, 0, 0, 5}}, /* D */
+		    {0x1b, {1, 2, 2, 2, 2}}, /* A */
+		    {0x277, {1, 1, 1, 1, 1}}, /* B */
+		    {0xc0000080, {1, 1, 1, 1, 0}}}; /* C */
+	struct msrtop_snapshot *s = snapshot_new();
+
+	assert_non_null(s);
+	s->seq = k;
+	s->start_mono_ns = 100 * SEC;
+	s->mono_ns = (100 + k) * SEC;
+	s->time_ns = (1700000000 + k) * SEC;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct msrtop_msr_row *m;
+
+		if (!rows[i].totals[k - 1])
+			continue;
+		m = snapshot_add_msr(s);
+		assert_non_null(m);
+		m->pid = 77;
+		m->vcpu_src = MSRTOP_VCPU_KERNEL;
+		m->msr = rows[i].msr;
+		m->count.total = rows[i].totals[k - 1];
+	}
+	assert_int_equal(snapshot_finish(s, prev), 0);
+	return s;
+}
+
+static char *write_doc(const struct msrtop_snapshot *s, struct json_out_cache *cache)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(json_out_write(mem, s, NULL, cache), 0);
+	assert_int_equal(fclose(mem), 0);
+	return buf;
+}
+
+/*
+ * With a cache, each document is byte for byte the one written without, and
+ * exactly the rows equal to one of the previous document's are reused: the
+ * VM row and the MSR rows, counted by hand from series().
+ */
+static void test_cache_reuses_idle_rows(void **state)
+{
+	/* 2: every row's total or delta changed; 3: B and C idle again, A's delta
+	 * fell to 0; 4: nothing changed; 5: A and B as before, C gone, D new. */
+	static const size_t want_reused[] = {0, 0, 2, 4, 2};
+	struct json_out_cache *cache = json_out_cache_new();
+	struct msrtop_snapshot *prev = NULL;
+
+	assert_non_null(cache);
+	for (int k = 1; k <= 5; k++) {
+		struct msrtop_snapshot *s = series(k, prev);
+		char *cached = write_doc(s, cache), *plain = write_doc(s, NULL);
+
+		assert_string_equal(cached, plain);
+		assert_int_equal(json_out_cache_reused(cache), want_reused[k - 1]);
+		free(cached);
+		free(plain);
+		snapshot_put(prev);
+		prev = s;
+	}
+	snapshot_put(prev);
+	json_out_cache_free(cache);
+}
+
 static void dump(void)
 {
 	struct msrtop_filter f = {.pids = {4242}, .nr_pids = 1, .has_vcpu = true, .vcpu = 1};
 	struct msrtop_snapshot *s = sample(), *empty = snapshot_new();
 
-	json_out_write(stdout, s, NULL);
-	json_out_write(stdout, s, &f);
+	json_out_write(stdout, s, NULL, NULL);
+	json_out_write(stdout, s, &f, NULL);
 	memcpy(empty->sources, s->sources, sizeof(empty->sources));
 	empty->seq = 1;
 	snapshot_finish(empty, NULL);
-	json_out_write(stdout, empty, NULL);
+	json_out_write(stdout, empty, NULL, NULL);
 	json_out_write_error(stdout, "an error");
 	snapshot_put(s);
 	snapshot_put(empty);
@@ -439,6 +514,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_filter_echoed),
 		cmocka_unit_test(test_error_document),
 		cmocka_unit_test(test_streamed_equals_tree),
+		cmocka_unit_test(test_cache_reuses_idle_rows),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--dump")) {
