@@ -55,6 +55,7 @@
 #include "json_out.h"
 #include "msrtop.h"
 #include "msrtop.skel.h"
+#include "prom.h"
 #include "snapshot.h"
 
 #define SVM_ISA 2
@@ -358,12 +359,13 @@ static int cmp_u64(const void *a, const void *b)
  * write: with the row text cache msrtop keeps per stream, here with every
  * row unchanged since the previous refresh (idle), so every row's text is
  * reused; write_all: the same document with an empty cache, every row made
- * by json-c, what a refresh costs when every row changed. total = read +
- * write + free; total_all = read + write_all + free.
+ * by json-c, what a refresh costs when every row changed; metrics: the
+ * Prometheus text of the snapshot (prom_render(), what --listen adds per
+ * refresh). total = read + write + free; total_all = read + write_all + free.
  */
-enum phase { PH_READ, PH_WRITE, PH_WRITE_ALL, PH_FREE, PH_TOTAL, PH_TOTAL_ALL, PH_NR };
-static const char *const phase_names[PH_NR] = {"read", "write", "write_all", "free", "total",
-					       "total_all"};
+enum phase { PH_READ, PH_WRITE, PH_WRITE_ALL, PH_METRICS, PH_FREE, PH_TOTAL, PH_TOTAL_ALL, PH_NR };
+static const char *const phase_names[PH_NR] = {"read",	  "write", "write_all", "metrics",
+					       "free", "total", "total_all"};
 
 struct clocks {
 	uint64_t wall, cpu;
@@ -407,11 +409,13 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t len)
  * t[phase] gets the durations.
  */
 static void refresh(struct collector *c, FILE *out, const struct msrtop_filter *filter,
-		    struct json_out_cache *cache, struct clocks *t, size_t *doc_bytes)
+		    struct json_out_cache *cache, struct prom_state *prom, struct clocks *t,
+		    size_t *doc_bytes)
 {
 	struct json_out_cache *empty = json_out_cache_new();
 	struct msrtop_snapshot *snap;
-	struct clocks m[6];
+	struct clocks m[7];
+	struct prom_buf pb = {0};
 	uint64_t before;
 	char msg[512];
 
@@ -429,18 +433,22 @@ static void refresh(struct collector *c, FILE *out, const struct msrtop_filter *
 	if (json_out_write(out, snap, filter, empty))
 		die("writing the JSON document failed");
 	m[3] = clocks_now();
-	json_out_cache_free(empty); /* not part of a refresh: untimed */
+	if (prom_render(prom, snap, &pb) || !pb.data)
+		die("rendering the metrics failed");
 	m[4] = clocks_now();
-	snapshot_put(snap);
+	prom_buf_free(&pb);
+	json_out_cache_free(empty); /* not part of a refresh: untimed */
 	m[5] = clocks_now();
+	snapshot_put(snap);
+	m[6] = clocks_now();
 	if (sink_bytes - before != 2 * *doc_bytes)
 		die("the cached and the uncached documents differ in length");
-	for (int i = PH_READ; i <= PH_WRITE_ALL; i++) {
+	for (int i = PH_READ; i <= PH_METRICS; i++) {
 		t[i].wall = m[i + 1].wall - m[i].wall;
 		t[i].cpu = m[i + 1].cpu - m[i].cpu;
 	}
-	t[PH_FREE].wall = m[5].wall - m[4].wall;
-	t[PH_FREE].cpu = m[5].cpu - m[4].cpu;
+	t[PH_FREE].wall = m[6].wall - m[5].wall;
+	t[PH_FREE].cpu = m[6].cpu - m[5].cpu;
 	t[PH_TOTAL].wall = t[PH_READ].wall + t[PH_WRITE].wall + t[PH_FREE].wall;
 	t[PH_TOTAL].cpu = t[PH_READ].cpu + t[PH_WRITE].cpu + t[PH_FREE].cpu;
 	t[PH_TOTAL_ALL].wall = t[PH_READ].wall + t[PH_WRITE_ALL].wall + t[PH_FREE].wall;
@@ -456,6 +464,7 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	struct filler f = {0};
 	uint64_t *wall[PH_NR], *cpu[PH_NR];
 	struct json_out_cache *cache = json_out_cache_new();
+	struct prom_state *prom = prom_state_new();
 	size_t doc_bytes = 0, nr_rows;
 	char msg[512];
 	FILE *null;
@@ -468,7 +477,7 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	null = fopencookie(NULL, "w", (cookie_io_functions_t){.write = sink_write});
 	if (!null)
 		die("cannot open the output sink: %s", strerror(errno));
-	if (!cache)
+	if (!cache || !prom)
 		die("out of memory");
 	for (int p = 0; p < PH_NR; p++) {
 		wall[p] = calloc(iterations, sizeof(uint64_t));
@@ -492,7 +501,7 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	for (unsigned int i = 0; i < iterations; i++) {
 		struct clocks t[PH_NR];
 
-		refresh(c, null, &filter, cache, t, &doc_bytes);
+		refresh(c, null, &filter, cache, prom, t, &doc_bytes);
 		for (int p = 0; p < PH_NR; p++) {
 			wall[p][i] = t[p].wall;
 			cpu[p][i] = t[p].cpu;
@@ -511,6 +520,7 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	}
 	fclose(null);
 	json_out_cache_free(cache);
+	prom_state_free(prom);
 	release(&f);
 	collector_close(c);
 }

@@ -45,7 +45,8 @@ $(BENCH_OBJ)/snapshot_bench.o: bench/snapshot_bench.c $(BUILD)/msrtop.skel.h | $
 
 # msrtop's collector and JSON output, as linked into msrtop (but the HTTP and
 # terminal parts, which a refresh does not touch).
-$(BENCH_OBJ)/snapshot_bench: $(BENCH_OBJ)/snapshot_bench.o $$(MSRTOP_CORE_OBJS) $$(NAMES_OBJS)
+$(BENCH_OBJ)/snapshot_bench: $(BENCH_OBJ)/snapshot_bench.o $$(MSRTOP_CORE_OBJS) $$(MSRTOP_OBJ)/prom.o \
+		$$(NAMES_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) -lpthread -lm
 
