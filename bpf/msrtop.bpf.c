@@ -34,6 +34,7 @@
 
 /* Set by userspace between open and load. */
 const volatile bool filter_pids = false; /* count only tgids in pid_filter */
+const volatile bool latency = true;	 /* kvm_entry attached: time exits until it */
 
 /* Per-thread state: the vcpu_id learned for the thread and the exit in flight. */
 struct thread_state {
@@ -290,7 +291,7 @@ static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool ne
 	if (nested)
 		return 0;
 	ts = thread_learn(vcpu_id);
-	if (ts) {
+	if (ts && latency) {
 		ts->exit_key = key;
 		ts->exit_ts = bpf_ktime_get_ns();
 	}

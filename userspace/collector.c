@@ -34,21 +34,21 @@ _Static_assert(sizeof(struct msrtop_exit_val) <= MAP_READ_MAX_U64 * 8 &&
 	       "values too large for the map reader");
 
 struct source_def {
-	const char *name;
 	const char *attach;
 	bool patched;
 	bool classic; /* a classic tracepoint: attached through tracefs */
 };
 
+/* Names: msrtop_source_name(). */
 static const struct source_def source_defs[MSRTOP_SRC_NR] = {
-	[MSRTOP_SRC_KVM_EXIT] = {"kvm_exit", "tracepoint", false, true},
-	[MSRTOP_SRC_KVM_ENTRY] = {"kvm_entry", "tp_btf", false, false},
-	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = {"kvm_nested_vmexit", "tracepoint", false, true},
-	[MSRTOP_SRC_KVM_MSR] = {"kvm_msr", "tp_btf", false, false},
-	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {"kvm_userspace_exit", "tp_btf", false, false},
-	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {"kvm_msr_intercept", "tp_btf", true, false},
-	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {"kvm_msr_outcome", "tp_btf", true, false},
-	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {"kvm_msr_canonical", "tp_btf", true, false},
+	[MSRTOP_SRC_KVM_EXIT] = {"tracepoint", false, true},
+	[MSRTOP_SRC_KVM_ENTRY] = {"tp_btf", false, false},
+	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = {"tracepoint", false, true},
+	[MSRTOP_SRC_KVM_MSR] = {"tp_btf", false, false},
+	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {"tp_btf", false, false},
+	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {"tp_btf", true, false},
+	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {"tp_btf", true, false},
+	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {"tp_btf", true, false},
 };
 
 /* A tid_vcpus entry: vCPU thread tid runs vcpu_id vcpu. */
@@ -120,10 +120,11 @@ static uint64_t now_ns(clockid_t clock)
  * Decides each source's state from the kernel's BTF (and tracefs for classic
  * tracepoints). Fails when the kernel has none of the stock KVM tracepoints.
  */
-static int detect_sources(struct collector *c, const char *tracefs, char *msg, size_t len)
+static int detect_sources(struct collector *c, const char *tracefs, uint32_t wanted, char *msg,
+			  size_t len)
 {
 	struct btf *vmlinux, *kvm = NULL;
-	int nr_stock = 0, err = 0;
+	int nr_stock = 0, nr_wanted = 0, err = 0;
 
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
@@ -141,23 +142,35 @@ static int detect_sources(struct collector *c, const char *tracefs, char *msg, s
 		const struct source_def *d = &source_defs[i];
 		struct msrtop_source *s = &c->sources[i];
 
-		s->name = d->name;
+		s->name = msrtop_source_name(i);
 		s->attach = d->attach;
 		s->patched = d->patched;
 		s->state = MSRTOP_SRC_MISSING;
-		if (!kc_btf_has_tracepoint(vmlinux, kvm, d->name))
+		if (!kc_btf_has_tracepoint(vmlinux, kvm, s->name))
 			continue;
 		if (!d->patched)
 			nr_stock++;
-		if (d->classic && !kc_tracefs_has_event(tracefs, d->name)) {
+		if (wanted && !(wanted & 1u << i)) {
+			s->state = MSRTOP_SRC_OFF;
+			continue;
+		}
+		if (d->classic && !kc_tracefs_has_event(tracefs, s->name)) {
 			s->state = MSRTOP_SRC_FAILED;
 			s->error = ENOENT;
 			continue;
 		}
 		s->state = MSRTOP_SRC_ATTACHED; /* for now: wanted */
+		nr_wanted++;
 	}
 	btf__free(kvm);
 	btf__free(vmlinux);
+	if (nr_stock && wanted && !nr_wanted) {
+		snprintf(msg, len,
+			 "none of the tracepoints given to --sources is in this kernel (the "
+			 "kvm_msr_* ones come with msrtop's kernel patches): run 'msrtop -v "
+			 "--once' to see which are");
+		return -ENOENT;
+	}
 	if (!nr_stock) {
 		snprintf(msg, len,
 			 "this kernel has no KVM tracepoints (kvm:kvm_exit, kvm:kvm_msr...): "
@@ -186,6 +199,7 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 		if (c->sources[i].state == MSRTOP_SRC_ATTACHED)
 			bpf_program__set_autoload(source_prog(c->skel, i), true);
 	c->skel->rodata->filter_pids = opts->nr_pids > 0;
+	c->skel->rodata->latency = c->sources[MSRTOP_SRC_KVM_ENTRY].state == MSRTOP_SRC_ATTACHED;
 
 	err = msrtop__load(c->skel);
 	if (err) {
@@ -279,7 +293,7 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = detect_sources(c, tracefs, msg, msg_len);
+	err = detect_sources(c, tracefs, opts->sources, msg, msg_len);
 	if (err)
 		goto cleanup;
 	err = load(c, opts, msg, msg_len);

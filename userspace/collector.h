@@ -18,6 +18,7 @@ struct collector_opts {
 	size_t nr_pids;	      /* 0: all; at most MSRTOP_FILTER_MAX_PIDS */
 	bool verbose;	      /* let libbpf print its messages on stderr */
 	const char *proc;     /* where /proc is (tests); NULL: "/proc" */
+	uint32_t sources;     /* bit 1 << MSRTOP_SRC_*: attach only these; 0: every source */
 };
 
 struct collector;

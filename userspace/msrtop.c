@@ -46,6 +46,7 @@ struct options {
 	bool listen; /* --listen: listen_at is set */
 	struct http_listen listen_at;
 	const char *output; /* --output FILE */
+	uint32_t sources;   /* --sources: 1 << MSRTOP_SRC_*; 0: all */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -90,6 +91,10 @@ static void usage(FILE *f)
 		"                       HTTP on ADDR (default 127.0.0.1; [::1] for IPv6)\n"
 		"      --output FILE    rewrite FILE with the JSON document every interval,\n"
 		"                       atomically; SIGHUP reopens its directory\n"
+		"      --sources LIST   attach only these KVM tracepoints (comma-separated;\n"
+		"                       default all): fewer sources cost less per exit, e.g.\n"
+		"                       kvm_msr alone for MSR counts, or all but kvm_entry\n"
+		"                       for exits without their latency (docs/performance.md)\n"
 		"  -v, --verbose        also print libbpf's messages and what was attached\n"
 		"  -h, --help           print this help and exit\n"
 		"\n"
@@ -158,10 +163,50 @@ static int parse_reason(const char *arg, struct msrtop_filter *f)
 	return 0;
 }
 
+/* --sources: a comma-separated list of tracepoint names, or "all". */
+static int parse_sources(const char *arg, uint32_t *mask)
+{
+	char *copy = strdup(arg), *save = NULL, *name;
+	int err = 0;
+
+	if (!copy) {
+		error("out of memory");
+		return -ENOMEM;
+	}
+	*mask = 0;
+	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		int id = msrtop_source_id(name);
+
+		if (!strcmp(name, "all")) {
+			*mask |= (1u << MSRTOP_SRC_NR) - 1;
+			continue;
+		}
+		if (id < 0) {
+			error("unknown source '%s' for --sources: give tracepoint names from kvm_exit, "
+			      "kvm_entry, kvm_nested_vmexit, kvm_msr, kvm_userspace_exit, "
+			      "kvm_msr_intercept, kvm_msr_outcome, kvm_msr_canonical, or all", name);
+			err = -EINVAL;
+			goto out;
+		}
+		*mask |= 1u << id;
+	}
+	if (!*mask) {
+		error("empty --sources: give tracepoint names (kvm_exit,kvm_msr) or all");
+		err = -EINVAL;
+	} else if (*mask & 1u << MSRTOP_SRC_KVM_ENTRY && !(*mask & 1u << MSRTOP_SRC_KVM_EXIT)) {
+		error("--sources has kvm_entry without kvm_exit: kvm_entry only times the exits "
+		      "kvm_exit counts; add kvm_exit");
+		err = -EINVAL;
+	}
+out:
+	free(copy);
+	return err;
+}
+
 /* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_ONCE = 256, OPT_VCPU, OPT_LISTEN, OPT_OUTPUT };
+	enum { OPT_ONCE = 256, OPT_VCPU, OPT_LISTEN, OPT_OUTPUT, OPT_SOURCES };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, OPT_ONCE },
@@ -173,6 +218,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "reason", required_argument, NULL, 'r' },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "sources", required_argument, NULL, OPT_SOURCES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -244,6 +290,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 		case OPT_OUTPUT:
 			o->output = optarg;
+			break;
+		case OPT_SOURCES:
+			if (parse_sources(optarg, &o->sources))
+				return -EINVAL;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -492,6 +542,7 @@ int main(int argc, char **argv)
 	copts.pids = o.filter.pids;
 	copts.nr_pids = o.filter.nr_pids;
 	copts.verbose = o.verbose;
+	copts.sources = o.sources;
 	err = collector_open(&copts, &c, msg, sizeof(msg));
 	if (err) {
 		report_error(&o, msg);

@@ -19,8 +19,34 @@ const char *msrtop_source_state_name(enum msrtop_source_state state)
 		return "missing";
 	case MSRTOP_SRC_FAILED:
 		return "failed";
+	case MSRTOP_SRC_OFF:
+		return "off";
 	}
 	return "unknown";
+}
+
+static const char *const source_names[MSRTOP_SRC_NR] = {
+	[MSRTOP_SRC_KVM_EXIT] = "kvm_exit",
+	[MSRTOP_SRC_KVM_ENTRY] = "kvm_entry",
+	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = "kvm_nested_vmexit",
+	[MSRTOP_SRC_KVM_MSR] = "kvm_msr",
+	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = "kvm_userspace_exit",
+	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = "kvm_msr_intercept",
+	[MSRTOP_SRC_KVM_MSR_OUTCOME] = "kvm_msr_outcome",
+	[MSRTOP_SRC_KVM_MSR_CANONICAL] = "kvm_msr_canonical",
+};
+
+const char *msrtop_source_name(enum msrtop_source_id id)
+{
+	return (unsigned int)id < MSRTOP_SRC_NR ? source_names[id] : "?";
+}
+
+int msrtop_source_id(const char *name)
+{
+	for (int i = 0; i < MSRTOP_SRC_NR; i++)
+		if (!strcmp(name, source_names[i]))
+			return i;
+	return -1;
 }
 
 const char *msrtop_map_name(unsigned int map_id)

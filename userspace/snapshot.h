@@ -60,6 +60,7 @@ enum msrtop_source_state {
 	MSRTOP_SRC_ATTACHED, /* attached: counts whatever fires from now on */
 	MSRTOP_SRC_MISSING,  /* this kernel has no such tracepoint */
 	MSRTOP_SRC_FAILED,   /* the kernel has it, but loading or attaching failed: error */
+	MSRTOP_SRC_OFF,	     /* left out by the command line (--sources) */
 };
 
 struct msrtop_source {
@@ -78,6 +79,9 @@ struct msrtop_source {
 };
 
 const char *msrtop_source_state_name(enum msrtop_source_state state); /* "attached"... */
+/* The source named name ("kvm_msr"), or -1. */
+int msrtop_source_id(const char *name);
+const char *msrtop_source_name(enum msrtop_source_id id); /* "kvm_exit"... */
 const char *msrtop_map_name(unsigned int map_id);	 /* MSRTOP_MAP_* -> "exits"... */
 const char *msrtop_vcpu_src_name(unsigned int vcpu_src); /* MSRTOP_VCPU_* -> "kernel"... */
 

@@ -137,6 +137,9 @@ static void print_sources(FILE *f, const struct msrtop_snapshot *s)
 		case MSRTOP_SRC_FAILED:
 			fprintf(f, "FAILED to attach: %s", strerror(src->error));
 			break;
+		case MSRTOP_SRC_OFF:
+			fprintf(f, "off (not in --sources)");
+			break;
 		}
 		fputc('\n', f);
 	}
@@ -198,6 +201,7 @@ static void print_exits(FILE *f, const struct msrtop_snapshot *s)
 		else
 			fprintf(f, "\nEXITS: not available: kvm_exit is %s\n",
 				src->state == MSRTOP_SRC_MISSING ? "not in this kernel"
+				: src->state == MSRTOP_SRC_OFF	 ? "off (not in --sources)"
 								 : "not attached");
 		return;
 	}
@@ -232,6 +236,8 @@ static void print_msrs(FILE *f, const struct msrtop_snapshot *s)
 		fprintf(f, "\nMSRS: %s\n",
 			src->state == MSRTOP_SRC_ATTACHED
 				? "none yet: kvm_msr is attached but no guest has accessed an MSR"
+			: src->state == MSRTOP_SRC_OFF
+				? "not available: kvm_msr is off (not in --sources)"
 				: "not available: kvm_msr is not attached");
 		return;
 	}

@@ -589,6 +589,10 @@ static int draw_sources(int y, int max_y)
 			snprintf(buf, sizeof(buf), "%s: not in this kernel", src_name(i));
 			flow_item(&f, buf, A_DIM);
 			break;
+		case MSRTOP_SRC_OFF:
+			snprintf(buf, sizeof(buf), "%s: off", src_name(i));
+			flow_item(&f, buf, A_DIM);
+			break;
 		case MSRTOP_SRC_FAILED:
 		default:
 			snprintf(buf, sizeof(buf), "%s: FAILED (%s)", src_name(i),
@@ -798,6 +802,8 @@ static size_t draw_exits(int y, int h)
 			draw_empty(y, "no exits: this kernel has no kvm_exit tracepoint");
 		else if (src(MSRTOP_SRC_KVM_EXIT)->state == MSRTOP_SRC_FAILED)
 			draw_empty(y, "no exits: attaching to kvm_exit failed (see sources)");
+		else if (src(MSRTOP_SRC_KVM_EXIT)->state == MSRTOP_SRC_OFF)
+			draw_empty(y, "no exits: kvm_exit is off (not in --sources)");
 		else if (T.raw->nr_exits)
 			draw_empty(y, "no exits match the filter");
 		else if (exit_silent())
@@ -889,6 +895,8 @@ static size_t draw_msrs(int y, int h)
 			draw_empty(y, "no MSR accesses: this kernel has no kvm_msr tracepoint");
 		else if (src(MSRTOP_SRC_KVM_MSR)->state == MSRTOP_SRC_FAILED)
 			draw_empty(y, "no MSR accesses: attaching to kvm_msr failed (see sources)");
+		else if (src(MSRTOP_SRC_KVM_MSR)->state == MSRTOP_SRC_OFF)
+			draw_empty(y, "no MSR accesses: kvm_msr is off (not in --sources)");
 		else if (T.raw->nr_msrs)
 			draw_empty(y, "no MSR accesses match the filter");
 		else

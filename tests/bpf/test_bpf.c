@@ -515,6 +515,26 @@ static void test_exit_latency(void **state)
 	assert_int_equal(v.lat_count, 0);
 }
 
+/* kvm_entry off (--sources without it): exits are counted, the thread still
+ * learns its vCPU, and no latency is kept even if entries did run. */
+static void test_exit_without_latency(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_exit_val v;
+
+	f->skel->rodata->latency = false;
+	f = start(state, true);
+	for (int i = 0; i < 3; i++) {
+		run_exit(f, 5, ISA_SVM, 0x7c, 0);
+		RUN(f->skel->progs.kvm_entry_raw, 0);
+	}
+	assert_true(exit_val(f, exit_key(5, ISA_SVM, 0x7c, 0), &v));
+	assert_int_equal(v.count, 3);
+	assert_int_equal(v.lat_count, 0);
+	assert_int_equal(v.lat_sum_ns, 0);
+	assert_int_equal(learned_vcpu(f, gettid()), 5);
+}
+
 /* ---- kvm_userspace_exit ------------------------------------------------------- */
 
 static uint64_t uexit_count(struct fixture *f, uint32_t reason, uint32_t error)
@@ -838,6 +858,7 @@ int main(void)
 		T(test_exit_reasons),
 		T(test_exit_vcpus_and_nested),
 		T(test_exit_latency),
+		T(test_exit_without_latency),
 		T(test_userspace_exits),
 		T(test_msr_intercept),
 		T(test_msr_outcome),

@@ -42,6 +42,17 @@ pids+=($!)
 mt_all=$!
 wait_lines "$work/all.jsonl" 1 30 || { tap_fail "msrtop started" "$(cat "$work/all.err")"; tap_done; }
 tap_ok "msrtop started and attached"
+# The cheaper configurations (docs/performance.md): exits without their
+# latency, and MSR counts alone. Their counts must be as exact.
+"$MT" --json --interval 0.5 --sources kvm_exit,kvm_msr,kvm_userspace_exit \
+	>"$work/nolat.jsonl" 2>"$work/nolat.err" &
+pids+=($!)
+mt_nolat=$!
+"$MT" --json --interval 0.5 --sources kvm_msr >"$work/msr.jsonl" 2>"$work/msr.err" &
+pids+=($!)
+mt_msr=$!
+wait_lines "$work/nolat.jsonl" 1 30 || tap_fail "msrtop --sources (no kvm_entry) started" "$(cat "$work/nolat.err")"
+wait_lines "$work/msr.jsonl" 1 30 || tap_fail "msrtop --sources kvm_msr started" "$(cat "$work/msr.err")"
 
 # VM A: the default script on 2 vCPUs, held stopped until the msrtop that
 # filters on its pid has attached. VM B: a different mix on 3 vCPUs.
@@ -79,13 +90,24 @@ n=$(wc -l <"$work/all.jsonl")
 wait_lines "$work/all.jsonl" $((n + 2)) 30
 n=$(wc -l <"$work/a-only.jsonl")
 wait_lines "$work/a-only.jsonl" $((n + 2)) 30
-kill -INT $mt_all $mt_a
+for f in nolat msr; do
+	n=$(wc -l <"$work/$f.jsonl")
+	wait_lines "$work/$f.jsonl" $((n + 2)) 30
+done
+kill -INT $mt_all $mt_a $mt_nolat $mt_msr
 wait $mt_all
 tap_eq "msrtop exits 0 on SIGINT" 0 $?
-wait $mt_a
+wait $mt_a $mt_nolat $mt_msr
 pids=()
-tail -n 1 "$work/all.jsonl" >"$work/all.json"
-tail -n 1 "$work/a-only.jsonl" >"$work/a-only.json"
+for f in all a-only nolat msr; do
+	tail -n 1 "$work/$f.jsonl" >"$work/$f.json"
+done
+tap_eq "--sources kvm_exit,kvm_msr,kvm_userspace_exit: the other sources are off" \
+	"kvm_entry=off kvm_nested_vmexit=off" \
+	"$(jq -r '[.sources[] | select(.state == "off") | "\(.name)=\(.state)"] | join(" ")' "$work/nolat.json")"
+tap_eq "--sources kvm_msr: every other stock source is off" \
+	"kvm_exit kvm_entry kvm_nested_vmexit kvm_userspace_exit" \
+	"$(jq -r '[.sources[] | select(.state == "off") | .name] | join(" ")' "$work/msr.json")"
 tap_cmd "every msrtop line is a JSON document" jq -e -s 'all(.version == 1)' "$work/all.jsonl"
 tap_eq "no event lost to a full map" 0 \
 	"$(jq '[.overflow[] | .total] | add' "$work/all.json")"
@@ -135,21 +157,34 @@ check_vm() {
 		tap_fail "$name: kvm_msr counts per vCPU/MSR/direction equal msrload's ground truth"
 	fi
 
+	# state SOURCE: that source's state in this snapshot.
+	state() { jq -r --arg n "$1" '.sources[] | select(.name == $n) | .state' "$snap"; }
+
 	# User-space exits seen by msrtop for this VM.
 	local uw hlt io
+	io=$(jq '.total.exits | .pio_out + .pio_in + .control_pio' "$truth")
+	if [ "$(state kvm_userspace_exit)" = off ]; then
+		tap_eq "$name: kvm_userspace_exit off: no user-space exit rows" 0 \
+			"$(jq --argjson p "$pid" '[.userspace_exits[] | select(.pid == $p)] | length' "$snap")"
+	else
 	uw=$(jq '[.total.msrs[].write_userspace] | add' "$truth")
 	tap_eq "$name: X86_WRMSR user-space exits" "$uw" \
 		"$(jq --argjson p "$pid" '[.userspace_exits[] | select(.pid == $p and .reason_name == "X86_WRMSR") | .count.total] | add // 0' "$snap")"
 	tap_eq "$name: HLT user-space exits" "$(jq .total.exits.hlt "$truth")" \
 		"$(jq --argjson p "$pid" '[.userspace_exits[] | select(.pid == $p and .reason_name == "HLT") | .count.total] | add // 0' "$snap")"
-	io=$(jq '.total.exits | .pio_out + .pio_in + .control_pio' "$truth")
 	tap_eq "$name: IO user-space exits" "$io" \
 		"$(jq --argjson p "$pid" '[.userspace_exits[] | select(.pid == $p and .reason_name == "IO") | .count.total] | add // 0' "$snap")"
+	fi
 	tap_eq "$name: VM row names msrload" "msrload" \
 		"$(jq -r --argjson p "$pid" '.vms[] | select(.pid == $p) | .comm' "$snap")"
 
 	# Exit reasons, where hardware exits are traced (SVM here; VMX names differ).
 	local exits_seen
+	if [ "$(state kvm_exit)" = off ]; then
+		tap_eq "$name: kvm_exit off: no exit rows" 0 \
+			"$(jq --argjson p "$pid" '[.exits[] | select(.pid == $p)] | length' "$snap")"
+		return
+	fi
 	exits_seen=$(jq '.sources[] | select(.name == "kvm_exit") | .events.total // 0' "$snap")
 	if [ "${exits_seen:-0}" = 0 ]; then
 		tap_skip "$name: exit reasons" "kvm_exit never fired on this kernel's KVM (no VMX/SVM exits)"
@@ -179,13 +214,23 @@ check_vm() {
 	fep_ops=$(jq '[.script.ops[] | select(.fep == true) | .count] | add // 0 | . * 1' "$truth")
 	fep_ops=$((fep_ops * $(jq .total.reps "$truth")))
 	tap_eq "$name: SVM #UD exits = forced-emulation accesses" "$fep_ops" "$(exit_count EXCP_UD)"
-	tap_eq "$name: exit latency recorded for every MSR exit that re-entered" "$(exit_count MSR)" \
+	local lat_want=0 lat_what="kvm_entry off: no exit latency recorded"
+	if [ "$(state kvm_entry)" = attached ]; then
+		lat_want=$(exit_count MSR)
+		lat_what="exit latency recorded for every MSR exit that re-entered"
+	fi
+	tap_eq "$name: $lat_what" "$lat_want" \
 		"$(jq --argjson p "$pid" '[.exits[] | select(.pid == $p and .reason_name == "MSR") | .latency.count] | add // 0' "$snap")"
 }
 
 check_vm A "$work/a.json" "$work/all.json"
 check_vm B "$work/b.json" "$work/all.json"
 check_vm "A (--pid A)" "$work/a.json" "$work/a-only.json"
+for vm in A B; do
+	truth=$work/$(echo $vm | tr AB ab).json
+	check_vm "$vm (--sources kvm_exit,kvm_msr,kvm_userspace_exit)" "$truth" "$work/nolat.json"
+	check_vm "$vm (--sources kvm_msr)" "$truth" "$work/msr.json"
+done
 tap_eq "--pid A: nothing of any other VM" "" \
 	"$(jq -r --argjson p "$pid_a" '[.vms[], .exits[], .msrs[], .userspace_exits[] | select(.pid != $p) | .pid] | unique | map(tostring) | join(" ")' "$work/a-only.json")"
 tap_eq "unfiltered: both VMs present" "2" \

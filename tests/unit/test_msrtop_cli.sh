@@ -56,6 +56,9 @@ bad "--pid zero" 2 "invalid --pid '0'" --pid 0
 bad "--vcpu negative" 2 "invalid --vcpu '-1'" --vcpu -1
 bad "--reason unknown" 2 "unknown exit reason 'BOGUS'" --reason BOGUS
 bad "an error after good options" 2 "invalid --interval" --json --pid 1 --interval x
+bad "--sources unknown" 2 "unknown source 'kvm_bogus' for --sources" --sources kvm_msr,kvm_bogus
+bad "--sources empty" 2 "empty --sources" --sources ,
+bad "--sources kvm_entry without kvm_exit" 2 "kvm_entry without kvm_exit" --sources kvm_entry,kvm_msr
 
 if "$msrtop" --help >"$tmp/help" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
 	tap_ok "--help exits 0 and writes only to stdout"
@@ -133,9 +136,43 @@ if [ "$(id -u)" = 0 ]; then
 	else
 		tap_fail "--duration 0.5 --interval 0.2 prints 3 documents" "got $n: seq '$seqs' $(cat "$tmp/err")"
 	fi
+	# --sources kvm_msr: the kernel's list of loaded programs has kvm_msr's and
+	# no other of msrtop's, and the document says which sources are off.
+	"$msrtop" --sources kvm_msr --duration 3 --interval 1 --json >"$tmp/out" 2>"$tmp/err" &
+	mpid=$!
+	progs=
+	for _ in $(seq 50); do
+		sleep 0.1
+		progs=$(bpftool prog show 2>/dev/null | grep -oE 'name (kvm_[a-z_]+)' | sort -u | tr '\n' ' ')
+		case "$progs" in *kvm_msr_btf*) break ;; esac
+	done
+	wait $mpid
+	rc=$?
+	states=$(head -n 1 "$tmp/out" | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+print(" ".join(s["name"] + "=" + s["state"] for s in d["sources"][:5]))' 2>/dev/null)
+	want="kvm_exit=off kvm_entry=off kvm_nested_vmexit=off kvm_msr=attached kvm_userspace_exit=off"
+	if [ $rc != 0 ]; then
+		tap_fail "--sources kvm_msr loads only kvm_msr's program" "status $rc: $(cat "$tmp/err")"
+	elif [ "$progs" != "name kvm_msr_btf " ]; then
+		tap_fail "--sources kvm_msr loads only kvm_msr's program" "programs loaded: '$progs'"
+	elif [ "$states" != "$want" ]; then
+		tap_fail "--sources kvm_msr loads only kvm_msr's program" "sources: '$states'"
+	else
+		tap_ok "--sources kvm_msr loads only kvm_msr's program; the others are 'off'"
+	fi
+	if grep -q btf_trace_kvm_msr_outcome /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm 2>/dev/null; then
+		tap_skip "--sources with none in this kernel: one line" "this kernel has the patched tracepoints"
+	else
+		bad_cmd "--sources with none in this kernel: one line" 1 \
+			"none of the tracepoints given to --sources is in this kernel" \
+			"$msrtop" --sources kvm_msr_outcome,kvm_msr_canonical --once
+	fi
 else
 	tap_skip "--once prints one block with its sources and exits" "needs root"
 	tap_skip "--duration 0.5 --interval 0.2 prints 3 documents" "needs root"
+	tap_skip "--sources kvm_msr loads only kvm_msr's program" "needs root"
+	tap_skip "--sources with none in this kernel: one line" "needs root"
 fi
 
 # The kernel's own conditions, made real in a private mount namespace: a
