@@ -528,19 +528,9 @@ static const struct msrtop_source *src(enum msrtop_source_id id)
 
 static const char *src_name(enum msrtop_source_id id)
 {
-	static const char *const names[MSRTOP_SRC_NR] = {
-		[MSRTOP_SRC_KVM_EXIT] = "kvm_exit",
-		[MSRTOP_SRC_KVM_ENTRY] = "kvm_entry",
-		[MSRTOP_SRC_KVM_NESTED_VMEXIT] = "kvm_nested_vmexit",
-		[MSRTOP_SRC_KVM_MSR] = "kvm_msr",
-		[MSRTOP_SRC_KVM_USERSPACE_EXIT] = "kvm_userspace_exit",
-		[MSRTOP_SRC_KVM_MSR_INTERCEPT] = "kvm_msr_intercept",
-		[MSRTOP_SRC_KVM_MSR_OUTCOME] = "kvm_msr_outcome",
-		[MSRTOP_SRC_KVM_MSR_CANONICAL] = "kvm_msr_canonical",
-	};
 	const char *n = T.shown ? T.shown->sources[id].name : NULL;
 
-	return n ? n : names[id];
+	return n ? n : msrtop_source_name(id);
 }
 
 static bool src_attached(enum msrtop_source_id id)
