@@ -591,8 +591,9 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 
 		if (!vm->alive && vm->comm[0])
 			continue; /* seen alive before, gone since */
+		/* alive, comm and name are the previous snapshot's (derive()). */
 		vm->alive = vm_info_read(c->proc, vm->pid, vm->comm, sizeof(vm->comm), vm->name,
-					 sizeof(vm->name)) == 0;
+					 sizeof(vm->name), vm->alive) == 0;
 		if (!vm->alive && !vm->comm[0])
 			vm_comm_from_kernel(c, vm);
 	}

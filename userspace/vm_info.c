@@ -121,7 +121,7 @@ void vm_info_guest_name(const char *cmdline, size_t len, char *name, size_t name
 }
 
 int vm_info_read(const char *proc, uint32_t pid, char *comm, size_t comm_len, char *name,
-		 size_t name_len)
+		 size_t name_len, bool keep_name)
 {
 	char cmdline[CMDLINE_MAX];
 	char path[256], buf[64];
@@ -133,6 +133,8 @@ int vm_info_read(const char *proc, uint32_t pid, char *comm, size_t comm_len, ch
 		return n;
 	buf[strcspn(buf, "\n")] = '\0';
 	vm_info_sanitize(buf);
+	if (keep_name && comm_len && !strncmp(comm, buf, comm_len - 1))
+		return 0;
 	snprintf(comm, comm_len, "%s", buf);
 
 	snprintf(path, sizeof(path), "%s/%u/cmdline", proc, pid);

@@ -85,19 +85,31 @@ static void test_read_fake_proc(void **state)
 	snprintf(path, sizeof(path), "%s/4242/cmdline", dir);
 	write_file(path, cmdline, sizeof(cmdline));
 
-	assert_int_equal(vm_info_read(dir, 4242, comm, sizeof(comm), name, sizeof(name)), 0);
+	assert_int_equal(vm_info_read(dir, 4242, comm, sizeof(comm), name, sizeof(name), false), 0);
 	assert_string_equal(comm, "qemu-system-x86");
 	assert_string_equal(name, "vm7");
 
 	/* A process that is gone: an error, and the names are left alone. */
-	assert_int_equal(vm_info_read(dir, 4243, comm, sizeof(comm), name, sizeof(name)), -ENOENT);
+	assert_int_equal(vm_info_read(dir, 4243, comm, sizeof(comm), name, sizeof(name), false), -ENOENT);
 	assert_string_equal(comm, "qemu-system-x86");
 	assert_string_equal(name, "vm7");
+
+	/* keep_name: the command line is not read again while comm is the same... */
+	snprintf(path, sizeof(path), "%s/4242/cmdline", dir);
+	write_file(path, "qemu\0-name\0vm8", 15);
+	assert_int_equal(vm_info_read(dir, 4242, comm, sizeof(comm), name, sizeof(name), true), 0);
+	assert_string_equal(name, "vm7");
+	/* ... and is when comm changed. */
+	snprintf(path, sizeof(path), "%s/4242/comm", dir);
+	write_file(path, "qemu-vm8\n", 9);
+	assert_int_equal(vm_info_read(dir, 4242, comm, sizeof(comm), name, sizeof(name), true), 0);
+	assert_string_equal(comm, "qemu-vm8");
+	assert_string_equal(name, "vm8");
 
 	/* No cmdline (a kernel thread): no name. */
 	snprintf(path, sizeof(path), "%s/4242/cmdline", dir);
 	unlink(path);
-	assert_int_equal(vm_info_read(dir, 4242, comm, sizeof(comm), name, sizeof(name)), 0);
+	assert_int_equal(vm_info_read(dir, 4242, comm, sizeof(comm), name, sizeof(name), false), 0);
 	assert_string_equal(name, "");
 
 	snprintf(path, sizeof(path), "%s/4242/comm", dir);
@@ -112,7 +124,7 @@ static void test_read_own_process(void **state)
 	char comm[16], name[64], want[16];
 
 	snprintf(want, sizeof(want), "%s", program_invocation_short_name); /* TASK_COMM_LEN */
-	assert_int_equal(vm_info_read("/proc", getpid(), comm, sizeof(comm), name, sizeof(name)),
+	assert_int_equal(vm_info_read("/proc", getpid(), comm, sizeof(comm), name, sizeof(name), false),
 			 0);
 	assert_string_equal(comm, want);
 	assert_string_equal(name, "");
