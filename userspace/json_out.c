@@ -533,11 +533,22 @@ static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, s
 		    struct row_text *out)
 {
 	const void *row = table_row(s, &tables[t], i);
+	struct row_text *same = NULL;
 	struct json_object *o;
 	const char *text;
 
-	out->hash = row_hash(row, tables[t].row_size);
-	out->text = c ? cache_take(c, t, row, out->hash, &out->len) : NULL;
+	/* Rows keep their order from one snapshot to the next unless rows were
+	 * added before them: try the same position first, without hashing. */
+	if (c && c->prev && i < c->nr[t] && c->texts[t][i].text &&
+	    !memcmp(table_row(c->prev, &tables[t], i), row, tables[t].row_size))
+		same = &c->texts[t][i];
+	if (same) {
+		*out = *same;
+		same->text = NULL;
+	} else {
+		out->hash = row_hash(row, tables[t].row_size);
+		out->text = c ? cache_take(c, t, row, out->hash, &out->len) : NULL;
+	}
 	if (out->text) {
 		c->reused++;
 		return 0;
