@@ -174,6 +174,21 @@ static __always_inline void count_overflow(u32 map_id)
 		__sync_fetch_and_add(n, 1);
 }
 
+/*
+ * Record the current process's comm in vm_comms: when a thread is first seen
+ * running a vCPU, and when any map gets a new entry of this process (so that
+ * a VM is named whatever sources are attached).
+ */
+static __always_inline void vm_comm_record(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	char comm[MSRTOP_VM_COMM_LEN] = {};
+
+	BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
+	bpf_map_update_elem(&vm_comms, &tgid, comm, BPF_ANY);
+}
+
 /* Find key's value, inserting a zero value first when absent. NULL (counted as
  * an overflow of map_id) when the insert fails: map full or out of memory. */
 static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_id)
@@ -189,6 +204,8 @@ static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_
 		count_overflow(map_id);
 		return NULL;
 	}
+	if (!err)
+		vm_comm_record();
 	return bpf_map_lookup_elem(map, key);
 }
 
@@ -238,17 +255,6 @@ static __always_inline struct thread_state *thread_get(bool create)
 	if (!ts && create)
 		count_overflow(MSRTOP_MAP_THREADS);
 	return ts;
-}
-
-/* Record the current process's comm in vm_comms (once per new vCPU thread). */
-static __always_inline void vm_comm_record(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	char comm[MSRTOP_VM_COMM_LEN] = {};
-
-	BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
-	bpf_map_update_elem(&vm_comms, &tgid, comm, BPF_ANY);
 }
 
 /* Remember that the current thread runs vCPU vcpu_id. */

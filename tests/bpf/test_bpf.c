@@ -375,6 +375,36 @@ static long learned_vcpu(struct fixture *f, uint32_t tid)
 	return (long)vcpu;
 }
 
+/* vm_comms has this process's comm (that of its thread-group leader). */
+static void assert_vm_comm(struct fixture *f)
+{
+	char comm[MSRTOP_VM_COMM_LEN] = "", want[MSRTOP_VM_COMM_LEN] = "";
+	uint32_t pid = getpid();
+	FILE *fp = fopen("/proc/self/comm", "r");
+
+	assert_non_null(fp);
+	assert_non_null(fgets(want, sizeof(want), fp));
+	fclose(fp);
+	want[strcspn(want, "\n")] = '\0';
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_comms), &pid, comm), 0);
+	assert_string_equal(comm, want);
+}
+
+/* Only kvm_msr attached (--sources kvm_msr): no thread learns a vCPU, and the
+ * VM is named all the same, from its first MSR row. */
+static void test_msr_only_names_vm(void **state)
+{
+	struct fixture *f = start(state, true);
+	uint32_t pid = getpid();
+	char comm[MSRTOP_VM_COMM_LEN];
+
+	assert_int_not_equal(
+		bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_comms), &pid, comm), 0);
+	run_msr(f, 1, 0x277, 0x0606060606060606ull, 0);
+	assert_vm_comm(f);
+	assert_int_equal(learned_vcpu(f, gettid()), -1);
+}
+
 static void test_vcpu_identity(void **state)
 {
 	struct fixture *f = start(state, true);
@@ -392,19 +422,7 @@ static void test_vcpu_identity(void **state)
 	run_exit(f, 5, ISA_SVM, 0x7c, 0);
 	assert_int_equal(learned_vcpu(f, gettid()), 5);
 	/* ... and vm_comms the comm of this process (its thread-group leader). */
-	{
-		char comm[MSRTOP_VM_COMM_LEN] = "", want[MSRTOP_VM_COMM_LEN] = "";
-		uint32_t pid = getpid();
-		FILE *fp = fopen("/proc/self/comm", "r");
-
-		assert_non_null(fp);
-		assert_non_null(fgets(want, sizeof(want), fp));
-		fclose(fp);
-		want[strcspn(want, "\n")] = '\0';
-		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_comms), &pid,
-						     comm), 0);
-		assert_string_equal(comm, want);
-	}
+	assert_vm_comm(f);
 	run_msr(f, 0, 0x1b, 0, 0);
 	run_msr(f, 0, 0x1b, 0, 0);
 	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x1b, 0), &v));
@@ -855,6 +873,7 @@ int main(void)
 		T(test_msr_value_changes),
 		T(test_msr_first_write_not_a_change),
 		T(test_vcpu_identity),
+		T(test_msr_only_names_vm),
 		T(test_exit_reasons),
 		T(test_exit_vcpus_and_nested),
 		T(test_exit_latency),
