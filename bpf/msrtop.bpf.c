@@ -204,8 +204,12 @@ static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_
 		count_overflow(map_id);
 		return NULL;
 	}
-	if (!err)
-		vm_comm_record();
+	if (!err) {
+		u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		if (!bpf_map_lookup_elem(&vm_comms, &tgid))
+			vm_comm_record();
+	}
 	return bpf_map_lookup_elem(map, key);
 }
 
