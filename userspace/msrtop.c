@@ -182,9 +182,13 @@ static int parse_sources(const char *arg, uint32_t *mask)
 			continue;
 		}
 		if (id < 0) {
-			error("unknown source '%s' for --sources: give tracepoint names from kvm_exit, "
-			      "kvm_entry, kvm_nested_vmexit, kvm_msr, kvm_userspace_exit, "
-			      "kvm_msr_intercept, kvm_msr_outcome, kvm_msr_canonical, or all", name);
+			char names[256] = "";
+
+			for (int i = 0; i < MSRTOP_SRC_NR; i++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s, ",
+					 msrtop_source_name(i));
+			error("unknown source '%s' for --sources: give tracepoint names from %sor all",
+			      name, names);
 			err = -EINVAL;
 			goto out;
 		}
