@@ -14,11 +14,15 @@
 # SUITE_TIMEOUT seconds (default 1800), or what a script suite states in a
 # "# suite-timeout: SECONDS" line of its first 20 lines (kernel builds on an
 # empty cache).
+# Each suite's wall time is printed after it ("--- NAME: ... in N s") and all
+# of them again at the end, slowest first, so every log shows where time goes.
 set -u
 
 pass=0 fail=0 skip=0
 failed_names=()
 skipped_names=()
+times=()
+run_start=$(date +%s)
 logdir=${TEST_LOGDIR:-build/test-logs}
 mkdir -p "$logdir"
 suite_timeout=${SUITE_TIMEOUT:-1800}
@@ -28,6 +32,7 @@ for suite in "$@"; do
 	log=$logdir/$name.log
 	echo "=== $name"
 	s_pass=0 s_fail=0 s_skip=0
+	s_start=$(date +%s)
 	limit=$suite_timeout
 	if [ -z "${SUITE_TIMEOUT:-}" ]; then
 		own=$(head -n 20 "$suite" 2>/dev/null | tr -d '\0' | sed -n 's/^# suite-timeout: \([0-9][0-9]*\)$/\1/p' | head -n 1)
@@ -45,6 +50,11 @@ for suite in "$@"; do
 			skipped_names+=("$name: ${line#ok }")
 			;;
 		"ok "*) s_pass=$((s_pass + 1)) ;;
+		"# suite-time: "*)
+			# A suite run inside another (tests/vm/batch.sh): "NAME SECONDS".
+			read -r _ _ inner secs <<<"$line"
+			times+=("$secs   $name/$inner")
+			;;
 		esac
 	done < <(timeout -k 10 "$limit" "$suite" 2>&1 | tee "$log"; echo "__rc=${PIPESTATUS[0]}" >"$log.rc")
 	rc=$(sed -n 's/^__rc=//p' "$log.rc" 2>/dev/null)
@@ -61,13 +71,17 @@ for suite in "$@"; do
 		s_fail=1
 		failed_names+=("$name: reported no results")
 	fi
-	echo "--- $name: $s_pass passed, $s_fail failed, $s_skip skipped"
+	s_time=$(($(date +%s) - s_start))
+	times+=("$s_time $name")
+	echo "--- $name: $s_pass passed, $s_fail failed, $s_skip skipped in $s_time s"
 	pass=$((pass + s_pass))
 	fail=$((fail + s_fail))
 	skip=$((skip + s_skip))
 done
 
 echo
+echo "Wall time per suite (s), slowest first; $(($(date +%s) - run_start)) s in all:"
+printf '%s\n' "${times[@]}" | sort -rn | awk '{ printf "  %6d  %s\n", $1, $2 }'
 if [ ${#skipped_names[@]} -gt 0 ]; then
 	echo "Skipped:"
 	printf '  %s\n' "${skipped_names[@]}"
