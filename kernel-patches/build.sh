@@ -39,6 +39,7 @@ if [ -f "$out/bzImage" ]; then
 	exit 0
 fi
 
+t0=$(date +%s)
 kp_lock
 # Another build may have finished it while this one waited for the lock.
 if [ -f "$out/bzImage" ]; then
@@ -48,6 +49,7 @@ fi
 
 : >"$kp_log_file"
 kp_reset_tree
+kp_log "source ready in $(($(date +%s) - t0)) s"
 kp_log "applying ${#kp_patches[@]} patch(es) of v$kp_kver with git am (log: $kp_log_file)"
 for p in "${kp_patches[@]}"; do
 	kp_am "$p" || kp_die "$(basename "$p") does not apply to linux-source-$kp_kver" \
@@ -55,10 +57,11 @@ for p in "${kp_patches[@]}"; do
 done
 kp_configure
 
-kp_log "building bzImage with $(nproc) jobs (several minutes unless incremental)"
+kp_log "building bzImage with $(nproc) jobs (several minutes unless incremental or in ccache)"
 start=$(date +%s)
+cc0=$(kp_ccache_counts)
 kp_make || kp_die "kernel build failed (see the end of $kp_log_file)"
-kp_log "built in $(($(date +%s) - start)) s"
+kp_log "built in $(($(date +%s) - start)) s ($(kp_ccache_since "$cc0")); $(($(date +%s) - t0)) s in all"
 
 kp_install "$key"
 echo "$out/bzImage"

@@ -9,8 +9,12 @@
 #                        series is applied on top with git am
 #   obj-KVER/            out-of-tree (O=) build directory for tree-KVER; kept
 #                        between runs so that every build is incremental
-#   kernel-KVER-KEY/     bzImage and .config of the full series; KEY hashes
-#                        every input (see kp_key), so a rebuilt input rebuilds
+#   kernel-KVER-KEY/     bzImage, .config and System.map of the full series;
+#                        KEY hashes every input (see kp_key), so a changed
+#                        input rebuilds
+#   ccache/              ccache's store for every kernel compile (both KVERs):
+#                        a tree reset to the pristine source and a patch that
+#                        changes one file recompile from it, not from scratch
 #   check-KVER/KEY.tap   check-series.sh results for the first N patches
 #   .build-KVER.lock     flock held while tree-KVER/obj-KVER are in use
 #   build-KVER.log       output of the last configure/build in obj-KVER
@@ -144,12 +148,12 @@ kp_configure() {
 	kp_log "configuring (tinyconfig + config.fragment)"
 	mkdir -p "$kp_obj"
 	rm -f "$stamp"
-	(
-		make -C "$kp_tree" O="$kp_obj" tinyconfig
-		"$kp_tree/scripts/kconfig/merge_config.sh" -O "$kp_obj" -m "$kp_obj/.config" \
-			"$kp_here/config.fragment"
-		make -C "$kp_tree" O="$kp_obj" olddefconfig
-	) >>"$kp_log_file" 2>&1 || kp_die "configuration failed (see $kp_log_file)"
+	{
+		kp_kmake tinyconfig &&
+			"$kp_tree/scripts/kconfig/merge_config.sh" -O "$kp_obj" -m "$kp_obj/.config" \
+				"$kp_here/config.fragment" >>"$kp_log_file" 2>&1 &&
+			kp_kmake olddefconfig
+	} || kp_die "configuration failed (see $kp_log_file)"
 
 	# Every option the fragment asks for must survive olddefconfig; a
 	# dependency the fragment forgot would otherwise silently drop it.
@@ -166,9 +170,60 @@ kp_configure() {
 	echo "$want" >"$stamp"
 }
 
+# Every compile goes through ccache when it is installed (scripts/deps.sh
+# installs it); its store is in the cache, capped so that it cannot grow
+# without bound (two kernels with debug info fill about 1.5 GB).
+kp_cc() {
+	if command -v ccache >/dev/null; then
+		echo "ccache gcc"
+	else
+		echo gcc
+	fi
+}
+
+kp_kmake() {
+	CCACHE_DIR=$kp_cache/ccache CCACHE_MAXSIZE=${MSRTOP_CCACHE_SIZE:-4G} \
+		make -C "$kp_tree" O="$kp_obj" CC="$(kp_cc)" -j"$(nproc)" "$@" >>"$kp_log_file" 2>&1
+}
+
+# kp_ccache_counts: ccache's total hits and misses ("H M"); the difference
+# of two readings tells how much of a build came from the cache.
+kp_ccache_counts() {
+	command -v ccache >/dev/null || { echo "0 0"; return; }
+	CCACHE_DIR=$kp_cache/ccache ccache --print-stats 2>/dev/null | awk -F'\t' '
+		$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { hit += $2 }
+		$1 == "cache_miss" { miss = $2 }
+		END { printf "%d %d\n", hit, miss }'
+}
+
+# kp_ccache_since "H M": the compiles since that reading, in words.
+kp_ccache_since() {
+	local h0 m0 h1 m1
+	read -r h0 m0 <<<"$1"
+	read -r h1 m1 <<<"$(kp_ccache_counts)"
+	echo "$((h1 - h0)) compiles from ccache, $((m1 - m0)) compiled"
+}
+
 # kp_make: build bzImage in obj-KVER (incremental); output goes to the log.
 kp_make() {
-	make -C "$kp_tree" O="$kp_obj" -j"$(nproc)" bzImage >>"$kp_log_file" 2>&1
+	kp_kmake bzImage
+}
+
+# kp_make_dirs PATCH: compile only what PATCH can break (KVM: arch/x86/kvm/,
+# which also builds virt/kvm/; plus the directory of every other .c file it
+# touches), not a whole kernel: the per-patch bisect check of check-series.sh.
+kp_make_dirs() {
+	local f d dirs=" arch/x86/kvm/"
+	while IFS= read -r f; do
+		case "$f" in
+		arch/x86/kvm/* | virt/kvm/*) continue ;;
+		*.c) d=$(dirname "$f")/ ;;
+		*) continue ;;
+		esac
+		case "$dirs " in *" $d "*) ;; *) dirs+=" $d" ;; esac
+	done < <(sed -n 's|^+++ b/||p' "$1")
+	# shellcheck disable=SC2086 # one word per directory
+	kp_kmake $dirs
 }
 
 # kp_install KEY: copy the bzImage just built into the result cache.
@@ -176,7 +231,7 @@ kp_install() {
 	local out=$kp_cache/kernel-$kp_kver-$1
 	rm -rf "$out.tmp"
 	mkdir -p "$out.tmp"
-	cp "$kp_obj/arch/x86/boot/bzImage" "$kp_obj/.config" "$out.tmp/"
+	cp "$kp_obj/arch/x86/boot/bzImage" "$kp_obj/.config" "$kp_obj/System.map" "$out.tmp/"
 	rm -rf "$out"
 	mv "$out.tmp" "$out"
 }

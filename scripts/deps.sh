@@ -10,7 +10,7 @@ pkgs=(
 	# tests
 	libcmocka-dev jq python3 python3-jsonschema bpftrace prometheus tmux curl
 	# patched-kernel build and VM tests
-	linux-source-6.1 linux-source-6.12 bc flex bison libssl-dev dwarves cpio
+	linux-source-6.1 linux-source-6.12 bc flex bison libssl-dev dwarves cpio ccache
 	qemu-system-x86 busybox-static kmod git
 )
 
