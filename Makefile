@@ -35,6 +35,9 @@ TEST_SUITES :=
 TEST_DEPS :=
 VM_SUITES :=
 BENCH_DEPS :=
+# The test kernels (kernel-patches/): built before any suite runs, and booted
+# by the VM suites (one tests/vm/suite-KVER.sh each).
+TEST_KVERS ?= 6.1 6.12
 
 include $(sort $(wildcard mk/*.mk))
 
@@ -57,9 +60,11 @@ run: deps
 
 # The test kernels (the patch series applied) are built, or found in the
 # cache, before any suite runs, so that no suite's time limit includes a build.
-TEST_KVERS ?= 6.1 6.12
 test-kernels: deps
-	$(Q)for v in $(TEST_KVERS); do kernel-patches/build.sh $$v >/dev/null || exit 1; done
+	$(Q)for v in $(TEST_KVERS); do \
+		t=$$(date +%s); kernel-patches/build.sh $$v >/dev/null || exit 1; \
+		echo "  KERNEL   $$v test kernel ready in $$(($$(date +%s) - t)) s"; \
+	done
 
 # Unit and host tests first, then the patched-kernel VM tests (mk/kernel.mk).
 test: deps test-kernels

@@ -5,7 +5,7 @@
 #   tests/bpftrace/host.sh    every program run on this kernel: against
 #                             msrload where /dev/kvm and the probes exist, else
 #                             attach-only or the expected missing-probe error
-#   tests/vm/suite-bpftrace.sh   the same inside each test kernel under QEMU,
-#                             where every program runs against msrload
+#   tests/bpftrace/run.sh     the same inside each test kernel under QEMU, where
+#                             every program runs against msrload (suite
+#                             "bpftrace" of tests/vm/boot.sh, mk/e2e.mk)
 TEST_SUITES += tests/bpftrace/lint.sh tests/bpftrace/host.sh
-VM_SUITES += tests/vm/suite-bpftrace.sh

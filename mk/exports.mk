@@ -47,7 +47,7 @@ TEST_DEPS += $(EXPORTS_TEST_BINS) $(BUILD)/msrtop $(BUILD)/msrload
 # The real msrtop on this host: promtool, the JSON schema, HTTP clients, the
 # output file under a reader, signals (root; skipped otherwise).
 TEST_SUITES += $(EXPORTS_TEST_BINS) tests/exports/host.sh
-# Inside the test kernels: exact counters through a real Prometheus server.
-VM_SUITES += tests/vm/suite-exports.sh
+# Inside the test kernels, exact counters through a real Prometheus server
+# (tests/exports/vm.sh) run in the one boot per kernel of mk/e2e.mk.
 
 -include $(wildcard $(EXPORTS_TESTS)/*.d)

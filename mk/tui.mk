@@ -3,8 +3,9 @@
 #   tests/tui/fake.sh        the view fed synthetic snapshots (tests/tui/tui_fake.c),
 #                            driven through tmux: keys, filters, resize, and the
 #                            terminal restored on q, SIGINT, SIGTERM and a crash
-#   tests/vm/suite-tui.sh    msrtop itself in tmux inside the test VM while msrload
+#   tests/tui/vm.sh          msrtop itself in tmux inside the test VM while msrload
 #                            runs: the screen against msrload's ground truth
+#                            (suite "tui" of tests/vm/boot.sh, mk/e2e.mk)
 #
 # Read after mk/msrtop.mk and mk/names.mk: MSRTOP_OBJ and NAMES_OBJS are set.
 
@@ -32,6 +33,5 @@ $(TUI_TESTS)/tui_fake: $(TUI_TESTS)/tui_fake.o $(MSRTOP_OBJ)/tui.o $(MSRTOP_OBJ)
 
 TEST_DEPS += $(TUI_TESTS)/tui_fake
 TEST_SUITES += tests/tui/fake.sh
-VM_SUITES += tests/vm/suite-tui.sh
 
 -include $(wildcard $(TUI_TESTS)/*.d)

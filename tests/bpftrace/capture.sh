@@ -11,7 +11,7 @@
 #       runs the programs here and prints "==== ID" then its output, per program
 #
 # The counts in these outputs are checked by the test suite
-# (tests/vm/suite-bpftrace.sh) on every run; this only refreshes what the docs
+# (tests/vm/boot.sh, suite bpftrace) on every run; this only refreshes what the docs
 # show. Long outputs are cut (the cut is marked).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -3,5 +3,5 @@
 # (tests/bpftrace/run.sh): with /dev/kvm and the probes, against msrload's
 # ground truth; without /dev/kvm, attach and stop only; with a probe missing
 # (no kprobes, no patched tracepoints), bpftrace's own error is expected. The
-# VM suite (tests/vm/suite-bpftrace.sh) runs them all against msrload.
+# VM suite (tests/vm/boot.sh, suite bpftrace) runs them all against msrload.
 exec "$(dirname "$0")/run.sh" --where host

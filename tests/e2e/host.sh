@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Suite: msrload against the kernel's own event counts on this host's /dev/kvm.
 # Where the host has no usable /dev/kvm the suite says so as a skip; the same
-# test runs inside the test VM (tests/vm/suite-msrload.sh) in any case.
+# test runs inside the test VM (tests/vm/boot.sh, suite msrload) in any case.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 if [ ! -e /dev/kvm ]; then

@@ -6,7 +6,7 @@
 # through tracefs, then compares, per MSR index and direction, the events the
 # kernel emitted for msrload's vCPU threads with what msrload says its guest
 # did. Prints TAP. Needs root, /dev/kvm and tracefs; run inside the test VM
-# by tests/vm/suite-msrload.sh, and on the host by tests/e2e/host.sh.
+# by tests/vm/boot.sh, suite msrload, and on the host by tests/e2e/host.sh.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/tap.sh

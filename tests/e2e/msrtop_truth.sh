@@ -7,7 +7,7 @@
 # must equal, per VM, per vCPU, per MSR and direction, what msrload says its
 # guest did; the filtered msrtop must show nothing of the other VM. Where
 # kvm_exit fires (VMX/SVM), exit reasons are checked too. Prints TAP; needs
-# root and /dev/kvm (runs inside the test VM, tests/vm/suite-msrtop.sh).
+# root and /dev/kvm (runs inside the test VM, tests/vm/boot.sh, suite msrtop).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"

@@ -4,7 +4,7 @@
 # msrload's ground truth, against an independent in-kernel count taken with
 # ftrace hist triggers on the same events, and against what msrtop --json
 # reports from them. Prints TAP; needs root, /dev/kvm, tracefs with hist
-# triggers, and kvm.force_emulation_prefix=1 (tests/vm/suite-patched.sh).
+# triggers, and kvm.force_emulation_prefix=1 (tests/vm/boot.sh, suite patched).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Inside the test VM (tests/vm/suite-exports.sh): msrtop --listen and --output
+# Inside the test VM (tests/vm/boot.sh, suite exports): msrtop --listen and --output
 # under a real KVM workload, scraped by a real Prometheus server.
 #
 # msrload runs a known script on two vCPUs while msrtop serves 127.0.0.1:9108

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by the VM suites (tests/vm/suite-*.sh).
+# Sourced by the VM suites (tests/vm/boot.sh).
 _vm_suite_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$_vm_suite_top/tests/lib/tap.sh"
 
@@ -19,15 +19,4 @@ vm_boot() {
 		tap_fail "[$kver] the test VM ran $what to completion" "run.sh exit $r"
 	fi
 	[ "$r" = 0 ]
-}
-
-# vm_suite INNER-SCRIPT [ARG]...: vm_boot in each kernel of $KVERS (default
-# "6.1 6.12") with forced emulation on. Exit status: 0 if all passed.
-vm_suite() {
-	local rc=0 kver
-	for kver in ${KVERS:-6.1 6.12}; do
-		vm_boot "$kver" "$(basename "$1")" --timeout "${VM_TIMEOUT:-900}" \
-			--append "kvm.force_emulation_prefix=1" -- "$@" || rc=1
-	done
-	return $rc
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # msrtop's live view against msrload's ground truth, run inside the test VM
-# (tests/vm/suite-tui.sh), where KVM takes real (nested SVM) exits.
+# (tests/vm/boot.sh, suite tui), where KVM takes real (nested SVM) exits.
 #
 # msrtop runs in a 120x30 tmux pane. While msrload runs a paced script the
 # screens of the three main views are printed between "#| ---- screen NAME"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# One boot of a test kernel for every VM suite that runs in it:
+#
+#   tests/vm/boot.sh KVER
+#
+# boots KVER's test kernel once (tests/vm/run.sh, with KVM's forced emulation
+# prefix on, which the msrtop, patched and bpftrace suites need and the others
+# do not notice) and runs the suites there one after the other
+# (tests/vm/batch.sh: each in a session of its own, with its own time limit,
+# leftovers killed and tracefs reset between two). Their results come out as
+# "[KVER] SUITE: test" and each suite's wall time as a "# suite-time:" line.
+#
+# The suites, in this order:
+#   msrload   msrload against the kernel's own event counts (tests/e2e/msrload_trace.sh)
+#   msrtop    msrtop --json against msrload's ground truth (tests/e2e/msrtop_truth.sh)
+#   patched   the patched tracepoints against msrload, ftrace hist triggers and
+#             msrtop (tests/e2e/patched_truth.sh)
+#   exports   --listen/--output through a real Prometheus (tests/exports/vm.sh)
+#   tui       the live view in tmux (tests/tui/vm.sh), in TUI_KVERS (default
+#             6.1) only; its screens are kept in build/tui-screens.txt
+#             (TUI_SCREENS), docs/screen.txt is one of them
+#   bpftrace  every bpftrace script and one-liner (tests/bpftrace/run.sh); the
+#             one-liners in ONELINER_KVERS (default 6.1) only, since each
+#             bpftrace start costs 5-25 s under QEMU, reported as one skip
+#             elsewhere (BPFTRACE_FULL=1 runs them everywhere)
+# VM_ONLY="NAME..." runs only those (e.g. VM_ONLY=tui make vm-test).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/vm_suite.sh"
+
+[ $# = 1 ] || { echo "boot.sh: usage: $0 KVER" >&2; exit 2; }
+kver=$1
+in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+
+names=()
+for n in ${VM_ONLY:-msrload msrtop patched exports tui bpftrace}; do
+	[ "$n" != tui ] || in_list "$kver" "${TUI_KVERS:-6.1}" || continue
+	names+=("$n")
+done
+bt_opts=()
+if ! in_list "$kver" "${ONELINER_KVERS:-6.1}" && [ "${BPFTRACE_FULL:-0}" != 1 ]; then
+	bt_opts=(--scripts-only "one-liners run in the ${ONELINER_KVERS:-6.1} test kernel only (BPFTRACE_FULL=1 runs them here too)")
+fi
+[ ${#names[@]} -gt 0 ] || { tap_skip "[$kver] VM suites" "VM_ONLY='${VM_ONLY:-}' names none for $kver"; tap_done; }
+# The VM's limit: the suites' own limits added up, and two minutes to boot.
+limit=$("$top/tests/vm/batch.sh" --limit "${names[@]}") ||
+	{ tap_fail "[$kver] VM suites" "batch.sh --limit ${names[*]}: $limit"; tap_done; }
+limit=$((limit + 120))
+
+screens=${TUI_SCREENS:-$top/build/tui-screens.txt}
+vm_boot "$kver" "${names[*]}" --timeout "$limit" --append "kvm.force_emulation_prefix=1" \
+	-- "$top/tests/vm/batch.sh" "${names[@]}" -- "${bt_opts[@]}" |
+	if in_list tui "${names[*]}"; then
+		# The screens' "#| " lines pass vm_boot's test-name prefix unchanged.
+		tee >(sed -n 's/^#| \{0,1\}//p' >"$screens")
+	else
+		cat
+	fi
+exit "${PIPESTATUS[0]}"
