@@ -93,8 +93,16 @@ $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/jso
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
+# JSON, text and /metrics of a fixed snapshot against tests/unit/golden/, byte for byte.
+$(MSRTOP_TESTS)/test_golden.o: CFLAGS += -DGOLDEN_DIR='"$(CURDIR)/tests/unit/golden"'
+$(MSRTOP_TESTS)/test_golden: $(MSRTOP_TESTS)/test_golden.o $(MSRTOP_OBJ)/json_out.o \
+		$(MSRTOP_OBJ)/text_out.o $(MSRTOP_OBJ)/prom.o $(MSRTOP_OBJ)/snapshot.o \
+		$(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
+
 MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_map_read test_snapshot test_vm_info \
-	test_json_out)
+	test_json_out test_golden)
 # Shell suites: the command line's error paths; the JSON schema against real output.
 TEST_SUITES += $(MSRTOP_TEST_BINS) tests/unit/test_msrtop_cli.sh tests/unit/test_json_schema.sh
 TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop
