@@ -325,10 +325,10 @@ static const struct table {
 	TABLE("vms", vms, nr_vms, jvm),
 	TABLE("exits", exits, nr_exits, jexit),
 	TABLE("msrs", msrs, nr_msrs, jmsr),
+	TABLE("userspace_exits", uexits, nr_uexits, juexit),
 	TABLE("msr_intercepts", intercepts, nr_intercepts, jintercept),
 	TABLE("msr_outcomes", outcomes, nr_outcomes, joutcome),
 	TABLE("canonical", canon, nr_canon, jcanon_row),
-	TABLE("userspace_exits", uexits, nr_uexits, juexit),
 #undef TABLE
 };
 #define NR_TABLES (sizeof(tables) / sizeof(tables[0]))
