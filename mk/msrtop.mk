@@ -20,7 +20,7 @@ BPF_CFLAGS ?= -g -O2
 BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -Ibpf
 
 # Everything of msrtop but main(), shared with the tests.
-MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o collector.o map_read.o kernel_check.o \
+MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o collector.o map_read.o kernel_check.o \
 	vm_info.o json_out.o text_out.o kvm_names.o)
 MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_CORE_OBJS)
 
@@ -78,7 +78,7 @@ $(MSRTOP_TESTS)/test_map_read: $(MSRTOP_TESTS)/test_map_read.o $(MSRTOP_OBJ)/map
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
 # Snapshot arithmetic: deltas, rates, VM table, totals, filters.
-$(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_OBJ)/snapshot.o
+$(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kinds.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_CMOCKA_LIBS)
 
@@ -89,14 +89,14 @@ $(MSRTOP_TESTS)/test_vm_info: $(MSRTOP_TESTS)/test_vm_info.o $(MSRTOP_OBJ)/vm_in
 
 # The JSON document of a synthetic snapshot, checked field by field.
 $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/json_out.o \
-		$(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+		$(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kinds.o $(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
 # JSON, text and /metrics of a fixed snapshot against tests/unit/golden/, byte for byte.
 $(MSRTOP_TESTS)/test_golden.o: CFLAGS += -DGOLDEN_DIR='"$(CURDIR)/tests/unit/golden"'
 $(MSRTOP_TESTS)/test_golden: $(MSRTOP_TESTS)/test_golden.o $(MSRTOP_OBJ)/json_out.o \
-		$(MSRTOP_OBJ)/text_out.o $(MSRTOP_OBJ)/prom.o $(MSRTOP_OBJ)/snapshot.o \
+		$(MSRTOP_OBJ)/text_out.o $(MSRTOP_OBJ)/prom.o $(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kinds.o \
 		$(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
