@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exit_reasons.h" /* MSRTOP_ISA_*, MSRTOP_VMX_* (constants only) */
 #include "kinds.h"
 #include "snapshot.h"
 
