@@ -27,14 +27,14 @@ $(EXPORTS_TESTS)/%.o: tests/unit/%.c | $(EXPORTS_TESTS)
 
 # prom.c: escaping, histogram buckets, counters, vm_start across pid reuse.
 $(EXPORTS_TESTS)/test_prom: $(EXPORTS_TESTS)/test_prom.o $$(EXPORTS_OBJDIR)/prom.o \
-		$$(MSRTOP_OBJ)/snapshot.o $$(MSRTOP_OBJ)/kinds.o $$(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+		$$(MSRTOP_OBJ)/snapshot.o $$(MSRTOP_OBJ)/kinds.o $$(MSRTOP_OBJ)/kvm_names.o $$(MSRTOP_OBJ)/format.o $$(NAMES_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(EXPORTS_CMOCKA_LIBS)
 
 # http.c over loopback sockets: paths, methods, malformed and silent clients.
 # output_file.c: atomic replacement, errors, reopening.
 EXPORTS_SERVE_OBJS = $(addprefix $(EXPORTS_OBJDIR)/,prom.o http.o output_file.o) \
-	$(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o kvm_names.o json_out.o) $(NAMES_OBJS)
+	$(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o kvm_names.o format.o json_out.o) $(NAMES_OBJS)
 $(EXPORTS_TESTS)/test_http: $(EXPORTS_TESTS)/test_http.o $$(EXPORTS_SERVE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(EXPORTS_JSON_LIBS) $(EXPORTS_CMOCKA_LIBS)

@@ -21,7 +21,7 @@ BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) 
 
 # Everything of msrtop but main(), shared with the tests.
 MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o collector.o map_read.o kernel_check.o \
-	vm_info.o json_out.o text_out.o kvm_names.o)
+	vm_info.o json_out.o text_out.o kvm_names.o format.o)
 MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_CORE_OBJS)
 
 $(MSRTOP_OBJ) $(MSRTOP_TESTS):
@@ -89,7 +89,7 @@ $(MSRTOP_TESTS)/test_vm_info: $(MSRTOP_TESTS)/test_vm_info.o $(MSRTOP_OBJ)/vm_in
 
 # The JSON document of a synthetic snapshot, checked field by field.
 $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/json_out.o \
-		$(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kinds.o $(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+		$(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kinds.o $(MSRTOP_OBJ)/kvm_names.o $(MSRTOP_OBJ)/format.o $$(NAMES_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
@@ -97,12 +97,18 @@ $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/jso
 $(MSRTOP_TESTS)/test_golden.o: CFLAGS += -DGOLDEN_DIR='"$(CURDIR)/tests/unit/golden"'
 $(MSRTOP_TESTS)/test_golden: $(MSRTOP_TESTS)/test_golden.o $(MSRTOP_OBJ)/json_out.o \
 		$(MSRTOP_OBJ)/text_out.o $(MSRTOP_OBJ)/prom.o $(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kinds.o \
-		$(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+		$(MSRTOP_OBJ)/kvm_names.o $(MSRTOP_OBJ)/format.o $$(NAMES_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
 
+# The shared formatting and the number parser.
+$(MSRTOP_TESTS)/test_format: $(MSRTOP_TESTS)/test_format.o $(MSRTOP_OBJ)/format.o \
+		$(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_CMOCKA_LIBS)
+
 MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_map_read test_snapshot test_vm_info \
-	test_json_out test_golden)
+	test_json_out test_golden test_format)
 # Shell suites: the command line's error paths; the JSON schema against real output.
 TEST_SUITES += $(MSRTOP_TEST_BINS) tests/unit/test_msrtop_cli.sh tests/unit/test_json_schema.sh
 TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop

@@ -26,7 +26,7 @@ $(TUI_TESTS)/%.o: tests/tui/%.c | $(TUI_TESTS)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(TUI_TESTS)/tui_fake: $(TUI_TESTS)/tui_fake.o $(MSRTOP_OBJ)/tui.o $(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kinds.o \
-		$(MSRTOP_OBJ)/kvm_names.o $(NAMES_OBJS)
+		$(MSRTOP_OBJ)/kvm_names.o $(MSRTOP_OBJ)/format.o $(NAMES_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) -lm
 

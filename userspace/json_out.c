@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "exit_reasons.h"
+#include "format.h"
 #include "json_out.h"
 #include "kinds.h"
 #include "kvm_names.h"
@@ -101,17 +102,6 @@ static struct json_object *jhist(const struct msrtop_hist *h)
 	return o;
 }
 
-static const char *isa_name(uint32_t isa)
-{
-	switch (isa) {
-	case MSRTOP_ISA_VMX:
-		return "vmx";
-	case MSRTOP_ISA_SVM:
-		return "svm";
-	}
-	return NULL;
-}
-
 /* An exit reason as its code (json[0]), name (json[1]) and text with flags (json[2]). */
 static void add_exit_reason(struct json_object *o, const char *const *json, uint8_t isa,
 			    uint64_t code)
@@ -146,7 +136,7 @@ static void add_field(struct json_object *o, const struct msrtop_field *f, const
 		break;
 	case MSRTOP_F_ISA:
 		add(o, key[0], ju64(kind_u8(row, f->off)));
-		add(o, key[1], jstr_or_null(isa_name(kind_u8(row, f->off))));
+		add(o, key[1], jstr_or_null(format_isa_name(kind_u8(row, f->off))));
 		break;
 	case MSRTOP_F_EXIT_REASON:
 		add_exit_reason(o, key, kind_u8(row, f->aux), kind_uint(row, f->off, f->size));
@@ -165,7 +155,7 @@ static void add_field(struct json_object *o, const struct msrtop_field *f, const
 		add(o, key[1], jstr_or_null(msr_name(kind_u32(row, f->off))));
 		break;
 	case MSRTOP_F_ACCESS:
-		add(o, key[0], json_object_new_string(kind_bool(row, f->off) ? "write" : "read"));
+		add(o, key[0], json_object_new_string(format_access(kind_bool(row, f->off))));
 		break;
 	case MSRTOP_F_UEXIT:
 		add(o, key[0], json_object_new_boolean(kind_bool(row, f->aux)));
@@ -193,9 +183,8 @@ static void add_field(struct json_object *o, const struct msrtop_field *f, const
 		uint64_t v = *(const uint64_t *)kind_at(row, f->off);
 		bool has = kind_bool(row, f->aux);
 
-		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)v);
 		add(o, key[0], has ? ju64(v) : NULL);
-		add(o, key[1], has ? json_object_new_string(text) : NULL);
+		add(o, key[1], has ? json_object_new_string(format_hex(v, text, sizeof(text))) : NULL);
 		break;
 	}
 	}

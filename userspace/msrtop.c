@@ -22,6 +22,7 @@
 
 #include "collector.h"
 #include "exit_reasons.h"
+#include "format.h"
 #include "http.h"
 #include "json_out.h"
 #include "msr_names.h"
@@ -135,18 +136,15 @@ static int parse_seconds(const char *opt, const char *arg, double min, double ma
 	return 0;
 }
 
-static int parse_u32(const char *opt, const char *arg, const char *what, uint32_t *out)
+/* A number option (--pid, --vcpu): decimal, or 0x and hex digits (format.h). */
+static int parse_u32_option(const char *opt, const char *arg, uint32_t *out)
 {
-	unsigned long long v;
-	char *end;
+	char why[96];
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (!*arg || *end || errno || arg[0] == '-' || arg[0] == '+' || v > UINT32_MAX) {
-		error("invalid %s '%s': give %s as a decimal number", opt, arg, what);
+	if (parse_u32(arg, out, why, sizeof(why))) {
+		error("invalid %s '%s': %s", opt, arg, why);
 		return -EINVAL;
 	}
-	*out = v;
 	return 0;
 }
 
@@ -252,7 +250,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p': {
 			uint32_t pid;
 
-			if (parse_u32("--pid", optarg, "a process id", &pid))
+			if (parse_u32_option("--pid", optarg, &pid))
 				return -EINVAL;
 			if (!pid) {
 				error("invalid --pid '0': give the process id of a VMM");
@@ -266,7 +264,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		}
 		case OPT_VCPU:
-			if (parse_u32("--vcpu", optarg, "a vCPU id", &o->filter.vcpu))
+			if (parse_u32_option("--vcpu", optarg, &o->filter.vcpu))
 				return -EINVAL;
 			o->filter.has_vcpu = true;
 			break;

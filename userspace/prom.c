@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "exit_reasons.h"
+#include "format.h"
 #include "kinds.h"
 #include "kvm_names.h"
 #include "msr_names.h"
@@ -382,16 +383,6 @@ static void vcpu_labels(struct ctx *c, uint32_t vcpu, uint8_t vcpu_src)
 			msrtop_vcpu_src_name(vcpu_src));
 }
 
-static const char *isa_label(uint8_t isa, char *buf, size_t len)
-{
-	if (isa == MSRTOP_ISA_VMX)
-		return "vmx";
-	if (isa == MSRTOP_ISA_SVM)
-		return "svm";
-	snprintf(buf, len, "isa%u", isa);
-	return buf;
-}
-
 /* The labels of one field of a row (kinds.h); fields that are not part of the key have none. */
 static void field_labels(struct ctx *c, const struct msrtop_field *f, const void *row)
 {
@@ -407,7 +398,7 @@ static void field_labels(struct ctx *c, const struct msrtop_field *f, const void
 		break;
 	case MSRTOP_F_ISA:
 		prom_buf_printf(&c->lb, ",isa=\"%s\"",
-				isa_label(kind_u8(row, f->off), name, sizeof(name)));
+				format_isa(kind_u8(row, f->off), name, sizeof(name)));
 		break;
 	case MSRTOP_F_EXIT_REASON:
 		exit_reason_format(kind_u8(row, f->aux), kind_uint(row, f->off, f->size), name,
@@ -421,8 +412,7 @@ static void field_labels(struct ctx *c, const struct msrtop_field *f, const void
 		prom_buf_label_value(&c->lb, name);
 		break;
 	case MSRTOP_F_ACCESS:
-		prom_buf_printf(&c->lb, ",direction=\"%s\"",
-				kind_bool(row, f->off) ? "write" : "read");
+		prom_buf_printf(&c->lb, ",direction=\"%s\"", format_access(kind_bool(row, f->off)));
 		break;
 	case MSRTOP_F_UEXIT:
 		kvm_uexit_format(kind_u32(row, f->off), kind_bool(row, f->aux), name, sizeof(name));

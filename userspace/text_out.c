@@ -9,37 +9,18 @@
 #include <time.h>
 
 #include "exit_reasons.h"
+#include "format.h"
 #include "kinds.h"
 #include "kvm_names.h"
 #include "msr_names.h"
 #include "text_out.h"
 
-/* "3" (vcpu_id from the event), "3~" (learned for the thread), "t1234" (thread id). */
-static const char *vcpu_text(uint8_t src, uint32_t vcpu, char *buf, size_t len)
-{
-	switch (src) {
-	case MSRTOP_VCPU_KERNEL:
-		snprintf(buf, len, "%u", vcpu);
-		break;
-	case MSRTOP_VCPU_LEARNED:
-		snprintf(buf, len, "%u~", vcpu);
-		break;
-	default:
-		snprintf(buf, len, "t%u", vcpu);
-		break;
-	}
-	return buf;
-}
-
+/* The ISA column: "vmx", "svm", "?". */
 static const char *isa_text(uint8_t isa)
 {
-	switch (isa) {
-	case MSRTOP_ISA_VMX:
-		return "vmx";
-	case MSRTOP_ISA_SVM:
-		return "svm";
-	}
-	return "?";
+	const char *name = format_isa_name(isa);
+
+	return name ? name : "?";
 }
 
 /* Busiest first (by delta, then total), then in key order: for qsort_r, ctx the kind. */
@@ -153,7 +134,7 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 		snprintf(buf, len, "%u", kind_u32(row, col->off));
 		break;
 	case MSRTOP_T_VCPU:
-		return vcpu_text(kind_u8(row, col->aux), kind_u32(row, col->off), buf, len);
+		return format_vcpu(kind_u8(row, col->aux), kind_u32(row, col->off), buf, len);
 	case MSRTOP_T_ISA:
 		return isa_text(kind_u8(row, col->off));
 	case MSRTOP_T_EXIT_REASON:
@@ -174,48 +155,31 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 		msr_format(kind_u32(row, col->off), buf, len);
 		break;
 	case MSRTOP_T_ACCESS:
-		return kind_bool(row, col->off) ? "write" : "read";
+		return format_access(kind_bool(row, col->off));
 	case MSRTOP_T_UEXIT:
 		kvm_uexit_format(kind_u32(row, col->off), kind_bool(row, col->aux), buf, len);
 		break;
-	case MSRTOP_T_OUTCOME: {
-		uint8_t outcome = kind_u8(row, col->off), reason = kind_u8(row, col->aux);
-		const char *on = msr_outcome_name(outcome);
-		const char *rn = msr_outcome_reason_name(outcome, reason);
-
-		if (on && rn)
-			snprintf(buf, len, "%s/%s", on, rn);
-		else if (on && !reason)
-			snprintf(buf, len, "%s", on);
-		else
-			snprintf(buf, len, "%s/%u", on ? on : "?", reason);
-		break;
-	}
+	case MSRTOP_T_OUTCOME:
+		return format_outcome(kind_u8(row, col->off), kind_u8(row, col->aux), buf, len);
 	case MSRTOP_T_TOTAL:
-		snprintf(buf, len, "%llu", (unsigned long long)kind_counter(row, col->off)->total);
-		break;
+		return format_u64(kind_counter(row, col->off)->total, buf, len);
 	case MSRTOP_T_RATE:
-		snprintf(buf, len, "%.1f", kind_counter(row, col->off)->rate);
-		break;
+		return format_rate(kind_counter(row, col->off)->rate, buf, len);
 	case MSRTOP_T_MEAN_NS: {
 		const struct msrtop_hist *h = kind_hist(row, col->off);
 
 		if (!h->count)
 			return "-";
-		snprintf(buf, len, "%llu", (unsigned long long)(h->sum_ns / h->count));
-		break;
+		return format_u64(h->sum_ns / h->count, buf, len);
 	}
 	case MSRTOP_T_VALUE_HEX:
 		if (!kind_bool(row, col->aux))
 			return "-";
-		snprintf(buf, len, "0x%llx",
-			 (unsigned long long)*(const uint64_t *)kind_at(row, col->off));
-		break;
+		return format_hex(*(const uint64_t *)kind_at(row, col->off), buf, len);
 	case MSRTOP_T_TOTAL_IF:
 		if (!kind_bool(row, col->aux))
 			return "-";
-		snprintf(buf, len, "%llu", (unsigned long long)kind_counter(row, col->off)->total);
-		break;
+		return format_u64(kind_counter(row, col->off)->total, buf, len);
 	}
 	return buf;
 }

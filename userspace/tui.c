@@ -23,9 +23,9 @@
 #include <curses.h>
 
 #include "exit_reasons.h"
+#include "format.h"
 #include "kvm_names.h"
 #include "msr_names.h"
-#include "names_parse.h"
 #include "snapshot.h"
 #include "tui.h"
 
@@ -183,16 +183,6 @@ static void restore_signals(void)
 
 /* ---- formatting ------------------------------------------------------------------- */
 
-static void fmt_msr(char *buf, size_t len, uint32_t msr)
-{
-	const char *name = msr_name(msr);
-
-	if (name)
-		snprintf(buf, len, "%s 0x%x", name, msr);
-	else
-		snprintf(buf, len, "0x%x", msr);
-}
-
 static void fmt_vcpu(char *buf, size_t len, uint8_t vcpu_src, uint32_t vcpu)
 {
 	if (vcpu_src == MSRTOP_VCPU_TID)
@@ -209,28 +199,6 @@ static void fmt_vm(char *buf, size_t len, uint32_t pid)
 		snprintf(buf, len, "%u %s", pid, vm->comm);
 	else
 		snprintf(buf, len, "%u", pid);
-}
-
-static void fmt_rate(char *buf, size_t len, double rate)
-{
-	snprintf(buf, len, rate < 100000 ? "%.1f" : "%.0f", rate);
-}
-
-static void fmt_u64(char *buf, size_t len, uint64_t v)
-{
-	snprintf(buf, len, "%" PRIu64, v);
-}
-
-static void fmt_ns(char *buf, size_t len, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.1fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.1fs", ns / 1e9);
 }
 
 /* The slot of a log2 histogram that holds its pct-th percentile; -1 when it is empty. */
@@ -263,10 +231,10 @@ static void fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigne
 	if (i < 0) {
 		snprintf(buf, len, "-");
 	} else if (i == MSRTOP_HIST_SLOTS - 1) {
-		fmt_ns(v, sizeof(v), 1ull << i);
+		format_ns(1ull << i, v, sizeof(v));
 		snprintf(buf, len, ">=%s", v);
 	} else {
-		fmt_ns(v, sizeof(v), 1ull << (i + 1));
+		format_ns(1ull << (i + 1), v, sizeof(v));
 		snprintf(buf, len, "<%s", v);
 	}
 }
@@ -570,7 +538,7 @@ static int draw_sources(int y, int max_y)
 		}
 		switch (s->state) {
 		case MSRTOP_SRC_ATTACHED:
-			fmt_rate(rate, sizeof(rate), s->events.rate);
+			format_rate_short(s->events.rate, rate, sizeof(rate));
 			snprintf(buf, sizeof(buf), "%s %" PRIu64 " (%s/s)", src_name(i),
 				 s->events.total, rate);
 			flow_item(&f, buf, A_NORMAL);
@@ -621,7 +589,7 @@ static void flow_counter(struct flow *f, const char *what, const struct msrtop_c
 {
 	char buf[96], rate[32];
 
-	fmt_rate(rate, sizeof(rate), c->rate);
+	format_rate_short(c->rate, rate, sizeof(rate));
 	snprintf(buf, sizeof(buf), "%s %" PRIu64 " (%s/s)", what, c->total, rate);
 	flow_item(f, buf, A_NORMAL);
 }
@@ -715,7 +683,7 @@ static int draw_filters(int y, int max_y)
 		flow_item(&f, buf, A_BOLD);
 	}
 	if (flt->has_msr) {
-		fmt_msr(m, sizeof(m), flt->msr);
+		format_msr_and_index(flt->msr, m, sizeof(m));
 		snprintf(buf, sizeof(buf), "msr %s", m);
 		flow_item(&f, buf, A_BOLD);
 	}
@@ -815,8 +783,8 @@ static size_t draw_exits(int y, int h)
 		SET(2, "%s", isa_name(e->isa));
 		exit_reason_format(e->isa, e->reason, reason, sizeof(reason));
 		SET(3, "%s%s", reason, e->nested ? " (L2)" : "");
-		fmt_rate(cell(r, 4), CELL_LEN, e->count.rate);
-		fmt_u64(cell(r, 5), CELL_LEN, e->count.total);
+		format_rate_short(e->count.rate, cell(r, 4), CELL_LEN);
+		format_u64(e->count.total, cell(r, 5), CELL_LEN);
 		fmt_percentile(cell(r, 6), CELL_LEN, e->latency.slots, 50);
 		fmt_percentile(cell(r, 7), CELL_LEN, e->latency.slots, 99);
 	}
@@ -901,13 +869,13 @@ static size_t draw_msrs(int y, int h)
 
 		fmt_vm(cell(r, 0), CELL_LEN, m->pid);
 		fmt_vcpu(cell(r, 1), CELL_LEN, m->vcpu_src, m->vcpu);
-		fmt_msr(cell(r, 2), CELL_LEN, m->msr);
+		format_msr_and_index(m->msr, cell(r, 2), CELL_LEN);
 		SET(3, "%s", m->write ? "W" : "R");
-		fmt_rate(cell(r, 4), CELL_LEN, m->count.rate);
-		fmt_u64(cell(r, 5), CELL_LEN, m->count.total);
-		fmt_u64(cell(r, 6), CELL_LEN, m->gp.total);
+		format_rate_short(m->count.rate, cell(r, 4), CELL_LEN);
+		format_u64(m->count.total, cell(r, 5), CELL_LEN);
+		format_u64(m->gp.total, cell(r, 6), CELL_LEN);
 		if (m->write)
-			fmt_u64(cell(r, 7), CELL_LEN, m->changes.total);
+			format_u64(m->changes.total, cell(r, 7), CELL_LEN);
 		else
 			SET(7, "-");
 		if (m->has_value)
@@ -992,13 +960,13 @@ static size_t draw_vms(int y, int h)
 		SET(1, "%s%s", v->comm[0] ? v->comm : "?", v->alive ? "" : " (gone)");
 		SET(2, "%.*s", CELL_LEN - 1, v->name[0] ? v->name : "-");
 		SET(3, "%u", v->nr_vcpus);
-		fmt_rate(cell(r, 4), CELL_LEN, v->exits.rate);
-		fmt_u64(cell(r, 5), CELL_LEN, v->exits.total);
-		fmt_rate(cell(r, 6), CELL_LEN, vm_msr_rate(v));
-		fmt_u64(cell(r, 7), CELL_LEN, v->msr_reads.total + v->msr_writes.total);
-		fmt_u64(cell(r, 8), CELL_LEN, v->msr_gp.total);
-		fmt_rate(cell(r, 9), CELL_LEN, v->uexits.rate);
-		fmt_u64(cell(r, 10), CELL_LEN, v->uexits.total);
+		format_rate_short(v->exits.rate, cell(r, 4), CELL_LEN);
+		format_u64(v->exits.total, cell(r, 5), CELL_LEN);
+		format_rate_short(vm_msr_rate(v), cell(r, 6), CELL_LEN);
+		format_u64(v->msr_reads.total + v->msr_writes.total, cell(r, 7), CELL_LEN);
+		format_u64(v->msr_gp.total, cell(r, 8), CELL_LEN);
+		format_rate_short(v->uexits.rate, cell(r, 9), CELL_LEN);
+		format_u64(v->uexits.total, cell(r, 10), CELL_LEN);
 	}
 	draw_table(y, vm_cols, 11, &p, 2);
 	return s->nr_vms;
@@ -1210,17 +1178,17 @@ static size_t draw_outcomes(int y, int h)
 		const struct outcome_sum *o = &osums[order[p.first + r]];
 
 		fmt_vm(cell(r, 0), CELL_LEN, o->pid);
-		fmt_msr(cell(r, 1), CELL_LEN, o->msr);
+		format_msr_and_index(o->msr, cell(r, 1), CELL_LEN);
 		SET(2, "%s", o->write ? "W" : "R");
-		fmt_rate(cell(r, 3), CELL_LEN, o->all.rate);
-		fmt_u64(cell(r, 4), CELL_LEN, o->all.total);
-		fmt_u64(cell(r, 5), CELL_LEN, o->n[OC_HANDLED]);
-		fmt_u64(cell(r, 6), CELL_LEN, o->n[OC_FAST]);
+		format_rate_short(o->all.rate, cell(r, 3), CELL_LEN);
+		format_u64(o->all.total, cell(r, 4), CELL_LEN);
+		format_u64(o->n[OC_HANDLED], cell(r, 5), CELL_LEN);
+		format_u64(o->n[OC_FAST], cell(r, 6), CELL_LEN);
 		if (o->n[OC_USER_ERR])
 			SET(7, "%" PRIu64 " (%" PRIu64 " err)", o->n[OC_USER], o->n[OC_USER_ERR]);
 		else
-			fmt_u64(cell(r, 7), CELL_LEN, o->n[OC_USER]);
-		fmt_u64(cell(r, 8), CELL_LEN, o->n[OC_GP]);
+			format_u64(o->n[OC_USER], cell(r, 7), CELL_LEN);
+		format_u64(o->n[OC_GP], cell(r, 8), CELL_LEN);
 		fmt_percentile(cell(r, 9), CELL_LEN, o->slots, 50);
 		fmt_percentile(cell(r, 10), CELL_LEN, o->slots, 99);
 		fmt_gp_reasons(cell(r, 11), CELL_LEN, o);
@@ -1302,11 +1270,11 @@ static size_t draw_canon(int y, int h)
 
 		fmt_vm(cell(r, 0), CELL_LEN, c->pid);
 		fmt_vcpu(cell(r, 1), CELL_LEN, c->vcpu_src, c->vcpu);
-		fmt_msr(cell(r, 2), CELL_LEN, c->msr);
-		fmt_rate(cell(r, 3), CELL_LEN, c->count.rate);
-		fmt_u64(cell(r, 4), CELL_LEN, c->count.total);
-		fmt_u64(cell(r, 5), CELL_LEN, c->rejected.total);
-		fmt_u64(cell(r, 6), CELL_LEN, c->fixups.total);
+		format_msr_and_index(c->msr, cell(r, 2), CELL_LEN);
+		format_rate_short(c->count.rate, cell(r, 3), CELL_LEN);
+		format_u64(c->count.total, cell(r, 4), CELL_LEN);
+		format_u64(c->rejected.total, cell(r, 5), CELL_LEN);
+		format_u64(c->fixups.total, cell(r, 6), CELL_LEN);
 	}
 	draw_table(y, canon_cols, 7, &p, 2);
 	return s->nr_canon;
@@ -1509,16 +1477,6 @@ static int refilter(void)
 	return 0;
 }
 
-static int parse_u32(const char *s, uint32_t *out)
-{
-	uint64_t v;
-	int r = names_parse_number(s, UINT32_MAX, &v);
-
-	if (!r)
-		*out = (uint32_t)v;
-	return r;
-}
-
 static void parse_pids(const char *in, struct msrtop_filter *f)
 {
 	char buf[INPUT_LEN], *tok, *save = NULL;
@@ -1527,11 +1485,15 @@ static void parse_pids(const char *in, struct msrtop_filter *f)
 	n.nr_pids = 0;
 	snprintf(buf, sizeof(buf), "%s", in);
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char why[96];
 		uint32_t pid;
 
-		if (parse_u32(tok, &pid) || !pid) {
-			set_message(true, "bad pid '%s': give process ids (numbers above 0), "
-					  "separated by commas", tok);
+		if (parse_u32(tok, &pid, why, sizeof(why))) {
+			set_message(true, "bad pid '%s': %s (pids separated by commas)", tok, why);
+			return;
+		}
+		if (!pid) {
+			set_message(true, "bad pid '0': give the process id of a VMM");
 			return;
 		}
 		if (n.nr_pids == MSRTOP_FILTER_MAX_PIDS) {
@@ -1549,6 +1511,7 @@ static void apply_input(void)
 	const char *in = T.input;
 	uint64_t vmx, svm;
 	bool vmx_ok, svm_ok;
+	char why[96];
 	int r;
 
 	T.message[0] = '\0';
@@ -1560,10 +1523,8 @@ static void apply_input(void)
 		n.has_vcpu = false;
 		if (!*in)
 			break;
-		r = parse_u32(in, &n.vcpu);
-		if (r)
-			set_message(true, "bad vCPU '%s': give a vCPU id (a number%s)", in,
-				    r == -ERANGE ? " below 2^32" : "");
+		if (parse_u32(in, &n.vcpu, why, sizeof(why)))
+			set_message(true, "bad vCPU '%s': %s", in, why);
 		else
 			n.has_vcpu = true;
 		break;
