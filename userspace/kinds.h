@@ -97,7 +97,7 @@ struct msrtop_family {
 enum msrtop_text_col_type {
 	MSRTOP_T_PID,	      /* "%8u" */
 	MSRTOP_T_VCPU,	      /* vCPU with its source marker (format.h) */
-	MSRTOP_T_ISA,	      /* "vmx", "svm", "?" */
+	MSRTOP_T_ISA,	      /* "vmx", "svm", "isa3" (format.h) */
 	MSRTOP_T_EXIT_REASON, /* formatted exit reason; aux: isa; size bytes */
 	MSRTOP_T_YES,	      /* "yes" or "" for a bool */
 	MSRTOP_T_MSR_INDEX,   /* "0x%-8x" */

@@ -15,14 +15,6 @@
 #include "msr_names.h"
 #include "text_out.h"
 
-/* The ISA column: "vmx", "svm", "?". */
-static const char *isa_text(uint8_t isa)
-{
-	const char *name = format_isa_name(isa);
-
-	return name ? name : "?";
-}
-
 /* Busiest first (by delta, then total), then in key order: for qsort_r, ctx the kind. */
 static int by_activity(const void *pa, const void *pb, void *ctx)
 {
@@ -136,7 +128,7 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 	case MSRTOP_T_VCPU:
 		return format_vcpu(kind_u8(row, col->aux), kind_u32(row, col->off), buf, len);
 	case MSRTOP_T_ISA:
-		return isa_text(kind_u8(row, col->off));
+		return format_isa(kind_u8(row, col->off), buf, len);
 	case MSRTOP_T_EXIT_REASON:
 		exit_reason_format(kind_u8(row, col->aux), kind_uint(row, col->off, col->size), buf,
 				   len);

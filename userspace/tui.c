@@ -183,14 +183,6 @@ static void restore_signals(void)
 
 /* ---- formatting ------------------------------------------------------------------- */
 
-static void fmt_vcpu(char *buf, size_t len, uint8_t vcpu_src, uint32_t vcpu)
-{
-	if (vcpu_src == MSRTOP_VCPU_TID)
-		snprintf(buf, len, "t%u", vcpu);
-	else
-		snprintf(buf, len, "%u", vcpu);
-}
-
 static void fmt_vm(char *buf, size_t len, uint32_t pid)
 {
 	const struct msrtop_vm *vm = snapshot_find_vm(T.shown, pid);
@@ -237,17 +229,6 @@ static void fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigne
 		format_ns(1ull << (i + 1), v, sizeof(v));
 		snprintf(buf, len, "<%s", v);
 	}
-}
-
-static const char *isa_name(uint8_t isa)
-{
-	switch (isa) {
-	case MSRTOP_ISA_VMX:
-		return "VMX";
-	case MSRTOP_ISA_SVM:
-		return "SVM";
-	}
-	return "?";
 }
 
 /* ---- drawing helpers ---------------------------------------------------------------- */
@@ -656,8 +637,9 @@ static void fmt_reason_filter(char *buf, size_t len, const struct msrtop_filter 
 		exit_reason_format(MSRTOP_ISA_VMX, flt->reason_vmx, vmx, sizeof(vmx));
 	if (flt->reason_svm_ok)
 		exit_reason_format(MSRTOP_ISA_SVM, flt->reason_svm, svm, sizeof(svm));
-	snprintf(buf, len, "reason %s%s%s%s%s", vmx[0] ? "VMX " : "", vmx,
-		 vmx[0] && svm[0] ? " / " : "", svm[0] ? "SVM " : "", svm);
+	snprintf(buf, len, "reason %s%s%s%s%s%s%s", vmx[0] ? format_isa_name(MSRTOP_ISA_VMX) : "",
+		 vmx[0] ? " " : "", vmx, vmx[0] && svm[0] ? " / " : "",
+		 svm[0] ? format_isa_name(MSRTOP_ISA_SVM) : "", svm[0] ? " " : "", svm);
 }
 
 static int draw_filters(int y, int max_y)
@@ -743,7 +725,7 @@ static const struct view_sort exit_sorts[] = {
 };
 
 static const struct col exit_cols[] = {
-	{ "VM", 6, 22, true },	  { "VCPU", 4, 10, false }, { "ISA", 3, 3, true },
+	{ "VM", 6, 22, true },	  { "VCPU", 4, 10, false }, { "ISA", 3, 5, true },
 	{ "REASON", 12, 40, true }, { "RATE/s", 8, 0, false }, { "TOTAL", 10, 0, false },
 	{ "P50", 7, 0, false },	  { "P99", 7, 0, false },
 };
@@ -776,11 +758,11 @@ static size_t draw_exits(int y, int h)
 		return s->nr_exits;
 	for (r = 0; r < p.count; r++) {
 		const struct msrtop_exit_row *e = &s->exits[order[p.first + r]];
-		char reason[CELL_LEN - 8];
+		char reason[CELL_LEN - 8], isa[16];
 
 		fmt_vm(cell(r, 0), CELL_LEN, e->pid);
-		fmt_vcpu(cell(r, 1), CELL_LEN, e->vcpu_src, e->vcpu);
-		SET(2, "%s", isa_name(e->isa));
+		format_vcpu(e->vcpu_src, e->vcpu, cell(r, 1), CELL_LEN);
+		SET(2, "%s", format_isa(e->isa, isa, sizeof(isa)));
 		exit_reason_format(e->isa, e->reason, reason, sizeof(reason));
 		SET(3, "%s%s", reason, e->nested ? " (L2)" : "");
 		format_rate_short(e->count.rate, cell(r, 4), CELL_LEN);
@@ -868,7 +850,7 @@ static size_t draw_msrs(int y, int h)
 		const struct msrtop_msr_row *m = &s->msrs[order[p.first + r]];
 
 		fmt_vm(cell(r, 0), CELL_LEN, m->pid);
-		fmt_vcpu(cell(r, 1), CELL_LEN, m->vcpu_src, m->vcpu);
+		format_vcpu(m->vcpu_src, m->vcpu, cell(r, 1), CELL_LEN);
 		format_msr_and_index(m->msr, cell(r, 2), CELL_LEN);
 		SET(3, "%s", m->write ? "W" : "R");
 		format_rate_short(m->count.rate, cell(r, 4), CELL_LEN);
@@ -1269,7 +1251,7 @@ static size_t draw_canon(int y, int h)
 		const struct msrtop_canon_row *c = &s->canon[order[p.first + r]];
 
 		fmt_vm(cell(r, 0), CELL_LEN, c->pid);
-		fmt_vcpu(cell(r, 1), CELL_LEN, c->vcpu_src, c->vcpu);
+		format_vcpu(c->vcpu_src, c->vcpu, cell(r, 1), CELL_LEN);
 		format_msr_and_index(c->msr, cell(r, 2), CELL_LEN);
 		format_rate_short(c->count.rate, cell(r, 3), CELL_LEN);
 		format_u64(c->count.total, cell(r, 4), CELL_LEN);
@@ -1386,7 +1368,8 @@ static void draw_help(void)
 		"RATE/s: per second over the last interval; TOTAL: since msrtop attached.",
 		"P50/P99: percentiles since attach, as the upper bound of their log2 bucket",
 		"(exits: exit to the next entry on the same thread; outcomes: handling time).",
-		"VCPU: the kernel's vcpu_id; tNNN: the vCPU thread's id when no vcpu_id is known.",
+		"VCPU: the kernel's vcpu_id (N~: learned for the thread from another event);",
+		"tNNN: the vCPU thread's id when no vcpu_id is known.",
 		"Only MSRs that KVM intercepts can be seen; (L2): a nested guest's exit.",
 		"",
 		"Press any key to go back.",

@@ -5,7 +5,8 @@
  * machine (no KVM, no BPF, no root).
  *
  * Snapshot k (k = 1, 2, ... up to --snapshots, then frozen) holds:
- *   VM 1000 "fakevmm" (guest "demo"), vCPUs 0 and 1:
+ *   VM 1000 "fakevmm" (guest "demo"), vCPUs 0 and 1 (its MSR rows: 1 learned for
+ *   the thread, 1~):
  *     IA32_CR_PAT (0x277) writes: 100 k per vCPU, #GP 10 k, value changes k
  *     IA32_APIC_BASE (0x1b) reads: 50 k per vCPU
  *     0xdead writes: 5 k per vCPU, all #GP
@@ -139,10 +140,11 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 		s->overflow[MSRTOP_MAP_MSRS].total = 12 * k;
 
 	for (v = 0; v < 2; v++) {
-		add_msr(s, 1000, MSRTOP_VCPU_KERNEL, v, 0x277, true, 100 * k, 10 * k, k,
-			0x0007040600070406ull);
-		add_msr(s, 1000, MSRTOP_VCPU_KERNEL, v, 0x1b, false, 50 * k, 0, 0, 0);
-		add_msr(s, 1000, MSRTOP_VCPU_KERNEL, v, 0xdead, true, 5 * k, 5 * k, 0, 0);
+		uint8_t src = v ? MSRTOP_VCPU_LEARNED : MSRTOP_VCPU_KERNEL;
+
+		add_msr(s, 1000, src, v, 0x277, true, 100 * k, 10 * k, k, 0x0007040600070406ull);
+		add_msr(s, 1000, src, v, 0x1b, false, 50 * k, 0, 0, 0);
+		add_msr(s, 1000, src, v, 0xdead, true, 5 * k, 5 * k, 0, 0);
 	}
 	add_msr(s, 2000, MSRTOP_VCPU_TID, 2001, 0xc0000080, false, 7 * k, 0, 0, 0);
 	for (i = 0; i < o.rows; i++)
