@@ -33,7 +33,8 @@ MSRTOP_CORE_OBJS := $(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS) \
 	$(addprefix $(MSRTOP_OBJ)/,collector.o map_read.o kernel_check.o vm_info.o json_out.o \
 		text_out.o)
 # The terminal view (docs/tui.md): one file per concern.
-MSRTOP_TUI_OBJS := $(addprefix $(MSRTOP_OBJ)/,tui.o)
+MSRTOP_TUI_OBJS := $(addprefix $(MSRTOP_OBJ)/,tui.o tui_input.o tui_layout.o tui_draw.o tui_views.o \
+	tui_outcomes.o)
 # --listen and --output (docs/daemon.md).
 MSRTOP_EXPORTS_OBJS := $(addprefix $(MSRTOP_OBJ)/,prom.o http.o output_file.o)
 MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_CORE_OBJS) $(MSRTOP_TUI_OBJS) \

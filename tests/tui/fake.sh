@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Suite: the live view (userspace/tui.c) fed synthetic snapshots by
+# Suite: the live view (userspace/tui*.c) fed synthetic snapshots by
 # tests/tui/tui_fake.c (its header lists the numbers), in a tmux pane of a
 # fixed size: what each view shows, sort keys, filters and their errors,
 # interval, pause, help, paging, resize, and that the terminal is restored on

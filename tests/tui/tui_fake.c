@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tui_fake: drives the live view (tui.c) with synthetic snapshots, the way
+ * tui_fake: drives the live view (userspace/tui*.c) with synthetic snapshots, the way
  * msrtop's loop does, so that tests/tui/fake.sh can check it in tmux on any
  * machine (no KVM, no BPF, no root).
  *
@@ -216,6 +216,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct tui_opts topts = { 0 };
+	struct tui_state *tui = NULL;
 	struct msrtop_snapshot *prev = NULL;
 	uint64_t start_rt, start_mono, k = 0, seq = 0;
 	int c, rc = 0;
@@ -257,7 +258,7 @@ int main(int argc, char **argv)
 	start_rt = now_ns(CLOCK_REALTIME);
 	start_mono = now_ns(CLOCK_MONOTONIC);
 	topts.interval_ms = o.interval_ms;
-	if (tui_init(&topts))
+	if (tui_init(&topts, &tui))
 		return 1;
 	while (!stop) {
 		struct msrtop_snapshot *s;
@@ -271,7 +272,7 @@ int main(int argc, char **argv)
 		prev = s;
 		if (o.crash_after && seq >= o.crash_after)
 			*(volatile int *)NULL = 1;
-		tui_update(s);
+		tui_update(tui, s);
 		due = now_ns(CLOCK_MONOTONIC) + o.interval_ms * 1000000ull;
 		while (!stop) {
 			int64_t left = (int64_t)(due - now_ns(CLOCK_MONOTONIC)) / 1000000;
@@ -279,7 +280,7 @@ int main(int argc, char **argv)
 
 			if (left <= 0)
 				break;
-			r = tui_poll((int)left, &act);
+			r = tui_poll(tui, (int)left, &act);
 			if (r < 0) {
 				rc = 1;
 				stop = 1;
@@ -291,7 +292,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	tui_fini();
+	tui_fini(tui);
 	snapshot_put(prev);
 	printf("tui_fake: done after %" PRIu64 " snapshots\n", k);
 	return rc;
