@@ -39,7 +39,16 @@ BENCH_DEPS :=
 # by the VM suites (one tests/vm/suite-KVER.sh each).
 TEST_KVERS ?= 6.1 6.12
 
-include $(sort $(wildcard mk/*.mk))
+# Libraries more than one part links, looked up once.
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+
+# mk/names.mk and mk/msrtop.mk define the objects (NAMES_OBJS, MSRTOP_OBJ...)
+# that the other parts' tests and benchmarks link, so they are read first;
+# the other fragments depend on nothing of each other.
+MK_FIRST := mk/names.mk mk/msrtop.mk
+include $(MK_FIRST)
+include $(filter-out $(MK_FIRST),$(sort $(wildcard mk/*.mk)))
 
 .PHONY: test-kernels all deps run test unit-test bench kernel vm-test install clean help
 

@@ -39,6 +39,15 @@ typedef u64 uint64_t;
 #define MSRTOP_MAX_TID_VCPUS 16384
 #define MSRTOP_VM_COMM_LEN 16 /* TASK_COMM_LEN */
 
+/* The ISA of an exit (kvm_exit's isa field): KVM_ISA_VMX / KVM_ISA_SVM of the
+ * kernel's arch/x86/kvm/trace.h. */
+#define MSRTOP_ISA_VMX 1
+#define MSRTOP_ISA_SVM 2
+
+/* VMX: the basic exit reason (bits 15:0) and the modifier bits (31:16) of an exit reason. */
+#define MSRTOP_VMX_BASIC_MASK 0xffffu
+#define MSRTOP_VMX_FLAGS_MASK 0xffff0000u
+
 /* Where a key's vcpu field came from. */
 #define MSRTOP_VCPU_KERNEL 0  /* the tracepoint itself carries vcpu_id */
 #define MSRTOP_VCPU_LEARNED 1 /* the thread's vcpu_id, learned from another tracepoint */
@@ -84,7 +93,7 @@ struct msrtop_exit_key {
 	uint32_t tgid; /* the VMM process */
 	uint32_t vcpu;
 	uint32_t reason;
-	uint8_t isa;
+	uint8_t isa;	  /* MSRTOP_ISA_* */
 	uint8_t vcpu_src; /* MSRTOP_VCPU_* */
 	uint8_t nested;	  /* 1: kvm_nested_vmexit (an L2 exit, counted by kvm_exit too) */
 	uint8_t pad;

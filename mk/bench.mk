@@ -6,11 +6,7 @@
 #                                    bench/overhead.sh inside the test VM (tests/vm/run.sh),
 #                                    the snapshot part on this host
 #
-# This file is read before mk/msrtop.mk and mk/names.mk (mk/*.mk in name
-# order): what they define is used in recipes, or in prerequisites through
-# second expansion ($$).
-
-.SECONDEXPANSION:
+# mk/msrtop.mk and mk/names.mk are read first (the Makefile says so).
 
 BENCH_OBJ := $(BUILD)/bench
 BENCH_ARGS ?=
@@ -45,8 +41,7 @@ $(BENCH_OBJ)/snapshot_bench.o: bench/snapshot_bench.c $(BUILD)/msrtop.skel.h | $
 
 # msrtop's collector and JSON output, as linked into msrtop (but the HTTP and
 # terminal parts, which a refresh does not touch).
-$(BENCH_OBJ)/snapshot_bench: $(BENCH_OBJ)/snapshot_bench.o $$(MSRTOP_CORE_OBJS) $$(MSRTOP_OBJ)/prom.o \
-		$$(NAMES_OBJS)
+$(BENCH_OBJ)/snapshot_bench: $(BENCH_OBJ)/snapshot_bench.o $(MSRTOP_CORE_OBJS) $(MSRTOP_OBJ)/prom.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) -lpthread -lm
 

@@ -3,7 +3,7 @@
 ML_DIR := $(BUILD)/obj/msrload
 ML_SRC := userspace/msrload
 ML_HOST_OBJS := $(addprefix $(ML_DIR)/,main.o script.o vmm.o truth_json.o guest_blob.o)
-ML_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lpthread -lm
+ML_LIBS := $(JSON_LIBS) -lpthread -lm
 
 # The guest: freestanding, integer registers only (KVM's emulator has no SSE),
 # no red zone (exceptions are taken on the same stack), linked at GUEST_CODE.
@@ -50,7 +50,6 @@ $(BUILD)/msrload: $(ML_HOST_OBJS)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(ML_LIBS)
 
 # Unit tests: parser and accounting.
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 $(BUILD)/tests/test_msrload_script: tests/unit/test_msrload_script.c $(ML_DIR)/script.o
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(dir $@)

@@ -3,26 +3,42 @@
 #   $(BUILD)/vmlinux.h          every type of the build host's kernel (bpftool btf dump)
 #   $(BUILD)/msrtop.bpf.o       CO-RE BPF object (clang -target bpf)
 #   $(BUILD)/msrtop.skel.h      libbpf skeleton embedding that object
-#   $(BUILD)/msrtop             the program
+#   $(BUILD)/msrtop             the program: every object it links is listed here
 #
-# The name tables (NAMES_OBJS) come from mk/names.mk, which is read after this
-# file: the rules that link them use second expansion ($$(NAMES_OBJS)).
+# Read after mk/names.mk (the Makefile says so): NAMES_OBJS is set.
 
 MSRTOP_OBJ := $(BUILD)/obj/msrtop
 MSRTOP_TESTS := $(BUILD)/tests/msrtop
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
 MSRTOP_LIB_CFLAGS := $(shell pkg-config --cflags libbpf json-c 2>/dev/null)
-MSRTOP_LIBS := $(shell pkg-config --libs libbpf json-c 2>/dev/null || echo -lbpf -ljson-c) -lelf -lz
-MSRTOP_CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+BPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+TUI_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+TUI_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
+# What links the collector (BPF) and the JSON writer.
+MSRTOP_LIBS := $(BPF_LIBS) $(JSON_LIBS)
 
 BPF_CFLAGS ?= -g -O2
 BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -Ibpf
 
-# Everything of msrtop but main(), shared with the tests.
-MSRTOP_CORE_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o collector.o map_read.o kernel_check.o \
-	vm_info.o json_out.o text_out.o kvm_names.o)
-MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_CORE_OBJS)
+# The snapshot and the event kind table: what every output and test of them links.
+MSRTOP_SNAPSHOT_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o)
+# Names and formatting: what every output links.
+MSRTOP_FORMAT_OBJS := $(addprefix $(MSRTOP_OBJ)/,format.o kvm_names.o) $(NAMES_OBJS)
+# Everything of msrtop but main(), the terminal view and the HTTP and file exports
+# (what a refresh runs: the benchmark links this).
+MSRTOP_CORE_OBJS := $(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS) \
+	$(addprefix $(MSRTOP_OBJ)/,collector.o map_read.o kernel_check.o vm_info.o json_out.o \
+		text_out.o)
+# The terminal view (docs/tui.md): one file per concern.
+MSRTOP_TUI_OBJS := $(addprefix $(MSRTOP_OBJ)/,tui.o tui_input.o tui_layout.o tui_draw.o tui_views.o \
+	tui_outcomes.o)
+# --listen and --output (docs/daemon.md).
+MSRTOP_EXPORTS_OBJS := $(addprefix $(MSRTOP_OBJ)/,prom.o http.o output_file.o)
+MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_CORE_OBJS) $(MSRTOP_TUI_OBJS) \
+	$(MSRTOP_EXPORTS_OBJS)
 
 $(MSRTOP_OBJ) $(MSRTOP_TESTS):
 	$(Q)mkdir -p $@
@@ -45,6 +61,9 @@ $(BUILD)/msrtop.skel.h: $(BUILD)/msrtop.bpf.o
 # What includes the skeleton waits for it (the .d files know only after a first build).
 $(MSRTOP_OBJ)/collector.o $(MSRTOP_TESTS)/test_bpf.o: $(BUILD)/msrtop.skel.h
 
+$(MSRTOP_TUI_OBJS): CFLAGS += $(TUI_CFLAGS)
+$(MSRTOP_EXPORTS_OBJS): CFLAGS += $(MHD_CFLAGS)
+
 $(MSRTOP_OBJ)/%.o: userspace/%.c | $(MSRTOP_OBJ)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(MSRTOP_LIB_CFLAGS) -c $< -o $@
@@ -57,11 +76,9 @@ $(MSRTOP_TESTS)/%.o: tests/unit/%.c | $(MSRTOP_TESTS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(MSRTOP_LIB_CFLAGS) -c $< -o $@
 
-.SECONDEXPANSION:
-
-$(BUILD)/msrtop: $(MSRTOP_OBJS) $$(NAMES_OBJS)
+$(BUILD)/msrtop: $(MSRTOP_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(TUI_LIBS) $(MHD_LIBS) -lm
 
 BINS += $(BUILD)/msrtop
 
@@ -70,31 +87,44 @@ BINS += $(BUILD)/msrtop
 # BPF programs run in this kernel with BPF_PROG_TEST_RUN (root; skipped otherwise).
 $(MSRTOP_TESTS)/test_bpf: $(MSRTOP_TESTS)/test_bpf.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CMOCKA_LIBS)
 
 # Whole-map reads, batched and key by key, against maps made by the test (root).
 $(MSRTOP_TESTS)/test_map_read: $(MSRTOP_TESTS)/test_map_read.o $(MSRTOP_OBJ)/map_read.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CMOCKA_LIBS)
 
-# Snapshot arithmetic: deltas, rates, VM table, totals, filters.
-$(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_OBJ)/snapshot.o
+# Snapshot arithmetic: deltas, rates, VM table, totals, filters; the kind table.
+$(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_SNAPSHOT_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 # /proc/PID/comm and QEMU -name parsing.
 $(MSRTOP_TESTS)/test_vm_info: $(MSRTOP_TESTS)/test_vm_info.o $(MSRTOP_OBJ)/vm_info.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 # The JSON document of a synthetic snapshot, checked field by field.
 $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/json_out.o \
-		$(MSRTOP_OBJ)/snapshot.o $(MSRTOP_OBJ)/kvm_names.o $$(NAMES_OBJS)
+		$(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS) $(MSRTOP_CMOCKA_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(CMOCKA_LIBS)
+
+# JSON, text and /metrics of a fixed snapshot against tests/unit/golden/, byte for byte.
+$(MSRTOP_TESTS)/test_golden.o: CFLAGS += -DGOLDEN_DIR='"$(CURDIR)/tests/unit/golden"'
+$(MSRTOP_TESTS)/test_golden: $(MSRTOP_TESTS)/test_golden.o $(MSRTOP_OBJ)/json_out.o \
+		$(MSRTOP_OBJ)/text_out.o $(MSRTOP_OBJ)/prom.o $(MSRTOP_SNAPSHOT_OBJS) \
+		$(MSRTOP_FORMAT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(CMOCKA_LIBS)
+
+# The shared formatting and the number parser.
+$(MSRTOP_TESTS)/test_format: $(MSRTOP_TESTS)/test_format.o $(MSRTOP_FORMAT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_map_read test_snapshot test_vm_info \
-	test_json_out)
+	test_json_out test_golden test_format)
 # Shell suites: the command line's error paths; the JSON schema against real output.
 TEST_SUITES += $(MSRTOP_TEST_BINS) tests/unit/test_msrtop_cli.sh tests/unit/test_json_schema.sh
 TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop

@@ -5,7 +5,6 @@ NAMES_DIR := $(BUILD)/obj/names
 # Linked into msrtop (and anything else that prints MSR or exit reason names).
 NAMES_OBJS := $(addprefix $(NAMES_DIR)/,msr_names.o msr_names_table.o exit_reasons.o \
 	exit_reasons_table.o)
-NAMES_CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 $(NAMES_DIR):
 	$(Q)mkdir -p $@
@@ -17,7 +16,7 @@ $(NAMES_DIR)/%.o: userspace/%.c | $(NAMES_DIR)
 $(BUILD)/tests/test_names: tests/unit/test_names.c $(NAMES_OBJS)
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(NAMES_CMOCKA_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 TEST_DEPS += $(BUILD)/tests/test_names
 TEST_SUITES += $(BUILD)/tests/test_names

@@ -1,4 +1,4 @@
-# The live terminal view (userspace/tui.c), linked into msrtop, and its tests:
+# The tests of the live terminal view (userspace/tui*.c; mk/msrtop.mk links it into msrtop):
 #
 #   tests/tui/fake.sh        the view fed synthetic snapshots (tests/tui/tui_fake.c),
 #                            driven through tmux: keys, filters, resize, and the
@@ -7,17 +7,9 @@
 #                            runs: the screen against msrload's ground truth
 #                            (suite "tui" of tests/vm/boot.sh, mk/e2e.mk)
 #
-# Read after mk/msrtop.mk and mk/names.mk: MSRTOP_OBJ and NAMES_OBJS are set.
+# mk/msrtop.mk is read first (the Makefile says so): MSRTOP_* are set.
 
-TUI_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
-TUI_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 TUI_TESTS := $(BUILD)/tests/tui
-
-$(MSRTOP_OBJ)/tui.o: CFLAGS += $(TUI_CFLAGS)
-
-# msrtop's link rule takes all its prerequisites ($^).
-$(BUILD)/msrtop: $(MSRTOP_OBJ)/tui.o
-$(BUILD)/msrtop: MSRTOP_LIBS += $(TUI_LIBS)
 
 $(TUI_TESTS):
 	$(Q)mkdir -p $@
@@ -26,8 +18,8 @@ $(TUI_TESTS)/%.o: tests/tui/%.c | $(TUI_TESTS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(TUI_TESTS)/tui_fake: $(TUI_TESTS)/tui_fake.o $(MSRTOP_OBJ)/tui.o $(MSRTOP_OBJ)/snapshot.o \
-		$(MSRTOP_OBJ)/kvm_names.o $(NAMES_OBJS)
+$(TUI_TESTS)/tui_fake: $(TUI_TESTS)/tui_fake.o $(MSRTOP_TUI_OBJS) $(MSRTOP_SNAPSHOT_OBJS) \
+		$(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(TUI_LIBS) -lm
 

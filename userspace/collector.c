@@ -16,6 +16,7 @@
 
 #include "collector.h"
 #include "kernel_check.h"
+#include "kinds.h"
 #include "map_read.h"
 #include "msrtop.h"
 #include "msrtop.skel.h"
@@ -344,28 +345,6 @@ static int read_map(struct collector *c, struct bpf_map *map, map_read_fn emit, 
 			       bpf_map__key_size(map), bpf_map__value_size(map), emit, ctx);
 }
 
-static int emit_exit(void *ctx, const void *key, const uint64_t *val)
-{
-	struct msrtop_snapshot *s = ctx;
-	const struct msrtop_exit_key *k = key;
-	const struct msrtop_exit_val *v = (const void *)val;
-	struct msrtop_exit_row *r = snapshot_add_exit(s);
-
-	if (!r)
-		return -ENOMEM;
-	r->pid = k->tgid;
-	r->vcpu_src = k->vcpu_src;
-	r->vcpu = k->vcpu;
-	r->isa = k->isa;
-	r->reason = k->reason;
-	r->nested = k->nested;
-	r->count.total = v->count;
-	r->latency.count = v->lat_count;
-	r->latency.sum_ns = v->lat_sum_ns;
-	memcpy(r->latency.slots, v->lat_hist, sizeof(r->latency.slots));
-	return 0;
-}
-
 static int emit_tid(void *ctx, const void *key, const uint64_t *val)
 {
 	struct collector *c = ctx;
@@ -405,143 +384,64 @@ static int read_tids(struct collector *c)
 	return 0;
 }
 
-/* A kvm_msr row's thread id, as the vCPU it runs where that is known. */
-static void msr_row_vcpu(struct msrtop_msr_row *r, const struct collector *c)
+/* A row's thread id vCPU, as the vCPU the thread runs where that is known. */
+static void learn_vcpu(const struct collector *c, const struct msrtop_kind *k, void *row)
 {
-	struct tid_vcpu key = {.tid = r->vcpu}, *t;
+	uint8_t *vcpu_src = (uint8_t *)row + k->vcpu_src_off;
+	uint32_t *vcpu = (uint32_t *)((char *)row + k->vcpu_off);
+	struct tid_vcpu key = {.tid = *vcpu}, *t;
 
-	if (r->vcpu_src != MSRTOP_VCPU_TID)
+	if (*vcpu_src != MSRTOP_VCPU_TID)
 		return;
 	t = bsearch(&key, c->tids, c->nr_tids, sizeof(*c->tids), cmp_tid);
 	if (t) {
-		r->vcpu = t->vcpu;
-		r->vcpu_src = MSRTOP_VCPU_LEARNED;
+		*vcpu = t->vcpu;
+		*vcpu_src = MSRTOP_VCPU_LEARNED;
 	}
 }
 
-struct msr_read_ctx {
+/* What emit_row() needs: one BPF map of one kind. */
+struct kind_read_ctx {
 	struct collector *c;
 	struct msrtop_snapshot *s;
+	enum msrtop_kind_id kind;
+	msrtop_decode_fn decode;
 };
 
-static int emit_msr(void *ctx, const void *key, const uint64_t *val)
+static int emit_row(void *ctx, const void *key, const uint64_t *val)
 {
-	struct msr_read_ctx *mc = ctx;
-	struct msrtop_snapshot *s = mc->s;
-	const struct msrtop_msr_key *k = key;
-	const struct msrtop_msr_val *v = (const void *)val;
-	struct msrtop_msr_row *r = snapshot_add_msr(s);
+	struct kind_read_ctx *kc = ctx;
+	const struct msrtop_kind *k = &msrtop_kinds[kc->kind];
+	void *r = snapshot_add_row(kc->s, kc->kind);
 
 	if (!r)
 		return -ENOMEM;
-	r->pid = k->tgid;
-	r->vcpu_src = k->vcpu_src;
-	r->vcpu = k->vcpu;
-	r->msr = k->msr;
-	r->write = k->write;
-	r->count.total = v->count;
-	r->gp.total = v->gp;
-	msr_row_vcpu(r, mc->c);
+	kc->decode(r, key, val);
+	if (k->learn_vcpu)
+		learn_vcpu(kc->c, k, r);
 	return 0;
 }
 
-static int emit_msr_write(void *ctx, const void *key, const uint64_t *val)
+/* Reads every map of every kind into s; *what names the map that failed. */
+static int read_kinds(struct collector *c, struct msrtop_snapshot *s, const char **what)
 {
-	struct msr_read_ctx *mc = ctx;
-	struct msrtop_snapshot *s = mc->s;
-	const struct msrtop_msr_key *k = key;
-	const struct msrtop_msr_write_val *v = (const void *)val;
-	struct msrtop_msr_row *r = snapshot_add_msr(s);
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
+		const struct msrtop_kind *k = &msrtop_kinds[kid];
 
-	if (!r)
-		return -ENOMEM;
-	r->pid = k->tgid;
-	r->vcpu_src = k->vcpu_src;
-	r->vcpu = k->vcpu;
-	r->msr = k->msr;
-	r->write = true;
-	r->count.total = v->count;
-	r->gp.total = v->gp;
-	r->has_value = v->count > v->gp;
-	r->last_value = v->last_value;
-	r->changes.total = v->changes;
-	msr_row_vcpu(r, mc->c);
-	return 0;
-}
+		for (int m = 0; m < 2 && k->maps[m]; m++) {
+			struct kind_read_ctx kc = {c, s, kid, k->decode[m]};
+			struct bpf_map *map =
+				bpf_object__find_map_by_name(c->skel->obj, k->maps[m]);
+			int err;
 
-static int emit_uexit(void *ctx, const void *key, const uint64_t *val)
-{
-	struct msrtop_snapshot *s = ctx;
-	const struct msrtop_uexit_key *k = key;
-	struct msrtop_uexit_row *r = snapshot_add_uexit(s);
-
-	if (!r)
-		return -ENOMEM;
-	r->pid = k->tgid;
-	r->error = k->error;
-	r->reason = k->reason;
-	r->count.total = val[0];
-	return 0;
-}
-
-static int emit_intercept(void *ctx, const void *key, const uint64_t *val)
-{
-	struct msrtop_snapshot *s = ctx;
-	const struct msrtop_intercept_key *k = key;
-	struct msrtop_intercept_row *r = snapshot_add_intercept(s);
-
-	if (!r)
-		return -ENOMEM;
-	r->pid = k->tgid;
-	r->vcpu_src = k->vcpu_src;
-	r->vcpu = k->vcpu;
-	r->isa = k->isa;
-	r->exit_code = k->exit_code;
-	r->msr = k->msr;
-	r->write = k->write;
-	r->count.total = val[0];
-	return 0;
-}
-
-static int emit_outcome(void *ctx, const void *key, const uint64_t *val)
-{
-	struct msrtop_snapshot *s = ctx;
-	const struct msrtop_outcome_key *k = key;
-	const struct msrtop_outcome_val *v = (const void *)val;
-	struct msrtop_outcome_row *r = snapshot_add_outcome(s);
-
-	if (!r)
-		return -ENOMEM;
-	r->pid = k->tgid;
-	r->vcpu_src = k->vcpu_src;
-	r->vcpu = k->vcpu;
-	r->msr = k->msr;
-	r->write = k->write;
-	r->outcome = k->outcome;
-	r->reason = k->reason;
-	r->count.total = v->count;
-	r->duration.count = v->count;
-	r->duration.sum_ns = v->sum_ns;
-	memcpy(r->duration.slots, v->hist, sizeof(r->duration.slots));
-	return 0;
-}
-
-static int emit_canon(void *ctx, const void *key, const uint64_t *val)
-{
-	struct msrtop_snapshot *s = ctx;
-	const struct msrtop_canon_key *k = key;
-	const struct msrtop_canon_val *v = (const void *)val;
-	struct msrtop_canon_row *r = snapshot_add_canon(s);
-
-	if (!r)
-		return -ENOMEM;
-	r->pid = k->tgid;
-	r->vcpu_src = k->vcpu_src;
-	r->vcpu = k->vcpu;
-	r->msr = k->msr;
-	r->count.total = v->count;
-	r->rejected.total = v->rejected;
-	r->fixups.total = v->fixups;
+			*what = k->maps[m];
+			if (!map)
+				return -ENOENT;
+			err = read_map(c, map, emit_row, &kc);
+			if (err)
+				return err;
+		}
+	}
 	return 0;
 }
 
@@ -602,7 +502,6 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg, size_t msg_len)
 {
 	struct msrtop_snapshot *s = snapshot_new();
-	struct msr_read_ctx mc = {.c = c, .s = s};
 	const char *what = "";
 	int err;
 
@@ -617,25 +516,13 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->seq = ++c->seq;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
 
-#define READ(mapname, fn, ctx)                                                                     \
-	do {                                                                                       \
-		what = #mapname;                                                                   \
-		err = read_map(c, c->skel->maps.mapname, fn, ctx);                                 \
-		if (err)                                                                           \
-			goto cleanup;                                                              \
-	} while (0)
-	READ(exits, emit_exit, s);
 	what = "tid_vcpus";
-	err = read_tids(c); /* before the kvm_msr rows, which it maps to vCPUs */
+	err = read_tids(c); /* before the rows whose thread ids it maps to vCPUs */
 	if (err)
 		goto cleanup;
-	READ(msrs, emit_msr, &mc);
-	READ(msr_writes, emit_msr_write, &mc);
-	READ(uexits, emit_uexit, s);
-	READ(intercepts, emit_intercept, s);
-	READ(outcomes, emit_outcome, s);
-	READ(canonical, emit_canon, s);
-#undef READ
+	err = read_kinds(c, s, &what);
+	if (err)
+		goto cleanup;
 	what = "overflow";
 	err = read_overflow(c, s);
 	if (err)

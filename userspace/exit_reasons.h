@@ -15,13 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Same values as KVM_ISA_VMX / KVM_ISA_SVM in the kernel's arch/x86/kvm/trace.h. */
-#define MSRTOP_ISA_VMX 1
-#define MSRTOP_ISA_SVM 2
-
-/* VMX: the basic exit reason and the modifier bits of an exit reason. */
-#define MSRTOP_VMX_BASIC_MASK 0xffffu
-#define MSRTOP_VMX_FLAGS_MASK 0xffff0000u
+#include "msrtop.h" /* MSRTOP_ISA_*, MSRTOP_VMX_*_MASK */
 
 /*
  * The name of an exit reason, or NULL if unknown or isa is neither VMX nor SVM.

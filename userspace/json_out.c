@@ -16,7 +16,9 @@
 #include <json-c/json.h>
 
 #include "exit_reasons.h"
+#include "format.h"
 #include "json_out.h"
+#include "kinds.h"
 #include "kvm_names.h"
 #include "msr_names.h"
 
@@ -100,40 +102,104 @@ static struct json_object *jhist(const struct msrtop_hist *h)
 	return o;
 }
 
-static const char *isa_name(uint32_t isa)
-{
-	switch (isa) {
-	case MSRTOP_ISA_VMX:
-		return "vmx";
-	case MSRTOP_ISA_SVM:
-		return "svm";
-	}
-	return NULL;
-}
-
-static void add_vcpu(struct json_object *o, uint32_t pid, uint8_t vcpu_src, uint32_t vcpu)
-{
-	add(o, "pid", ju64(pid));
-	add(o, "vcpu", ju64(vcpu));
-	add(o, "vcpu_source", json_object_new_string(msrtop_vcpu_src_name(vcpu_src)));
-}
-
-static void add_msr(struct json_object *o, uint32_t msr)
-{
-	add(o, "msr", ju64(msr));
-	add(o, "msr_name", jstr_or_null(msr_name(msr)));
-}
-
-/* An exit reason as its code (key), name (key_name) and text with flags (key_text). */
-static void add_exit_reason(struct json_object *o, const char *key, const char *key_name,
-			    const char *key_text, uint8_t isa, uint64_t code)
+/* An exit reason as its code (json[0]), name (json[1]) and text with flags (json[2]). */
+static void add_exit_reason(struct json_object *o, const char *const *json, uint8_t isa,
+			    uint64_t code)
 {
 	char text[128];
 
-	add(o, key, ju64(code));
-	add(o, key_name, jstr_or_null(exit_reason_name(isa, code)));
+	add(o, json[0], ju64(code));
+	add(o, json[1], jstr_or_null(exit_reason_name(isa, code)));
 	exit_reason_format(isa, code, text, sizeof(text));
-	add(o, key_text, json_object_new_string(text));
+	add(o, json[2], json_object_new_string(text));
+}
+
+/* The members of one field of a row (kinds.h). */
+static void add_field(struct json_object *o, const struct msrtop_field *f, const void *row)
+{
+	const char *const *key = f->json;
+	char text[64];
+
+	if ((f->null == MSRTOP_NULL_IF && kind_bool(row, f->null_off)) ||
+	    (f->null == MSRTOP_NULL_UNLESS && !kind_bool(row, f->null_off))) {
+		add(o, key[0], NULL);
+		return;
+	}
+	switch (f->type) {
+	case MSRTOP_F_PID:
+		add(o, key[0], ju64(kind_u32(row, f->off)));
+		break;
+	case MSRTOP_F_VCPU:
+		add(o, key[0], ju64(kind_u32(row, 0)));
+		add(o, key[1], ju64(kind_u32(row, f->off)));
+		add(o, key[2], json_object_new_string(msrtop_vcpu_src_name(kind_u8(row, f->aux))));
+		break;
+	case MSRTOP_F_ISA:
+		add(o, key[0], ju64(kind_u8(row, f->off)));
+		add(o, key[1], jstr_or_null(format_isa_name(kind_u8(row, f->off))));
+		break;
+	case MSRTOP_F_EXIT_REASON:
+		add_exit_reason(o, key, kind_u8(row, f->aux), kind_uint(row, f->off, f->size));
+		break;
+	case MSRTOP_F_VMX_FLAGS:
+		add(o, key[0],
+		    kind_u8(row, f->aux) == MSRTOP_ISA_VMX
+			    ? ju64(vmx_exit_flags(kind_u32(row, f->off)))
+			    : NULL);
+		break;
+	case MSRTOP_F_BOOL:
+		add(o, key[0], json_object_new_boolean(kind_bool(row, f->off)));
+		break;
+	case MSRTOP_F_MSR:
+		add(o, key[0], ju64(kind_u32(row, f->off)));
+		add(o, key[1], jstr_or_null(msr_name(kind_u32(row, f->off))));
+		break;
+	case MSRTOP_F_ACCESS:
+		add(o, key[0], json_object_new_string(format_access(kind_bool(row, f->off))));
+		break;
+	case MSRTOP_F_UEXIT:
+		add(o, key[0], json_object_new_boolean(kind_bool(row, f->aux)));
+		add(o, key[1], ju64(kind_u32(row, f->off)));
+		kvm_uexit_format(kind_u32(row, f->off), kind_bool(row, f->aux), text, sizeof(text));
+		add(o, key[2], json_object_new_string(text));
+		break;
+	case MSRTOP_F_OUTCOME:
+		add(o, key[0], ju64(kind_u8(row, f->off)));
+		add(o, key[1], jstr_or_null(msr_outcome_name(kind_u8(row, f->off))));
+		break;
+	case MSRTOP_F_OUTCOME_REASON:
+		add(o, key[0], ju64(kind_u8(row, f->off)));
+		add(o, key[1],
+		    jstr_or_null(
+			    msr_outcome_reason_name(kind_u8(row, f->aux), kind_u8(row, f->off))));
+		break;
+	case MSRTOP_F_COUNTER:
+		add(o, key[0], jcounter(kind_counter(row, f->off)));
+		break;
+	case MSRTOP_F_HIST:
+		add(o, key[0], jhist(kind_hist(row, f->off)));
+		break;
+	case MSRTOP_F_LAST_VALUE: {
+		uint64_t v = *(const uint64_t *)kind_at(row, f->off);
+		bool has = kind_bool(row, f->aux);
+
+		add(o, key[0], has ? ju64(v) : NULL);
+		add(o, key[1], has ? json_object_new_string(format_hex(v, text, sizeof(text))) : NULL);
+		break;
+	}
+	}
+}
+
+/* Row i of the table of kind k: its fields in order. */
+static struct json_object *jrow(const struct msrtop_snapshot *s, const struct msrtop_kind *k,
+				size_t i)
+{
+	const void *row = kind_row(s, k, i);
+	struct json_object *o = json_object_new_object();
+
+	for (unsigned int f = 0; o && f < k->nr_fields; f++)
+		add_field(o, &k->fields[f], row);
+	return o;
 }
 
 static struct json_object *jsources(const struct msrtop_snapshot *s)
@@ -201,100 +267,6 @@ static struct json_object *jvm(const struct msrtop_snapshot *s, size_t i)
 	return o;
 }
 
-static struct json_object *jexit(const struct msrtop_snapshot *s, size_t i)
-{
-	const struct msrtop_exit_row *r = &s->exits[i];
-	struct json_object *o = json_object_new_object();
-
-	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-	add(o, "isa", ju64(r->isa));
-	add(o, "isa_name", jstr_or_null(isa_name(r->isa)));
-	add_exit_reason(o, "reason", "reason_name", "reason_text", r->isa, r->reason);
-	add(o, "vmx_flags", r->isa == MSRTOP_ISA_VMX ? ju64(vmx_exit_flags(r->reason)) : NULL);
-	add(o, "nested", json_object_new_boolean(r->nested));
-	add(o, "count", jcounter(&r->count));
-	add(o, "latency", r->nested ? NULL : jhist(&r->latency));
-	return o;
-}
-
-static struct json_object *jmsr(const struct msrtop_snapshot *s, size_t i)
-{
-	const struct msrtop_msr_row *r = &s->msrs[i];
-	struct json_object *o = json_object_new_object();
-	char hex[24];
-
-	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-	add_msr(o, r->msr);
-	add(o, "access", json_object_new_string(r->write ? "write" : "read"));
-	add(o, "count", jcounter(&r->count));
-	add(o, "gp", jcounter(&r->gp));
-	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->last_value);
-	add(o, "last_value", r->has_value ? ju64(r->last_value) : NULL);
-	add(o, "last_value_hex", r->has_value ? json_object_new_string(hex) : NULL);
-	add(o, "value_changes", r->write ? jcounter(&r->changes) : NULL);
-	return o;
-}
-
-static struct json_object *juexit(const struct msrtop_snapshot *s, size_t i)
-{
-	const struct msrtop_uexit_row *r = &s->uexits[i];
-	struct json_object *o = json_object_new_object();
-	char text[64];
-
-	add(o, "pid", ju64(r->pid));
-	add(o, "error", json_object_new_boolean(r->error));
-	add(o, "reason", ju64(r->reason));
-	kvm_uexit_format(r->reason, r->error, text, sizeof(text));
-	add(o, "reason_name", json_object_new_string(text));
-	add(o, "count", jcounter(&r->count));
-	return o;
-}
-
-static struct json_object *jintercept(const struct msrtop_snapshot *s, size_t i)
-{
-	const struct msrtop_intercept_row *r = &s->intercepts[i];
-	struct json_object *o = json_object_new_object();
-
-	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-	add(o, "isa", ju64(r->isa));
-	add(o, "isa_name", jstr_or_null(isa_name(r->isa)));
-	add_exit_reason(o, "exit_code", "exit_code_name", "exit_code_text", r->isa, r->exit_code);
-	add_msr(o, r->msr);
-	add(o, "access", json_object_new_string(r->write ? "write" : "read"));
-	add(o, "count", jcounter(&r->count));
-	return o;
-}
-
-static struct json_object *joutcome(const struct msrtop_snapshot *s, size_t i)
-{
-	const struct msrtop_outcome_row *r = &s->outcomes[i];
-	struct json_object *o = json_object_new_object();
-
-	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-	add_msr(o, r->msr);
-	add(o, "access", json_object_new_string(r->write ? "write" : "read"));
-	add(o, "outcome", ju64(r->outcome));
-	add(o, "outcome_name", jstr_or_null(msr_outcome_name(r->outcome)));
-	add(o, "reason", ju64(r->reason));
-	add(o, "reason_name", jstr_or_null(msr_outcome_reason_name(r->outcome, r->reason)));
-	add(o, "count", jcounter(&r->count));
-	add(o, "duration", jhist(&r->duration));
-	return o;
-}
-
-static struct json_object *jcanon_row(const struct msrtop_snapshot *s, size_t i)
-{
-	const struct msrtop_canon_row *r = &s->canon[i];
-	struct json_object *o = json_object_new_object();
-
-	add_vcpu(o, r->pid, r->vcpu_src, r->vcpu);
-	add_msr(o, r->msr);
-	add(o, "count", jcounter(&r->count));
-	add(o, "rejected", jcounter(&r->rejected));
-	add(o, "fixups", jcounter(&r->fixups));
-	return o;
-}
-
 static struct json_object *jfilter(const struct msrtop_filter *f)
 {
 	struct json_object *o = json_object_new_object();
@@ -311,31 +283,35 @@ static struct json_object *jfilter(const struct msrtop_filter *f)
 	return o;
 }
 
-/* The tables, in document order: each row is one json-c object. */
-static const struct table {
-	const char *key;
-	size_t offset_rows; /* of the row array in struct msrtop_snapshot */
-	size_t offset_nr;   /* of its row count */
-	size_t row_size;
-	struct json_object *(*row)(const struct msrtop_snapshot *s, size_t i);
-} tables[] = {
-#define TABLE(key, arr, nr, fn)                                                                  \
-	{key, offsetof(struct msrtop_snapshot, arr), offsetof(struct msrtop_snapshot, nr),          \
-	 sizeof(*((struct msrtop_snapshot *)0)->arr), fn}
-	TABLE("vms", vms, nr_vms, jvm),
-	TABLE("exits", exits, nr_exits, jexit),
-	TABLE("msrs", msrs, nr_msrs, jmsr),
-	TABLE("msr_intercepts", intercepts, nr_intercepts, jintercept),
-	TABLE("msr_outcomes", outcomes, nr_outcomes, joutcome),
-	TABLE("canonical", canon, nr_canon, jcanon_row),
-	TABLE("userspace_exits", uexits, nr_uexits, juexit),
-#undef TABLE
-};
-#define NR_TABLES (sizeof(tables) / sizeof(tables[0]))
+/*
+ * The tables, in document order: the VMs, then one per event kind (kinds.h).
+ * Table t > 0 is msrtop_kinds[t - 1]; each row is one json-c object.
+ */
+#define NR_TABLES (1 + MSRTOP_KIND_NR)
 
-static size_t table_rows(const struct msrtop_snapshot *s, const struct table *t)
+static const char *table_key(size_t t)
 {
-	return *(const size_t *)((const char *)s + t->offset_nr);
+	return t ? msrtop_kinds[t - 1].name : "vms";
+}
+
+static size_t table_rows(const struct msrtop_snapshot *s, size_t t)
+{
+	return t ? kind_nr(s, &msrtop_kinds[t - 1]) : s->nr_vms;
+}
+
+static size_t table_row_size(size_t t)
+{
+	return t ? msrtop_kinds[t - 1].row_size : sizeof(struct msrtop_vm);
+}
+
+static const void *table_row(const struct msrtop_snapshot *s, size_t t, size_t i)
+{
+	return t ? kind_row(s, &msrtop_kinds[t - 1], i) : &s->vms[i];
+}
+
+static struct json_object *table_json(const struct msrtop_snapshot *s, size_t t, size_t i)
+{
+	return t ? jrow(s, &msrtop_kinds[t - 1], i) : jvm(s, i);
 }
 
 /* Everything but the tables. */
@@ -369,11 +345,11 @@ struct json_object *json_out_build(const struct msrtop_snapshot *s,
 		return NULL;
 	for (size_t t = 0; t < NR_TABLES; t++) {
 		struct json_object *a = json_object_new_array();
-		size_t n = table_rows(s, &tables[t]);
+		size_t n = table_rows(s, t);
 
 		for (size_t i = 0; a && i < n; i++)
-			json_object_array_add(a, tables[t].row(s, i));
-		add(o, tables[t].key, a);
+			json_object_array_add(a, table_json(s, t, i));
+		add(o, table_key(t), a);
 	}
 	return o;
 }
@@ -403,7 +379,7 @@ struct row_text {
  * they do not (padding), the row is only serialized again.
  */
 struct json_out_cache {
-	struct msrtop_snapshot *prev; /* the snapshot of the texts below (a reference) */
+	struct msrtop_snapshot *prev;	   /* the snapshot of the texts below (a reference) */
 	struct row_text *texts[NR_TABLES]; /* per row of prev's table */
 	size_t nr[NR_TABLES];		   /* rows in texts[] */
 	uint32_t *index[NR_TABLES];	   /* open addressing: row index + 1 by hash, 0 empty */
@@ -449,13 +425,6 @@ void json_out_cache_free(struct json_out_cache *c)
 	free(c);
 }
 
-static const void *table_row(const struct msrtop_snapshot *s, const struct table *t, size_t i)
-{
-	const char *arr = *(const char *const *)((const char *)s + t->offset_rows);
-
-	return arr + i * t->row_size;
-}
-
 static uint64_t row_hash(const void *row, size_t size)
 {
 	const unsigned char *p = row;
@@ -477,7 +446,7 @@ static uint64_t row_hash(const void *row, size_t size)
 static char *cache_take(struct json_out_cache *c, size_t t, const void *row, uint64_t hash,
 			size_t *len)
 {
-	const struct table *tab = &tables[t];
+	size_t size = table_row_size(t);
 	size_t mask = c->index_mask[t];
 
 	if (!c->index[t])
@@ -490,7 +459,7 @@ static char *cache_take(struct json_out_cache *c, size_t t, const void *row, uin
 			return NULL;
 		rt = &c->texts[t][j - 1];
 		if (rt->hash == hash && rt->text &&
-		    !memcmp(table_row(c->prev, tab, j - 1), row, tab->row_size)) {
+		    !memcmp(table_row(c->prev, t, j - 1), row, size)) {
 			char *text = rt->text;
 
 			*len = rt->len;
@@ -532,7 +501,8 @@ static int cache_keep(struct json_out_cache *c, size_t t, struct row_text *texts
 static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, size_t t, size_t i,
 		    struct row_text *out)
 {
-	const void *row = table_row(s, &tables[t], i);
+	const void *row = table_row(s, t, i);
+	size_t size = table_row_size(t);
 	struct row_text *same = NULL;
 	struct json_object *o;
 	const char *text;
@@ -540,20 +510,20 @@ static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, s
 	/* Rows keep their order from one snapshot to the next unless rows were
 	 * added before them: try the same position first, without hashing. */
 	if (c && c->prev && i < c->nr[t] && c->texts[t][i].text &&
-	    !memcmp(table_row(c->prev, &tables[t], i), row, tables[t].row_size))
+	    !memcmp(table_row(c->prev, t, i), row, size))
 		same = &c->texts[t][i];
 	if (same) {
 		*out = *same;
 		same->text = NULL;
 	} else {
-		out->hash = row_hash(row, tables[t].row_size);
+		out->hash = row_hash(row, size);
 		out->text = c ? cache_take(c, t, row, out->hash, &out->len) : NULL;
 	}
 	if (out->text) {
 		c->reused++;
 		return 0;
 	}
-	o = tables[t].row(s, i);
+	o = table_json(s, t, i);
 	text = o ? serialize(o) : NULL;
 	if (text) {
 		out->len = strlen(text);
@@ -594,14 +564,14 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 	if (cache)
 		cache->reused = 0;
 	for (size_t t = 0; !err && t < NR_TABLES; t++) {
-		size_t n = table_rows(s, &tables[t]);
+		size_t n = table_rows(s, t);
 		struct row_text *texts = calloc(n ? n : 1, sizeof(*texts));
 
 		if (!texts) {
 			err = -ENOMEM;
 			break;
 		}
-		fprintf(f, ",\"%s\":[", tables[t].key);
+		fprintf(f, ",\"%s\":[", table_key(t));
 		for (size_t i = 0; !err && i < n; i++) {
 			err = row_text(cache, s, t, i, &texts[i]);
 			if (err)

@@ -22,6 +22,7 @@
 
 #include "collector.h"
 #include "exit_reasons.h"
+#include "format.h"
 #include "http.h"
 #include "json_out.h"
 #include "msr_names.h"
@@ -51,6 +52,7 @@ struct options {
 
 static volatile sig_atomic_t stop_signal;
 static bool live_view; /* the terminal view (tui.c) is the output */
+static struct tui_state *tui; /* the live view, while it is on */
 static struct http_server *http; /* --listen */
 static struct output_file *output; /* --output */
 static volatile sig_atomic_t reopen_output; /* SIGHUP */
@@ -135,18 +137,15 @@ static int parse_seconds(const char *opt, const char *arg, double min, double ma
 	return 0;
 }
 
-static int parse_u32(const char *opt, const char *arg, const char *what, uint32_t *out)
+/* A number option (--pid, --vcpu): decimal, or 0x and hex digits (format.h). */
+static int parse_u32_option(const char *opt, const char *arg, uint32_t *out)
 {
-	unsigned long long v;
-	char *end;
+	char why[96];
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (!*arg || *end || errno || arg[0] == '-' || arg[0] == '+' || v > UINT32_MAX) {
-		error("invalid %s '%s': give %s as a decimal number", opt, arg, what);
+	if (parse_u32(arg, out, why, sizeof(why))) {
+		error("invalid %s '%s': %s", opt, arg, why);
 		return -EINVAL;
 	}
-	*out = v;
 	return 0;
 }
 
@@ -252,7 +251,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p': {
 			uint32_t pid;
 
-			if (parse_u32("--pid", optarg, "a process id", &pid))
+			if (parse_u32_option("--pid", optarg, &pid))
 				return -EINVAL;
 			if (!pid) {
 				error("invalid --pid '0': give the process id of a VMM");
@@ -266,7 +265,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		}
 		case OPT_VCPU:
-			if (parse_u32("--vcpu", optarg, "a vCPU id", &o->filter.vcpu))
+			if (parse_u32_option("--vcpu", optarg, &o->filter.vcpu))
 				return -EINVAL;
 			o->filter.has_vcpu = true;
 			break;
@@ -357,7 +356,7 @@ static bool tui_wait_until(uint64_t when_ns, uint64_t *step_ns)
 
 		if (now >= when_ns)
 			return true;
-		r = tui_poll((int)((when_ns - now + 999999) / 1000000), &act);
+		r = tui_poll(tui, (int)((when_ns - now + 999999) / 1000000), &act);
 		if (r < 0 || (r > 0 && act.kind == TUI_ACT_QUIT))
 			return false;
 		if (r > 0 && act.kind == TUI_ACT_INTERVAL)
@@ -368,7 +367,8 @@ static bool tui_wait_until(uint64_t when_ns, uint64_t *step_ns)
 
 static void report_error(const struct options *o, const char *msg)
 {
-	tui_fini(); /* the message must stay on the normal screen */
+	tui_fini(tui); /* the message must stay on the normal screen */
+	tui = NULL;
 	error("%s", msg);
 	if (o->json)
 		json_out_write_error(stdout, msg);
@@ -465,7 +465,7 @@ static int one_interval(struct collector *c, const struct options *o)
 	if (!live_view && !o->json && (o->listen || o->output))
 		goto cleanup; /* a daemon: stdout only with --json */
 	if (live_view) { /* it applies o->filter itself, and lets the user change it */
-		err = tui_update(snap);
+		err = tui_update(tui, snap);
 		if (err)
 			report_error(o, "out of memory while showing a snapshot");
 		goto cleanup;
@@ -562,7 +562,7 @@ int main(int argc, char **argv)
 		struct tui_opts topts = { .interval_ms = (unsigned int)(o.interval_s * 1000 + 0.5),
 					  .filter = &o.filter, .kernel_pids = true };
 
-		if (tui_init(&topts)) {
+		if (tui_init(&topts, &tui)) {
 			status = EXIT_RUNTIME;
 			goto cleanup;
 		}
@@ -591,7 +591,8 @@ int main(int argc, char **argv)
 			break;
 		next += step;
 	}
-	tui_fini();
+	tui_fini(tui);
+	tui = NULL;
 cleanup:
 	collector_close(c);
 	http_stop(http);

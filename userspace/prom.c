@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "exit_reasons.h"
+#include "format.h"
+#include "kinds.h"
 #include "kvm_names.h"
 #include "msr_names.h"
 #include "prom.h"
@@ -219,9 +221,9 @@ uint64_t prom_hist_le_ns(unsigned int slot)
  * /proc, a dead pid's own counters tell that it lives again.
  */
 enum vm_phase {
-	VM_LIVE, /* running, as far as anything says */
+	VM_LIVE,  /* running, as far as anything says */
 	VM_DYING, /* seen gone in this snapshot: what the next one adds is still its own */
-	VM_DEAD, /* gone and quiet: any sign of life is another process */
+	VM_DEAD,  /* gone and quiet: any sign of life is another process */
 };
 
 struct prom_vm {
@@ -230,7 +232,7 @@ struct prom_vm {
 	bool alive; /* as the snapshot said */
 	char comm[MSRTOP_COMM_LEN];
 	uint64_t start_s; /* the vm_start label */
-	char *labels; /* pid="..",vm_start="..",comm="..",vm_name=".." */
+	char *labels;	  /* pid="..",vm_start="..",comm="..",vm_name=".." */
 };
 
 struct prom_state {
@@ -267,7 +269,7 @@ static int cmp_prom_vm(const void *pa, const void *pb)
 
 static struct prom_vm *state_find(const struct prom_state *st, uint32_t pid)
 {
-	struct prom_vm key = { .pid = pid };
+	struct prom_vm key = {.pid = pid};
 
 	if (!st->nr_vms)
 		return NULL;
@@ -277,8 +279,7 @@ static struct prom_vm *state_find(const struct prom_state *st, uint32_t pid)
 /* Whether the VM's counters moved since the previous snapshot. */
 static bool vm_active(const struct msrtop_vm *vm)
 {
-	return vm->exits.delta || vm->msr_reads.delta || vm->msr_writes.delta ||
-	       vm->uexits.delta;
+	return vm->exits.delta || vm->msr_reads.delta || vm->msr_writes.delta || vm->uexits.delta;
 }
 
 /*
@@ -295,8 +296,8 @@ static bool next_phase(struct prom_vm *v, bool known, const struct msrtop_vm *vm
 	/* Not alive, but with a comm: /proc was read once and the process is gone
 	 * (without one, /proc was never readable and nothing is known). */
 	bool gone = !vm->alive && vm->comm[0];
-	bool renamed = known && v->comm[0] && vm->comm[0] &&
-		       strncmp(v->comm, vm->comm, sizeof(v->comm));
+	bool renamed =
+		known && v->comm[0] && vm->comm[0] && strncmp(v->comm, vm->comm, sizeof(v->comm));
 	bool reborn = known && ((v->phase == VM_DYING && vm->alive) ||
 				(v->phase == VM_DEAD && (vm->alive || vm_active(vm))));
 
@@ -315,7 +316,7 @@ static bool next_phase(struct prom_vm *v, bool known, const struct msrtop_vm *vm
 static int state_update(struct prom_state *st, const struct msrtop_snapshot *s)
 {
 	struct prom_vm *vms = calloc(s->nr_vms ? s->nr_vms : 1, sizeof(*vms));
-	struct prom_buf b = { 0 };
+	struct prom_buf b = {0};
 
 	if (!vms)
 		return -ENOMEM;
@@ -382,63 +383,79 @@ static void vcpu_labels(struct ctx *c, uint32_t vcpu, uint8_t vcpu_src)
 			msrtop_vcpu_src_name(vcpu_src));
 }
 
-static void msr_labels(struct ctx *c, uint32_t msr, bool write)
-{
-	char name[64];
-
-	msr_format(msr, name, sizeof(name));
-	prom_buf_printf(&c->lb, ",msr=\"0x%" PRIx32 "\",msr_name=", msr);
-	prom_buf_label_value(&c->lb, name);
-	prom_buf_printf(&c->lb, ",direction=\"%s\"", write ? "write" : "read");
-}
-
-static void isa_reason_labels(struct ctx *c, uint8_t isa, uint64_t code)
+/* The labels of one field of a row (kinds.h); fields that are not part of the key have none. */
+static void field_labels(struct ctx *c, const struct msrtop_field *f, const void *row)
 {
 	char name[128];
 
-	exit_reason_format(isa, code, name, sizeof(name));
-	if (isa == MSRTOP_ISA_VMX)
-		buf_puts(&c->lb, ",isa=\"vmx\"");
-	else if (isa == MSRTOP_ISA_SVM)
-		buf_puts(&c->lb, ",isa=\"svm\"");
-	else
-		prom_buf_printf(&c->lb, ",isa=\"isa%u\"", isa);
-	buf_puts(&c->lb, ",reason=");
-	prom_buf_label_value(&c->lb, name);
+	switch (f->type) {
+	case MSRTOP_F_PID:
+		vm_labels(c, kind_u32(row, f->off));
+		break;
+	case MSRTOP_F_VCPU:
+		vm_labels(c, kind_u32(row, 0));
+		vcpu_labels(c, kind_u32(row, f->off), kind_u8(row, f->aux));
+		break;
+	case MSRTOP_F_ISA:
+		prom_buf_printf(&c->lb, ",isa=\"%s\"",
+				format_isa(kind_u8(row, f->off), name, sizeof(name)));
+		break;
+	case MSRTOP_F_EXIT_REASON:
+		exit_reason_format(kind_u8(row, f->aux), kind_uint(row, f->off, f->size), name,
+				   sizeof(name));
+		buf_puts(&c->lb, ",reason=");
+		prom_buf_label_value(&c->lb, name);
+		break;
+	case MSRTOP_F_MSR:
+		msr_format(kind_u32(row, f->off), name, sizeof(name));
+		prom_buf_printf(&c->lb, ",msr=\"0x%" PRIx32 "\",msr_name=", kind_u32(row, f->off));
+		prom_buf_label_value(&c->lb, name);
+		break;
+	case MSRTOP_F_ACCESS:
+		prom_buf_printf(&c->lb, ",direction=\"%s\"", format_access(kind_bool(row, f->off)));
+		break;
+	case MSRTOP_F_UEXIT:
+		kvm_uexit_format(kind_u32(row, f->off), kind_bool(row, f->aux), name, sizeof(name));
+		buf_puts(&c->lb, ",reason=");
+		prom_buf_label_value(&c->lb, name);
+		prom_buf_printf(&c->lb, ",kind=\"%s\"", kind_bool(row, f->aux) ? "error" : "exit");
+		break;
+	case MSRTOP_F_OUTCOME: {
+		uint8_t outcome = kind_u8(row, f->off);
+		const char *n = msr_outcome_name(outcome);
+
+		if (n)
+			prom_buf_printf(&c->lb, ",outcome=\"%s\"", n);
+		else
+			prom_buf_printf(&c->lb, ",outcome=\"%u\"", outcome);
+		break;
+	}
+	case MSRTOP_F_OUTCOME_REASON: {
+		uint8_t reason = kind_u8(row, f->off);
+		const char *n = msr_outcome_reason_name(kind_u8(row, f->aux), reason);
+
+		if (n)
+			prom_buf_printf(&c->lb, ",outcome_reason=\"%s\"", n);
+		else if (reason)
+			prom_buf_printf(&c->lb, ",outcome_reason=\"%u\"", reason);
+		else
+			buf_puts(&c->lb, ",outcome_reason=\"none\"");
+		break;
+	}
+	case MSRTOP_F_VMX_FLAGS:
+	case MSRTOP_F_BOOL:
+	case MSRTOP_F_COUNTER:
+	case MSRTOP_F_HIST:
+	case MSRTOP_F_LAST_VALUE:
+		break;
+	}
 }
 
-static void exit_labels(struct ctx *c, const struct msrtop_exit_row *r)
+/* The labels of a row of kind k: its key fields, in order. */
+static void row_labels(struct ctx *c, const struct msrtop_kind *k, const void *row)
 {
-	vm_labels(c, r->pid);
-	vcpu_labels(c, r->vcpu, r->vcpu_src);
-	isa_reason_labels(c, r->isa, r->reason);
-}
-
-static void msr_row_labels(struct ctx *c, const struct msrtop_msr_row *r)
-{
-	vm_labels(c, r->pid);
-	vcpu_labels(c, r->vcpu, r->vcpu_src);
-	msr_labels(c, r->msr, r->write);
-}
-
-static void outcome_labels(struct ctx *c, const struct msrtop_outcome_row *r)
-{
-	const char *outcome = msr_outcome_name(r->outcome);
-	const char *reason = msr_outcome_reason_name(r->outcome, r->reason);
-
-	vm_labels(c, r->pid);
-	vcpu_labels(c, r->vcpu, r->vcpu_src);
-	msr_labels(c, r->msr, r->write);
-	if (outcome)
-		prom_buf_printf(&c->lb, ",outcome=\"%s\"", outcome);
-	else
-		prom_buf_printf(&c->lb, ",outcome=\"%u\"", r->outcome);
-	if (reason)
-		prom_buf_printf(&c->lb, ",outcome_reason=\"%s\"", reason);
-	else if (r->reason)
-		prom_buf_printf(&c->lb, ",outcome_reason=\"%u\"", r->reason);
-	else
-		buf_puts(&c->lb, ",outcome_reason=\"none\"");
+	for (unsigned int f = 0; f < k->nr_fields; f++)
+		field_labels(c, &k->fields[f], row);
 }
 
 /* Puts in c->lb (NUL-terminated) what labels_call writes there. */
@@ -485,12 +502,6 @@ static void histogram(struct ctx *c, const char *name, const struct msrtop_hist 
 	series(c, name, "_count", "");
 	buf_value(c->b, cum);
 }
-
-#define HIST_SERIES(c, name, h, labels_call)                                                       \
-	do {                                                                                       \
-		LABELS(c, labels_call);                                                            \
-		histogram(c, name, h);                                                             \
-	} while (0)
 
 /* One sample per row of a table: NAME{labels_call} value. */
 #define ROWS(c, name, arr, nr, cond, labels_call, value)                                           \
@@ -540,7 +551,8 @@ static void render_sources(struct ctx *c, const struct msrtop_snapshot *s)
 			continue;
 		buf_puts(c->b, "msrtop_source_info{source=");
 		prom_buf_label_value(c->b, src->name);
-		prom_buf_printf(c->b, ",state=\"%s\",attach=", msrtop_source_state_name(src->state));
+		prom_buf_printf(c->b,
+				",state=\"%s\",attach=", msrtop_source_state_name(src->state));
 		prom_buf_label_value(c->b, src->attach ? src->attach : "");
 		prom_buf_printf(c->b, ",patched=\"%s\",error=", src->patched ? "true" : "false");
 		prom_buf_label_value(c->b, err ? err : "");
@@ -574,114 +586,55 @@ static void render_vms(struct ctx *c, const struct msrtop_snapshot *s)
 	ROWS(c, "msrtop_vm_vcpus", s->vms, s->nr_vms, true, vm_labels(c, r->pid), r->nr_vcpus);
 }
 
-static void render_exits(struct ctx *c, const struct msrtop_snapshot *s)
+/* Whether a family has a series for row. */
+static bool family_row(const struct msrtop_family *fam, const void *row)
+{
+	switch (fam->rows) {
+	case MSRTOP_ROWS_IF:
+		return kind_bool(row, fam->rows_off);
+	case MSRTOP_ROWS_UNLESS:
+		return !kind_bool(row, fam->rows_off);
+	case MSRTOP_ROWS_ALL:
+		break;
+	}
+	return true;
+}
+
+/* Every metric family of every event kind (kinds.h), one series per row. */
+static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 {
 	bool latency = s->sources[MSRTOP_SRC_KVM_ENTRY].state == MSRTOP_SRC_ATTACHED &&
 		       s->sources[MSRTOP_SRC_KVM_ENTRY].name;
 
-	family(c, "msrtop_exits_total", "counter", "VM exits (kvm:kvm_exit).");
-	ROWS(c, "msrtop_exits_total", s->exits, s->nr_exits, !r->nested, exit_labels(c, r),
-	     r->count.total);
-	family(c, "msrtop_nested_exits_total", "counter",
-	       "Exits from a nested (L2) guest (kvm:kvm_nested_vmexit); also in "
-	       "msrtop_exits_total.");
-	ROWS(c, "msrtop_nested_exits_total", s->exits, s->nr_exits, r->nested, exit_labels(c, r),
-	     r->count.total);
-	family(c, "msrtop_exit_latency_seconds", "histogram",
-	       "Time from a VM exit to the next entry of the same vCPU thread.");
-	for (size_t i = 0; latency && i < s->nr_exits; i++) {
-		const struct msrtop_exit_row *r = &s->exits[i];
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
+		const struct msrtop_kind *k = &msrtop_kinds[kid];
 
-		if (!r->nested)
-			HIST_SERIES(c, "msrtop_exit_latency_seconds", &r->latency,
-				    exit_labels(c, r));
+		for (unsigned int f = 0; f < k->nr_families; f++) {
+			const struct msrtop_family *fam = &k->families[f];
+
+			family(c, fam->name, fam->histogram ? "histogram" : "counter", fam->help);
+			if (fam->needs_latency && !latency)
+				continue;
+			for (size_t i = 0; i < kind_nr(s, k); i++) {
+				const void *r = kind_row(s, k, i);
+
+				if (!family_row(fam, r))
+					continue;
+				LABELS(c, row_labels(c, k, r));
+				if (fam->histogram) {
+					histogram(c, fam->name, kind_hist(r, fam->off));
+				} else {
+					series(c, fam->name, "", "");
+					buf_value(c->b, kind_counter(r, fam->off)->total);
+				}
+			}
+		}
 	}
-}
-
-static void render_msrs(struct ctx *c, const struct msrtop_snapshot *s)
-{
-	family(c, "msrtop_msr_accesses_total", "counter",
-	       "Guest RDMSR/WRMSR handled by KVM (kvm:kvm_msr), including those that "
-	       "raised #GP.");
-	ROWS(c, "msrtop_msr_accesses_total", s->msrs, s->nr_msrs, true, msr_row_labels(c, r),
-	     r->count.total);
-	family(c, "msrtop_msr_gp_total", "counter", "MSR accesses on which KVM raised #GP.");
-	ROWS(c, "msrtop_msr_gp_total", s->msrs, s->nr_msrs, true, msr_row_labels(c, r),
-	     r->gp.total);
-	family(c, "msrtop_msr_value_changes_total", "counter",
-	       "Successful WRMSR whose value differs from the previous write's.");
-	ROWS(c, "msrtop_msr_value_changes_total", s->msrs, s->nr_msrs, r->write,
-	     msr_row_labels(c, r), r->changes.total);
-}
-
-static void uexit_labels(struct ctx *c, const struct msrtop_uexit_row *r)
-{
-	char name[64];
-
-	vm_labels(c, r->pid);
-	kvm_uexit_format(r->reason, r->error, name, sizeof(name));
-	buf_puts(&c->lb, ",reason=");
-	prom_buf_label_value(&c->lb, name);
-	prom_buf_printf(&c->lb, ",kind=\"%s\"", r->error ? "error" : "exit");
-}
-
-static void intercept_labels(struct ctx *c, const struct msrtop_intercept_row *r)
-{
-	vm_labels(c, r->pid);
-	vcpu_labels(c, r->vcpu, r->vcpu_src);
-	isa_reason_labels(c, r->isa, r->exit_code);
-	msr_labels(c, r->msr, r->write);
-}
-
-static void canon_labels(struct ctx *c, const struct msrtop_canon_row *r)
-{
-	char name[64];
-
-	vm_labels(c, r->pid);
-	vcpu_labels(c, r->vcpu, r->vcpu_src);
-	msr_format(r->msr, name, sizeof(name));
-	prom_buf_printf(&c->lb, ",msr=\"0x%" PRIx32 "\",msr_name=", r->msr);
-	prom_buf_label_value(&c->lb, name);
-}
-
-static void render_others(struct ctx *c, const struct msrtop_snapshot *s)
-{
-	family(c, "msrtop_userspace_exits_total", "counter",
-	       "Returns of KVM_RUN to the VMM (kvm:kvm_userspace_exit): kind exit with the "
-	       "KVM_EXIT reason, or kind error with the errno.");
-	ROWS(c, "msrtop_userspace_exits_total", s->uexits, s->nr_uexits, true,
-	     uexit_labels(c, r), r->count.total);
-	family(c, "msrtop_msr_intercepts_total", "counter",
-	       "MSR exits by exit reason (kvm:kvm_msr_intercept, patched kernels).");
-	ROWS(c, "msrtop_msr_intercepts_total", s->intercepts, s->nr_intercepts, true,
-	     intercept_labels(c, r), r->count.total);
-	family(c, "msrtop_msr_outcomes_total", "counter",
-	       "How KVM completed MSR accesses (kvm:kvm_msr_outcome, patched kernels).");
-	ROWS(c, "msrtop_msr_outcomes_total", s->outcomes, s->nr_outcomes, true,
-	     outcome_labels(c, r), r->count.total);
-	family(c, "msrtop_msr_outcome_duration_seconds", "histogram",
-	       "Time KVM took to handle an MSR access (kvm:kvm_msr_outcome, patched kernels).");
-	for (size_t i = 0; i < s->nr_outcomes; i++)
-		HIST_SERIES(c, "msrtop_msr_outcome_duration_seconds", &s->outcomes[i].duration,
-			    outcome_labels(c, &s->outcomes[i]));
-	family(c, "msrtop_msr_canonical_checks_total", "counter",
-	       "Canonical-address checks of written MSR values (kvm:kvm_msr_canonical, "
-	       "patched kernels).");
-	ROWS(c, "msrtop_msr_canonical_checks_total", s->canon, s->nr_canon, true,
-	     canon_labels(c, r), r->count.total);
-	family(c, "msrtop_msr_canonical_rejected_total", "counter",
-	       "Written MSR values refused as non-canonical.");
-	ROWS(c, "msrtop_msr_canonical_rejected_total", s->canon, s->nr_canon, true,
-	     canon_labels(c, r), r->rejected.total);
-	family(c, "msrtop_msr_canonical_fixups_total", "counter",
-	       "Written MSR values accepted after being made canonical.");
-	ROWS(c, "msrtop_msr_canonical_fixups_total", s->canon, s->nr_canon, true,
-	     canon_labels(c, r), r->fixups.total);
 }
 
 int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct prom_buf *out)
 {
-	struct ctx c = { .b = out, .st = st };
+	struct ctx c = {.b = out, .st = st};
 	int err;
 
 	err = state_update(st, s);
@@ -697,9 +650,7 @@ int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct p
 	render_meta(&c, s);
 	render_sources(&c, s);
 	render_vms(&c, s);
-	render_exits(&c, s);
-	render_msrs(&c, s);
-	render_others(&c, s);
+	render_kinds(&c, s);
 	err = out->oom || c.lb.oom ? -ENOMEM : 0;
 	prom_buf_free(&c.lb);
 	return err;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exit_reasons.h" /* MSRTOP_ISA_*, MSRTOP_VMX_* (constants only) */
+#include "kinds.h"
 #include "snapshot.h"
 
 const char *msrtop_source_state_name(enum msrtop_source_state state)
@@ -100,150 +100,75 @@ void snapshot_put(struct msrtop_snapshot *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	free(s->vms);
-	free(s->exits);
-	free(s->msrs);
-	free(s->uexits);
-	free(s->intercepts);
-	free(s->outcomes);
-	free(s->canon);
+	for (int k = 0; k < MSRTOP_KIND_NR; k++)
+		free(kind_rows(s, &msrtop_kinds[k]));
 	free(s);
 }
 
-/* A zeroed row appended to arr (nr used of cap), or NULL when out of memory. */
-#define ADD_ROW(arr, nr, cap)                                                                      \
-	({                                                                                         \
-		typeof(arr) row_ = NULL;                                                           \
-		if ((nr) == (cap)) {                                                               \
-			size_t ncap_ = (cap) ? 2 * (cap) : 64;                                     \
-			typeof(arr) narr_ = realloc((arr), ncap_ * sizeof(*(arr)));                \
-			if (narr_) {                                                               \
-				(arr) = narr_;                                                     \
-				(cap) = ncap_;                                                     \
-			}                                                                          \
-		}                                                                                  \
-		if ((nr) < (cap)) {                                                                \
-			row_ = &(arr)[(nr)++];                                                     \
-			memset(row_, 0, sizeof(*row_));                                            \
-		}                                                                                  \
-		row_;                                                                              \
-	})
+/* A zeroed row appended to the array at *arr (*nr used of *cap), or NULL when out of memory. */
+static void *add_row(void **arr, size_t *nr, size_t *cap, size_t size)
+{
+	void *row;
+
+	if (*nr == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 64;
+		void *narr = realloc(*arr, ncap * size);
+
+		if (!narr)
+			return NULL;
+		*arr = narr;
+		*cap = ncap;
+	}
+	row = (char *)*arr + (*nr)++ * size;
+	memset(row, 0, size);
+	return row;
+}
+
+void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind)
+{
+	const struct msrtop_kind *k = &msrtop_kinds[kind];
+	char *base = (char *)s;
+
+	return add_row((void **)(base + k->rows_off), (size_t *)(base + k->nr_off),
+		       (size_t *)(base + k->cap_off), k->row_size);
+}
 
 struct msrtop_exit_row *snapshot_add_exit(struct msrtop_snapshot *s)
 {
-	return ADD_ROW(s->exits, s->nr_exits, s->cap_exits);
+	return snapshot_add_row(s, MSRTOP_KIND_EXITS);
 }
 
 struct msrtop_msr_row *snapshot_add_msr(struct msrtop_snapshot *s)
 {
-	return ADD_ROW(s->msrs, s->nr_msrs, s->cap_msrs);
+	return snapshot_add_row(s, MSRTOP_KIND_MSRS);
 }
 
 struct msrtop_uexit_row *snapshot_add_uexit(struct msrtop_snapshot *s)
 {
-	return ADD_ROW(s->uexits, s->nr_uexits, s->cap_uexits);
+	return snapshot_add_row(s, MSRTOP_KIND_UEXITS);
 }
 
 struct msrtop_intercept_row *snapshot_add_intercept(struct msrtop_snapshot *s)
 {
-	return ADD_ROW(s->intercepts, s->nr_intercepts, s->cap_intercepts);
+	return snapshot_add_row(s, MSRTOP_KIND_INTERCEPTS);
 }
 
 struct msrtop_outcome_row *snapshot_add_outcome(struct msrtop_snapshot *s)
 {
-	return ADD_ROW(s->outcomes, s->nr_outcomes, s->cap_outcomes);
+	return snapshot_add_row(s, MSRTOP_KIND_OUTCOMES);
 }
 
 struct msrtop_canon_row *snapshot_add_canon(struct msrtop_snapshot *s)
 {
-	return ADD_ROW(s->canon, s->nr_canon, s->cap_canon);
+	return snapshot_add_row(s, MSRTOP_KIND_CANON);
 }
 
 static struct msrtop_vm *add_vm(struct msrtop_snapshot *s)
 {
-	return ADD_ROW(s->vms, s->nr_vms, s->cap_vms);
+	return add_row((void **)&s->vms, &s->nr_vms, &s->cap_vms, sizeof(*s->vms));
 }
 
 /* ---- keys ------------------------------------------------------------------------ */
-
-#define CMP_FIELD(a, b, f)                                                                         \
-	do {                                                                                       \
-		if ((a)->f != (b)->f)                                                              \
-			return (a)->f < (b)->f ? -1 : 1;                                           \
-	} while (0)
-
-static int cmp_exit(const void *pa, const void *pb)
-{
-	const struct msrtop_exit_row *a = pa, *b = pb;
-
-	CMP_FIELD(a, b, pid);
-	CMP_FIELD(a, b, vcpu_src);
-	CMP_FIELD(a, b, vcpu);
-	CMP_FIELD(a, b, isa);
-	CMP_FIELD(a, b, reason);
-	CMP_FIELD(a, b, nested);
-	return 0;
-}
-
-static int cmp_msr(const void *pa, const void *pb)
-{
-	const struct msrtop_msr_row *a = pa, *b = pb;
-
-	CMP_FIELD(a, b, pid);
-	CMP_FIELD(a, b, vcpu_src);
-	CMP_FIELD(a, b, vcpu);
-	CMP_FIELD(a, b, msr);
-	CMP_FIELD(a, b, write);
-	return 0;
-}
-
-static int cmp_uexit(const void *pa, const void *pb)
-{
-	const struct msrtop_uexit_row *a = pa, *b = pb;
-
-	CMP_FIELD(a, b, pid);
-	CMP_FIELD(a, b, error);
-	CMP_FIELD(a, b, reason);
-	return 0;
-}
-
-static int cmp_intercept(const void *pa, const void *pb)
-{
-	const struct msrtop_intercept_row *a = pa, *b = pb;
-
-	CMP_FIELD(a, b, pid);
-	CMP_FIELD(a, b, vcpu_src);
-	CMP_FIELD(a, b, vcpu);
-	CMP_FIELD(a, b, isa);
-	CMP_FIELD(a, b, exit_code);
-	CMP_FIELD(a, b, msr);
-	CMP_FIELD(a, b, write);
-	return 0;
-}
-
-static int cmp_outcome(const void *pa, const void *pb)
-{
-	const struct msrtop_outcome_row *a = pa, *b = pb;
-
-	CMP_FIELD(a, b, pid);
-	CMP_FIELD(a, b, vcpu_src);
-	CMP_FIELD(a, b, vcpu);
-	CMP_FIELD(a, b, msr);
-	CMP_FIELD(a, b, write);
-	CMP_FIELD(a, b, outcome);
-	CMP_FIELD(a, b, reason);
-	return 0;
-}
-
-static int cmp_canon(const void *pa, const void *pb)
-{
-	const struct msrtop_canon_row *a = pa, *b = pb;
-
-	CMP_FIELD(a, b, pid);
-	CMP_FIELD(a, b, vcpu_src);
-	CMP_FIELD(a, b, vcpu);
-	CMP_FIELD(a, b, msr);
-	return 0;
-}
 
 static int cmp_vm(const void *pa, const void *pb)
 {
@@ -253,31 +178,25 @@ static int cmp_vm(const void *pa, const void *pb)
 	return 0;
 }
 
-/* Merges adjacent MSR rows with the same key (s->msrs is sorted). */
-static void merge_msrs(struct msrtop_snapshot *s)
+/* Merges adjacent rows with the same key (the table is sorted) with the kind's merge(). */
+static void merge_rows(struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
-	size_t out = 0;
+	size_t *nr = (size_t *)((char *)s + k->nr_off), out = 0;
 
-	if (s->nr_msrs < 2)
+	if (*nr < 2)
 		return;
-	for (size_t i = 1; i < s->nr_msrs; i++) {
-		struct msrtop_msr_row *dst = &s->msrs[out];
-		const struct msrtop_msr_row *src = &s->msrs[i];
+	for (size_t i = 1; i < *nr; i++) {
+		char *dst = kind_row(s, k, out);
+		const char *src = kind_row(s, k, i);
 
-		if (cmp_msr(dst, src)) {
-			s->msrs[++out] = *src;
+		if (k->cmp(dst, src)) {
+			memcpy(kind_row(s, k, ++out), src, k->row_size);
 			continue;
 		}
-		if (src->has_value && (!dst->has_value || src->count.total > dst->count.total))
-			dst->last_value = src->last_value;
-		dst->has_value |= src->has_value;
-		dst->count.total += src->count.total;
-		dst->gp.total += src->gp.total;
-		dst->changes.total += src->changes.total;
+		k->merge(dst, src);
 	}
-	s->nr_msrs = out + 1;
+	*nr = out + 1;
 }
-
 /*
  * The big tables are sorted through a compact key per row: three words that
  * order the rows as their cmp_*() does, radix-sorted, then the rows moved
@@ -335,26 +254,6 @@ static int radix_sort(struct sort_key *keys, struct sort_key *tmp, size_t n)
 	return 0;
 }
 
-/* In cmp_exit's order: pid, vcpu_src, vcpu, isa, reason, nested. */
-static void exit_sort_key(const void *row, uint64_t k[3])
-{
-	const struct msrtop_exit_row *r = row;
-
-	k[0] = (uint64_t)r->pid << 32 | r->vcpu_src;
-	k[1] = (uint64_t)r->vcpu << 32 | r->isa;
-	k[2] = (uint64_t)r->reason << 1 | r->nested;
-}
-
-/* In cmp_msr's order: pid, vcpu_src, vcpu, msr, write. */
-static void msr_sort_key(const void *row, uint64_t k[3])
-{
-	const struct msrtop_msr_row *r = row;
-
-	k[0] = (uint64_t)r->pid << 32 | r->vcpu_src;
-	k[1] = (uint64_t)r->vcpu << 32 | r->msr;
-	k[2] = r->write;
-}
-
 /* Sorts n rows of size bytes at base by key(); by qsort() and cmp() when out of memory. */
 static void sort_rows(void *base, size_t n, size_t size, void (*key)(const void *, uint64_t[3]),
 		      int (*cmp)(const void *, const void *))
@@ -384,20 +283,19 @@ fallback:
 
 void snapshot_sort(struct msrtop_snapshot *s)
 {
-	if (s->nr_exits)
-		sort_rows(s->exits, s->nr_exits, sizeof(*s->exits), exit_sort_key, cmp_exit);
-	if (s->nr_msrs) {
-		sort_rows(s->msrs, s->nr_msrs, sizeof(*s->msrs), msr_sort_key, cmp_msr);
-		merge_msrs(s);
+	for (int i = 0; i < MSRTOP_KIND_NR; i++) {
+		const struct msrtop_kind *k = &msrtop_kinds[i];
+		size_t n = kind_nr(s, k);
+
+		if (!n)
+			continue;
+		if (k->sort_key)
+			sort_rows(kind_rows(s, k), n, k->row_size, k->sort_key, k->cmp);
+		else
+			qsort(kind_rows(s, k), n, k->row_size, k->cmp);
+		if (k->merge)
+			merge_rows(s, k);
 	}
-	if (s->nr_uexits)
-		qsort(s->uexits, s->nr_uexits, sizeof(*s->uexits), cmp_uexit);
-	if (s->nr_intercepts)
-		qsort(s->intercepts, s->nr_intercepts, sizeof(*s->intercepts), cmp_intercept);
-	if (s->nr_outcomes)
-		qsort(s->outcomes, s->nr_outcomes, sizeof(*s->outcomes), cmp_outcome);
-	if (s->nr_canon)
-		qsort(s->canon, s->nr_canon, sizeof(*s->canon), cmp_canon);
 	if (s->nr_vms)
 		qsort(s->vms, s->nr_vms, sizeof(*s->vms), cmp_vm);
 }
@@ -413,10 +311,11 @@ static void *find(const void *key, const void *base, size_t nr, size_t size,
 struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t vcpu_src,
 					 uint32_t vcpu, uint32_t msr, bool write)
 {
+	const struct msrtop_kind *k = &msrtop_kinds[MSRTOP_KIND_MSRS];
 	struct msrtop_msr_row key = {
 		.pid = pid, .vcpu_src = vcpu_src, .vcpu = vcpu, .msr = msr, .write = write};
 
-	return find(&key, s->msrs, s->nr_msrs, sizeof(*s->msrs), cmp_msr);
+	return find(&key, kind_rows(s, k), kind_nr(s, k), k->row_size, k->cmp);
 }
 
 struct msrtop_vm *snapshot_find_vm(struct msrtop_snapshot *s, uint32_t pid)
@@ -458,73 +357,30 @@ static void hist_delta(struct msrtop_hist *out, const struct msrtop_hist *cur,
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 }
 
-/*
- * The row of prev's table arr equal to row, or NULL. Both tables are sorted
- * and rows are asked for in order: *j, prev's position, only moves forward.
- */
-#define PREV_ROW(prev, arr, nr, row, cmp, j)                                                       \
-	({                                                                                         \
-		const typeof(*(row)) *p_ = NULL;                                                      \
-		while ((prev) && *(j) < (prev)->nr && (cmp)(&(prev)->arr[*(j)], (row)) < 0)        \
-			(*(j))++;                                                                  \
-		if ((prev) && *(j) < (prev)->nr && !(cmp)(&(prev)->arr[*(j)], (row)))             \
-			p_ = &(prev)->arr[*(j)];                                                   \
-		p_;                                                                                \
-	})
-
 static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapshot *prev)
 {
 	double iv = s->interval_s;
-	size_t j;
 
-	j = 0;
-	for (size_t i = 0; i < s->nr_exits; i++) {
-		struct msrtop_exit_row *r = &s->exits[i];
-		const struct msrtop_exit_row *p = PREV_ROW(prev, exits, nr_exits, r, cmp_exit, &j);
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
+		const struct msrtop_kind *k = &msrtop_kinds[kid];
+		size_t nr = kind_nr(s, k), nr_prev = prev ? kind_nr(prev, k) : 0, j = 0;
 
-		counter_delta(&r->count, p ? &p->count : NULL, iv);
-		hist_delta(&r->latency_delta, &r->latency, p ? &p->latency : NULL);
-	}
-	j = 0;
-	for (size_t i = 0; i < s->nr_msrs; i++) {
-		struct msrtop_msr_row *r = &s->msrs[i];
-		const struct msrtop_msr_row *p = PREV_ROW(prev, msrs, nr_msrs, r, cmp_msr, &j);
+		/* Both tables are sorted and rows come in order: prev's position only moves on. */
+		for (size_t i = 0; i < nr; i++) {
+			char *r = kind_row(s, k, i);
+			const char *p = NULL;
 
-		counter_delta(&r->count, p ? &p->count : NULL, iv);
-		counter_delta(&r->gp, p ? &p->gp : NULL, iv);
-		counter_delta(&r->changes, p ? &p->changes : NULL, iv);
-	}
-	j = 0;
-	for (size_t i = 0; i < s->nr_uexits; i++) {
-		struct msrtop_uexit_row *r = &s->uexits[i];
-		const struct msrtop_uexit_row *p = PREV_ROW(prev, uexits, nr_uexits, r, cmp_uexit, &j);
-
-		counter_delta(&r->count, p ? &p->count : NULL, iv);
-	}
-	j = 0;
-	for (size_t i = 0; i < s->nr_intercepts; i++) {
-		struct msrtop_intercept_row *r = &s->intercepts[i];
-		const struct msrtop_intercept_row *p =
-			PREV_ROW(prev, intercepts, nr_intercepts, r, cmp_intercept, &j);
-
-		counter_delta(&r->count, p ? &p->count : NULL, iv);
-	}
-	j = 0;
-	for (size_t i = 0; i < s->nr_outcomes; i++) {
-		struct msrtop_outcome_row *r = &s->outcomes[i];
-		const struct msrtop_outcome_row *p =
-			PREV_ROW(prev, outcomes, nr_outcomes, r, cmp_outcome, &j);
-
-		counter_delta(&r->count, p ? &p->count : NULL, iv);
-	}
-	j = 0;
-	for (size_t i = 0; i < s->nr_canon; i++) {
-		struct msrtop_canon_row *r = &s->canon[i];
-		const struct msrtop_canon_row *p = PREV_ROW(prev, canon, nr_canon, r, cmp_canon, &j);
-
-		counter_delta(&r->count, p ? &p->count : NULL, iv);
-		counter_delta(&r->rejected, p ? &p->rejected : NULL, iv);
-		counter_delta(&r->fixups, p ? &p->fixups : NULL, iv);
+			while (j < nr_prev && k->cmp(kind_row(prev, k, j), r) < 0)
+				j++;
+			if (j < nr_prev && !k->cmp(kind_row(prev, k, j), r))
+				p = kind_row(prev, k, j);
+			for (unsigned int c = 0; c < k->nr_counters; c++)
+				counter_delta((struct msrtop_counter *)(r + k->counters[c]),
+					      p ? kind_counter(p, k->counters[c]) : NULL, iv);
+			if (k->has_hist_delta)
+				hist_delta((struct msrtop_hist *)(r + k->hist_delta),
+					   kind_hist(r, k->hist), p ? kind_hist(p, k->hist) : NULL);
+		}
 	}
 	for (int m = 0; m < MSRTOP_MAP_NR; m++)
 		counter_delta(&s->overflow[m], prev ? &prev->overflow[m] : NULL, iv);
@@ -561,26 +417,26 @@ static int cmp_vcpu_id(const void *pa, const void *pb)
 
 static int uniq_pids(const struct msrtop_snapshot *s, uint32_t **out, size_t *nr_out)
 {
-	size_t n = s->nr_exits + s->nr_msrs + s->nr_uexits + s->nr_intercepts + s->nr_outcomes +
-		   s->nr_canon;
-	struct vcpu_id *ids = calloc(n ? n : 1, sizeof(*ids));
+	size_t n = 0, k = 0, nr = 0;
+	struct vcpu_id *ids;
 	uint32_t *pids = NULL;
-	size_t k = 0, nr = 0;
 
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++)
+		n += kind_nr(s, &msrtop_kinds[kid]);
+	ids = calloc(n ? n : 1, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
-	/* Tables are sorted by pid first: only where the pid changes. */
-#define COLLECT(arr, cnt)                                                                          \
-	for (size_t i = 0; i < s->cnt; i++)                                                        \
-		if (!i || s->arr[i].pid != s->arr[i - 1].pid)                                      \
-			ids[k++] = (struct vcpu_id){.pid = s->arr[i].pid};
-	COLLECT(exits, nr_exits);
-	COLLECT(msrs, nr_msrs);
-	COLLECT(uexits, nr_uexits);
-	COLLECT(intercepts, nr_intercepts);
-	COLLECT(outcomes, nr_outcomes);
-	COLLECT(canon, nr_canon);
-#undef COLLECT
+	/* Tables are sorted by pid first (every row starts with it): only where it changes. */
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
+		const struct msrtop_kind *kd = &msrtop_kinds[kid];
+
+		for (size_t i = 0; i < kind_nr(s, kd); i++) {
+			uint32_t pid = kind_u32(kind_row(s, kd, i), 0);
+
+			if (!i || pid != kind_u32(kind_row(s, kd, i - 1), 0))
+				ids[k++] = (struct vcpu_id){.pid = pid};
+		}
+	}
 	if (k)
 		qsort(ids, k, sizeof(*ids), cmp_vcpu_id);
 	pids = calloc(k ? k : 1, sizeof(*pids));
@@ -606,27 +462,32 @@ static uint32_t vcpu_space(uint8_t vcpu_src)
 /* Distinct vCPUs per VM, from the tables that have a vCPU. */
 static int count_vcpus(struct msrtop_snapshot *s)
 {
-	size_t n = s->nr_exits + s->nr_msrs + s->nr_intercepts + s->nr_outcomes + s->nr_canon;
-	struct vcpu_id *ids = calloc(n ? n : 1, sizeof(*ids));
-	size_t k = 0;
+	size_t n = 0, k = 0;
+	struct vcpu_id *ids;
 
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++)
+		if (msrtop_kinds[kid].has_vcpu)
+			n += kind_nr(s, &msrtop_kinds[kid]);
+	ids = calloc(n ? n : 1, sizeof(*ids));
 	if (!ids)
 		return -ENOMEM;
 	/* Sorted by pid, vcpu_src, vcpu first: only where one changes (the sort below
 	 * merges what vcpu_space() makes equal). */
-#define COLLECT(arr, cnt)                                                                          \
-	for (size_t i = 0; i < s->cnt; i++) {                                                      \
-		struct vcpu_id id_ = {s->arr[i].pid, vcpu_space(s->arr[i].vcpu_src),               \
-				      s->arr[i].vcpu};                                             \
-		if (!k || cmp_vcpu_id(&id_, &ids[k - 1]))                                          \
-			ids[k++] = id_;                                                            \
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
+		const struct msrtop_kind *kd = &msrtop_kinds[kid];
+
+		if (!kd->has_vcpu)
+			continue;
+		for (size_t i = 0; i < kind_nr(s, kd); i++) {
+			const void *r = kind_row(s, kd, i);
+			struct vcpu_id id = {kind_u32(r, 0),
+					     vcpu_space(kind_u8(r, kd->vcpu_src_off)),
+					     kind_u32(r, kd->vcpu_off)};
+
+			if (!k || cmp_vcpu_id(&id, &ids[k - 1]))
+				ids[k++] = id;
+		}
 	}
-	COLLECT(exits, nr_exits);
-	COLLECT(msrs, nr_msrs);
-	COLLECT(intercepts, nr_intercepts);
-	COLLECT(outcomes, nr_outcomes);
-	COLLECT(canon, nr_canon);
-#undef COLLECT
 	if (k)
 		qsort(ids, k, sizeof(*ids), cmp_vcpu_id);
 	for (size_t i = 0; i < k; i++) {
@@ -681,41 +542,14 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 		return err;
 
 	memset(t, 0, sizeof(*t));
-	for (size_t i = 0; i < s->nr_exits; i++) {
-		const struct msrtop_exit_row *r = &s->exits[i];
-		struct msrtop_vm *vm = snapshot_find_vm(s, r->pid);
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
+		const struct msrtop_kind *k = &msrtop_kinds[kid];
 
-		if (r->nested) {
-			acc(&t->nested_exits, &r->count);
-			continue;
+		for (size_t i = 0; i < kind_nr(s, k); i++) {
+			const void *r = kind_row(s, k, i);
+
+			k->account(t, snapshot_find_vm(s, kind_u32(r, 0)), r);
 		}
-		acc(&t->exits, &r->count);
-		acc(&vm->exits, &r->count);
-	}
-	for (size_t i = 0; i < s->nr_msrs; i++) {
-		const struct msrtop_msr_row *r = &s->msrs[i];
-		struct msrtop_vm *vm = snapshot_find_vm(s, r->pid);
-
-		acc(r->write ? &t->msr_writes : &t->msr_reads, &r->count);
-		acc(r->write ? &vm->msr_writes : &vm->msr_reads, &r->count);
-		acc(&t->msr_gp, &r->gp);
-		acc(&vm->msr_gp, &r->gp);
-		acc(&t->msr_changes, &r->changes);
-	}
-	for (size_t i = 0; i < s->nr_uexits; i++) {
-		const struct msrtop_uexit_row *r = &s->uexits[i];
-
-		acc(&t->uexits, &r->count);
-		acc(&snapshot_find_vm(s, r->pid)->uexits, &r->count);
-	}
-	for (size_t i = 0; i < s->nr_intercepts; i++)
-		acc(&t->intercepts, &s->intercepts[i].count);
-	for (size_t i = 0; i < s->nr_outcomes; i++)
-		acc(&t->outcomes, &s->outcomes[i].count);
-	for (size_t i = 0; i < s->nr_canon; i++) {
-		acc(&t->canonical, &s->canon[i].count);
-		acc(&t->canonical_rejected, &s->canon[i].rejected);
-		acc(&t->canonical_fixups, &s->canon[i].fixups);
 	}
 
 	acc_rate(&t->exits, iv);
@@ -825,19 +659,16 @@ static bool reason_ok(const struct msrtop_filter *f, uint8_t isa, uint64_t code)
 	}
 }
 
-#define COPY_IF(dst, src, arr, nr, cap, cond)                                                      \
-	do {                                                                                       \
-		for (size_t i_ = 0; i_ < (src)->nr; i_++) {                                        \
-			const typeof(*(src)->arr) *r = &(src)->arr[i_];                            \
-			typeof((dst)->arr) d_;                                                     \
-			if (!(cond))                                                               \
-				continue;                                                          \
-			d_ = ADD_ROW((dst)->arr, (dst)->nr, (dst)->cap);                           \
-			if (!d_)                                                                   \
-				goto nomem;                                                        \
-			*d_ = *r;                                                                  \
-		}                                                                                  \
-	} while (0)
+/* Whether f keeps row, of kind k (a filter on a dimension the kind lacks keeps it). */
+static bool row_ok(const struct msrtop_filter *f, const struct msrtop_kind *k, const void *row)
+{
+	return pid_ok(f, kind_u32(row, 0)) &&
+	       (!k->has_vcpu ||
+		vcpu_ok(f, kind_u8(row, k->vcpu_src_off), kind_u32(row, k->vcpu_off))) &&
+	       (!k->has_msr || msr_ok(f, kind_u32(row, k->msr_off))) &&
+	       (!k->has_reason ||
+		reason_ok(f, kind_u8(row, k->isa_off), kind_uint(row, k->code_off, k->code_size)));
+}
 
 struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 					const struct msrtop_filter *f)
@@ -856,19 +687,21 @@ struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 	memcpy(out->sources, s->sources, sizeof(out->sources));
 	memcpy(out->overflow, s->overflow, sizeof(out->overflow));
 
-	COPY_IF(out, s, exits, nr_exits, cap_exits,
-		pid_ok(f, r->pid) && vcpu_ok(f, r->vcpu_src, r->vcpu) &&
-			reason_ok(f, r->isa, r->reason));
-	COPY_IF(out, s, msrs, nr_msrs, cap_msrs,
-		pid_ok(f, r->pid) && vcpu_ok(f, r->vcpu_src, r->vcpu) && msr_ok(f, r->msr));
-	COPY_IF(out, s, uexits, nr_uexits, cap_uexits, pid_ok(f, r->pid));
-	COPY_IF(out, s, intercepts, nr_intercepts, cap_intercepts,
-		pid_ok(f, r->pid) && vcpu_ok(f, r->vcpu_src, r->vcpu) && msr_ok(f, r->msr) &&
-			reason_ok(f, r->isa, r->exit_code));
-	COPY_IF(out, s, outcomes, nr_outcomes, cap_outcomes,
-		pid_ok(f, r->pid) && vcpu_ok(f, r->vcpu_src, r->vcpu) && msr_ok(f, r->msr));
-	COPY_IF(out, s, canon, nr_canon, cap_canon,
-		pid_ok(f, r->pid) && vcpu_ok(f, r->vcpu_src, r->vcpu) && msr_ok(f, r->msr));
+	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
+		const struct msrtop_kind *k = &msrtop_kinds[kid];
+
+		for (size_t i = 0; i < kind_nr(s, k); i++) {
+			const void *r = kind_row(s, k, i);
+			void *d;
+
+			if (!row_ok(f, k, r))
+				continue;
+			d = snapshot_add_row(out, kid);
+			if (!d)
+				goto nomem;
+			memcpy(d, r, k->row_size);
+		}
+	}
 	if (derive(out, s, false))
 		goto nomem;
 	return out;

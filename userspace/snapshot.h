@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "msrtop.h" /* MSRTOP_HIST_SLOTS, MSRTOP_VCPU_*, MSRTOP_MAP_*, MSRTOP_OUTCOME_* */
+#include "msrtop.h" /* MSRTOP_HIST_SLOTS, MSRTOP_VCPU_*, MSRTOP_MAP_*, MSRTOP_OUTCOME_*, MSRTOP_ISA_* */
 
 /* A cumulative counter and its change since the previous snapshot. */
 struct msrtop_counter {

@@ -9,95 +9,24 @@
 #include <time.h>
 
 #include "exit_reasons.h"
+#include "format.h"
+#include "kinds.h"
 #include "kvm_names.h"
 #include "msr_names.h"
 #include "text_out.h"
 
-/* "3" (vcpu_id from the event), "3~" (learned for the thread), "t1234" (thread id). */
-static const char *vcpu_text(uint8_t src, uint32_t vcpu, char *buf, size_t len)
+/* Busiest first (by delta, then total), then in key order: for qsort_r, ctx the kind. */
+static int by_activity(const void *pa, const void *pb, void *ctx)
 {
-	switch (src) {
-	case MSRTOP_VCPU_KERNEL:
-		snprintf(buf, len, "%u", vcpu);
-		break;
-	case MSRTOP_VCPU_LEARNED:
-		snprintf(buf, len, "%u~", vcpu);
-		break;
-	default:
-		snprintf(buf, len, "t%u", vcpu);
-		break;
-	}
-	return buf;
-}
+	const struct msrtop_kind *k = ctx;
+	const struct msrtop_counter *a = kind_counter(pa, k->text_sort);
+	const struct msrtop_counter *b = kind_counter(pb, k->text_sort);
 
-static const char *isa_text(uint8_t isa)
-{
-	switch (isa) {
-	case MSRTOP_ISA_VMX:
-		return "vmx";
-	case MSRTOP_ISA_SVM:
-		return "svm";
-	}
-	return "?";
-}
-
-static int by_activity(const struct msrtop_counter *a, const struct msrtop_counter *b)
-{
 	if (a->delta != b->delta)
 		return a->delta > b->delta ? -1 : 1;
 	if (a->total != b->total)
 		return a->total > b->total ? -1 : 1;
-	return 0;
-}
-
-static int cmp_exit_rows(const void *a, const void *b)
-{
-	return by_activity(&((const struct msrtop_exit_row *)a)->count,
-			   &((const struct msrtop_exit_row *)b)->count);
-}
-
-static int cmp_msr_rows(const void *a, const void *b)
-{
-	return by_activity(&((const struct msrtop_msr_row *)a)->count,
-			   &((const struct msrtop_msr_row *)b)->count);
-}
-
-static int cmp_uexit_rows(const void *a, const void *b)
-{
-	return by_activity(&((const struct msrtop_uexit_row *)a)->count,
-			   &((const struct msrtop_uexit_row *)b)->count);
-}
-
-static int cmp_outcome_rows(const void *a, const void *b)
-{
-	return by_activity(&((const struct msrtop_outcome_row *)a)->count,
-			   &((const struct msrtop_outcome_row *)b)->count);
-}
-
-static int cmp_intercept_rows(const void *a, const void *b)
-{
-	return by_activity(&((const struct msrtop_intercept_row *)a)->count,
-			   &((const struct msrtop_intercept_row *)b)->count);
-}
-
-static int cmp_canon_rows(const void *a, const void *b)
-{
-	return by_activity(&((const struct msrtop_canon_row *)a)->count,
-			   &((const struct msrtop_canon_row *)b)->count);
-}
-
-/* A sorted copy of a table (stable for equal activity: qsort of an already key-sorted copy). */
-static void *sorted_copy(const void *rows, size_t nr, size_t size,
-			 int (*cmp)(const void *, const void *))
-{
-	void *copy = malloc(nr ? nr * size : 1);
-
-	if (!copy)
-		return NULL;
-	memcpy(copy, rows, nr * size);
-	if (nr)
-		qsort(copy, nr, size, cmp);
-	return copy;
+	return k->cmp(pa, pb);
 }
 
 static void print_time(FILE *f, uint64_t ns)
@@ -188,185 +117,93 @@ static void print_vms(FILE *f, const struct msrtop_snapshot *s)
 	}
 }
 
-static void print_exits(FILE *f, const struct msrtop_snapshot *s)
+/* Column col of row as text. */
+static const char *col_text(const struct msrtop_text_col *col, const void *row, char *buf,
+			    size_t len)
 {
-	const struct msrtop_source *src = source(s, MSRTOP_SRC_KVM_EXIT);
-	struct msrtop_exit_row *rows;
-	char vcpu[16], reason[128];
+	switch (col->type) {
+	case MSRTOP_T_PID:
+		snprintf(buf, len, "%u", kind_u32(row, col->off));
+		break;
+	case MSRTOP_T_VCPU:
+		return format_vcpu(kind_u8(row, col->aux), kind_u32(row, col->off), buf, len);
+	case MSRTOP_T_ISA:
+		return format_isa(kind_u8(row, col->off), buf, len);
+	case MSRTOP_T_EXIT_REASON:
+		exit_reason_format(kind_u8(row, col->aux), kind_uint(row, col->off, col->size), buf,
+				   len);
+		break;
+	case MSRTOP_T_YES:
+		return kind_bool(row, col->off) ? "yes" : "";
+	case MSRTOP_T_MSR_INDEX:
+		snprintf(buf, len, "0x%-8x", kind_u32(row, col->off));
+		break;
+	case MSRTOP_T_MSR_NAME: {
+		const char *n = msr_name(kind_u32(row, col->off));
 
-	if (!s->nr_exits) {
-		if (src->state == MSRTOP_SRC_ATTACHED)
-			fprintf(f, "\nEXITS: none yet: kvm_exit is attached but has not fired "
-				   "(no VM has exited to this kernel's KVM)\n");
-		else
-			fprintf(f, "\nEXITS: not available: kvm_exit is %s\n",
-				src->state == MSRTOP_SRC_MISSING ? "not in this kernel"
-				: src->state == MSRTOP_SRC_OFF	 ? "off (not in --sources)"
-								 : "not attached");
-		return;
+		return n ? n : "-";
 	}
-	rows = sorted_copy(s->exits, s->nr_exits, sizeof(*rows), cmp_exit_rows);
-	if (!rows)
-		return;
-	fprintf(f, "\nEXITS\n%8s %-7s %-3s %-34s %-6s %12s %10s %12s\n", "PID", "VCPU", "ISA",
-		"REASON", "NESTED", "COUNT", "/s", "MEAN-LAT-NS");
-	for (size_t i = 0; i < s->nr_exits; i++) {
-		const struct msrtop_exit_row *r = &rows[i];
-		char lat[32] = "-";
+	case MSRTOP_T_MSR:
+		msr_format(kind_u32(row, col->off), buf, len);
+		break;
+	case MSRTOP_T_ACCESS:
+		return format_access(kind_bool(row, col->off));
+	case MSRTOP_T_UEXIT:
+		kvm_uexit_format(kind_u32(row, col->off), kind_bool(row, col->aux), buf, len);
+		break;
+	case MSRTOP_T_OUTCOME:
+		return format_outcome(kind_u8(row, col->off), kind_u8(row, col->aux), buf, len);
+	case MSRTOP_T_TOTAL:
+		return format_u64(kind_counter(row, col->off)->total, buf, len);
+	case MSRTOP_T_RATE:
+		return format_rate(kind_counter(row, col->off)->rate, buf, len);
+	case MSRTOP_T_MEAN_NS: {
+		const struct msrtop_hist *h = kind_hist(row, col->off);
 
-		exit_reason_format(r->isa, r->reason, reason, sizeof(reason));
-		if (r->latency.count)
-			snprintf(lat, sizeof(lat), "%llu",
-				 (unsigned long long)(r->latency.sum_ns / r->latency.count));
-		fprintf(f, "%8u %-7s %-3s %-34s %-6s %12llu %10.1f %12s\n", r->pid,
-			vcpu_text(r->vcpu_src, r->vcpu, vcpu, sizeof(vcpu)), isa_text(r->isa),
-			reason, r->nested ? "yes" : "", (unsigned long long)r->count.total,
-			r->count.rate, lat);
+		if (!h->count)
+			return "-";
+		return format_u64(h->sum_ns / h->count, buf, len);
 	}
-	free(rows);
+	case MSRTOP_T_VALUE_HEX:
+		if (!kind_bool(row, col->aux))
+			return "-";
+		return format_hex(*(const uint64_t *)kind_at(row, col->off), buf, len);
+	case MSRTOP_T_TOTAL_IF:
+		if (!kind_bool(row, col->aux))
+			return "-";
+		return format_u64(kind_counter(row, col->off)->total, buf, len);
+	}
+	return buf;
 }
 
-static void print_msrs(FILE *f, const struct msrtop_snapshot *s)
+/* The text table of kind k: busiest rows first (by delta, then total). */
+static void print_kind(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
-	const struct msrtop_source *src = source(s, MSRTOP_SRC_KVM_MSR);
-	struct msrtop_msr_row *rows;
-	char vcpu[16], name[64];
+	size_t nr = kind_nr(s, k);
+	char buf[128];
+	char *rows;
 
-	if (!s->nr_msrs) {
-		fprintf(f, "\nMSRS: %s\n",
-			src->state == MSRTOP_SRC_ATTACHED
-				? "none yet: kvm_msr is attached but no guest has accessed an MSR"
-			: src->state == MSRTOP_SRC_OFF
-				? "not available: kvm_msr is off (not in --sources)"
-				: "not available: kvm_msr is not attached");
+	if (!nr) {
+		if (k->text_empty)
+			fprintf(f, "\n%s: %s\n", k->text_title, k->text_empty(s));
 		return;
 	}
-	rows = sorted_copy(s->msrs, s->nr_msrs, sizeof(*rows), cmp_msr_rows);
+	rows = malloc(nr * k->row_size);
 	if (!rows)
 		return;
-	fprintf(f, "\nMSRS\n%8s %-7s %-10s %-28s %-5s %12s %10s %8s %18s %8s\n", "PID", "VCPU",
-		"MSR", "NAME", "R/W", "COUNT", "/s", "#GP", "LAST-WRITTEN", "CHANGES");
-	for (size_t i = 0; i < s->nr_msrs; i++) {
-		const struct msrtop_msr_row *r = &rows[i];
-		char last[24] = "-", changes[24] = "-";
-		const char *n = msr_name(r->msr);
+	memcpy(rows, kind_rows(s, k), nr * k->row_size);
+	qsort_r(rows, nr, k->row_size, by_activity, (void *)k);
+	fprintf(f, "\n%s\n", k->text_title);
+	for (unsigned int c = 0; c < k->nr_text_cols; c++)
+		fprintf(f, "%s%*s", c ? " " : "", k->text_cols[c].width, k->text_cols[c].title);
+	fputc('\n', f);
+	for (size_t i = 0; i < nr; i++) {
+		const char *row = rows + i * k->row_size;
 
-		snprintf(name, sizeof(name), "%s", n ? n : "-");
-		if (r->has_value) {
-			snprintf(last, sizeof(last), "0x%llx", (unsigned long long)r->last_value);
-			snprintf(changes, sizeof(changes), "%llu",
-				 (unsigned long long)r->changes.total);
-		}
-		fprintf(f, "%8u %-7s 0x%-8x %-28s %-5s %12llu %10.1f %8llu %18s %8s\n", r->pid,
-			vcpu_text(r->vcpu_src, r->vcpu, vcpu, sizeof(vcpu)), r->msr, name,
-			r->write ? "write" : "read", (unsigned long long)r->count.total,
-			r->count.rate, (unsigned long long)r->gp.total, last, changes);
-	}
-	free(rows);
-}
-
-static void print_uexits(FILE *f, const struct msrtop_snapshot *s)
-{
-	struct msrtop_uexit_row *rows;
-	char reason[64];
-
-	if (!s->nr_uexits)
-		return;
-	rows = sorted_copy(s->uexits, s->nr_uexits, sizeof(*rows), cmp_uexit_rows);
-	if (!rows)
-		return;
-	fprintf(f, "\nUSERSPACE EXITS\n%8s %-24s %12s %10s\n", "PID", "REASON", "COUNT", "/s");
-	for (size_t i = 0; i < s->nr_uexits; i++) {
-		const struct msrtop_uexit_row *r = &rows[i];
-
-		kvm_uexit_format(r->reason, r->error, reason, sizeof(reason));
-		fprintf(f, "%8u %-24s %12llu %10.1f\n", r->pid, reason,
-			(unsigned long long)r->count.total, r->count.rate);
-	}
-	free(rows);
-}
-
-static void print_intercepts(FILE *f, const struct msrtop_snapshot *s)
-{
-	struct msrtop_intercept_row *rows;
-	char vcpu[16], msr[64], code[128];
-
-	if (!s->nr_intercepts)
-		return;
-	rows = sorted_copy(s->intercepts, s->nr_intercepts, sizeof(*rows), cmp_intercept_rows);
-	if (!rows)
-		return;
-	fprintf(f, "\nMSR INTERCEPTS\n%8s %-7s %-3s %-24s %-28s %-5s %12s %10s\n", "PID", "VCPU",
-		"ISA", "EXIT", "MSR", "R/W", "COUNT", "/s");
-	for (size_t i = 0; i < s->nr_intercepts; i++) {
-		const struct msrtop_intercept_row *r = &rows[i];
-
-		exit_reason_format(r->isa, r->exit_code, code, sizeof(code));
-		msr_format(r->msr, msr, sizeof(msr));
-		fprintf(f, "%8u %-7s %-3s %-24s %-28s %-5s %12llu %10.1f\n", r->pid,
-			vcpu_text(r->vcpu_src, r->vcpu, vcpu, sizeof(vcpu)), isa_text(r->isa), code,
-			msr, r->write ? "write" : "read", (unsigned long long)r->count.total,
-			r->count.rate);
-	}
-	free(rows);
-}
-
-static void print_outcomes(FILE *f, const struct msrtop_snapshot *s)
-{
-	struct msrtop_outcome_row *rows;
-	char vcpu[16], msr[64], outcome[48];
-
-	if (!s->nr_outcomes)
-		return;
-	rows = sorted_copy(s->outcomes, s->nr_outcomes, sizeof(*rows), cmp_outcome_rows);
-	if (!rows)
-		return;
-	fprintf(f, "\nMSR OUTCOMES\n%8s %-7s %-28s %-5s %-30s %12s %10s %12s\n", "PID", "VCPU",
-		"MSR", "R/W", "OUTCOME", "COUNT", "/s", "MEAN-NS");
-	for (size_t i = 0; i < s->nr_outcomes; i++) {
-		const struct msrtop_outcome_row *r = &rows[i];
-		const char *on = msr_outcome_name(r->outcome);
-		const char *rn = msr_outcome_reason_name(r->outcome, r->reason);
-		char mean[24] = "-";
-
-		msr_format(r->msr, msr, sizeof(msr));
-		if (on && rn)
-			snprintf(outcome, sizeof(outcome), "%s/%s", on, rn);
-		else if (on && !r->reason)
-			snprintf(outcome, sizeof(outcome), "%s", on);
-		else
-			snprintf(outcome, sizeof(outcome), "%s/%u", on ? on : "?", r->reason);
-		if (r->duration.count)
-			snprintf(mean, sizeof(mean), "%llu",
-				 (unsigned long long)(r->duration.sum_ns / r->duration.count));
-		fprintf(f, "%8u %-7s %-28s %-5s %-30s %12llu %10.1f %12s\n", r->pid,
-			vcpu_text(r->vcpu_src, r->vcpu, vcpu, sizeof(vcpu)), msr,
-			r->write ? "write" : "read", outcome, (unsigned long long)r->count.total,
-			r->count.rate, mean);
-	}
-	free(rows);
-}
-
-static void print_canon(FILE *f, const struct msrtop_snapshot *s)
-{
-	struct msrtop_canon_row *rows;
-	char vcpu[16], msr[64];
-
-	if (!s->nr_canon)
-		return;
-	rows = sorted_copy(s->canon, s->nr_canon, sizeof(*rows), cmp_canon_rows);
-	if (!rows)
-		return;
-	fprintf(f, "\nCANONICAL CHECKS\n%8s %-7s %-28s %12s %12s %12s\n", "PID", "VCPU", "MSR",
-		"COUNT", "REJECTED", "FIXED-UP");
-	for (size_t i = 0; i < s->nr_canon; i++) {
-		const struct msrtop_canon_row *r = &rows[i];
-
-		msr_format(r->msr, msr, sizeof(msr));
-		fprintf(f, "%8u %-7s %-28s %12llu %12llu %12llu\n", r->pid,
-			vcpu_text(r->vcpu_src, r->vcpu, vcpu, sizeof(vcpu)), msr,
-			(unsigned long long)r->count.total, (unsigned long long)r->rejected.total,
-			(unsigned long long)r->fixups.total);
+		for (unsigned int c = 0; c < k->nr_text_cols; c++)
+			fprintf(f, "%s%*s", c ? " " : "", k->text_cols[c].width,
+				col_text(&k->text_cols[c], row, buf, sizeof(buf)));
+		fputc('\n', f);
 	}
 	free(rows);
 }
@@ -382,12 +219,8 @@ int text_out_write(FILE *f, const struct msrtop_snapshot *s)
 	print_sources(f, s);
 	print_overflow(f, s);
 	print_vms(f, s);
-	print_exits(f, s);
-	print_msrs(f, s);
-	print_uexits(f, s);
-	print_intercepts(f, s);
-	print_outcomes(f, s);
-	print_canon(f, s);
+	for (int k = 0; k < MSRTOP_KIND_NR; k++)
+		print_kind(f, s, &msrtop_kinds[k]);
 	fprintf(f,
 		"(VCPU: N = vcpu_id from the event, N~ = learned for the thread, tN = thread id; "
 		"/s = per second over the interval)\n\n");

@@ -5,14 +5,14 @@
  *
  * The main loop drives it:
  *
- *	tui_init(&opts);
+ *	tui_init(&opts, &tui);
  *	while (!stop) {
- *		take a snapshot; tui_update(snap);
+ *		take a snapshot; tui_update(tui, snap);
  *		until the next snapshot is due:
- *			tui_poll(ms left, &act): TUI_ACT_QUIT -> stop,
+ *			tui_poll(tui, ms left, &act): TUI_ACT_QUIT -> stop,
  *			TUI_ACT_INTERVAL -> interval = act.interval_ms
  *	}
- *	tui_fini();
+ *	tui_fini(tui);
  *
  * Views, sorting, paging, pausing, help and the interactive filters (pid,
  * vCPU, MSR, exit reason: applied with snapshot_filter() on top of whatever
@@ -33,6 +33,8 @@
 
 struct msrtop_filter;
 struct msrtop_snapshot;
+/* The view: everything it shows and remembers (tui_state.h; one terminal, one view). */
+struct tui_state;
 
 struct tui_opts {
 	unsigned int interval_ms; /* the loop's refresh interval (shown; +/- change it) */
@@ -48,7 +50,7 @@ struct tui_opts {
 
 enum tui_action_kind {
 	TUI_ACT_NONE,
-	TUI_ACT_QUIT, /* q, or SIGINT/SIGTERM caught by the view */
+	TUI_ACT_QUIT,	  /* q, or SIGINT/SIGTERM caught by the view */
 	TUI_ACT_INTERVAL, /* + or -: take the next snapshot after interval_ms */
 };
 
@@ -58,26 +60,27 @@ struct tui_action {
 };
 
 /*
- * Enters curses mode on stdout/stdin. Returns 0, or a negative errno with one
- * line on stderr saying what failed (e.g. a terminal type without cursor
- * addressing): the terminal is then left as it was.
+ * Enters curses mode on stdout/stdin. Returns 0 and the view in *out, or a
+ * negative errno with one line on stderr saying what failed (e.g. a terminal
+ * type without cursor addressing): the terminal is then left as it was.
+ * -EBUSY while another view is in curses mode.
  */
-int tui_init(const struct tui_opts *opts);
+int tui_init(const struct tui_opts *opts, struct tui_state **out);
 
 /*
  * Shows s (unless paused): the view keeps its own reference to it until the
  * next update or tui_fini(). Returns 0 or -ENOMEM (the previous one is kept).
  */
-int tui_update(struct msrtop_snapshot *s);
+int tui_update(struct tui_state *t, struct msrtop_snapshot *s);
 
 /*
  * Handles keys, resizes and signals for at most timeout_ms (0: only what is
  * pending). Returns 1 with *out set when the loop must act (quit, interval),
  * 0 when the time is up or a signal interrupted the wait, or a negative errno.
  */
-int tui_poll(int timeout_ms, struct tui_action *out);
+int tui_poll(struct tui_state *t, int timeout_ms, struct tui_action *out);
 
-/* Leaves curses mode and drops the snapshot; safe to call twice or without tui_init(). */
-void tui_fini(void);
+/* Leaves curses mode, drops the snapshot and frees t; NULL is fine. */
+void tui_fini(struct tui_state *t);
 
 #endif /* MSRTOP_TUI_H */

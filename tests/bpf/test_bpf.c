@@ -31,9 +31,6 @@
 #include "msrtop.h"
 #include "msrtop.skel.h"
 
-#define ISA_VMX 1
-#define ISA_SVM 2
-
 static int nr_cpus;
 
 struct fixture {
@@ -419,7 +416,7 @@ static void test_vcpu_identity(void **state)
 	assert_int_equal(learned_vcpu(f, gettid()), -1);
 
 	/* A kvm_exit on this thread carries vcpu_id 5: tid_vcpus learns it. */
-	run_exit(f, 5, ISA_SVM, 0x7c, 0);
+	run_exit(f, 5, MSRTOP_ISA_SVM, 0x7c, 0);
 	assert_int_equal(learned_vcpu(f, gettid()), 5);
 	/* ... and vm_comms the comm of this process (its thread-group leader). */
 	assert_vm_comm(f);
@@ -441,7 +438,7 @@ static void test_vcpu_identity(void **state)
 	assert_int_equal(learned_vcpu(f, *(pid_t *)ret), -1);
 
 	/* The patched kvm_msr_intercept carries vcpu_id too, and re-teaches it. */
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 9, ISA_SVM, 0x7c, 0x1b, 0, 0, 0xffff0000);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 9, MSRTOP_ISA_SVM, 0x7c, 0x1b, 0, 0, 0xffff0000);
 	assert_int_equal(learned_vcpu(f, gettid()), 9);
 }
 
@@ -455,18 +452,18 @@ static void test_exit_reasons(void **state)
 		uint32_t reason;
 		int n;
 	} cases[] = {
-		{ISA_VMX, 31, 3},	       /* MSR_READ */
-		{ISA_VMX, 32, 4},	       /* MSR_WRITE */
-		{ISA_VMX, 0x80000021, 2},      /* INVALID_STATE | FAILED_VMENTRY */
-		{ISA_VMX, 0x08000000 | 10, 1}, /* CPUID from enclave mode (bit 27) */
-		{ISA_VMX, 85, 1},	       /* MSR_WRITE_IMM */
-		{ISA_VMX, 0xffff, 1},	       /* unknown basic reason: kept as is */
-		{ISA_SVM, 0x7c, 5},	       /* msr */
-		{ISA_SVM, 31, 1},	       /* same number as VMX MSR_READ, other ISA: own key */
-		{ISA_SVM, 0x400, 2},	       /* npf */
-		{ISA_SVM, 0xffffffff, 1},      /* VMEXIT_INVALID (-1) */
-		{ISA_SVM, 0x80000010, 1},      /* vmgexit_page_state_change */
-		{0, 12, 1},		       /* an ISA this msrtop does not know: kept */
+		{MSRTOP_ISA_VMX, 31, 3},	      /* MSR_READ */
+		{MSRTOP_ISA_VMX, 32, 4},	      /* MSR_WRITE */
+		{MSRTOP_ISA_VMX, 0x80000021, 2},      /* INVALID_STATE | FAILED_VMENTRY */
+		{MSRTOP_ISA_VMX, 0x08000000 | 10, 1}, /* CPUID from enclave mode (bit 27) */
+		{MSRTOP_ISA_VMX, 85, 1},	      /* MSR_WRITE_IMM */
+		{MSRTOP_ISA_VMX, 0xffff, 1},	      /* unknown basic reason: kept as is */
+		{MSRTOP_ISA_SVM, 0x7c, 5},	      /* msr */
+		{MSRTOP_ISA_SVM, 31, 1},    /* same number as VMX MSR_READ, other ISA: own key */
+		{MSRTOP_ISA_SVM, 0x400, 2}, /* npf */
+		{MSRTOP_ISA_SVM, 0xffffffff, 1}, /* VMEXIT_INVALID (-1) */
+		{MSRTOP_ISA_SVM, 0x80000010, 1}, /* vmgexit_page_state_change */
+		{0, 12, 1},			 /* an ISA this msrtop does not know: kept */
 	};
 	const size_t nr = sizeof(cases) / sizeof(cases[0]);
 
@@ -488,32 +485,32 @@ static void test_exit_vcpus_and_nested(void **state)
 {
 	struct fixture *f = start(state, true);
 
-	run_exit(f, 0, ISA_SVM, 0x7c, 0);
-	run_exit(f, 1, ISA_SVM, 0x7c, 0);
-	run_exit(f, 1, ISA_SVM, 0x7c, 0);
-	run_exit(f, 1, ISA_SVM, 0x7c, 1); /* the same L2 exit seen by kvm_nested_vmexit */
-	assert_int_equal(exit_count(f, exit_key(0, ISA_SVM, 0x7c, 0)), 1);
-	assert_int_equal(exit_count(f, exit_key(1, ISA_SVM, 0x7c, 0)), 2);
-	assert_int_equal(exit_count(f, exit_key(1, ISA_SVM, 0x7c, 1)), 1);
+	run_exit(f, 0, MSRTOP_ISA_SVM, 0x7c, 0);
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0);
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0);
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 1); /* the same L2 exit seen by kvm_nested_vmexit */
+	assert_int_equal(exit_count(f, exit_key(0, MSRTOP_ISA_SVM, 0x7c, 0)), 1);
+	assert_int_equal(exit_count(f, exit_key(1, MSRTOP_ISA_SVM, 0x7c, 0)), 2);
+	assert_int_equal(exit_count(f, exit_key(1, MSRTOP_ISA_SVM, 0x7c, 1)), 1);
 }
 
 static void test_exit_latency(void **state)
 {
 	struct fixture *f = start(state, true);
-	struct msrtop_exit_key k = exit_key(2, ISA_VMX, 32, 0);
+	struct msrtop_exit_key k = exit_key(2, MSRTOP_ISA_VMX, 32, 0);
 	struct msrtop_exit_val v;
 	uint64_t sum = 0;
 
 	/* An entry with no exit in flight records nothing. */
 	RUN(f->skel->progs.kvm_entry_raw, 0);
 	for (int i = 0; i < 3; i++) {
-		run_exit(f, 2, ISA_VMX, 32, 0);
+		run_exit(f, 2, MSRTOP_ISA_VMX, 32, 0);
 		usleep(1000);
 		RUN(f->skel->progs.kvm_entry_raw, 0);
 	}
-	RUN(f->skel->progs.kvm_entry_raw, 0); /* a second entry: nothing more */
-	run_exit(f, 2, ISA_VMX, 32, 0);	      /* in flight: counted, no latency yet */
-	run_exit(f, 2, ISA_VMX, 32, 1);	      /* nested: no latency of its own */
+	RUN(f->skel->progs.kvm_entry_raw, 0);  /* a second entry: nothing more */
+	run_exit(f, 2, MSRTOP_ISA_VMX, 32, 0); /* in flight: counted, no latency yet */
+	run_exit(f, 2, MSRTOP_ISA_VMX, 32, 1); /* nested: no latency of its own */
 	assert_true(exit_val(f, k, &v));
 	assert_int_equal(v.count, 4);
 	assert_int_equal(v.lat_count, 3);
@@ -528,7 +525,7 @@ static void test_exit_latency(void **state)
 	RUN(f->skel->progs.kvm_entry_raw, 0);
 	assert_true(exit_val(f, k, &v));
 	assert_int_equal(v.lat_count, 4);
-	assert_true(exit_val(f, exit_key(2, ISA_VMX, 32, 1), &v));
+	assert_true(exit_val(f, exit_key(2, MSRTOP_ISA_VMX, 32, 1), &v));
 	assert_int_equal(v.count, 1);
 	assert_int_equal(v.lat_count, 0);
 }
@@ -543,10 +540,10 @@ static void test_exit_without_latency(void **state)
 	f->skel->rodata->latency = false;
 	f = start(state, true);
 	for (int i = 0; i < 3; i++) {
-		run_exit(f, 5, ISA_SVM, 0x7c, 0);
+		run_exit(f, 5, MSRTOP_ISA_SVM, 0x7c, 0);
 		RUN(f->skel->progs.kvm_entry_raw, 0);
 	}
-	assert_true(exit_val(f, exit_key(5, ISA_SVM, 0x7c, 0), &v));
+	assert_true(exit_val(f, exit_key(5, MSRTOP_ISA_SVM, 0x7c, 0), &v));
 	assert_int_equal(v.count, 3);
 	assert_int_equal(v.lat_count, 0);
 	assert_int_equal(v.lat_sum_ns, 0);
@@ -587,14 +584,16 @@ static void test_msr_intercept(void **state)
 	struct msrtop_intercept_key k;
 	uint64_t n;
 
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_SVM, 0x7c, 0x277, 0x0606, 1, 0x1000);
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_SVM, 0x7c, 0x277, 0x0707, 1, 0x1004);
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_SVM, 0x7c, 0x277, 0, 0, 0x1008);
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, ISA_VMX, 32, 0x277, 0, 1, 0x1008);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, MSRTOP_ISA_SVM, 0x7c, 0x277, 0x0606, 1,
+	    0x1000);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, MSRTOP_ISA_SVM, 0x7c, 0x277, 0x0707, 1,
+	    0x1004);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, MSRTOP_ISA_SVM, 0x7c, 0x277, 0, 0, 0x1008);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 1, MSRTOP_ISA_VMX, 32, 0x277, 0, 1, 0x1008);
 	memset(&k, 0, sizeof(k));
 	k.tgid = getpid();
 	k.vcpu = 1;
-	k.isa = ISA_SVM;
+	k.isa = MSRTOP_ISA_SVM;
 	k.exit_code = 0x7c;
 	k.msr = 0x277;
 	k.write = 1;
@@ -605,7 +604,7 @@ static void test_msr_intercept(void **state)
 	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
 	assert_int_equal(n, 1);
 	k.write = 1;
-	k.isa = ISA_VMX;
+	k.isa = MSRTOP_ISA_VMX;
 	k.exit_code = 32;
 	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
 	assert_int_equal(n, 1);
@@ -740,11 +739,11 @@ static void test_overflow_counted(void **state)
 	assert_true(msr_counts(f, msr_key(gettid(), MSRTOP_VCPU_TID, 0x10, 1), &v));
 	assert_int_equal(v.count, 2);
 
-	run_exit(f, 0, ISA_SVM, 0x7c, 0);
-	run_exit(f, 0, ISA_SVM, 0x72, 0);
-	run_exit(f, 0, ISA_SVM, 0x7c, 0);
+	run_exit(f, 0, MSRTOP_ISA_SVM, 0x7c, 0);
+	run_exit(f, 0, MSRTOP_ISA_SVM, 0x72, 0);
+	run_exit(f, 0, MSRTOP_ISA_SVM, 0x7c, 0);
 	assert_int_equal(overflow(f, MSRTOP_MAP_EXITS), 1);
-	assert_int_equal(exit_count(f, exit_key(0, ISA_SVM, 0x7c, 0)), 2);
+	assert_int_equal(exit_count(f, exit_key(0, MSRTOP_ISA_SVM, 0x7c, 0)), 2);
 	/* The uncounted exit's entry finds no key: nothing recorded, nothing breaks. */
 	RUN(f->skel->progs.kvm_entry_raw, 0);
 
@@ -760,8 +759,8 @@ static void test_overflow_counted(void **state)
 	RUN(f->skel->progs.kvm_msr_canonical_raw, 0, 0x11, 0, 0, 1);
 	assert_int_equal(overflow(f, MSRTOP_MAP_CANONICAL), 1);
 
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, ISA_SVM, 0x7c, 0x10, 0, 1, 0);
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, ISA_SVM, 0x7c, 0x11, 0, 1, 0);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, MSRTOP_ISA_SVM, 0x7c, 0x10, 0, 1, 0);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, MSRTOP_ISA_SVM, 0x7c, 0x11, 0, 1, 0);
 	assert_int_equal(overflow(f, MSRTOP_MAP_INTERCEPTS), 1);
 
 	assert_int_equal(overflow(f, MSRTOP_MAP_THREADS), 0);
@@ -783,11 +782,11 @@ static void test_pid_filter(void **state)
 		bpf_map_update_elem(bpf_map__fd(f->skel->maps.pid_filter), &other, &one, BPF_ANY),
 		0);
 	run_msr(f, 0, 0x1b, 0, 0);
-	run_exit(f, 0, ISA_SVM, 0x7c, 0);
+	run_exit(f, 0, MSRTOP_ISA_SVM, 0x7c, 0);
 	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0);
 	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x10, 0, 1, 0, 0, 5);
 	RUN(f->skel->progs.kvm_msr_canonical_raw, 0, 0x10, 0, 0, 1);
-	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, ISA_SVM, 0x7c, 0x10, 0, 1, 0);
+	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, MSRTOP_ISA_SVM, 0x7c, 0x10, 0, 1, 0);
 	assert_int_equal(map_entries(f->skel->maps.msrs), 0);
 	assert_int_equal(map_entries(f->skel->maps.exits), 0);
 	assert_int_equal(map_entries(f->skel->maps.uexits), 0);

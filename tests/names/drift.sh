@@ -90,7 +90,7 @@ list $asm/hyperv-tlfs.h 'HV_X64_MSR_[A-Z0-9_]+' "$hex" '' '' >"$tmp/lists/hv_msr
 srcs=(tests/names/check_headers.c userspace/msr_names.c userspace/msr_names_table.c
 	userspace/exit_reasons.c userspace/exit_reasons_table.c)
 if ! out=$("$cc" -std=gnu11 -O1 -Wall -Wextra -Werror -Itests/names/shim \
-	-I"$tmp/k/arch/x86/include/uapi" -I"$tmp/k/arch/x86/include" -I"$tmp/lists" -Iuserspace \
+	-I"$tmp/k/arch/x86/include/uapi" -I"$tmp/k/arch/x86/include" -I"$tmp/lists" -Iuserspace -Ibpf \
 	-o "$tmp/check_headers" "${srcs[@]}" 2>&1); then
 	tap_fail "check_headers.c compiles against the 6.12 headers"
 	printf '%s\n' "$out" | head -n 30 | sed 's/^/#   /'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Suite: the live view (userspace/tui.c) fed synthetic snapshots by
+# Suite: the live view (userspace/tui*.c) fed synthetic snapshots by
 # tests/tui/tui_fake.c (its header lists the numbers), in a tmux pane of a
 # fixed size: what each view shows, sort keys, filters and their errors,
 # interval, pause, help, paging, resize, and that the terminal is restored on
@@ -29,12 +29,12 @@ check_screen "sources with their event counts" 'sources: kvm_exit [0-9]+ \('
 check_screen "a source missing from the kernel is said so" 'kvm_nested_vmexit: not in this kernel'
 tap_eq "the view is on the alternate screen" 1 "$(pane_state | cut -d' ' -f1)"
 check_screen "exits: SVM MSR exits of VM 1000 vCPU 0, total and latency percentiles" \
-	'^1000 fakevmm +0 +SVM +MSR +[0-9.]+ +900 +<2\.0us +<32\.8us$'
+	'^1000 fakevmm +0 +svm +MSR +[0-9.]+ +900 +<2\.0us +<32\.8us$'
 check_screen "exits: VMX modifier bits shown as flags, a thread id as tNNN" \
-	'^2000 otherv +t2001 +VMX +MSR_WRITE\|FAILED_VMENTRY +[0-9.]+ +9 '
+	'^2000 otherv +t2001 +vmx +MSR_WRITE\|FAILED_VMENTRY +[0-9.]+ +9 '
 keys 2
-check_screen "MSRs: name and index, direction, total, #GP, changes, last value" \
-	'^1000 fakevmm +1 +IA32_CR_PAT 0x277 +W +[0-9.]+ +300 +30 +3 +0x0007040600070406$'
+check_screen "MSRs: name and index, direction, total, #GP, changes, last value; N~ a learned vCPU" \
+	'^1000 fakevmm +1~ +IA32_CR_PAT 0x277 +W +[0-9.]+ +300 +30 +3 +0x0007040600070406$'
 check_screen "MSRs: reads have no value" '^1000 fakevmm +0 +IA32_APICBASE 0x1b +R +[0-9.]+ +150 +0 +- +-$'
 check_screen "MSRs: an MSR without a name is shown by its index" \
 	'^1000 fakevmm +0 +0xdead +W +[0-9.]+ +15 +15 +0 +-$'
@@ -93,8 +93,8 @@ check_no_screen "the pid filter removes other VMs" '^2000 otherv'
 keys F 1 r
 keys -l npf
 keys Enter
-check_screen "an exit reason filter (SVM name)" 'filter: +reason .*SVM NPF'
-check_screen "the reason filter keeps NPF exits" '^1000 fakevmm +0 +SVM +NPF +[0-9.]+ +60 '
+check_screen "an exit reason filter (SVM name)" 'filter: +reason .*svm NPF'
+check_screen "the reason filter keeps NPF exits" '^1000 fakevmm +0 +svm +NPF +[0-9.]+ +60 '
 check_no_screen "the reason filter removes other exits" 'MSR_WRITE'
 keys F p
 keys -l 12

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tui_fake: drives the live view (tui.c) with synthetic snapshots, the way
+ * tui_fake: drives the live view (userspace/tui*.c) with synthetic snapshots, the way
  * msrtop's loop does, so that tests/tui/fake.sh can check it in tmux on any
  * machine (no KVM, no BPF, no root).
  *
  * Snapshot k (k = 1, 2, ... up to --snapshots, then frozen) holds:
- *   VM 1000 "fakevmm" (guest "demo"), vCPUs 0 and 1:
+ *   VM 1000 "fakevmm" (guest "demo"), vCPUs 0 and 1 (its MSR rows: 1 learned for
+ *   the thread, 1~):
  *     IA32_CR_PAT (0x277) writes: 100 k per vCPU, #GP 10 k, value changes k
  *     IA32_APIC_BASE (0x1b) reads: 50 k per vCPU
  *     0xdead writes: 5 k per vCPU, all #GP
@@ -139,10 +140,11 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 		s->overflow[MSRTOP_MAP_MSRS].total = 12 * k;
 
 	for (v = 0; v < 2; v++) {
-		add_msr(s, 1000, MSRTOP_VCPU_KERNEL, v, 0x277, true, 100 * k, 10 * k, k,
-			0x0007040600070406ull);
-		add_msr(s, 1000, MSRTOP_VCPU_KERNEL, v, 0x1b, false, 50 * k, 0, 0, 0);
-		add_msr(s, 1000, MSRTOP_VCPU_KERNEL, v, 0xdead, true, 5 * k, 5 * k, 0, 0);
+		uint8_t src = v ? MSRTOP_VCPU_LEARNED : MSRTOP_VCPU_KERNEL;
+
+		add_msr(s, 1000, src, v, 0x277, true, 100 * k, 10 * k, k, 0x0007040600070406ull);
+		add_msr(s, 1000, src, v, 0x1b, false, 50 * k, 0, 0, 0);
+		add_msr(s, 1000, src, v, 0xdead, true, 5 * k, 5 * k, 0, 0);
 	}
 	add_msr(s, 2000, MSRTOP_VCPU_TID, 2001, 0xc0000080, false, 7 * k, 0, 0, 0);
 	for (i = 0; i < o.rows; i++)
@@ -214,6 +216,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct tui_opts topts = { 0 };
+	struct tui_state *tui = NULL;
 	struct msrtop_snapshot *prev = NULL;
 	uint64_t start_rt, start_mono, k = 0, seq = 0;
 	int c, rc = 0;
@@ -255,7 +258,7 @@ int main(int argc, char **argv)
 	start_rt = now_ns(CLOCK_REALTIME);
 	start_mono = now_ns(CLOCK_MONOTONIC);
 	topts.interval_ms = o.interval_ms;
-	if (tui_init(&topts))
+	if (tui_init(&topts, &tui))
 		return 1;
 	while (!stop) {
 		struct msrtop_snapshot *s;
@@ -269,7 +272,7 @@ int main(int argc, char **argv)
 		prev = s;
 		if (o.crash_after && seq >= o.crash_after)
 			*(volatile int *)NULL = 1;
-		tui_update(s);
+		tui_update(tui, s);
 		due = now_ns(CLOCK_MONOTONIC) + o.interval_ms * 1000000ull;
 		while (!stop) {
 			int64_t left = (int64_t)(due - now_ns(CLOCK_MONOTONIC)) / 1000000;
@@ -277,7 +280,7 @@ int main(int argc, char **argv)
 
 			if (left <= 0)
 				break;
-			r = tui_poll((int)left, &act);
+			r = tui_poll(tui, (int)left, &act);
 			if (r < 0) {
 				rc = 1;
 				stop = 1;
@@ -289,7 +292,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	tui_fini();
+	tui_fini(tui);
 	snapshot_put(prev);
 	printf("tui_fake: done after %" PRIu64 " snapshots\n", k);
 	return rc;

@@ -54,6 +54,10 @@ bad "--duration junk" 2 "invalid --duration '5s'" --duration 5s
 bad "--pid not a number" 2 "invalid --pid 'qemu'" --pid qemu
 bad "--pid zero" 2 "invalid --pid '0'" --pid 0
 bad "--vcpu negative" 2 "invalid --vcpu '-1'" --vcpu -1
+bad "--vcpu above 32 bits" 2 "invalid --vcpu '0x100000000': above 4294967295" --vcpu 0x100000000
+bad "--pid with junk after hex digits" 2 "invalid --pid '0x1g': not a number" --pid 0x1g
+# Hex numbers are numbers (as in the terminal view's filters): the error is the next option's.
+bad "--pid and --vcpu take 0x hex" 2 "invalid --interval 'x'" --pid 0x10 --vcpu 0x2 --interval x
 bad "--reason unknown" 2 "unknown exit reason 'BOGUS'" --reason BOGUS
 bad "an error after good options" 2 "invalid --interval" --json --pid 1 --interval x
 bad "--sources unknown" 2 "unknown source 'kvm_bogus' for --sources" --sources kvm_msr,kvm_bogus

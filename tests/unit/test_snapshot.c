@@ -11,6 +11,7 @@
 #include "../lib/cmocka_tap.h"
 
 #include "exit_reasons.h"
+#include "kinds.h"
 #include "snapshot.h"
 
 #define SEC 1000000000ull
@@ -605,6 +606,56 @@ static void test_filter_reason(void **state)
 	snapshot_put(s);
 }
 
+/*
+ * The event kind table is written by hand: every kind has its rows, key,
+ * account and map, its counts of fields, families and text columns match the
+ * entries written (one past the last is empty, the last is not), and the
+ * rows of a kind start with their pid (the VM table and filters rely on it).
+ */
+static void test_kind_table(void **state)
+{
+	struct msrtop_snapshot *s = snapshot_new();
+
+	assert_non_null(s);
+	for (int i = 0; i < MSRTOP_KIND_NR; i++) {
+		const struct msrtop_kind *k = &msrtop_kinds[i];
+		void *row;
+
+		assert_non_null(k->name);
+		assert_non_null(k->cmp);
+		assert_non_null(k->account);
+		assert_non_null(k->maps[0]);
+		assert_non_null(k->decode[0]);
+		assert_true(!k->maps[1] == !k->decode[1]);
+		assert_true(k->nr_counters > 0 && k->nr_counters <= MSRTOP_KIND_MAX_COUNTERS);
+		assert_true(k->nr_fields > 0 && k->nr_fields <= MSRTOP_KIND_MAX_FIELDS);
+		assert_non_null(k->fields[k->nr_fields - 1].json[0]);
+		if (k->nr_fields < MSRTOP_KIND_MAX_FIELDS)
+			assert_null(k->fields[k->nr_fields].json[0]);
+		assert_true(k->nr_families > 0 && k->nr_families <= MSRTOP_KIND_MAX_FAMILIES);
+		assert_non_null(k->families[k->nr_families - 1].name);
+		if (k->nr_families < MSRTOP_KIND_MAX_FAMILIES)
+			assert_null(k->families[k->nr_families].name);
+		assert_true(k->nr_text_cols > 0 && k->nr_text_cols <= MSRTOP_KIND_MAX_TEXT_COLS);
+		assert_non_null(k->text_cols[k->nr_text_cols - 1].title);
+		if (k->nr_text_cols < MSRTOP_KIND_MAX_TEXT_COLS)
+			assert_null(k->text_cols[k->nr_text_cols].title);
+		assert_non_null(k->text_title);
+
+		row = snapshot_add_row(s, i);
+		assert_non_null(row);
+		assert_ptr_equal(row, kind_rows(s, k));
+		assert_int_equal(kind_nr(s, k), 1);
+		*(uint32_t *)row = 4242; /* pid */
+	}
+	assert_int_equal(snapshot_finish(s, NULL), 0);
+	assert_int_equal(s->nr_vms, 1);
+	assert_int_equal(s->vms[0].pid, 4242);
+	assert_int_equal(s->exits[0].pid, 4242);
+	assert_int_equal(s->canon[0].pid, 4242);
+	snapshot_put(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_filter_vcpu),
 		cmocka_unit_test(test_filter_msr),
 		cmocka_unit_test(test_filter_reason),
+		cmocka_unit_test(test_kind_table),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Golden outputs: the JSON writer (json_out.c), the text tables (text_out.c)
+ * and the Prometheus /metrics text (prom.c) of one fixed snapshot built here
+ * by hand (no BPF), compared byte for byte with tests/unit/golden/:
+ *
+ *   snapshot.json    json_out_write() of the snapshot, then of it filtered
+ *   snapshot.txt     text_out_write() of the same two
+ *   metrics.prom     prom_render() of the snapshot
+ *
+ * The snapshot has a row of every kind with every vCPU source, known and
+ * unknown names (MSR, exit reason, ISA, outcome, userspace exit, errno), a
+ * previous snapshot for deltas and rates, and sources in every state.
+ *
+ *   test_golden            the TAP suite; on a mismatch, the output is
+ *                          written next to the golden file as NAME.actual
+ *   test_golden --update   rewrites the golden files (review the diff: any
+ *                          change in them is a change of msrtop's output)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "../lib/cmocka_tap.h"
+
+#include "exit_reasons.h" /* MSRTOP_ISA_* */
+#include "json_out.h"
+#include "msrtop.h"
+#include "prom.h"
+#include "snapshot.h"
+#include "text_out.h"
+
+#ifndef GOLDEN_DIR
+#define GOLDEN_DIR "tests/unit/golden"
+#endif
+
+#define SEC 1000000000ull
+#define T0 (1700000000 * SEC) /* CLOCK_REALTIME at attach */
+
+static bool update;
+
+static void counter(struct msrtop_counter *c, uint64_t total)
+{
+	c->total = total;
+}
+
+/* The rows; scale 1 for the previous snapshot, more for the current one. */
+static void add_rows(struct msrtop_snapshot *s, uint64_t k)
+{
+	struct msrtop_exit_row *e;
+	struct msrtop_msr_row *m;
+	struct msrtop_uexit_row *u;
+	struct msrtop_intercept_row *i;
+	struct msrtop_outcome_row *o;
+	struct msrtop_canon_row *c;
+
+	/* Exits: VMX with a modifier flag, VMX with latency, SVM nested, another ISA. */
+	e = snapshot_add_exit(s);
+	*e = (struct msrtop_exit_row){
+		.pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX, .reason = 0x80000021};
+	counter(&e->count, 3 * k);
+	e = snapshot_add_exit(s);
+	*e = (struct msrtop_exit_row){.pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 32};
+	counter(&e->count, 100 * k);
+	e->latency.count = 100 * k;
+	e->latency.sum_ns = 150000 * k;
+	e->latency.slots[10] = 90 * k;
+	e->latency.slots[12] = 9 * k;
+	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = k;
+	e = snapshot_add_exit(s);
+	*e = (struct msrtop_exit_row){.pid = 4242,
+				      .vcpu_src = MSRTOP_VCPU_LEARNED,
+				      .vcpu = 2,
+				      .isa = MSRTOP_ISA_SVM,
+				      .reason = 0x7c,
+				      .nested = true};
+	counter(&e->count, 7 * k);
+	e = snapshot_add_exit(s);
+	*e = (struct msrtop_exit_row){
+		.pid = 5150, .vcpu_src = MSRTOP_VCPU_TID, .vcpu = 5151, .isa = 3, .reason = 0x1234};
+	counter(&e->count, 11);
+	if (k > 1) { /* new in the current snapshot */
+		e = snapshot_add_exit(s);
+		*e = (struct msrtop_exit_row){
+			.pid = 777, .vcpu = 0, .isa = MSRTOP_ISA_SVM, .reason = 0xffffffff};
+		counter(&e->count, 1);
+	}
+
+	/* MSRs: a read, a write with its value, a write that always faulted, no name. */
+	m = snapshot_add_msr(s);
+	*m = (struct msrtop_msr_row){.pid = 4242, .vcpu = 0, .msr = 0x10};
+	counter(&m->count, 50 * k);
+	m = snapshot_add_msr(s);
+	*m = (struct msrtop_msr_row){.pid = 4242,
+				     .vcpu_src = MSRTOP_VCPU_LEARNED,
+				     .vcpu = 1,
+				     .msr = 0x277,
+				     .write = true,
+				     .has_value = true,
+				     .last_value = 0x0007040600070406ull};
+	counter(&m->count, 16 * k);
+	counter(&m->gp, k);
+	counter(&m->changes, 4 * k);
+	m = snapshot_add_msr(s);
+	*m = (struct msrtop_msr_row){.pid = 4242,
+				     .vcpu_src = MSRTOP_VCPU_TID,
+				     .vcpu = 4243,
+				     .msr = 0x4b564d99,
+				     .write = true};
+	counter(&m->count, 2 * k);
+	counter(&m->gp, 2 * k);
+	m = snapshot_add_msr(s);
+	*m = (struct msrtop_msr_row){.pid = 5150, .vcpu = 3, .msr = 0x12345678};
+	counter(&m->count, 5);
+	counter(&m->gp, 5);
+
+	/* Userspace exits: a known reason, an errno, unknown ones of both. */
+	u = snapshot_add_uexit(s);
+	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 2};
+	counter(&u->count, 20 * k);
+	u = snapshot_add_uexit(s);
+	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 4, .error = true};
+	counter(&u->count, k);
+	u = snapshot_add_uexit(s);
+	*u = (struct msrtop_uexit_row){.pid = 5150, .reason = 999};
+	counter(&u->count, 1);
+	u = snapshot_add_uexit(s);
+	*u = (struct msrtop_uexit_row){.pid = 5150, .reason = 9999, .error = true};
+	counter(&u->count, 1);
+
+	/* Intercepts: SVM, VMX with flags, another ISA. */
+	i = snapshot_add_intercept(s);
+	*i = (struct msrtop_intercept_row){.pid = 4242,
+					   .vcpu = 1,
+					   .isa = MSRTOP_ISA_SVM,
+					   .exit_code = 0x7c,
+					   .msr = 0x277,
+					   .write = true};
+	counter(&i->count, 16 * k);
+	i = snapshot_add_intercept(s);
+	*i = (struct msrtop_intercept_row){.pid = 4242,
+					   .vcpu_src = MSRTOP_VCPU_LEARNED,
+					   .vcpu = 0,
+					   .isa = MSRTOP_ISA_VMX,
+					   .exit_code = 31,
+					   .msr = 0xc0000080};
+	counter(&i->count, 3 * k);
+	i = snapshot_add_intercept(s);
+	*i = (struct msrtop_intercept_row){.pid = 5150,
+					   .vcpu_src = MSRTOP_VCPU_TID,
+					   .vcpu = 5151,
+					   .isa = 9,
+					   .exit_code = 0x100000000ull,
+					   .msr = 0x12345678};
+	counter(&i->count, 1);
+
+	/* Outcomes: every outcome, named and unnamed reasons, out of range. */
+	static const struct {
+		uint32_t msr;
+		bool write;
+		uint8_t outcome, reason;
+		uint64_t n;
+	} oc[] = {
+		{0x277, true, MSRTOP_OUTCOME_HANDLED, 0, 10},
+		{0x277, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 1},
+		{0x277, true, MSRTOP_OUTCOME_FASTPATH, 0, 5},
+		{0x4b564d99, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 2},
+		{0x4b564d99, true, MSRTOP_OUTCOME_GP, 9, 1},
+		{0x10, false, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 4},
+		{0x10, false, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_ERROR, 1},
+		{0x10, false, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_OK, 3},
+		{0x10, false, MSRTOP_OUTCOME_ERROR, 4, 1},
+		{0x10, false, MSRTOP_OUTCOME_HANDLED, 7, 1},
+		{0x10, false, 255, 255, 1},
+	};
+	for (size_t j = 0; j < sizeof(oc) / sizeof(oc[0]); j++) {
+		o = snapshot_add_outcome(s);
+		*o = (struct msrtop_outcome_row){.pid = 4242,
+						 .vcpu = 1,
+						 .msr = oc[j].msr,
+						 .write = oc[j].write,
+						 .outcome = oc[j].outcome,
+						 .reason = oc[j].reason};
+		counter(&o->count, oc[j].n * k);
+		o->duration.count = oc[j].n * k;
+		o->duration.sum_ns = oc[j].n * k * (600 + 100 * j);
+		o->duration.slots[9 + j % 3] = oc[j].n * k;
+	}
+
+	/* Canonical checks. */
+	c = snapshot_add_canon(s);
+	*c = (struct msrtop_canon_row){.pid = 4242, .vcpu = 1, .msr = 0xc0000100};
+	counter(&c->count, 3 * k);
+	counter(&c->rejected, k);
+	counter(&c->fixups, k);
+	c = snapshot_add_canon(s);
+	*c = (struct msrtop_canon_row){
+		.pid = 5150, .vcpu_src = MSRTOP_VCPU_LEARNED, .vcpu = 2, .msr = 0x12345678};
+	counter(&c->count, 2);
+}
+
+static void set_sources(struct msrtop_snapshot *s)
+{
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		s->sources[i].name = msrtop_source_name(i);
+		s->sources[i].attach = i == MSRTOP_SRC_KVM_EXIT || i == MSRTOP_SRC_KVM_NESTED_VMEXIT
+					       ? "tracepoint"
+					       : "tp_btf";
+		s->sources[i].patched = i >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
+		s->sources[i].state = MSRTOP_SRC_ATTACHED;
+	}
+	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].state = MSRTOP_SRC_FAILED;
+	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].error = ENOENT;
+	s->sources[MSRTOP_SRC_KVM_MSR_CANONICAL].state = MSRTOP_SRC_MISSING;
+	s->sources[MSRTOP_SRC_KVM_USERSPACE_EXIT].state = MSRTOP_SRC_OFF;
+}
+
+static void set_vm(struct msrtop_snapshot *s, uint32_t pid, const char *comm, const char *name,
+		   bool alive)
+{
+	struct msrtop_vm *vm = snapshot_find_vm(s, pid);
+
+	assert_non_null(vm);
+	snprintf(vm->comm, sizeof(vm->comm), "%s", comm);
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->alive = alive;
+}
+
+/* The fixed snapshot: the second of two, 2.5 s apart. */
+static struct msrtop_snapshot *golden_snapshot(void)
+{
+	struct msrtop_snapshot *prev = snapshot_new(), *s = snapshot_new();
+
+	assert_non_null(prev);
+	assert_non_null(s);
+	prev->start_time_ns = s->start_time_ns = T0;
+	prev->start_mono_ns = s->start_mono_ns = 100 * SEC;
+	prev->mono_ns = 101 * SEC;
+	prev->time_ns = T0 + SEC;
+	prev->seq = 1;
+	s->mono_ns = 103 * SEC + SEC / 2;
+	s->time_ns = T0 + 3 * SEC + SEC / 2 + 250000000;
+	s->seq = 2;
+	set_sources(prev);
+	set_sources(s);
+	prev->overflow[MSRTOP_MAP_MSRS].total = 3;
+	s->overflow[MSRTOP_MAP_MSRS].total = 7;
+	s->overflow[MSRTOP_MAP_THREADS].total = 1;
+
+	add_rows(prev, 1);
+	assert_int_equal(snapshot_finish(prev, NULL), 0);
+	set_vm(prev, 4242, "qemu-system-x86", "web \"1\"", true);
+	set_vm(prev, 5150, "crosvm", "", true);
+
+	add_rows(s, 3);
+	assert_int_equal(snapshot_finish(s, prev), 0);
+	set_vm(s, 5150, "crosvm", "", false); /* gone since */
+	snapshot_put(prev);
+	return s;
+}
+
+/* The filter of the second document: every condition set. */
+static const struct msrtop_filter golden_filter = {
+	.pids = {4242},
+	.nr_pids = 1,
+	.has_vcpu = true,
+	.vcpu = 1,
+	.has_msr = true,
+	.msr = 0x277,
+	.has_reason = true,
+	.reason_vmx_ok = true,
+	.reason_vmx = 33,
+	.reason_svm_ok = true,
+	.reason_svm = 0x7c,
+};
+
+/* Compares text with GOLDEN_DIR/name (or rewrites it with --update). */
+static void check_golden(const char *name, const char *text, size_t len)
+{
+	char path[512], *want = NULL;
+	size_t want_len = 0, line = 1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", GOLDEN_DIR, name);
+	if (update) {
+		f = fopen(path, "w");
+		if (!f || fwrite(text, 1, len, f) != len || fclose(f))
+			fail_msg("cannot write %s: %s", path, strerror(errno));
+		return;
+	}
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot read %s (%s): run test_golden --update to make it", path,
+			 strerror(errno));
+	want = malloc(1 << 20);
+	assert_non_null(want);
+	want_len = fread(want, 1, 1 << 20, f);
+	fclose(f);
+	if (want_len == len && !memcmp(want, text, len)) {
+		free(want);
+		return;
+	}
+	for (size_t i = 0; i < len && i < want_len && text[i] == want[i]; i++)
+		line += text[i] == '\n';
+	snprintf(path, sizeof(path), "%s/%s.actual", GOLDEN_DIR, name);
+	f = fopen(path, "w");
+	if (f) {
+		fwrite(text, 1, len, f);
+		fclose(f);
+	}
+	free(want);
+	fail_msg("%s differs from the golden file from line %zu on (%zu bytes, expected %zu): "
+		 "diff it with %s; if the change is meant, run test_golden --update",
+		 name, line, len, want_len, path);
+}
+
+typedef void (*render_fn)(FILE *f, struct msrtop_snapshot *s, const struct msrtop_filter *flt);
+
+/* The output of render for the snapshot, then for it through golden_filter. */
+static void check_render(const char *name, render_fn render)
+{
+	struct msrtop_snapshot *s = golden_snapshot(), *filtered;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	filtered = snapshot_filter(s, &golden_filter);
+	assert_non_null(filtered);
+	render(f, s, NULL);
+	render(f, filtered, &golden_filter);
+	assert_int_equal(fclose(f), 0);
+	check_golden(name, text, len);
+	free(text);
+	snapshot_put(filtered);
+	snapshot_put(s);
+}
+
+static void render_json(FILE *f, struct msrtop_snapshot *s, const struct msrtop_filter *flt)
+{
+	struct json_object *tree = json_out_build(s, flt);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&text, &len);
+
+	/* The streamed document is the tree's serialization, byte for byte. */
+	assert_non_null(tree);
+	assert_non_null(mf);
+	assert_int_equal(json_out_write(mf, s, flt, NULL), 0);
+	fclose(mf);
+	assert_int_equal(len,
+			 strlen(json_object_to_json_string_ext(
+				 tree, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) +
+				 1);
+	json_object_put(tree);
+	fwrite(text, 1, len, f);
+	free(text);
+}
+
+static void render_text(FILE *f, struct msrtop_snapshot *s, const struct msrtop_filter *flt)
+{
+	assert_int_equal(text_out_write(f, s), 0);
+}
+
+static void test_json(void **state)
+{
+	check_render("snapshot.json", render_json);
+}
+
+static void test_text(void **state)
+{
+	check_render("snapshot.txt", render_text);
+}
+
+static void test_metrics(void **state)
+{
+	struct msrtop_snapshot *s = golden_snapshot();
+	struct prom_state *st = prom_state_new();
+	struct prom_buf b = {0};
+	size_t len;
+	char *text;
+
+	assert_non_null(st);
+	assert_int_equal(prom_render(st, s, &b), 0);
+	text = prom_buf_take(&b, &len);
+	assert_non_null(text);
+	check_golden("metrics.prom", text, len);
+	free(text);
+	prom_state_free(st);
+	snapshot_put(s);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_metrics),
+	};
+
+	/* The text tables print local times. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	update = argc > 1 && !strcmp(argv[1], "--update");
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return tap_cmocka_run("golden", tests, sizeof(tests) / sizeof(tests[0]), NULL);
+}

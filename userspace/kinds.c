@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The event kind table (kinds.h): for each kind, its key order, merge,
+ * totals, BPF map decoding, and how the outputs show it. The code here is
+ * what is particular to a kind; everything generic is in the files that
+ * iterate over msrtop_kinds[].
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "kinds.h"
+#include "msrtop.h"
+
+/* Offsets of a row struct's fields, for the descriptors. */
+#define OFF(type, field) ((uint16_t)offsetof(struct type, field))
+
+static void acc(struct msrtop_counter *sum, const struct msrtop_counter *c)
+{
+	sum->total += c->total;
+	sum->delta += c->delta;
+}
+
+/* ---- exits: kvm_exit, kvm_nested_vmexit ---------------------------------------------- */
+
+static int cmp_exit(const void *pa, const void *pb)
+{
+	const struct msrtop_exit_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vcpu_src);
+	CMP_FIELD(a, b, vcpu);
+	CMP_FIELD(a, b, isa);
+	CMP_FIELD(a, b, reason);
+	CMP_FIELD(a, b, nested);
+	return 0;
+}
+
+/* In cmp_exit's order: pid, vcpu_src, vcpu, isa, reason, nested. */
+static void exit_sort_key(const void *row, uint64_t k[3])
+{
+	const struct msrtop_exit_row *r = row;
+
+	k[0] = (uint64_t)r->pid << 32 | r->vcpu_src;
+	k[1] = (uint64_t)r->vcpu << 32 | r->isa;
+	k[2] = (uint64_t)r->reason << 1 | r->nested;
+}
+
+static void exit_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	const struct msrtop_exit_row *r = row;
+
+	if (r->nested) {
+		acc(&t->nested_exits, &r->count);
+		return;
+	}
+	acc(&t->exits, &r->count);
+	acc(&vm->exits, &r->count);
+}
+
+static void exit_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_exit_key *k = key;
+	const struct msrtop_exit_val *v = (const void *)val;
+	struct msrtop_exit_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->isa = k->isa;
+	r->reason = k->reason;
+	r->nested = k->nested;
+	r->count.total = v->count;
+	r->latency.count = v->lat_count;
+	r->latency.sum_ns = v->lat_sum_ns;
+	memcpy(r->latency.slots, v->lat_hist, sizeof(r->latency.slots));
+}
+
+static const char *exit_empty(const struct msrtop_snapshot *s)
+{
+	switch (s->sources[MSRTOP_SRC_KVM_EXIT].state) {
+	case MSRTOP_SRC_ATTACHED:
+		return "none yet: kvm_exit is attached but has not fired (no VM has exited to this "
+		       "kernel's KVM)";
+	case MSRTOP_SRC_MISSING:
+		return "not available: kvm_exit is not in this kernel";
+	case MSRTOP_SRC_OFF:
+		return "not available: kvm_exit is off (not in --sources)";
+	default:
+		return "not available: kvm_exit is not attached";
+	}
+}
+
+/* ---- MSR accesses: kvm_msr ---------------------------------------------------------- */
+
+static int cmp_msr(const void *pa, const void *pb)
+{
+	const struct msrtop_msr_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vcpu_src);
+	CMP_FIELD(a, b, vcpu);
+	CMP_FIELD(a, b, msr);
+	CMP_FIELD(a, b, write);
+	return 0;
+}
+
+/* In cmp_msr's order: pid, vcpu_src, vcpu, msr, write. */
+static void msr_sort_key(const void *row, uint64_t k[3])
+{
+	const struct msrtop_msr_row *r = row;
+
+	k[0] = (uint64_t)r->pid << 32 | r->vcpu_src;
+	k[1] = (uint64_t)r->vcpu << 32 | r->msr;
+	k[2] = r->write;
+}
+
+/* Two threads can turn out to run the same vCPU once thread ids are mapped to vCPUs. */
+static void msr_merge(void *pdst, const void *psrc)
+{
+	struct msrtop_msr_row *dst = pdst;
+	const struct msrtop_msr_row *src = psrc;
+
+	if (src->has_value && (!dst->has_value || src->count.total > dst->count.total))
+		dst->last_value = src->last_value;
+	dst->has_value |= src->has_value;
+	dst->count.total += src->count.total;
+	dst->gp.total += src->gp.total;
+	dst->changes.total += src->changes.total;
+}
+
+static void msr_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	const struct msrtop_msr_row *r = row;
+
+	acc(r->write ? &t->msr_writes : &t->msr_reads, &r->count);
+	acc(r->write ? &vm->msr_writes : &vm->msr_reads, &r->count);
+	acc(&t->msr_gp, &r->gp);
+	acc(&vm->msr_gp, &r->gp);
+	acc(&t->msr_changes, &r->changes);
+}
+
+static void msr_read_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_msr_key *k = key;
+	const struct msrtop_msr_val *v = (const void *)val;
+	struct msrtop_msr_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->write = k->write;
+	r->count.total = v->count;
+	r->gp.total = v->gp;
+}
+
+static void msr_write_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_msr_key *k = key;
+	const struct msrtop_msr_write_val *v = (const void *)val;
+	struct msrtop_msr_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->write = true;
+	r->count.total = v->count;
+	r->gp.total = v->gp;
+	r->has_value = v->count > v->gp;
+	r->last_value = v->last_value;
+	r->changes.total = v->changes;
+}
+
+static const char *msr_empty(const struct msrtop_snapshot *s)
+{
+	switch (s->sources[MSRTOP_SRC_KVM_MSR].state) {
+	case MSRTOP_SRC_ATTACHED:
+		return "none yet: kvm_msr is attached but no guest has accessed an MSR";
+	case MSRTOP_SRC_OFF:
+		return "not available: kvm_msr is off (not in --sources)";
+	default:
+		return "not available: kvm_msr is not attached";
+	}
+}
+
+/* ---- userspace exits: kvm_userspace_exit ------------------------------------------- */
+
+static int cmp_uexit(const void *pa, const void *pb)
+{
+	const struct msrtop_uexit_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, error);
+	CMP_FIELD(a, b, reason);
+	return 0;
+}
+
+static void uexit_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	const struct msrtop_uexit_row *r = row;
+
+	acc(&t->uexits, &r->count);
+	acc(&vm->uexits, &r->count);
+}
+
+static void uexit_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_uexit_key *k = key;
+	struct msrtop_uexit_row *r = row;
+
+	r->pid = k->tgid;
+	r->error = k->error;
+	r->reason = k->reason;
+	r->count.total = val[0];
+}
+
+/* ---- MSR intercepts: kvm_msr_intercept ------------------------------------------------ */
+
+static int cmp_intercept(const void *pa, const void *pb)
+{
+	const struct msrtop_intercept_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vcpu_src);
+	CMP_FIELD(a, b, vcpu);
+	CMP_FIELD(a, b, isa);
+	CMP_FIELD(a, b, exit_code);
+	CMP_FIELD(a, b, msr);
+	CMP_FIELD(a, b, write);
+	return 0;
+}
+
+static void intercept_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	acc(&t->intercepts, &((const struct msrtop_intercept_row *)row)->count);
+}
+
+static void intercept_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_intercept_key *k = key;
+	struct msrtop_intercept_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->isa = k->isa;
+	r->exit_code = k->exit_code;
+	r->msr = k->msr;
+	r->write = k->write;
+	r->count.total = val[0];
+}
+
+/* ---- MSR outcomes: kvm_msr_outcome ----------------------------------------------------- */
+
+static int cmp_outcome(const void *pa, const void *pb)
+{
+	const struct msrtop_outcome_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vcpu_src);
+	CMP_FIELD(a, b, vcpu);
+	CMP_FIELD(a, b, msr);
+	CMP_FIELD(a, b, write);
+	CMP_FIELD(a, b, outcome);
+	CMP_FIELD(a, b, reason);
+	return 0;
+}
+
+static void outcome_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	acc(&t->outcomes, &((const struct msrtop_outcome_row *)row)->count);
+}
+
+static void outcome_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_outcome_key *k = key;
+	const struct msrtop_outcome_val *v = (const void *)val;
+	struct msrtop_outcome_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->write = k->write;
+	r->outcome = k->outcome;
+	r->reason = k->reason;
+	r->count.total = v->count;
+	r->duration.count = v->count;
+	r->duration.sum_ns = v->sum_ns;
+	memcpy(r->duration.slots, v->hist, sizeof(r->duration.slots));
+}
+
+/* ---- canonical checks: kvm_msr_canonical --------------------------------------------- */
+
+static int cmp_canon(const void *pa, const void *pb)
+{
+	const struct msrtop_canon_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vcpu_src);
+	CMP_FIELD(a, b, vcpu);
+	CMP_FIELD(a, b, msr);
+	return 0;
+}
+
+static void canon_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	const struct msrtop_canon_row *r = row;
+
+	acc(&t->canonical, &r->count);
+	acc(&t->canonical_rejected, &r->rejected);
+	acc(&t->canonical_fixups, &r->fixups);
+}
+
+static void canon_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_canon_key *k = key;
+	const struct msrtop_canon_val *v = (const void *)val;
+	struct msrtop_canon_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->count.total = v->count;
+	r->rejected.total = v->rejected;
+	r->fixups.total = v->fixups;
+}
+
+/* ---- the table -------------------------------------------------------------------------- */
+
+/* Where a kind's rows are in struct msrtop_snapshot. */
+#define ROWS(type, arr, nr, cap)                                                                   \
+	.row_size = sizeof(struct type), .rows_off = offsetof(struct msrtop_snapshot, arr),        \
+	.nr_off = offsetof(struct msrtop_snapshot, nr),                                            \
+	.cap_off = offsetof(struct msrtop_snapshot, cap)
+
+#define VCPU(type)                                                                                 \
+	.has_vcpu = true, .vcpu_src_off = OFF(type, vcpu_src), .vcpu_off = OFF(type, vcpu)
+
+/* Fields (kinds.h) of a row of struct type. */
+#define F_VCPU(type)                                                                               \
+	{                                                                                          \
+		MSRTOP_F_VCPU, {"pid", "vcpu", "vcpu_source"}, OFF(type, vcpu),                    \
+			OFF(type, vcpu_src)                                                        \
+	}
+#define F_ISA(type)                                                                                \
+	{                                                                                          \
+		MSRTOP_F_ISA, {"isa", "isa_name"}, OFF(type, isa)                                  \
+	}
+#define F_MSR(type)                                                                                \
+	{                                                                                          \
+		MSRTOP_F_MSR, {"msr", "msr_name"}, OFF(type, msr)                                  \
+	}
+#define F_ACCESS(type)                                                                             \
+	{                                                                                          \
+		MSRTOP_F_ACCESS, {"access"}, OFF(type, write)                                      \
+	}
+#define F_COUNTER(type, field, name)                                                               \
+	{                                                                                          \
+		MSRTOP_F_COUNTER, {name}, OFF(type, field)                                         \
+	}
+
+/* Text columns. */
+#define T_PID                                                                                      \
+	{                                                                                          \
+		"PID", 8, MSRTOP_T_PID, 0                                                          \
+	}
+#define T_VCPU(type)                                                                               \
+	{                                                                                          \
+		"VCPU", -7, MSRTOP_T_VCPU, OFF(type, vcpu), OFF(type, vcpu_src)                    \
+	}
+#define T_ISA(type)                                                                                \
+	{                                                                                          \
+		"ISA", -3, MSRTOP_T_ISA, OFF(type, isa)                                            \
+	}
+#define T_MSR(type)                                                                                \
+	{                                                                                          \
+		"MSR", -28, MSRTOP_T_MSR, OFF(type, msr)                                           \
+	}
+#define T_ACCESS(type, w)                                                                          \
+	{                                                                                          \
+		"R/W", w, MSRTOP_T_ACCESS, OFF(type, write)                                        \
+	}
+#define T_COUNT(type)                                                                              \
+	{                                                                                          \
+		"COUNT", 12, MSRTOP_T_TOTAL, OFF(type, count)                                      \
+	}
+#define T_RATE(type)                                                                               \
+	{                                                                                          \
+		"/s", 10, MSRTOP_T_RATE, OFF(type, count)                                          \
+	}
+
+const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
+	[MSRTOP_KIND_EXITS] =
+		{
+			.name = "exits",
+			ROWS(msrtop_exit_row, exits, nr_exits, cap_exits),
+			.cmp = cmp_exit,
+			.sort_key = exit_sort_key,
+			.counters = {OFF(msrtop_exit_row, count)},
+			.nr_counters = 1,
+			.has_hist_delta = true,
+			.hist = OFF(msrtop_exit_row, latency),
+			.hist_delta = OFF(msrtop_exit_row, latency_delta),
+			VCPU(msrtop_exit_row),
+			.has_reason = true,
+			.isa_off = OFF(msrtop_exit_row, isa),
+			.code_off = OFF(msrtop_exit_row, reason),
+			.code_size = 4,
+			.account = exit_account,
+			.maps = {"exits"},
+			.decode = {exit_decode},
+			.fields =
+				{
+					F_VCPU(msrtop_exit_row),
+					F_ISA(msrtop_exit_row),
+					{MSRTOP_F_EXIT_REASON,
+					 {"reason", "reason_name", "reason_text"},
+					 OFF(msrtop_exit_row, reason),
+					 OFF(msrtop_exit_row, isa),
+					 4},
+					{MSRTOP_F_VMX_FLAGS,
+					 {"vmx_flags"},
+					 OFF(msrtop_exit_row, reason),
+					 OFF(msrtop_exit_row, isa)},
+					{MSRTOP_F_BOOL, {"nested"}, OFF(msrtop_exit_row, nested)},
+					F_COUNTER(msrtop_exit_row, count, "count"),
+					{MSRTOP_F_HIST,
+					 {"latency"},
+					 OFF(msrtop_exit_row, latency),
+					 0,
+					 0,
+					 MSRTOP_NULL_IF,
+					 OFF(msrtop_exit_row, nested)},
+				},
+			.nr_fields = 7,
+			.families =
+				{
+					{"msrtop_exits_total", "VM exits (kvm:kvm_exit).", false,
+					 MSRTOP_ROWS_UNLESS, OFF(msrtop_exit_row, nested),
+					 OFF(msrtop_exit_row, count)},
+					{"msrtop_nested_exits_total",
+					 "Exits from a nested (L2) guest (kvm:kvm_nested_vmexit); "
+					 "also in "
+					 "msrtop_exits_total.",
+					 false, MSRTOP_ROWS_IF, OFF(msrtop_exit_row, nested),
+					 OFF(msrtop_exit_row, count)},
+					{"msrtop_exit_latency_seconds",
+					 "Time from a VM exit to the next entry of the same vCPU "
+					 "thread.",
+					 true, MSRTOP_ROWS_UNLESS, OFF(msrtop_exit_row, nested),
+					 OFF(msrtop_exit_row, latency), true},
+				},
+			.nr_families = 3,
+			.text_title = "EXITS",
+			.text_empty = exit_empty,
+			.text_cols =
+				{
+					T_PID,
+					T_VCPU(msrtop_exit_row),
+					T_ISA(msrtop_exit_row),
+					{"REASON", -34, MSRTOP_T_EXIT_REASON,
+					 OFF(msrtop_exit_row, reason), OFF(msrtop_exit_row, isa),
+					 4},
+					{"NESTED", -6, MSRTOP_T_YES, OFF(msrtop_exit_row, nested)},
+					T_COUNT(msrtop_exit_row),
+					T_RATE(msrtop_exit_row),
+					{"MEAN-LAT-NS", 12, MSRTOP_T_MEAN_NS,
+					 OFF(msrtop_exit_row, latency)},
+				},
+			.nr_text_cols = 8,
+			.text_sort = OFF(msrtop_exit_row, count),
+		},
+	[MSRTOP_KIND_MSRS] =
+		{
+			.name = "msrs",
+			ROWS(msrtop_msr_row, msrs, nr_msrs, cap_msrs),
+			.cmp = cmp_msr,
+			.sort_key = msr_sort_key,
+			.merge = msr_merge,
+			.counters = {OFF(msrtop_msr_row, count), OFF(msrtop_msr_row, gp),
+				     OFF(msrtop_msr_row, changes)},
+			.nr_counters = 3,
+			VCPU(msrtop_msr_row),
+			.has_msr = true,
+			.msr_off = OFF(msrtop_msr_row, msr),
+			.account = msr_account,
+			.maps = {"msrs", "msr_writes"},
+			.decode = {msr_read_decode, msr_write_decode},
+			.learn_vcpu = true,
+			.fields =
+				{
+					F_VCPU(msrtop_msr_row),
+					F_MSR(msrtop_msr_row),
+					F_ACCESS(msrtop_msr_row),
+					F_COUNTER(msrtop_msr_row, count, "count"),
+					F_COUNTER(msrtop_msr_row, gp, "gp"),
+					{MSRTOP_F_LAST_VALUE,
+					 {"last_value", "last_value_hex"},
+					 OFF(msrtop_msr_row, last_value),
+					 OFF(msrtop_msr_row, has_value)},
+					{MSRTOP_F_COUNTER,
+					 {"value_changes"},
+					 OFF(msrtop_msr_row, changes),
+					 0,
+					 0,
+					 MSRTOP_NULL_UNLESS,
+					 OFF(msrtop_msr_row, write)},
+				},
+			.nr_fields = 7,
+			.families =
+				{
+					{"msrtop_msr_accesses_total",
+					 "Guest RDMSR/WRMSR handled by KVM (kvm:kvm_msr), "
+					 "including those that "
+					 "raised #GP.",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_msr_row, count)},
+					{"msrtop_msr_gp_total",
+					 "MSR accesses on which KVM raised #GP.", false,
+					 MSRTOP_ROWS_ALL, 0, OFF(msrtop_msr_row, gp)},
+					{"msrtop_msr_value_changes_total",
+					 "Successful WRMSR whose value differs from the previous "
+					 "write's.",
+					 false, MSRTOP_ROWS_IF, OFF(msrtop_msr_row, write),
+					 OFF(msrtop_msr_row, changes)},
+				},
+			.nr_families = 3,
+			.text_title = "MSRS",
+			.text_empty = msr_empty,
+			.text_cols =
+				{
+					T_PID,
+					T_VCPU(msrtop_msr_row),
+					{"MSR", -10, MSRTOP_T_MSR_INDEX, OFF(msrtop_msr_row, msr)},
+					{"NAME", -28, MSRTOP_T_MSR_NAME, OFF(msrtop_msr_row, msr)},
+					T_ACCESS(msrtop_msr_row, -5),
+					T_COUNT(msrtop_msr_row),
+					T_RATE(msrtop_msr_row),
+					{"#GP", 8, MSRTOP_T_TOTAL, OFF(msrtop_msr_row, gp)},
+					{"LAST-WRITTEN", 18, MSRTOP_T_VALUE_HEX,
+					 OFF(msrtop_msr_row, last_value),
+					 OFF(msrtop_msr_row, has_value)},
+					{"CHANGES", 8, MSRTOP_T_TOTAL_IF,
+					 OFF(msrtop_msr_row, changes),
+					 OFF(msrtop_msr_row, has_value)},
+				},
+			.nr_text_cols = 10,
+			.text_sort = OFF(msrtop_msr_row, count),
+		},
+	[MSRTOP_KIND_UEXITS] =
+		{
+			.name = "userspace_exits",
+			ROWS(msrtop_uexit_row, uexits, nr_uexits, cap_uexits),
+			.cmp = cmp_uexit,
+			.counters = {OFF(msrtop_uexit_row, count)},
+			.nr_counters = 1,
+			.account = uexit_account,
+			.maps = {"uexits"},
+			.decode = {uexit_decode},
+			.fields =
+				{
+					{MSRTOP_F_PID, {"pid"}, OFF(msrtop_uexit_row, pid)},
+					{MSRTOP_F_UEXIT,
+					 {"error", "reason", "reason_name"},
+					 OFF(msrtop_uexit_row, reason),
+					 OFF(msrtop_uexit_row, error)},
+					F_COUNTER(msrtop_uexit_row, count, "count"),
+				},
+			.nr_fields = 3,
+			.families =
+				{
+					{"msrtop_userspace_exits_total",
+					 "Returns of KVM_RUN to the VMM (kvm:kvm_userspace_exit): "
+					 "kind exit with the "
+					 "KVM_EXIT reason, or kind error with the errno.",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_uexit_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "USERSPACE EXITS",
+			.text_cols =
+				{
+					T_PID,
+					{"REASON", -24, MSRTOP_T_UEXIT,
+					 OFF(msrtop_uexit_row, reason),
+					 OFF(msrtop_uexit_row, error)},
+					T_COUNT(msrtop_uexit_row),
+					T_RATE(msrtop_uexit_row),
+				},
+			.nr_text_cols = 4,
+			.text_sort = OFF(msrtop_uexit_row, count),
+		},
+	[MSRTOP_KIND_INTERCEPTS] =
+		{
+			.name = "msr_intercepts",
+			ROWS(msrtop_intercept_row, intercepts, nr_intercepts, cap_intercepts),
+			.cmp = cmp_intercept,
+			.counters = {OFF(msrtop_intercept_row, count)},
+			.nr_counters = 1,
+			VCPU(msrtop_intercept_row),
+			.has_msr = true,
+			.msr_off = OFF(msrtop_intercept_row, msr),
+			.has_reason = true,
+			.isa_off = OFF(msrtop_intercept_row, isa),
+			.code_off = OFF(msrtop_intercept_row, exit_code),
+			.code_size = 8,
+			.account = intercept_account,
+			.maps = {"intercepts"},
+			.decode = {intercept_decode},
+			.fields =
+				{
+					F_VCPU(msrtop_intercept_row),
+					F_ISA(msrtop_intercept_row),
+					{MSRTOP_F_EXIT_REASON,
+					 {"exit_code", "exit_code_name", "exit_code_text"},
+					 OFF(msrtop_intercept_row, exit_code),
+					 OFF(msrtop_intercept_row, isa),
+					 8},
+					F_MSR(msrtop_intercept_row),
+					F_ACCESS(msrtop_intercept_row),
+					F_COUNTER(msrtop_intercept_row, count, "count"),
+				},
+			.nr_fields = 6,
+			.families =
+				{
+					{"msrtop_msr_intercepts_total",
+					 "MSR exits by exit reason (kvm:kvm_msr_intercept, patched "
+					 "kernels).",
+					 false, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_intercept_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "MSR INTERCEPTS",
+			.text_cols =
+				{
+					T_PID,
+					T_VCPU(msrtop_intercept_row),
+					T_ISA(msrtop_intercept_row),
+					{"EXIT", -24, MSRTOP_T_EXIT_REASON,
+					 OFF(msrtop_intercept_row, exit_code),
+					 OFF(msrtop_intercept_row, isa), 8},
+					T_MSR(msrtop_intercept_row),
+					T_ACCESS(msrtop_intercept_row, -5),
+					T_COUNT(msrtop_intercept_row),
+					T_RATE(msrtop_intercept_row),
+				},
+			.nr_text_cols = 8,
+			.text_sort = OFF(msrtop_intercept_row, count),
+		},
+	[MSRTOP_KIND_OUTCOMES] =
+		{
+			.name = "msr_outcomes",
+			ROWS(msrtop_outcome_row, outcomes, nr_outcomes, cap_outcomes),
+			.cmp = cmp_outcome,
+			.counters = {OFF(msrtop_outcome_row, count)},
+			.nr_counters = 1,
+			VCPU(msrtop_outcome_row),
+			.has_msr = true,
+			.msr_off = OFF(msrtop_outcome_row, msr),
+			.account = outcome_account,
+			.maps = {"outcomes"},
+			.decode = {outcome_decode},
+			.fields =
+				{
+					F_VCPU(msrtop_outcome_row),
+					F_MSR(msrtop_outcome_row),
+					F_ACCESS(msrtop_outcome_row),
+					{MSRTOP_F_OUTCOME,
+					 {"outcome", "outcome_name"},
+					 OFF(msrtop_outcome_row, outcome)},
+					{MSRTOP_F_OUTCOME_REASON,
+					 {"reason", "reason_name"},
+					 OFF(msrtop_outcome_row, reason),
+					 OFF(msrtop_outcome_row, outcome)},
+					F_COUNTER(msrtop_outcome_row, count, "count"),
+					{MSRTOP_F_HIST,
+					 {"duration"},
+					 OFF(msrtop_outcome_row, duration)},
+				},
+			.nr_fields = 7,
+			.families =
+				{
+					{"msrtop_msr_outcomes_total",
+					 "How KVM completed MSR accesses (kvm:kvm_msr_outcome, "
+					 "patched kernels).",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_outcome_row, count)},
+					{"msrtop_msr_outcome_duration_seconds",
+					 "Time KVM took to handle an MSR access "
+					 "(kvm:kvm_msr_outcome, patched "
+					 "kernels).",
+					 true, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_outcome_row, duration)},
+				},
+			.nr_families = 2,
+			.text_title = "MSR OUTCOMES",
+			.text_cols =
+				{
+					T_PID,
+					T_VCPU(msrtop_outcome_row),
+					T_MSR(msrtop_outcome_row),
+					T_ACCESS(msrtop_outcome_row, -5),
+					{"OUTCOME", -30, MSRTOP_T_OUTCOME,
+					 OFF(msrtop_outcome_row, outcome),
+					 OFF(msrtop_outcome_row, reason)},
+					T_COUNT(msrtop_outcome_row),
+					T_RATE(msrtop_outcome_row),
+					{"MEAN-NS", 12, MSRTOP_T_MEAN_NS,
+					 OFF(msrtop_outcome_row, duration)},
+				},
+			.nr_text_cols = 8,
+			.text_sort = OFF(msrtop_outcome_row, count),
+		},
+	[MSRTOP_KIND_CANON] =
+		{
+			.name = "canonical",
+			ROWS(msrtop_canon_row, canon, nr_canon, cap_canon),
+			.cmp = cmp_canon,
+			.counters = {OFF(msrtop_canon_row, count), OFF(msrtop_canon_row, rejected),
+				     OFF(msrtop_canon_row, fixups)},
+			.nr_counters = 3,
+			VCPU(msrtop_canon_row),
+			.has_msr = true,
+			.msr_off = OFF(msrtop_canon_row, msr),
+			.account = canon_account,
+			.maps = {"canonical"},
+			.decode = {canon_decode},
+			.fields =
+				{
+					F_VCPU(msrtop_canon_row),
+					F_MSR(msrtop_canon_row),
+					F_COUNTER(msrtop_canon_row, count, "count"),
+					F_COUNTER(msrtop_canon_row, rejected, "rejected"),
+					F_COUNTER(msrtop_canon_row, fixups, "fixups"),
+				},
+			.nr_fields = 5,
+			.families =
+				{
+					{"msrtop_msr_canonical_checks_total",
+					 "Canonical-address checks of written MSR values "
+					 "(kvm:kvm_msr_canonical, "
+					 "patched kernels).",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, count)},
+					{"msrtop_msr_canonical_rejected_total",
+					 "Written MSR values refused as non-canonical.", false,
+					 MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, rejected)},
+					{"msrtop_msr_canonical_fixups_total",
+					 "Written MSR values accepted after being made canonical.",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, fixups)},
+				},
+			.nr_families = 3,
+			.text_title = "CANONICAL CHECKS",
+			.text_cols =
+				{
+					T_PID,
+					T_VCPU(msrtop_canon_row),
+					T_MSR(msrtop_canon_row),
+					T_COUNT(msrtop_canon_row),
+					{"REJECTED", 12, MSRTOP_T_TOTAL,
+					 OFF(msrtop_canon_row, rejected)},
+					{"FIXED-UP", 12, MSRTOP_T_TOTAL,
+					 OFF(msrtop_canon_row, fixups)},
+				},
+			.nr_text_cols = 6,
+			.text_sort = OFF(msrtop_canon_row, count),
+		},
+};

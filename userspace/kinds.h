@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The event kinds: one descriptor per table of the snapshot (exits, MSR
+ * accesses, userspace exits, MSR intercepts, MSR outcomes, canonical checks),
+ * in the one order every output lists them. The snapshot arithmetic
+ * (snapshot.c), the collector (collector.c) and the outputs (json_out.c,
+ * text_out.c, prom.c) iterate over msrtop_kinds[] instead of naming the kinds.
+ *
+ * A descriptor says where the kind's rows are in struct msrtop_snapshot, how
+ * they are keyed, sorted and merged, which of their fields are counters and
+ * histograms (deltas and rates are computed for each), which filter
+ * dimensions apply, how they add to the totals and the VM table, which BPF
+ * maps hold them and how a map entry becomes a row, and how the outputs show
+ * them: their fields (JSON members and Prometheus labels, in order), their
+ * metric families and their text table. docs/architecture.md has the recipe
+ * for adding a kind.
+ */
+#ifndef MSRTOP_KINDS_H
+#define MSRTOP_KINDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+enum msrtop_kind_id {
+	MSRTOP_KIND_EXITS,
+	MSRTOP_KIND_MSRS,
+	MSRTOP_KIND_UEXITS,
+	MSRTOP_KIND_INTERCEPTS,
+	MSRTOP_KIND_OUTCOMES,
+	MSRTOP_KIND_CANON,
+	MSRTOP_KIND_NR
+};
+
+/* What a row field is, which decides how each output shows it (see struct msrtop_field). */
+enum msrtop_field_type {
+	MSRTOP_F_PID,	      /* uint32_t pid */
+	MSRTOP_F_VCPU,	      /* uint32_t pid, then vcpu (off) and vcpu_src (aux) */
+	MSRTOP_F_ISA,	      /* uint8_t isa */
+	MSRTOP_F_EXIT_REASON, /* exit reason of size bytes; aux: its isa */
+	MSRTOP_F_VMX_FLAGS,   /* JSON only: the VMX modifier bits of the reason at off; aux: isa */
+	MSRTOP_F_BOOL,	      /* JSON only: bool */
+	MSRTOP_F_MSR,	      /* uint32_t MSR index */
+	MSRTOP_F_ACCESS,      /* bool write */
+	MSRTOP_F_UEXIT,	      /* uint32_t KVM_EXIT_* reason or errno; aux: bool error */
+	MSRTOP_F_OUTCOME,     /* uint8_t MSRTOP_OUTCOME_* */
+	MSRTOP_F_OUTCOME_REASON, /* uint8_t reason of the outcome at aux */
+	MSRTOP_F_COUNTER,	 /* JSON only: struct msrtop_counter */
+	MSRTOP_F_HIST,		 /* JSON only: struct msrtop_hist */
+	MSRTOP_F_LAST_VALUE,	 /* JSON only: uint64_t value; aux: bool has_value */
+};
+
+/* JSON null in place of a field when... */
+enum msrtop_field_null {
+	MSRTOP_NULL_NEVER,
+	MSRTOP_NULL_IF,	    /* the bool at null_off is set */
+	MSRTOP_NULL_UNLESS, /* the bool at null_off is not set */
+};
+
+/*
+ * One field of a row, in the order of the kind's JSON object. The key fields
+ * (all but MSRTOP_F_BOOL/COUNTER/HIST/LAST_VALUE/VMX_FLAGS) are also, in
+ * this order, the labels of the kind's Prometheus series.
+ */
+struct msrtop_field {
+	enum msrtop_field_type type;
+	/* Its JSON members: "reason", "reason_name", "reason_text" (as many as the type has). */
+	const char *json[3];
+	uint16_t off; /* of the field in the row */
+	uint16_t aux; /* of the other field it needs (see the types) */
+	uint8_t size; /* bytes of an integer field whose size varies (EXIT_REASON) */
+	enum msrtop_field_null null;
+	uint16_t null_off;
+};
+
+/* Which rows of a kind a metric family has a series for. */
+enum msrtop_rows {
+	MSRTOP_ROWS_ALL,
+	MSRTOP_ROWS_IF,	    /* the bool at rows_off is set */
+	MSRTOP_ROWS_UNLESS, /* the bool at rows_off is not set */
+};
+
+/* A Prometheus metric family of one kind: one series (or histogram) per row. */
+struct msrtop_family {
+	const char *name; /* "msrtop_exits_total" */
+	const char *help;
+	bool histogram; /* off is a struct msrtop_hist, else a struct msrtop_counter (total) */
+	enum msrtop_rows rows;
+	uint16_t rows_off;
+	uint16_t off;
+	bool needs_latency; /* only while kvm_entry is attached (exit latencies) */
+};
+
+/* What a column of a kind's text table shows. */
+enum msrtop_text_col_type {
+	MSRTOP_T_PID,	      /* "%8u" */
+	MSRTOP_T_VCPU,	      /* vCPU with its source marker (format.h) */
+	MSRTOP_T_ISA,	      /* "vmx", "svm", "isa3" (format.h) */
+	MSRTOP_T_EXIT_REASON, /* formatted exit reason; aux: isa; size bytes */
+	MSRTOP_T_YES,	      /* "yes" or "" for a bool */
+	MSRTOP_T_MSR_INDEX,   /* "0x%-8x" */
+	MSRTOP_T_MSR_NAME,    /* the MSR's name, or "-" */
+	MSRTOP_T_MSR,	      /* the MSR's name, or its index */
+	MSRTOP_T_ACCESS,      /* "read" / "write" */
+	MSRTOP_T_UEXIT,	      /* the KVM_EXIT_* or errno name; aux: error */
+	MSRTOP_T_OUTCOME,     /* "outcome/reason"; aux: reason */
+	MSRTOP_T_TOTAL,	      /* a counter's total */
+	MSRTOP_T_RATE,	      /* a counter's rate, "%.1f" */
+	MSRTOP_T_MEAN_NS,     /* a histogram's mean, or "-" */
+	MSRTOP_T_VALUE_HEX, /* "0x%llx" of the value at off when the bool at aux is set, else "-" */
+	MSRTOP_T_TOTAL_IF,  /* a counter's total when the bool at aux is set, else "-" */
+};
+
+struct msrtop_text_col {
+	const char *title;
+	int width; /* printf width; negative: left-aligned */
+	enum msrtop_text_col_type type;
+	uint16_t off;
+	uint16_t aux;
+	uint8_t size;
+};
+
+#define MSRTOP_KIND_MAX_FIELDS 12
+#define MSRTOP_KIND_MAX_COUNTERS 3
+#define MSRTOP_KIND_MAX_FAMILIES 3
+#define MSRTOP_KIND_MAX_TEXT_COLS 10
+
+/* Fills a new (zeroed) row from a BPF map entry: key, and value as u64s summed over CPUs. */
+typedef void (*msrtop_decode_fn)(void *row, const void *key, const uint64_t *val);
+
+struct msrtop_kind {
+	const char *name; /* also the JSON array of its rows: "exits", "msr_intercepts" */
+
+	/* ---- rows: where they are in struct msrtop_snapshot ---- */
+	size_t row_size;
+	size_t rows_off, nr_off, cap_off;
+
+	/* ---- key: sorting, merging, deltas ---- */
+	int (*cmp)(const void *a, const void *b); /* the key order (the row struct's field order) */
+	/* Three words ordering rows as cmp does (radix sort), or NULL: qsort with cmp. */
+	void (*sort_key)(const void *row, uint64_t k[3]);
+	/* Folds src into dst, rows of equal key (after sorting); NULL: keys are unique. */
+	void (*merge)(void *dst, const void *src);
+	uint16_t counters[MSRTOP_KIND_MAX_COUNTERS]; /* struct msrtop_counter fields */
+	unsigned int nr_counters;
+	/* A cumulative histogram and the part of it added since the previous snapshot. */
+	bool has_hist_delta;
+	uint16_t hist, hist_delta;
+
+	/* ---- dimensions (filters, VM table) ---- */
+	bool has_vcpu; /* vcpu_src and vcpu at the offsets below */
+	uint16_t vcpu_src_off, vcpu_off;
+	bool has_msr;
+	uint16_t msr_off;
+	bool has_reason; /* exit reason: isa at isa_off, code of code_size bytes at code_off */
+	uint16_t isa_off, code_off;
+	uint8_t code_size;
+	/* Adds a row to the totals, and to its VM's counters (vm is never NULL). */
+	void (*account)(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row);
+
+	/* ---- the collector: BPF maps of msrtop.h and their entries as rows ---- */
+	const char *maps[2]; /* map names in the skeleton; NULL when fewer */
+	msrtop_decode_fn decode[2];
+	bool learn_vcpu; /* map a thread id vCPU (MSRTOP_VCPU_TID) to the vcpu_id learned for it */
+
+	/* ---- outputs ---- */
+	struct msrtop_field fields[MSRTOP_KIND_MAX_FIELDS];
+	unsigned int nr_fields;
+	struct msrtop_family families[MSRTOP_KIND_MAX_FAMILIES];
+	unsigned int nr_families;
+	const char *text_title; /* "MSR INTERCEPTS" */
+	/* Text when the table is empty, by the state of text_source (NULL: print nothing). */
+	const char *(*text_empty)(const struct msrtop_snapshot *s);
+	struct msrtop_text_col text_cols[MSRTOP_KIND_MAX_TEXT_COLS];
+	unsigned int nr_text_cols;
+	uint16_t text_sort; /* the counter rows are sorted by (busiest first) */
+};
+
+extern const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR];
+
+/* In a cmp function: returns when field f of a and b differs (a key order, field by field). */
+#define CMP_FIELD(a, b, f)                                                                         \
+	do {                                                                                       \
+		if ((a)->f != (b)->f)                                                              \
+			return (a)->f < (b)->f ? -1 : 1;                                           \
+	} while (0)
+
+/* A zeroed row appended to the table of kind in s (snapshot.c), or NULL when out of memory. */
+void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind);
+
+/* The rows of kind k in s, and their number. */
+static inline void *kind_rows(const struct msrtop_snapshot *s, const struct msrtop_kind *k)
+{
+	return *(void *const *)((const char *)s + k->rows_off);
+}
+
+static inline size_t kind_nr(const struct msrtop_snapshot *s, const struct msrtop_kind *k)
+{
+	return *(const size_t *)((const char *)s + k->nr_off);
+}
+
+static inline void *kind_row(const struct msrtop_snapshot *s, const struct msrtop_kind *k, size_t i)
+{
+	return (char *)kind_rows(s, k) + i * k->row_size;
+}
+
+/* Fields of a row by offset. */
+static inline const void *kind_at(const void *row, uint16_t off)
+{
+	return (const char *)row + off;
+}
+
+static inline uint32_t kind_u32(const void *row, uint16_t off)
+{
+	return *(const uint32_t *)kind_at(row, off);
+}
+
+static inline uint8_t kind_u8(const void *row, uint16_t off)
+{
+	return *(const uint8_t *)kind_at(row, off);
+}
+
+static inline bool kind_bool(const void *row, uint16_t off)
+{
+	return *(const bool *)kind_at(row, off);
+}
+
+/* An unsigned integer field of size 1, 4 or 8 bytes. */
+static inline uint64_t kind_uint(const void *row, uint16_t off, uint8_t size)
+{
+	switch (size) {
+	case 1:
+		return kind_u8(row, off);
+	case 4:
+		return kind_u32(row, off);
+	}
+	return *(const uint64_t *)kind_at(row, off);
+}
+
+static inline const struct msrtop_counter *kind_counter(const void *row, uint16_t off)
+{
+	return kind_at(row, off);
+}
+
+static inline const struct msrtop_hist *kind_hist(const void *row, uint16_t off)
+{
+	return kind_at(row, off);
+}
+
+#endif /* MSRTOP_KINDS_H */

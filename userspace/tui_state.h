@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The terminal view's state and the functions its files share (tui.h is its
+ * API). One struct tui_state per view, made by tui_init() and passed to every
+ * function: the files keep no state of their own, but what signal handlers
+ * need (tui.c).
+ *
+ *   tui.c           API, terminal: curses mode, signals, waiting for input
+ *   tui_input.c     keys, the filter prompt, filters
+ *   tui_layout.c    the screen: title, header, tabs, status line, help
+ *   tui_draw.c      drawing primitives: clipped text, wrapped items, tables
+ *   tui_views.c     the exits, MSRs, VMs and canonical views; the view table
+ *   tui_outcomes.c  the outcomes view
+ */
+#ifndef MSRTOP_TUI_STATE_H
+#define MSRTOP_TUI_STATE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/utsname.h>
+
+#include <curses.h>
+
+#include "snapshot.h"
+#include "tui.h"
+
+enum view { VIEW_EXITS, VIEW_MSRS, VIEW_VMS, VIEW_OUTCOMES, VIEW_CANON, VIEW_NR };
+
+enum prompt {
+	PROMPT_NONE,
+	PROMPT_PID,
+	PROMPT_VCPU,
+	PROMPT_MSR,
+	PROMPT_REASON,
+};
+
+#define INPUT_LEN 64
+#define MESSAGE_LEN 200
+#define CELL_LEN 64
+#define MAX_COLS 16
+
+#define NR_CRASH_SIGNALS 5 /* crash_signals[] */
+
+/* Everything the view knows; one per tui_init(), passed to every function. */
+struct tui_state {
+	bool active; /* curses mode entered and not left */
+	SCREEN *screen;
+	bool stdin_tty;
+	unsigned int interval_ms;
+	uint32_t kernel_pids[MSRTOP_FILTER_MAX_PIDS]; /* what the kernel counts; none: all */
+	size_t nr_kernel_pids;
+	struct utsname uts;
+
+	struct msrtop_snapshot *raw;   /* the loop's last snapshot */
+	struct msrtop_snapshot *shown; /* raw, or raw through the view filter */
+	struct msrtop_filter filter;
+
+	enum view view;
+	unsigned int sort[VIEW_NR];
+	bool reverse[VIEW_NR];
+	size_t scroll[VIEW_NR];
+	int table_rows; /* data rows that fit at the last draw (for paging) */
+	bool paused;
+	bool help;
+
+	enum prompt prompt;
+	char input[INPUT_LEN];
+	size_t input_len;
+	char message[MESSAGE_LEN];
+	bool message_is_error;
+
+	int sig_pipe[2];
+	bool own_stop; /* SIGINT/SIGTERM are ours */
+	struct sigaction old_int, old_term, old_winch;
+	bool have_old_winch;
+	struct sigaction old_crash[NR_CRASH_SIGNALS];
+
+	/* Tables: the formatted cells of the rows on screen, and the display order. */
+	char *cells; /* rows x MAX_COLS x CELL_LEN */
+	size_t cells_rows;
+	size_t *order; /* row indexes in display order */
+	size_t order_cap;
+	/* The outcomes view's rows: kvm_msr_outcome rows summed per (VM, MSR, direction). */
+	struct outcome_sum *osums;
+	size_t nr_osums, cap_osums;
+};
+
+/* ---- tables (tui_draw.c) ---- */
+
+struct col {
+	const char *title;
+	int min, max; /* width bounds; text longer than max is cut */
+	bool left;
+};
+
+/* Rows [first, first + count) of the table, where count is what fits in h lines. */
+struct page {
+	size_t first, count, total;
+};
+
+/* Orders of sort keys: descending and ascending. */
+#define CMP_DESC(x, y) ((x) > (y) ? -1 : (x) < (y) ? 1 : 0)
+#define CMP_ASC(x, y) ((x) < (y) ? -1 : (x) > (y) ? 1 : 0)
+
+/* In a view's row loop (row r of the page): sets column col of the row's cells. */
+#define SET(col, ...) snprintf(tui_cell(t, r, col), CELL_LEN, __VA_ARGS__)
+
+/*
+ * Header items that wrap: a label at the start of the first line, then items
+ * separated by two spaces, each kept whole on a line (continuation lines are
+ * indented by the label's width). Stops at max_y.
+ */
+struct flow {
+	int y, x, indent, max_y;
+	bool first;
+};
+
+/* ---- views (tui_views.c, tui_outcomes.c) ---- */
+
+struct view_sort {
+	const char *name;
+	int (*cmp)(const struct tui_state *t, size_t a, size_t b);
+};
+
+struct tui_view {
+	const char *name; /* on its tab */
+	char key;	  /* the letter that shows it (the digits are its position) */
+	const struct view_sort *sorts;
+	unsigned int nr_sorts;
+	size_t (*draw)(struct tui_state *t, int y,
+		       int h); /* returns the number of rows of the table */
+};
+
+extern const struct tui_view tui_views[VIEW_NR];
+
+enum {
+	OC_HANDLED,
+	OC_FAST,
+	OC_USER,     /* handed to the VMM */
+	OC_USER_ERR, /* of those, completed with an error */
+	OC_GP,
+	OC_NR
+};
+
+#define GP_REASONS 5 /* MSRTOP_GP_* 1..4; 0 for any other */
+
+struct outcome_sum {
+	uint32_t pid, msr;
+	bool write;
+	struct msrtop_counter all; /* accesses: every outcome but USERSPACE_DONE */
+	uint64_t n[OC_NR];
+	uint64_t gp[GP_REASONS];
+	uint64_t slots[MSRTOP_HIST_SLOTS];
+};
+
+#define NR_OUTCOME_SORTS 6
+extern const struct view_sort tui_outcome_sorts[NR_OUTCOME_SORTS];
+
+/* ---- tui_input.c ---- */
+
+void tui_set_message(struct tui_state *t, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int tui_refilter(struct tui_state *t);
+void tui_key(struct tui_state *t, int ch, struct tui_action *out);
+
+/* ---- tui_layout.c ---- */
+
+bool tui_exit_silent(struct tui_state *t);
+void tui_draw(struct tui_state *t);
+const struct msrtop_source *tui_src(struct tui_state *t, enum msrtop_source_id id);
+
+/* ---- tui_draw.c ---- */
+
+void tui_flow_item(struct flow *f, const char *text, attr_t attr);
+int tui_hist_slot(const uint64_t *slots, unsigned int pct);
+char *tui_cell(struct tui_state *t, size_t row, int col);
+int tui_flow_end(const struct flow *f);
+void tui_draw_table(struct tui_state *t, int y, const struct col *cols, int nr_cols,
+		    const struct page *p, int gap);
+int tui_put(int y, int x, const char *text, attr_t attr);
+void tui_fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigned int pct);
+struct page tui_page_of(struct tui_state *t, size_t total, int h);
+void tui_draw_empty(int y, const char *why);
+int tui_grow_cells(struct tui_state *t, size_t rows);
+void tui_flow_start(struct flow *f, int y, int max_y, const char *label);
+int tui_put_wrapped(int y, int max_y, const char *text, attr_t attr);
+void tui_fmt_vm(struct tui_state *t, char *buf, size_t len, uint32_t pid);
+int tui_sort_rows(struct tui_state *t, size_t n,
+		  int (*cmp)(const struct tui_state *t, size_t a, size_t b));
+
+/* ---- tui_outcomes.c ---- */
+
+size_t tui_draw_outcomes(struct tui_state *t, int y, int h);
+
+#endif /* MSRTOP_TUI_STATE_H */
