@@ -75,15 +75,19 @@ test-kernels: deps
 		echo "  KERNEL   $$v test kernel ready in $$(($$(date +%s) - t)) s"; \
 	done
 
-# Unit and host tests first, then the patched-kernel VM tests (mk/kernel.mk).
+# Every suite: the VM suites (each a lane of its own: one test VM keeps one CPU
+# busy) side by side with the host suites (one lane, in order), TEST_JOBS
+# (default: the number of CPUs) at a time; tests/run.sh explains the lanes.
+TEST_JOBS ?= $(shell nproc)
+vm_lanes = $(foreach s,$(VM_SUITES),$(s) --)
 test: deps test-kernels
 	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)
-	$(Q)tests/run.sh $(TEST_SUITES) $(VM_SUITES)
+	$(Q)tests/run.sh --jobs $(TEST_JOBS) $(vm_lanes) $(TEST_SUITES)
 
 # The suites that boot the test kernels (registered in mk/*.mk as VM_SUITES).
 vm-test: deps test-kernels
 	$(Q)$(MAKE) --no-print-directory all $(TEST_DEPS)
-	$(Q)tests/run.sh $(VM_SUITES)
+	$(Q)tests/run.sh --jobs $(TEST_JOBS) $(vm_lanes)
 
 kernel: deps
 	$(Q)kernel-patches/build.sh $(KVER)

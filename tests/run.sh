@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run test suites and print one summary line.
 #
-#   tests/run.sh SUITE...
+#   tests/run.sh [--jobs N] SUITE... [-- SUITE... [-- SUITE...]]
 #
 # A suite is an executable that prints TAP on stdout:
 #   ok N - name
@@ -14,9 +14,26 @@
 # SUITE_TIMEOUT seconds (default 1800), or what a script suite states in a
 # "# suite-timeout: SECONDS" line of its first 20 lines (kernel builds on an
 # empty cache).
+#
+# "--" separates lanes: the suites of one lane run one after the other, the
+# lanes side by side, at most N at a time (--jobs, default 1: everything in
+# order). The VM suites are lanes of their own: a test VM under QEMU's TCG
+# keeps one CPU busy, so on two CPUs two of them, or one beside the host
+# suites, take the time of one. Each suite's output is printed whole when it
+# ends, and the summary counts every suite of every lane.
+#
 # Each suite's wall time is printed after it ("--- NAME: ... in N s") and all
-# of them again at the end, slowest first, so every log shows where time goes.
+# of them again at the end, slowest first, with the suites a VM suite ran
+# inside it ("# suite-time: NAME SECONDS" lines), so every log shows where the
+# time goes.
 set -u
+
+jobs=1
+if [ "${1:-}" = --jobs ]; then
+	jobs=$2
+	shift 2
+	case "$jobs" in '' | *[!0-9]* | 0) echo "run.sh: --jobs needs a positive number" >&2; exit 2 ;; esac
+fi
 
 pass=0 fail=0 skip=0
 failed_names=()
@@ -27,19 +44,53 @@ logdir=${TEST_LOGDIR:-build/test-logs}
 mkdir -p "$logdir"
 suite_timeout=${SUITE_TIMEOUT:-1800}
 
-for suite in "$@"; do
+# The lanes: lane_of[i] is the lane of suites[i].
+suites=() lane_of=()
+lane=0
+for a in "$@"; do
+	if [ "$a" = -- ]; then
+		lane=$((lane + 1))
+		continue
+	fi
+	suites+=("$a")
+	lane_of+=("$lane")
+done
+nlanes=$((lane + 1))
+
+# run_suite I live|quiet: run suites[I] under its time limit; its output goes
+# to its log (and, live, to stdout as it comes), its exit status and wall time
+# to LOG.rc and LOG.time.
+run_suite() {
+	local suite=${suites[$1]} name log limit own start
 	name=$(basename "$suite")
 	log=$logdir/$name.log
-	echo "=== $name"
-	s_pass=0 s_fail=0 s_skip=0
-	s_start=$(date +%s)
 	limit=$suite_timeout
 	if [ -z "${SUITE_TIMEOUT:-}" ]; then
 		own=$(head -n 20 "$suite" 2>/dev/null | tr -d '\0' | sed -n 's/^# suite-timeout: \([0-9][0-9]*\)$/\1/p' | head -n 1)
 		[ -n "$own" ] && limit=$own
 	fi
+	echo "$limit" >"$log.limit"
+	start=$(date +%s)
+	if [ "$2" = live ]; then
+		timeout -k 10 "$limit" "$suite" 2>&1 </dev/null | tee "$log"
+		echo "${PIPESTATUS[0]}" >"$log.rc.tmp"
+	else
+		timeout -k 10 "$limit" "$suite" >"$log" 2>&1 </dev/null
+		echo $? >"$log.rc.tmp"
+	fi
+	echo $(($(date +%s) - start)) >"$log.time"
+	mv "$log.rc.tmp" "$log.rc"
+}
+
+# report I [printed]: print suites[I]'s output (unless already printed) and
+# count its results.
+report() {
+	local printed=${2:-} suite=${suites[$1]} name log rc limit s_pass=0 s_fail=0 s_skip=0 s_time line inner secs
+	name=$(basename "$suite")
+	log=$logdir/$name.log
+	[ -n "$printed" ] || echo "=== $name"
 	while IFS= read -r line; do
-		printf '%s\n' "$line"
+		[ -n "$printed" ] || printf '%s\n' "$line"
 		case "$line" in
 		"not ok "*)
 			s_fail=$((s_fail + 1))
@@ -56,9 +107,11 @@ for suite in "$@"; do
 			times+=("$secs   $name/$inner")
 			;;
 		esac
-	done < <(timeout -k 10 "$limit" "$suite" 2>&1 | tee "$log"; echo "__rc=${PIPESTATUS[0]}" >"$log.rc")
-	rc=$(sed -n 's/^__rc=//p' "$log.rc" 2>/dev/null)
-	rm -f "$log.rc"
+	done <"$log"
+	rc=$(cat "$log.rc" 2>/dev/null)
+	limit=$(cat "$log.limit" 2>/dev/null)
+	s_time=$(cat "$log.time" 2>/dev/null)
+	rm -f "$log.rc" "$log.limit" "$log.time"
 	if [ "${rc:-1}" != 0 ] && [ $s_fail = 0 ]; then
 		s_fail=1
 		if [ "${rc:-1}" = 124 ] || [ "${rc:-1}" = 137 ]; then
@@ -71,13 +124,48 @@ for suite in "$@"; do
 		s_fail=1
 		failed_names+=("$name: reported no results")
 	fi
-	s_time=$(($(date +%s) - s_start))
-	times+=("$s_time $name")
-	echo "--- $name: $s_pass passed, $s_fail failed, $s_skip skipped in $s_time s"
+	times+=("${s_time:-0} $name")
+	echo "--- $name: $s_pass passed, $s_fail failed, $s_skip skipped in ${s_time:-?} s"
 	pass=$((pass + s_pass))
 	fail=$((fail + s_fail))
 	skip=$((skip + s_skip))
-done
+}
+
+if [ "$jobs" = 1 ]; then
+	for i in "${!suites[@]}"; do
+		echo "=== $(basename "${suites[$i]}")"
+		run_suite "$i" live
+		report "$i" printed
+	done
+else
+	# Start the lanes, at most $jobs at a time, each in the background; print
+	# every suite as soon as it has ended.
+	for i in "${!suites[@]}"; do rm -f "$logdir/$(basename "${suites[$i]}").log.rc"; done
+	run_lane() {
+		local i
+		for i in "${!suites[@]}"; do
+			[ "${lane_of[$i]}" != "$1" ] || run_suite "$i" quiet
+		done
+	}
+	declare -A reported=()
+	next_lane=0 running=0
+	while [ ${#reported[@]} -lt ${#suites[@]} ]; do
+		running=$(jobs -pr | wc -l)
+		while [ "$running" -lt "$jobs" ] && [ $next_lane -lt $nlanes ]; do
+			run_lane "$next_lane" &
+			next_lane=$((next_lane + 1))
+			running=$((running + 1))
+		done
+		for i in "${!suites[@]}"; do
+			[ -z "${reported[$i]:-}" ] || continue
+			[ -f "$logdir/$(basename "${suites[$i]}").log.rc" ] || continue
+			report "$i"
+			reported[$i]=1
+		done
+		[ ${#reported[@]} -lt ${#suites[@]} ] && sleep 1
+	done
+	wait
+fi
 
 echo
 echo "Wall time per suite (s), slowest first; $(($(date +%s) - run_start)) s in all:"
