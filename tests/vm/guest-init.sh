@@ -25,7 +25,12 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 vmout /run/vm
 if [ -f /run/vm/repo ]; then # the checkout lives under a tmpfs mounted above
 	repo=$(cat /run/vm/repo)
 	mkdir -p "$repo"
-	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro repo "$repo"
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro repo "$repo"
+fi
+if [ -f /run/vm/share ]; then # a host directory, read-write, at its own path
+	share=$(cat /run/vm/share)
+	mkdir -p "$share" 2>/dev/null
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share "$share"
 fi
 cd "$(cat /run/vm/cwd)" || cd /
 if [ -f /run/vm/interactive ]; then
