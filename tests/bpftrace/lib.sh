@@ -88,58 +88,77 @@ bt_expected_error() {
 	esac
 }
 
-# bt_start OUT ERR COMMAND NPROBES: run a bpftrace command line (as written in
-# the doc, or "bpftrace FILE") in the background with -f json added (-f text
-# when BT_FORMAT=text), and wait until all
-# its NPROBES probes are attached (bpftool perf lists them: bpftrace prints its
-# "Attaching N probes" line before it attaches them). Sets bt_pid. Returns 1,
-# with the reason in bt_error, if bpftrace exited or did not attach in time.
-bt_start() {
-	local out=$1 err=$2 cmd=$3 nprobes=$4 waited=0 attached=0
-	bt_error=
+# bt_launch OUT ERR COMMAND: run a bpftrace command line (as written in the
+# doc, or "bpftrace FILE") in the background with -f json added (-f text when
+# BT_FORMAT=text). Sets bt_pid.
+bt_launch() {
 	(
 		bpftrace() { exec "$BPFTRACE" -f "${BT_FORMAT:-json}" "$@"; }
-		eval "$cmd"
-	) >"$out" 2>"$err" </dev/null &
+		eval "$3"
+	) >"$1" 2>"$2" </dev/null &
 	bt_pid=$!
+}
+
+# bt_wait_attached PID OUT ERR NPROBES: wait until all NPROBES probes of the
+# bpftrace launched as PID are attached (bpftool perf lists them: bpftrace
+# prints its "Attaching N probes" line before it attaches them). Returns 1,
+# with the reason in bt_error, if bpftrace exited or did not attach in time.
+# Several launched together compile at the same time: waiting for one after
+# the other costs no more than the slowest.
+bt_wait_attached() {
+	local pid=$1 out=$2 err=$3 nprobes=$4 waited=0 attached=0 t0
+	t0=$(date +%s)
+	bt_error=
 	while :; do
-		if ! kill -0 "$bt_pid" 2>/dev/null; then
-			wait "$bt_pid"
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
 			bt_error="bpftrace exited with status $? before attaching: $(grep -v RLIMIT_MEMLOCK "$err" | tr '\n' ' ' | cut -c1-400)"
 			return 1
 		fi
 		if grep -qE '"type": "attached_probes"|^Attaching [0-9]+ probes?\.\.\.' "$out" 2>/dev/null; then
-			attached=$(bpftool perf show 2>/dev/null | grep -c "^pid $bt_pid ")
+			attached=$(bpftool perf show 2>/dev/null | grep -c "^pid $pid ")
 			[ "$attached" -ge "$nprobes" ] && return 0
 		fi
-		if [ $waited -ge $((BT_ATTACH_TIMEOUT * 10)) ]; then
+		if [ $(($(date +%s) - t0)) -ge "$BT_ATTACH_TIMEOUT" ]; then
 			bt_error="bpftrace did not attach its $nprobes probes within ${BT_ATTACH_TIMEOUT}s ($attached attached)"
-			kill -KILL "$bt_pid" 2>/dev/null
-			wait "$bt_pid" 2>/dev/null
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
 			return 1
 		fi
-		sleep 0.1
+		sleep 0.2
 		waited=$((waited + 1))
 	done
 }
 
-# bt_stop: SIGINT (bpftrace runs END and prints its maps), wait for the exit.
-# Returns bpftrace's exit status; 124 if it did not finish within 120 s.
-# bpftrace 0.17 notices a SIGINT that arrives before it polls for events only
-# at the next event or signal (fixed in 0.21): the signal is repeated.
+# bt_start OUT ERR COMMAND NPROBES: bt_launch, then bt_wait_attached.
+bt_start() {
+	bt_launch "$1" "$2" "$3"
+	bt_wait_attached "$bt_pid" "$1" "$2" "$4"
+}
+
+# bt_stop [PID [SIGNALLED]]: SIGINT (bpftrace runs END and prints its maps),
+# wait for the exit of PID (default $bt_pid); SIGNALLED: the first SIGINT was
+# sent already. Returns bpftrace's exit status; 124 if it did not finish within
+# 120 s. bpftrace 0.17 notices a SIGINT that arrives before it polls for events
+# only at the next event or signal (fixed in 0.21): the signal is repeated,
+# every BT_STOP_REPEAT s (default 10) — not sooner, since a SIGINT that
+# arrives while END runs makes bpftrace exit with 130 before it has printed
+# its maps, and under QEMU, with a group of programs ending together, END can
+# take seconds.
 bt_stop() {
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ $((i % 20)) != 0 ] || kill -INT "$bt_pid" 2>/dev/null
-		kill -0 "$bt_pid" 2>/dev/null || break
+	local i pid=${1:-$bt_pid} every=$((${BT_STOP_REPEAT:-10} * 10)) first=0
+	[ -z "${2:-}" ] || first=1
+	for ((i = first; i < 1200; i++)); do
+		[ $((i % every)) != 0 ] || kill -INT "$pid" 2>/dev/null
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	if kill -0 "$bt_pid" 2>/dev/null; then
-		kill -KILL "$bt_pid" 2>/dev/null
-		wait "$bt_pid" 2>/dev/null
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
 		return 124
 	fi
-	wait "$bt_pid"
+	wait "$pid"
 }
 
 # bt_map OUT NAME: the entries of map @NAME (NAME "" for the map "@") as

@@ -7,20 +7,22 @@
 # must equal, per VM, per vCPU, per MSR and direction, what msrload says its
 # guest did; the filtered msrtop must show nothing of the other VM. Where
 # kvm_exit fires (VMX/SVM), exit reasons are checked too. Prints TAP; needs
-# root and /dev/kvm (runs inside the test VM, tests/vm/boot.sh, suite msrtop).
+# root and /dev/kvm (runs inside the test VM, tests/vm/boot.sh, suite msrtop;
+# its checks on the host: tests/lib/phases.sh).
+#
+#   msrtop_truth.sh [--collect DIR | --check DIR]
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
+. "$top/tests/lib/phases.sh"
 
 ML=$top/build/msrload
 MT=$top/build/msrtop
-work=$(mktemp -d /tmp/msrtop-e2e.XXXXXX)
+phase_init msrtop-e2e "$@"
 pids=()
-cleanup() {
+phase_cleanup() {
 	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-	rm -rf "$work"
 }
-trap cleanup EXIT
 
 fep=
 case "$(cat /sys/module/kvm/parameters/force_emulation_prefix 2>/dev/null)" in
@@ -37,71 +39,97 @@ wait_lines() {
 	return 1
 }
 
-"$MT" --json --interval 0.5 >"$work/all.jsonl" 2>"$work/all.err" &
-pids+=($!)
-mt_all=$!
-wait_lines "$work/all.jsonl" 1 30 || { tap_fail "msrtop started" "$(cat "$work/all.err")"; tap_done; }
-tap_ok "msrtop started and attached"
-# The cheaper configurations (docs/performance.md): exits without their
-# latency, and MSR counts alone. Their counts must be as exact.
-"$MT" --json --interval 0.5 --sources kvm_exit,kvm_msr,kvm_userspace_exit \
-	>"$work/nolat.jsonl" 2>"$work/nolat.err" &
-pids+=($!)
-mt_nolat=$!
-"$MT" --json --interval 0.5 --sources kvm_msr >"$work/msr.jsonl" 2>"$work/msr.err" &
-pids+=($!)
-mt_msr=$!
-wait_lines "$work/nolat.jsonl" 1 30 || tap_fail "msrtop --sources (no kvm_entry) started" "$(cat "$work/nolat.err")"
-wait_lines "$work/msr.jsonl" 1 30 || tap_fail "msrtop --sources kvm_msr started" "$(cat "$work/msr.err")"
+if phase_collects; then
+	"$MT" --json --interval 0.5 >"$work/all.jsonl" 2>"$work/all.err" &
+	pids+=($!)
+	mt_all=$!
+	wait_lines "$work/all.jsonl" 1 30 || { tap_fail "msrtop started" "$(cat "$work/all.err")"; tap_done; }
+	tap_ok "msrtop started and attached"
+	# The cheaper configurations (docs/performance.md): exits without their
+	# latency, and MSR counts alone. Their counts must be as exact.
+	"$MT" --json --interval 0.5 --sources kvm_exit,kvm_msr,kvm_userspace_exit \
+		>"$work/nolat.jsonl" 2>"$work/nolat.err" &
+	pids+=($!)
+	mt_nolat=$!
+	"$MT" --json --interval 0.5 --sources kvm_msr >"$work/msr.jsonl" 2>"$work/msr.err" &
+	pids+=($!)
+	mt_msr=$!
+	wait_lines "$work/nolat.jsonl" 1 30 || tap_fail "msrtop --sources (no kvm_entry) started" "$(cat "$work/nolat.err")"
+	wait_lines "$work/msr.jsonl" 1 30 || tap_fail "msrtop --sources kvm_msr started" "$(cat "$work/msr.err")"
 
-# VM A: the default script on 2 vCPUs, held stopped until the msrtop that
-# filters on its pid has attached. VM B: a different mix on 3 vCPUs.
-sh -c 'kill -STOP $$; exec "$0" "$@"' "$ML" --vcpus 2 --reps 4 --rate 20 \
-	>"$work/a.json" 2>"$work/a.err" &
-ml_a=$!
-pid_a=$ml_a
-for ((i = 0; i < 100; i++)); do
-	[ "$(awk '{print $3}' /proc/$pid_a/stat 2>/dev/null)" = T ] && break
-	sleep 0.05
-done
-"$MT" --json --interval 0.5 --pid "$pid_a" >"$work/a-only.jsonl" 2>"$work/a-only.err" &
-pids+=($!)
-mt_a=$!
-wait_lines "$work/a-only.jsonl" 1 30 || tap_fail "msrtop --pid started" "$(cat "$work/a-only.err")"
-kill -CONT $pid_a
-b_ops=(--vcpus 3 --reps 5 --rate 20
-	--wrmsr 0x277:0x0007040600070406:37 --rdmsr 0x1b:11 --wrmsr 0x2ff:0x6:5
-	--wrmsr 0x277:0x0808080808080808:3 --rdmsr 0xbad:2
-	--deny 0x3b:rw:ok --wrmsr 0x3b:7:4 --rdmsr 0x3b:2 --cpuid 1:3 --outb 0x80:2 --hlt 2)
-[ -n "$fep" ] && b_ops+=(--wrmsr "0xc0000082:0x8000000000000000:3$fep" --rdmsr "0xc0000100:2$fep")
-"$ML" "${b_ops[@]}" >"$work/b.json" 2>"$work/b.err" &
-ml_b=$!
-wait $ml_a
-rc_a=$?
-wait $ml_b
-rc_b=$?
-tap_eq "msrload A ran" 0 "$rc_a"
-tap_eq "msrload B ran" 0 "$rc_b"
-[ $rc_a = 0 ] && [ $rc_b = 0 ] || { cat "$work/a.err" "$work/b.err"; tap_done; }
-pid_b=$(jq .pid "$work/b.json")
+	# VM A: the default script on 2 vCPUs, held stopped until the msrtop that
+	# filters on its pid has attached. VM B: a different mix on 3 vCPUs.
+	sh -c 'kill -STOP $$; exec "$0" "$@"' "$ML" --vcpus 2 --reps 4 --rate 20 \
+		>"$work/a.json" 2>"$work/a.err" &
+	ml_a=$!
+	pid_a=$ml_a
+	for ((i = 0; i < 100; i++)); do
+		[ "$(awk '{print $3}' /proc/$pid_a/stat 2>/dev/null)" = T ] && break
+		sleep 0.05
+	done
+	"$MT" --json --interval 0.5 --pid "$pid_a" >"$work/a-only.jsonl" 2>"$work/a-only.err" &
+	pids+=($!)
+	mt_a=$!
+	wait_lines "$work/a-only.jsonl" 1 30 || tap_fail "msrtop --pid started" "$(cat "$work/a-only.err")"
+	kill -CONT $pid_a
+	b_ops=(--vcpus 3 --reps 5 --rate 20
+		--wrmsr 0x277:0x0007040600070406:37 --rdmsr 0x1b:11 --wrmsr 0x2ff:0x6:5
+		--wrmsr 0x277:0x0808080808080808:3 --rdmsr 0xbad:2
+		--deny 0x3b:rw:ok --wrmsr 0x3b:7:4 --rdmsr 0x3b:2 --cpuid 1:3 --outb 0x80:2 --hlt 2)
+	[ -n "$fep" ] && b_ops+=(--wrmsr "0xc0000082:0x8000000000000000:3$fep" --rdmsr "0xc0000100:2$fep")
+	"$ML" "${b_ops[@]}" >"$work/b.json" 2>"$work/b.err" &
+	ml_b=$!
+	wait $ml_a
+	rc_a=$?
+	wait $ml_b
+	rc_b=$?
+	tap_eq "msrload A ran" 0 "$rc_a"
+	tap_eq "msrload B ran" 0 "$rc_b"
+	[ $rc_a = 0 ] && [ $rc_b = 0 ] || { cat "$work/a.err" "$work/b.err"; tap_done; }
+	pid_b=$(jq .pid "$work/b.json")
 
-# One more snapshot after both VMs ended, then stop msrtop (exit status 0).
-n=$(wc -l <"$work/all.jsonl")
-wait_lines "$work/all.jsonl" $((n + 2)) 30
-n=$(wc -l <"$work/a-only.jsonl")
-wait_lines "$work/a-only.jsonl" $((n + 2)) 30
-for f in nolat msr; do
-	n=$(wc -l <"$work/$f.jsonl")
-	wait_lines "$work/$f.jsonl" $((n + 2)) 30
-done
-kill -INT $mt_all $mt_a $mt_nolat $mt_msr
-wait $mt_all
-tap_eq "msrtop exits 0 on SIGINT" 0 $?
-wait $mt_a $mt_nolat $mt_msr
-pids=()
-for f in all a-only nolat msr; do
-	tail -n 1 "$work/$f.jsonl" >"$work/$f.json"
-done
+	# One more snapshot after both VMs ended, then stop msrtop (exit status 0).
+	n=$(wc -l <"$work/all.jsonl")
+	wait_lines "$work/all.jsonl" $((n + 2)) 30
+	n=$(wc -l <"$work/a-only.jsonl")
+	wait_lines "$work/a-only.jsonl" $((n + 2)) 30
+	for f in nolat msr; do
+		n=$(wc -l <"$work/$f.jsonl")
+		wait_lines "$work/$f.jsonl" $((n + 2)) 30
+	done
+	kill -INT $mt_all $mt_a $mt_nolat $mt_msr
+	wait $mt_all
+	tap_eq "msrtop exits 0 on SIGINT" 0 $?
+	wait $mt_a $mt_nolat $mt_msr
+	pids=()
+	for f in all a-only nolat msr; do
+		tail -n 1 "$work/$f.jsonl" >"$work/$f.json"
+	done
+
+	# A VM that starts and exits between two snapshots is still named: /proc has
+	# nothing left of it by the time msrtop looks, so the name is the comm the BPF
+	# programs recorded when they first saw its vCPU thread.
+	"$MT" -v --json --once --interval 15 >"$work/short.json" 2>"$work/short.err" &
+	mt_short=$!
+	pids+=($mt_short)
+	attached=no
+	for ((i = 0; i < 300; i++)); do
+		# print_attached() runs once every program is attached (libbpf's -v lines
+		# name kvm_msr long before).
+		grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" && { attached=yes; break; }
+		sleep 0.1
+	done
+	tap_eq "msrtop -v --once says kvm_msr is attached" yes "$attached"
+	"$ML" --reps 1 >"$work/c.json" 2>"$work/c.err"
+	tap_eq "short-lived msrload ran" 0 $?
+	wait $mt_short
+	tap_eq "msrtop --once exits 0" 0 $?
+	pids=()
+	phase_keep pid_a pid_b
+fi
+phase_checks || tap_done
+phase_load
+
 tap_eq "--sources kvm_exit,kvm_msr,kvm_userspace_exit: the other stock sources are off" \
 	"kvm_entry=off kvm_nested_vmexit=off" \
 	"$(jq -r '[.sources[] | select(.patched == false and .state == "off") | "\(.name)=\(.state)"] | join(" ")' "$work/nolat.json")"
@@ -236,25 +264,6 @@ tap_eq "--pid A: nothing of any other VM" "" \
 tap_eq "unfiltered: both VMs present" "2" \
 	"$(jq --argjson a "$pid_a" --argjson b "$pid_b" '[.vms[] | select(.pid == $a or .pid == $b)] | length' "$work/all.json")"
 
-# A VM that starts and exits between two snapshots is still named: /proc has
-# nothing left of it by the time msrtop looks, so the name is the comm the BPF
-# programs recorded when they first saw its vCPU thread.
-"$MT" -v --json --once --interval 15 >"$work/short.json" 2>"$work/short.err" &
-mt_short=$!
-pids+=($mt_short)
-attached=no
-for ((i = 0; i < 300; i++)); do
-	# print_attached() runs once every program is attached (libbpf's -v lines
-	# name kvm_msr long before).
-	grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" && { attached=yes; break; }
-	sleep 0.1
-done
-tap_eq "msrtop -v --once says kvm_msr is attached" yes "$attached"
-"$ML" --reps 1 >"$work/c.json" 2>"$work/c.err"
-tap_eq "short-lived msrload ran" 0 $?
-wait $mt_short
-tap_eq "msrtop --once exits 0" 0 $?
-pids=()
 pid_c=$(jq .pid "$work/c.json")
 tap_eq "short-lived VM: gone at msrtop's snapshot" false \
 	"$(jq --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .alive' "$work/short.json")"

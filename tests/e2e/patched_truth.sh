@@ -4,78 +4,88 @@
 # msrload's ground truth, against an independent in-kernel count taken with
 # ftrace hist triggers on the same events, and against what msrtop --json
 # reports from them. Prints TAP; needs root, /dev/kvm, tracefs with hist
-# triggers, and kvm.force_emulation_prefix=1 (tests/vm/boot.sh, suite patched).
+# triggers, and kvm.force_emulation_prefix=1 (tests/vm/boot.sh, suite patched;
+# its checks on the host: tests/lib/phases.sh).
+#
+#   patched_truth.sh [--collect DIR | --check DIR]
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 . "$top/tests/lib/tracefs.sh"
+. "$top/tests/lib/phases.sh"
 
 ML=$top/build/msrload
 MT=$top/build/msrtop
 T=$TRACEFS
-work=$(mktemp -d /tmp/patched-e2e.XXXXXX)
+EVENTS="kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical"
+phase_init patched-e2e "$@"
 mt=
-cleanup() {
+phase_cleanup() {
+	[ "$phase" != check ] || return 0
 	[ -n "$mt" ] && kill -INT "$mt" 2>/dev/null
-	for e in kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical; do
+	for e in $EVENTS; do
 		[ -f "$T/events/kvm/$e/trigger" ] && sed -n 's/ \[active\]$//p' "$T/events/kvm/$e/trigger" |
 			while read -r t; do echo "!$t" >"$T/events/kvm/$e/trigger"; done
 	done
-	rm -rf "$work"
 }
-trap cleanup EXIT
 
-tracefs_mount || { tap_fail "tracefs is available"; tap_done; }
-for e in kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical; do
-	if [ -d "$T/events/kvm/$e" ]; then
-		tap_ok "the kernel has kvm:$e"
-	else
-		tap_fail "the kernel has kvm:$e" "this test kernel should carry the patch series"
+if phase_collects; then
+	tracefs_mount || { tap_fail "tracefs is available"; tap_done; }
+	for e in kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical; do
+		if [ -d "$T/events/kvm/$e" ]; then
+			tap_ok "the kernel has kvm:$e"
+		else
+			tap_fail "the kernel has kvm:$e" "this test kernel should carry the patch series"
+			tap_done
+		fi
+	done
+	case "$(cat /sys/module/kvm/parameters/force_emulation_prefix 2>/dev/null)" in
+	Y | 1) ;;
+	*)
+		tap_fail "kvm.force_emulation_prefix is on" "boot with kvm.force_emulation_prefix=1"
 		tap_done
-	fi
-done
-case "$(cat /sys/module/kvm/parameters/force_emulation_prefix 2>/dev/null)" in
-Y | 1) ;;
-*)
-	tap_fail "kvm.force_emulation_prefix is on" "boot with kvm.force_emulation_prefix=1"
-	tap_done
-	;;
-esac
+		;;
+	esac
 
-# Independent counts: hist triggers (at most three keys each). msrload is the
-# only VMM in the test VM, so they are not keyed by thread.
-echo 'hist:keys=msr,write:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_intercept/trigger"
-echo 'hist:keys=msr,write,outcome:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_outcome/trigger"
-echo 'hist:keys=msr,outcome,reason:vals=hitcount:size=4096' >>"$T/events/kvm/kvm_msr_outcome/trigger"
-echo 'hist:keys=msr,rejected:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_canonical/trigger"
+	# Independent counts: hist triggers (at most three keys each). msrload is the
+	# only VMM in the test VM, so they are not keyed by thread.
+	echo 'hist:keys=msr,write:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_intercept/trigger"
+	echo 'hist:keys=msr,write,outcome:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_outcome/trigger"
+	echo 'hist:keys=msr,outcome,reason:vals=hitcount:size=4096' >>"$T/events/kvm/kvm_msr_outcome/trigger"
+	echo 'hist:keys=msr,rejected:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_canonical/trigger"
 
-"$MT" --json --interval 0.5 >"$work/mt.jsonl" 2>"$work/mt.err" &
-mt=$!
-for ((i = 0; i < 300; i++)); do [ -s "$work/mt.jsonl" ] && break; sleep 0.1; done
-[ -s "$work/mt.jsonl" ] || { tap_fail "msrtop started" "$(cat "$work/mt.err")"; tap_done; }
-tap_eq "msrtop attached all three patched tracepoints" "attached attached attached" \
-	"$(head -n 1 "$work/mt.jsonl" | jq -r '[.sources[] | select(.patched) | .state] | join(" ")')"
+	"$MT" --json --interval 0.5 >"$work/mt.jsonl" 2>"$work/mt.err" &
+	mt=$!
+	for ((i = 0; i < 300; i++)); do [ -s "$work/mt.jsonl" ] && break; sleep 0.1; done
+	[ -s "$work/mt.jsonl" ] || { tap_fail "msrtop started" "$(cat "$work/mt.err")"; tap_done; }
+	tap_eq "msrtop attached all three patched tracepoints" "attached attached attached" \
+		"$(head -n 1 "$work/mt.jsonl" | jq -r '[.sources[] | select(.patched) | .state] | join(" ")')"
 
-# Each MSR is accessed either only through exits or only through forced
-# emulation, so the ground truth of each can be told apart.
-"$ML" --vcpus 2 --reps 3 \
-	--wrmsr 0x277:0x0007040600070406:40 --wrmsr 0x277:0x0202020202020202:7 --rdmsr 0x277:5 \
-	--rdmsr 0x1b:9 --wrmsr 0xdead:1:6 --rdmsr 0xbeef:4 \
-	--deny 0x3b:rw:ok --wrmsr 0x3b:5:8 --rdmsr 0x3b:3 \
-	--deny 0x3a:w:gp --wrmsr 0x3a:1:4 \
-	--wrmsr 0xc0000082:0x8000000000000000:5:fep --wrmsr 0xc0000082:0xffffffff81000000:2:fep \
-	--wrmsr 0xc0000100:0x0100000000000000:3:fep \
-	--wrmsr 0x176:0x0100000000001000:4:fep --wrmsr 0x175:0xffff880000001000:2:fep \
-	>"$work/truth.json" 2>"$work/ml.err"
-rc=$?
-tap_eq "msrload ran" 0 "$rc"
-[ $rc = 0 ] || { cat "$work/ml.err"; tap_done; }
-n=$(wc -l <"$work/mt.jsonl")
-for ((i = 0; i < 300; i++)); do [ "$(wc -l <"$work/mt.jsonl")" -ge $((n + 2)) ] && break; sleep 0.1; done
-kill -INT $mt
-wait $mt
-mt=
-tail -n 1 "$work/mt.jsonl" >"$work/mt.json"
+	# Each MSR is accessed either only through exits or only through forced
+	# emulation, so the ground truth of each can be told apart.
+	"$ML" --vcpus 2 --reps 3 \
+		--wrmsr 0x277:0x0007040600070406:40 --wrmsr 0x277:0x0202020202020202:7 --rdmsr 0x277:5 \
+		--rdmsr 0x1b:9 --wrmsr 0xdead:1:6 --rdmsr 0xbeef:4 \
+		--deny 0x3b:rw:ok --wrmsr 0x3b:5:8 --rdmsr 0x3b:3 \
+		--deny 0x3a:w:gp --wrmsr 0x3a:1:4 \
+		--wrmsr 0xc0000082:0x8000000000000000:5:fep --wrmsr 0xc0000082:0xffffffff81000000:2:fep \
+		--wrmsr 0xc0000100:0x0100000000000000:3:fep \
+		--wrmsr 0x176:0x0100000000001000:4:fep --wrmsr 0x175:0xffff880000001000:2:fep \
+		>"$work/truth.json" 2>"$work/ml.err"
+	rc=$?
+	tap_eq "msrload ran" 0 "$rc"
+	[ $rc = 0 ] || { cat "$work/ml.err"; tap_done; }
+	n=$(wc -l <"$work/mt.jsonl")
+	for ((i = 0; i < 300; i++)); do [ "$(wc -l <"$work/mt.jsonl")" -ge $((n + 2)) ] && break; sleep 0.1; done
+	kill -INT $mt
+	wait $mt
+	mt=
+	tail -n 1 "$work/mt.jsonl" >"$work/mt.json"
+	# The hist triggers' tables, for the checks.
+	for e in $EVENTS; do cp "$T/events/kvm/$e/hist" "$work/hist-$e"; done
+
+fi
+phase_checks || tap_done
 
 truth=$work/truth.json
 pid=$(jq .pid "$truth")
@@ -84,15 +94,15 @@ pid=$(jq .pid "$truth")
 # "key1 key2 ... hitcount" lines (several triggers share one hist file).
 hist() {
 	awk -v k="hist:keys=$2:" '/^# trigger info:/ { on = index($0, k) > 0 } on && /^\{/' \
-		"$T/events/kvm/$1/hist" | sed 's/[^0-9 ]//g'
+		"$work/hist-$1" | sed 's/[^0-9 ]//g'
 }
 hist kvm_msr_intercept msr,write >"$work/h_int"
 hist kvm_msr_outcome msr,write,outcome >"$work/h_out"
 hist kvm_msr_outcome msr,outcome,reason >"$work/h_outr"
 hist kvm_msr_canonical msr,rejected >"$work/h_can"
-for e in kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical; do
+for e in $EVENTS; do
 	tap_eq "hist triggers on $e dropped nothing" 0 \
-		"$(sed -n 's/^ *Dropped: *//p' "$T/events/kvm/$e/hist" | awk '{ n += $1 } END { print n + 0 }')"
+		"$(sed -n 's/^ *Dropped: *//p' "$work/hist-$e" | awk '{ n += $1 } END { print n + 0 }')"
 done
 
 # sum FILE AWK-CONDITION: total hitcount of the matching hist lines.

@@ -2,8 +2,15 @@
 # Inside a test VM: run several TAP suites one after the other in this one
 # boot, as one TAP stream (tests/vm/boot.sh starts it through tests/vm/run.sh).
 #
-#   tests/vm/batch.sh NAME... [-- BPFTRACE-OPTIONS]
+#   tests/vm/batch.sh [--share DIR] NAME... [-- BPFTRACE-OPTIONS]
+#   tests/vm/batch.sh --check DIR NAME... [-- BPFTRACE-OPTIONS]
 #   tests/vm/batch.sh --limit NAME...    the time limits of the NAMEs added up
+#
+# A suite written in two phases (tests/lib/phases.sh) runs only its collect
+# phase in the VM when --share names a directory the host sees (tests/vm/run.sh
+# --share): into DIR/NAME. The host then runs `batch.sh --check DIR NAME...`,
+# which runs their check phases there, where jq and awk run at native speed,
+# with the same names and time lines.
 #
 # NAME is one of the suites listed in inner() below. Each runs in a session of
 # its own with a time limit of its own; its results keep their names, prefixed
@@ -19,15 +26,17 @@ T=/sys/kernel/tracing
 
 # inner NAME: the command line and the time limit (seconds) of suite NAME.
 # Options after "--" on the command line are passed to the bpftrace suite.
+# split=1: the suite has a collect and a check phase (tests/lib/phases.sh).
 bt_opts=()
 inner() {
+	split=0
 	case "$1" in
-	msrload) cmd=("$top/tests/e2e/msrload_trace.sh") limit=600 ;;
-	msrtop) cmd=("$top/tests/e2e/msrtop_truth.sh") limit=600 ;;
-	patched) cmd=("$top/tests/e2e/patched_truth.sh") limit=600 ;;
+	msrload) cmd=("$top/tests/e2e/msrload_trace.sh") limit=600 split=1 ;;
+	msrtop) cmd=("$top/tests/e2e/msrtop_truth.sh") limit=600 split=1 ;;
+	patched) cmd=("$top/tests/e2e/patched_truth.sh") limit=600 split=1 ;;
 	exports) cmd=("$top/tests/exports/vm.sh") limit=900 ;;
 	tui) cmd=("$top/tests/tui/vm.sh") limit=900 ;;
-	bpftrace) cmd=("$top/tests/bpftrace/run.sh" --where vm --copy-tools "${bt_opts[@]}") limit=1800 ;;
+	bpftrace) cmd=("$top/tests/bpftrace/run.sh" --where vm --copy-tools "${bt_opts[@]}") limit=1800 split=1 ;;
 	*) return 1 ;;
 	esac
 }
@@ -43,6 +52,11 @@ if [ "${1:-}" = --limit ]; then
 	exit 0
 fi
 
+share= check=
+case "${1:-}" in
+--share) share=$2; shift 2 ;;
+--check) check=$2; shift 2 ;;
+esac
 names=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -55,25 +69,27 @@ done
 # a session of its own; everything outside this script's session but PID 1
 # and kernel threads is the suite's).
 kill_leftovers() {
-	local me d st rest sid pid
-	me=$(sid_of $$)
+	local me d pid
+	sid_of $$
+	me=$sid
 	for d in /proc/[0-9]*; do
 		pid=${d#/proc/}
 		[ "$pid" != 1 ] || continue
-		sid=$(sid_of "$pid") || continue
+		sid_of "$pid" || continue
 		[ "$sid" != 0 ] && [ "$sid" != "$me" ] && kill -KILL "$pid" 2>/dev/null
 	done
 	return 0
 }
 
-# sid_of PID: its session id (field 6 of /proc/PID/stat, after the command name).
+# sid_of PID: sets sid to its session id (field 6 of /proc/PID/stat, after
+# the command name). Builtins only: in the VM every process costs 0.1 s.
 sid_of() {
 	local st rest
-	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
 	rest=${st##*) }
 	# shellcheck disable=SC2086 # split the fields
 	set -- $rest
-	echo "$4"
+	sid=$4
 }
 
 reset_tracefs() {
@@ -86,6 +102,13 @@ reset_tracefs() {
 	done
 }
 
+# Killing every process of other sessions is only right inside the test VM
+# (tests/vm/guest-init.sh is PID 1 there and leaves /run/vm/cmd.sh).
+if [ -z "$check" ] && [ ! -f /run/vm/cmd.sh ]; then
+	echo "batch.sh: runs inside the test VM (tests/vm/run.sh), or with --check on the host" >&2
+	exit 2
+fi
+
 failed=0
 for name in "${names[@]}"; do
 	if ! inner "$name"; then
@@ -93,40 +116,60 @@ for name in "${names[@]}"; do
 		failed=1
 		continue
 	fi
-	echo "# ---- $name (${cmd[*]#"$top"/})"
+	if [ -n "$check" ]; then
+		# On the host: the check phase of what the VM collected.
+		[ "$split" = 1 ] || continue
+		if [ ! -d "$check/$name" ]; then
+			echo "not ok - $name: the VM left what it collected in $check/$name"
+			failed=1
+			continue
+		fi
+		cmd+=(--check "$check/$name")
+		what=check
+	elif [ "$split" = 1 ] && [ -n "$share" ]; then
+		cmd+=(--collect "$share/$name")
+		what=collect
+	else
+		split=0
+		what=run
+	fi
+	echo "# ---- $name: $what (${cmd[*]#"$top"/})"
 	start=$(date +%s)
 	s_ok=0 s_fail=0
 	out=/tmp/batch-$name.rc
+	# No process per line: in the VM each costs a tenth of a second.
 	while IFS= read -r line; do
-		case "$line" in
-		"not ok "*)
-			s_fail=$((s_fail + 1))
-			line=$(sed "s/^\(not ok [0-9]* - \)/\1$name: /" <<<"$line")
-			;;
-		"ok "*)
-			s_ok=$((s_ok + 1))
-			line=$(sed "s/^\(ok [0-9]* - \)/\1$name: /" <<<"$line")
-			;;
-		esac
+		if [[ "$line" =~ ^(not ok|ok)\ ([0-9]+)\ -\ (.*)$ ]]; then
+			if [ "${BASH_REMATCH[1]}" = ok ]; then
+				s_ok=$((s_ok + 1))
+			else
+				s_fail=$((s_fail + 1))
+			fi
+			line="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} - $name: ${BASH_REMATCH[3]}"
+		fi
 		printf '%s\n' "$line"
 	done < <(
 		setsid timeout -k 10 "$limit" "${cmd[@]}" 2>&1 </dev/null
 		echo $? >"$out"
 	)
 	rc=$(cat "$out" 2>/dev/null || echo 1)
-	kill_leftovers
-	reset_tracefs
+	if [ -z "$check" ]; then
+		kill_leftovers
+		reset_tracefs
+	fi
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "not ok - $name: finished within ${limit}s"
 		s_fail=$((s_fail + 1))
 	elif [ "$rc" != 0 ] && [ $s_fail = 0 ]; then
 		echo "not ok - $name: exited with status $rc without reporting a failure"
 		s_fail=$((s_fail + 1))
-	elif [ $((s_ok + s_fail)) = 0 ]; then
+	elif [ $((s_ok + s_fail)) = 0 ] && [ "$what" != collect ]; then
 		echo "not ok - $name: reported results"
 		s_fail=1
 	fi
 	[ $s_fail = 0 ] || failed=1
-	echo "# suite-time: $name $(($(date +%s) - start))"
+	label=$name
+	[ "$what" = run ] || label="$name-$what"
+	echo "# suite-time: $label $(($(date +%s) - start))"
 done
 exit $failed

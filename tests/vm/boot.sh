@@ -9,6 +9,8 @@
 # (tests/vm/batch.sh: each in a session of its own, with its own time limit,
 # leftovers killed and tracefs reset between two). Their results come out as
 # "[KVER] SUITE: test" and each suite's wall time as a "# suite-time:" line.
+# A suite written in two phases (tests/lib/phases.sh) only collects in the VM,
+# into a directory shared with the host; its checks run here afterwards.
 #
 # The suites, in this order:
 #   msrload   msrload against the kernel's own event counts (tests/e2e/msrload_trace.sh)
@@ -48,12 +50,21 @@ limit=$("$top/tests/vm/batch.sh" --limit "${names[@]}") ||
 limit=$((limit + 120))
 
 screens=${TUI_SCREENS:-$top/build/tui-screens.txt}
+share=$(mktemp -d "${TMPDIR:-/var/tmp}/msrtop-vm-$kver.XXXXXX") ||
+	{ tap_fail "[$kver] VM suites" "cannot make a directory to share with the VM"; tap_done; }
+trap 'rm -rf "$share"' EXIT
 vm_boot "$kver" "${names[*]}" --timeout "$limit" --append "kvm.force_emulation_prefix=1" \
-	-- "$top/tests/vm/batch.sh" "${names[@]}" -- "${bt_opts[@]}" |
+	--share "$share" -- "$top/tests/vm/batch.sh" --share "$share" "${names[@]}" -- "${bt_opts[@]}" |
 	if in_list tui "${names[*]}"; then
 		# The screens' "#| " lines pass vm_boot's test-name prefix unchanged.
 		tee >(sed -n 's/^#| \{0,1\}//p' >"$screens")
 	else
 		cat
 	fi
-exit "${PIPESTATUS[0]}"
+rc=${PIPESTATUS[0]}
+# The checks of what the two-phase suites collected, here on the host.
+echo "# checking on the host what the $kver VM collected"
+"$top/tests/vm/batch.sh" --check "$share" "${names[@]}" -- "${bt_opts[@]}" |
+	sed -u "s/^\(not \)\{0,1\}ok [0-9]* - /&[$kver] /"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+exit "$rc"
