@@ -60,7 +60,7 @@ expected_msr_rows() {
 
 # exit_total REASON: the TOTAL column of the SVM exit row REASON on the screen (0 if none).
 exit_total() {
-	screen | awk -v r="$1" '$0 ~ / SVM +/ { for (i = 1; i < NF; i++) if ($i == "SVM" && $(i + 1) == r) s += $(i + 3) }
+	screen | awk -v r="$1" '$0 ~ / svm +/ { for (i = 1; i < NF; i++) if ($i == "svm" && $(i + 1) == r) s += $(i + 3) }
 		END { print s + 0 }'
 }
 
@@ -78,7 +78,7 @@ check_screen "MSRs by name and index, with a rate, while msrload runs" \
 print_screen msrs
 keys 1
 check_screen "key 1: the exits view" '^VM +VCPU +ISA +REASON'
-check_screen "exits appear while msrload runs" ' SVM +MSR +[0-9.]+ +[1-9]'
+check_screen "exits appear while msrload runs" ' svm +MSR +[0-9.]+ +[1-9]'
 print_screen exits
 if screen | grep -q 'kvm_msr_outcome [0-9]'; then
 	patched=1
@@ -108,8 +108,8 @@ keys m
 check_screen "key m: the MSRs view" '^VM +VCPU +MSR +R/W'
 # (msrload may end before msrtop reads its comm: the VM column may be the pid alone.)
 check_screen "IA32_CR_PAT writes of msrload's VM by name and index, with the last value written" \
-	"^$pid( msrload)? +[0-9]+ +IA32_CR_PAT 0x277 +W +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9]+ +0x0007040600070406$"
-check_screen "IA32_APICBASE reads by name" "^$pid( msrload)? +[0-9]+ +IA32_APICBASE 0x1b +R "
+	"^$pid( msrload)? +[0-9]+~ +IA32_CR_PAT 0x277 +W +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9]+ +0x0007040600070406$"
+check_screen "IA32_APICBASE reads by name" "^$pid( msrload)? +[0-9]+~ +IA32_APICBASE 0x1b +R "
 expected_msr_rows "$work/truth.json" >"$work/want"
 sum_msr_rows >"$work/got"
 if [ -s "$work/want" ] && cmp -s "$work/want" "$work/got"; then
@@ -132,7 +132,7 @@ tap_eq "exits view: SVM HLT exits equal the guest's HLTs" \
 tap_eq "exits view: SVM IOIO exits equal the guest's port writes" \
 	"$(jq '.total.exits | .pio_out + .pio_in + .control_pio' "$work/truth.json")" \
 	"$(exit_total IOIO)"
-check_screen "exits view: latency percentiles" ' SVM +MSR +[0-9.]+ +[0-9]+ +<[0-9.]+[num]s +<[0-9.]+[num]s$'
+check_screen "exits view: latency percentiles" ' svm +MSR +[0-9.]+ +[0-9]+ +<[0-9.]+[num]s +<[0-9.]+[num]s$'
 keys v
 check_screen "key v: the VMs view, msrload's MSR accesses and #GP" \
 	"^ +$pid +[^ ]+( \(gone\))? +- +[0-9]+ +[0-9.]+ +[0-9]+ +[0-9.]+ +$(awk '{t += $3} END {print t}' "$work/want") +$(awk '{t += $4} END {print t}' "$work/want") "
