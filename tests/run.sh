@@ -10,7 +10,8 @@
 # Anything else it prints is passed through. A suite that exits non-zero
 # without reporting a failure, that prints no result at all, or that runs past
 # its time limit counts as one failure of its own, so a crash never passes.
-# Suite output goes to build/test-logs/<suite>.log as well. The time limit is
+# A suite is named by its last two path components ("bpftrace/host.sh"); its
+# output goes to build/test-logs/<path with / as _>.log as well. The time limit is
 # SUITE_TIMEOUT seconds (default 1800), or what a script suite states in a
 # "# suite-timeout: SECONDS" line of its first 20 lines (kernel builds on an
 # empty cache).
@@ -44,6 +45,17 @@ logdir=${TEST_LOGDIR:-build/test-logs}
 mkdir -p "$logdir"
 suite_timeout=${SUITE_TIMEOUT:-1800}
 
+# suite_name SUITE: how results name it; suite_log SUITE: its log file.
+suite_name() {
+	local d=${1%/*}
+	[ "$d" != "$1" ] || d=.
+	echo "${d##*/}/${1##*/}"
+}
+suite_log() {
+	local p=${1#./}
+	echo "$logdir/${p//\//_}.log"
+}
+
 # The lanes: lane_of[i] is the lane of suites[i].
 suites=() lane_of=()
 lane=0
@@ -61,9 +73,8 @@ nlanes=$((lane + 1))
 # to its log (and, live, to stdout as it comes), its exit status and wall time
 # to LOG.rc and LOG.time.
 run_suite() {
-	local suite=${suites[$1]} name log limit own start
-	name=$(basename "$suite")
-	log=$logdir/$name.log
+	local suite=${suites[$1]} log limit own start
+	log=$(suite_log "$suite")
 	limit=$suite_timeout
 	if [ -z "${SUITE_TIMEOUT:-}" ]; then
 		own=$(head -n 20 "$suite" 2>/dev/null | tr -d '\0' | sed -n 's/^# suite-timeout: \([0-9][0-9]*\)$/\1/p' | head -n 1)
@@ -86,8 +97,8 @@ run_suite() {
 # count its results.
 report() {
 	local printed=${2:-} suite=${suites[$1]} name log rc limit s_pass=0 s_fail=0 s_skip=0 s_time line inner secs
-	name=$(basename "$suite")
-	log=$logdir/$name.log
+	name=$(suite_name "$suite")
+	log=$(suite_log "$suite")
 	[ -n "$printed" ] || echo "=== $name"
 	while IFS= read -r line; do
 		[ -n "$printed" ] || printf '%s\n' "$line"
@@ -133,14 +144,14 @@ report() {
 
 if [ "$jobs" = 1 ]; then
 	for i in "${!suites[@]}"; do
-		echo "=== $(basename "${suites[$i]}")"
+		echo "=== $(suite_name "${suites[$i]}")"
 		run_suite "$i" live
 		report "$i" printed
 	done
 else
 	# Start the lanes, at most $jobs at a time, each in the background; print
 	# every suite as soon as it has ended.
-	for i in "${!suites[@]}"; do rm -f "$logdir/$(basename "${suites[$i]}").log.rc"; done
+	for i in "${!suites[@]}"; do rm -f "$(suite_log "${suites[$i]}").rc"; done
 	run_lane() {
 		local i
 		for i in "${!suites[@]}"; do
@@ -158,7 +169,7 @@ else
 		done
 		for i in "${!suites[@]}"; do
 			[ -z "${reported[$i]:-}" ] || continue
-			[ -f "$logdir/$(basename "${suites[$i]}").log.rc" ] || continue
+			[ -f "$(suite_log "${suites[$i]}").rc" ] || continue
 			report "$i"
 			reported[$i]=1
 		done
