@@ -109,6 +109,8 @@ if [ -z "$check" ] && [ ! -f /run/vm/cmd.sh ]; then
 	exit 2
 fi
 
+rcdir=$(mktemp -d /tmp/batch.XXXXXX) || exit 1
+trap 'rm -rf "$rcdir"' EXIT
 failed=0
 for name in "${names[@]}"; do
 	if ! inner "$name"; then
@@ -130,13 +132,13 @@ for name in "${names[@]}"; do
 		cmd+=(--collect "$share/$name")
 		what=collect
 	else
-		split=0
 		what=run
 	fi
 	echo "# ---- $name: $what (${cmd[*]#"$top"/})"
 	start=$(date +%s)
 	s_ok=0 s_fail=0
-	out=/tmp/batch-$name.rc
+	# Per run: the 6.1 and 6.12 host checks run at the same time.
+	out=$rcdir/$name.rc
 	# No process per line: in the VM each costs a tenth of a second.
 	while IFS= read -r line; do
 		if [[ "$line" =~ ^(not ok|ok)\ ([0-9]+)\ -\ (.*)$ ]]; then
