@@ -5,20 +5,18 @@
  * msrtop.h. Userspace reads the maps once per interval.
  *
  * One CO-RE object for every kernel msrtop supports (6.1, 6.12 and newer).
- * Attachment flavours:
- *   kvm_msr, kvm_entry, kvm_userspace_exit and the patched-kernel tracepoints
- *	tp_btf: arguments are read straight from the tracepoint's argument
- *	array, and the verifier checks them against the kernel's prototype.
- *	Each has a raw_tp twin running the same handler; userspace switches one
- *	of the pair off (bpf_program__set_autoload) before load. The twins are
- *	what the tests run with BPF_PROG_TEST_RUN.
- *   kvm_exit, kvm_nested_vmexit
- *	classic tracepoint: the exit reason is not an argument of the
- *	tracepoint (TP_PROTO(vcpu, isa)); the event's own assignment reads it
- *	from vendor-private state (vcpu_vmx / vcpu_svm, not in vmlinux BTF when
- *	KVM's vendor part is a module). The record (struct
- *	trace_event_raw_kvm_exit) has it, so these read the record, with CO-RE.
- *	kvm_exit_test is a raw_tp entry into the same handler for tests.
+ * Every tracepoint is attached as tp_btf: arguments are read straight from
+ * the tracepoint's argument array (the verifier checks them against the
+ * kernel's prototype), no trace record is built, and no other tracer of the
+ * event (perf, kvm_stat, ftrace) is affected. Each has a raw_tp twin running
+ * the same handler; userspace switches one of the pair off
+ * (bpf_program__set_autoload) before load. The twins are what the tests run
+ * with BPF_PROG_TEST_RUN.
+ *
+ * kvm_exit and kvm_nested_vmexit read the exit reason from vendor-private
+ * state with CO-RE (read_exit_reason()). On a kernel whose BTF lacks those
+ * types, userspace attaches the classic-tracepoint fallback instead, which
+ * reads the trace record and returns 1 so that perf keeps the event.
  *
  * Patched-kernel tracepoints take scalar arguments only, so nothing here needs
  * their types: BPF_PROG reads the u64 argument array with the declared types.
@@ -31,6 +29,7 @@
 #include "msrtop.h"
 
 #define EEXIST 17
+#define E2BIG 7
 
 /* Set by userspace between open and load. */
 const volatile bool filter_pids = false; /* count only tgids in pid_filter */
@@ -52,17 +51,15 @@ struct {
 } threads SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_EXITS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct msrtop_exit_key);
 	__type(value, struct msrtop_exit_val);
 } exits SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_MSRS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct msrtop_msr_key);
 	__type(value, struct msrtop_msr_val);
 } msrs SEC(".maps");
@@ -70,50 +67,53 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_MSR_WRITES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct msrtop_msr_key);
 	__type(value, struct msrtop_msr_write_val);
 } msr_writes SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_UEXITS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct msrtop_uexit_key);
 	__type(value, struct msrtop_count_val);
 } uexits SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_OUTCOMES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct msrtop_outcome_key);
 	__type(value, struct msrtop_outcome_val);
 } outcomes SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_CANONICAL);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct msrtop_canon_key);
 	__type(value, struct msrtop_canon_val);
 } canonical SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_INTERCEPTS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct msrtop_intercept_key);
 	__type(value, struct msrtop_count_val);
 } intercepts SEC(".maps");
 
-/* Failed inserts per map (MSRTOP_MAP_*). */
+/* Failed inserts per map because it was full (MSRTOP_MAP_*). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, MSRTOP_MAP_NR);
 	__type(key, u32);
 	__type(value, u64);
 } overflow SEC(".maps");
+
+/* Events not counted per map for any other reason (MSRTOP_MAP_*). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MSRTOP_MAP_NR);
+	__type(key, u32);
+	__type(value, u64);
+} errors SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -159,16 +159,40 @@ _Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
 	       "zero_val must cover every value type");
 
 /*
- * Counters in per-CPU values are bumped without atomics where the key holds a
- * vCPU: such a key is only updated by the thread running that vCPU, and KVM
- * runs a vCPU on one thread at a time (vcpu->mutex), so two updates of one
- * per-CPU slot never race (msr_writes, a shared hash, relies on the same).
- * Keys shared by several threads (userspace exits, overflow) use atomic adds.
+ * Who updates a row. Every map of counters is a shared (not per-CPU) hash,
+ * preallocated at load: no program allocates memory per event, and an insert
+ * fails only when the map is really full (a per-CPU map without preallocation
+ * failed inserts under bursts far below max_entries, and copies every value
+ * once per possible CPU at each refresh).
+ *
+ * Rows whose key holds a vCPU (exits, msrs, msr_writes, outcomes, canonical,
+ * intercepts) are updated only by the thread running that vCPU: KVM runs a
+ * vCPU under vcpu->mutex, one thread at a time, and the mutex orders one
+ * holder's updates before the next's, wherever they ran. Their counters take
+ * plain adds. Rows keyed by VM only (uexits), which several vCPU threads of
+ * one VM update at once, take atomic adds.
+ *
+ * Per-CPU maps remain where they are the right tool: overflow and
+ * errors (a few counters bumped by any thread: per-CPU slots do not
+ * bounce one cache line between CPUs) and threads (task
+ * storage: state that lives and dies with its thread; the kernel allocates it
+ * once per thread, at the thread's first event, never per event, and frees it
+ * with the task).
  */
 
 static __always_inline void count_overflow(u32 map_id)
 {
 	u64 *n = bpf_map_lookup_elem(&overflow, &map_id);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* An event of map_id not counted for another reason than a full map (E2BIG):
+ * another insert error, or tracepoint data that could not be read. */
+static __always_inline void count_error(u32 map_id)
+{
+	u64 *n = bpf_map_lookup_elem(&errors, &map_id);
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
@@ -189,8 +213,10 @@ static __always_inline void vm_comm_record(void)
 	bpf_map_update_elem(&vm_comms, &tgid, comm, BPF_ANY);
 }
 
-/* Find key's value, inserting a zero value first when absent. NULL (counted as
- * an overflow of map_id) when the insert fails: map full or out of memory. */
+/* Find key's value, inserting a zero value first when absent. NULL when the
+ * insert fails: counted as an overflow of map_id when the map is full, as an
+ * insert error otherwise (e.g. EBUSY: the bucket is locked by a program this
+ * one interrupted). */
 static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_id)
 {
 	void *val;
@@ -200,8 +226,12 @@ static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_
 	if (val)
 		return val;
 	err = bpf_map_update_elem(map, key, &zero_val, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
+	if (err == -E2BIG) {
 		count_overflow(map_id);
+		return NULL;
+	}
+	if (err && err != -EEXIST) {
+		count_error(map_id);
 		return NULL;
 	}
 	if (!err) {
@@ -506,16 +536,119 @@ int BPF_PROG(kvm_entry_raw, struct kvm_vcpu *vcpu)
 	return handle_entry(true, vcpu_id);
 }
 
+/*
+ * kvm_exit and kvm_nested_vmexit, TP_PROTO(struct kvm_vcpu *vcpu, u32 isa):
+ * the exit reason is not an argument. The event's own assignment asks the
+ * vendor code (get_exit_info), which reads it from vendor-private state; these
+ * programs read the same field themselves, with CO-RE, from the types of the
+ * running kernel (vmlinux BTF, or kvm_amd's / kvm_intel's module BTF):
+ *   SVM: to_svm(vcpu)->vmcb->control.exit_code
+ *   VMX: to_vmx(vcpu)->exit_reason.full
+ * Only the members used are declared; CO-RE finds them by name.
+ */
+struct vmcb_control_area___msrtop {
+	u32 exit_code;
+} __attribute__((preserve_access_index));
+
+struct vmcb___msrtop {
+	struct vmcb_control_area___msrtop control;
+} __attribute__((preserve_access_index));
+
+struct vcpu_svm___msrtop {
+	struct kvm_vcpu vcpu;
+	struct vmcb___msrtop *vmcb;
+} __attribute__((preserve_access_index));
+
+union vmx_exit_reason___msrtop {
+	u32 full;
+} __attribute__((preserve_access_index));
+
+struct vcpu_vmx___msrtop {
+	struct kvm_vcpu vcpu;
+	union vmx_exit_reason___msrtop exit_reason;
+} __attribute__((preserve_access_index));
+
+/* The exit reason of vcpu's current exit into *reason; non-zero if unreadable. */
+static __always_inline int read_exit_reason(struct kvm_vcpu *vcpu, u32 isa, u32 *reason)
+{
+	u64 base = (u64)vcpu;
+
+	if (isa == MSRTOP_ISA_SVM) {
+		if (bpf_core_type_exists(struct vcpu_svm___msrtop)) {
+			struct vcpu_svm___msrtop *svm = (void *)(base -
+				bpf_core_field_offset(struct vcpu_svm___msrtop, vcpu));
+			struct vmcb___msrtop *vmcb;
+
+			if (bpf_core_read(&vmcb, sizeof(vmcb), &svm->vmcb) || !vmcb)
+				return -1;
+			return bpf_core_read(reason, sizeof(*reason), &vmcb->control.exit_code);
+		}
+	} else if (isa == MSRTOP_ISA_VMX) {
+		if (bpf_core_type_exists(struct vcpu_vmx___msrtop)) {
+			struct vcpu_vmx___msrtop *vmx = (void *)(base -
+				bpf_core_field_offset(struct vcpu_vmx___msrtop, vcpu));
+
+			return bpf_core_read(reason, sizeof(*reason), &vmx->exit_reason.full);
+		}
+	}
+	return -1;
+}
+
+static __always_inline int handle_exit_vcpu(struct kvm_vcpu *vcpu, u32 isa, bool nested)
+{
+	u32 reason, vcpu_id;
+
+	if (bpf_core_read(&vcpu_id, sizeof(vcpu_id), &vcpu->vcpu_id) ||
+	    read_exit_reason(vcpu, isa, &reason)) {
+		count_error(MSRTOP_MAP_EXITS);
+		return 0;
+	}
+	return handle_exit(vcpu_id, isa, reason, nested);
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
+{
+	return handle_exit_vcpu(vcpu, isa, false);
+}
+
+SEC("raw_tp/kvm_exit")
+int BPF_PROG(kvm_exit_raw, struct kvm_vcpu *vcpu, u32 isa)
+{
+	return handle_exit_vcpu(vcpu, isa, false);
+}
+
+SEC("tp_btf/kvm_nested_vmexit")
+int BPF_PROG(kvm_nested_vmexit_btf, struct kvm_vcpu *vcpu, u32 isa)
+{
+	return handle_exit_vcpu(vcpu, isa, true);
+}
+
+SEC("raw_tp/kvm_nested_vmexit")
+int BPF_PROG(kvm_nested_vmexit_raw, struct kvm_vcpu *vcpu, u32 isa)
+{
+	return handle_exit_vcpu(vcpu, isa, true);
+}
+
+/*
+ * The fallback where the kernel's BTF lacks the vendor types (userspace
+ * checks): the classic tracepoint, whose record has the reason. A classic
+ * tracepoint program's return value decides whether perf still gets the event
+ * on this CPU: 1, always, so that perf, perf kvm stat and kvm_stat beside
+ * msrtop keep counting.
+ */
 SEC("tracepoint/kvm/kvm_exit")
 int kvm_exit_tp(struct trace_event_raw_kvm_exit *ctx)
 {
-	return handle_exit(ctx->vcpu_id, ctx->isa, ctx->exit_reason, false);
+	handle_exit(ctx->vcpu_id, ctx->isa, ctx->exit_reason, false);
+	return 1;
 }
 
 SEC("tracepoint/kvm/kvm_nested_vmexit")
 int kvm_nested_vmexit_tp(struct trace_event_raw_kvm_nested_vmexit *ctx)
 {
-	return handle_exit(ctx->vcpu_id, ctx->isa, ctx->exit_reason, true);
+	handle_exit(ctx->vcpu_id, ctx->isa, ctx->exit_reason, true);
+	return 1;
 }
 
 /* Test entry into handle_exit() with the values a kvm_exit (nested = 0) or

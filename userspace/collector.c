@@ -35,22 +35,26 @@ _Static_assert(sizeof(struct msrtop_exit_val) <= MAP_READ_MAX_U64 * 8 &&
 	       "values too large for the map reader");
 
 struct source_def {
-	const char *attach;
 	bool patched;
-	bool classic; /* a classic tracepoint: attached through tracefs */
+	bool exit_reason; /* reads the exit reason: tp_btf with CO-RE, or the classic fallback */
+	const char *maps[2]; /* the maps its program fills (sized by --max-rows) */
 };
 
 /* Names: msrtop_source_name(). */
 static const struct source_def source_defs[MSRTOP_SRC_NR] = {
-	[MSRTOP_SRC_KVM_EXIT] = {"tracepoint", false, true},
-	[MSRTOP_SRC_KVM_ENTRY] = {"tp_btf", false, false},
-	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = {"tracepoint", false, true},
-	[MSRTOP_SRC_KVM_MSR] = {"tp_btf", false, false},
-	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {"tp_btf", false, false},
-	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {"tp_btf", true, false},
-	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {"tp_btf", true, false},
-	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {"tp_btf", true, false},
+	[MSRTOP_SRC_KVM_EXIT] = {false, true, {"exits"}},
+	[MSRTOP_SRC_KVM_ENTRY] = {false, false, {NULL}},
+	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = {false, true, {"exits"}},
+	[MSRTOP_SRC_KVM_MSR] = {false, false, {"msrs", "msr_writes"}},
+	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {false, false, {"uexits"}},
+	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {true, false, {"intercepts"}},
+	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes"}},
+	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {true, false, {"canonical"}},
 };
+
+/* Maps sized by --max-rows; rows keyed by VM only (uexits) get a share. */
+#define UEXIT_ROWS_DIVISOR 16
+#define UEXIT_ROWS_MIN 1024
 
 /* A tid_vcpus entry: vCPU thread tid runs vcpu_id vcpu. */
 struct tid_vcpu {
@@ -67,6 +71,7 @@ struct collector {
 	uint64_t start_time_ns;
 	uint64_t start_mono_ns;
 	int nr_cpus;
+	bool exit_core; /* kvm_exit's reason read with CO-RE (tp_btf), not the classic tracepoint */
 	const char *proc;
 	struct map_reader reader;
 	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
@@ -84,15 +89,18 @@ static int libbpf_stderr(enum libbpf_print_level level, const char *fmt, va_list
 	return vfprintf(stderr, fmt, ap);
 }
 
-static struct bpf_program *source_prog(struct msrtop *skel, enum msrtop_source_id id)
+static struct bpf_program *source_prog(const struct collector *c, enum msrtop_source_id id)
 {
+	struct msrtop *skel = c->skel;
+
 	switch (id) {
 	case MSRTOP_SRC_KVM_EXIT:
-		return skel->progs.kvm_exit_tp;
+		return c->exit_core ? skel->progs.kvm_exit_btf : skel->progs.kvm_exit_tp;
 	case MSRTOP_SRC_KVM_ENTRY:
 		return skel->progs.kvm_entry_btf;
 	case MSRTOP_SRC_KVM_NESTED_VMEXIT:
-		return skel->progs.kvm_nested_vmexit_tp;
+		return c->exit_core ? skel->progs.kvm_nested_vmexit_btf
+				    : skel->progs.kvm_nested_vmexit_tp;
 	case MSRTOP_SRC_KVM_MSR:
 		return skel->progs.kvm_msr_btf;
 	case MSRTOP_SRC_KVM_USERSPACE_EXIT:
@@ -118,6 +126,28 @@ static uint64_t now_ns(clockid_t clock)
 }
 
 /*
+ * Whether the kernel's BTF describes the vendor structures kvm_exit's reason
+ * is read from (msrtop.bpf.c: read_exit_reason()): in vmlinux when KVM is
+ * built in, in kvm_amd's or kvm_intel's module BTF otherwise. One of them is
+ * enough: the other vendor's code path is left out when the programs load.
+ */
+static bool exit_types_known(const struct btf *vmlinux)
+{
+	static const char *const vendors[][2] = {{"kvm_amd", "vcpu_svm"}, {"kvm_intel", "vcpu_vmx"}};
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(vendors) / sizeof(vendors[0]) && !known; i++) {
+		struct btf *mod = NULL;
+
+		if (!kc_btf_has_struct(vmlinux, NULL, vendors[i][1]))
+			mod = btf__load_module_btf(vendors[i][0], (struct btf *)vmlinux);
+		known = kc_btf_has_struct(vmlinux, mod, vendors[i][1]);
+		btf__free(mod);
+	}
+	return known;
+}
+
+/*
  * Decides each source's state from the kernel's BTF (and tracefs for classic
  * tracepoints). Fails when the kernel has none of the stock KVM tracepoints.
  */
@@ -138,13 +168,14 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	}
 	if (!kc_btf_has_tracepoint(vmlinux, NULL, "kvm_exit"))
 		kvm = btf__load_module_btf("kvm", vmlinux); /* KVM built as a module */
+	c->exit_core = exit_types_known(vmlinux);
 
 	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 		const struct source_def *d = &source_defs[i];
 		struct msrtop_source *s = &c->sources[i];
 
 		s->name = msrtop_source_name(i);
-		s->attach = d->attach;
+		s->attach = d->exit_reason && !c->exit_core ? "tracepoint" : "tp_btf";
 		s->patched = d->patched;
 		s->state = MSRTOP_SRC_MISSING;
 		if (!kc_btf_has_tracepoint(vmlinux, kvm, s->name))
@@ -155,7 +186,7 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 			s->state = MSRTOP_SRC_OFF;
 			continue;
 		}
-		if (d->classic && !kc_tracefs_has_event(tracefs, s->name)) {
+		if (d->exit_reason && !c->exit_core && !kc_tracefs_has_event(tracefs, s->name)) {
 			s->state = MSRTOP_SRC_FAILED;
 			s->error = ENOENT;
 			continue;
@@ -182,6 +213,94 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	return 0;
 }
 
+/* Kernel memory of one preallocated hash map element besides its key and value
+ * (struct htab_elem on 64-bit kernels, rounded up). */
+#define HTAB_ELEM_OVERHEAD 48
+
+/* The number after prefix on its line of file path ("MemAvailable:"), or 0. */
+static uint64_t file_number(const char *path, const char *prefix)
+{
+	char line[256];
+	unsigned long long v = 0;
+	size_t n = strlen(prefix);
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, prefix, n) && sscanf(line + n, "%llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* MemAvailable of proc/meminfo in bytes, or 0 if unknown. */
+static uint64_t mem_available(const char *proc)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/meminfo", proc);
+	return file_number(path, "MemAvailable:") * 1024;
+}
+
+/*
+ * Sets each table's capacity before load: rows for the tables of attached
+ * sources (a VM-keyed table a share of it), 1 for the others, so that a
+ * source that is off costs no memory. Refuses a size whose preallocated
+ * maps would take more than a quarter of the memory available.
+ */
+static int size_maps(struct collector *c, uint32_t rows, char *msg, size_t len)
+{
+	uint64_t need = 0, avail;
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, c->skel->obj) {
+		const char *name = bpf_map__name(map);
+		uint32_t entries = 0;
+		bool sized = false;
+
+		for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+			const struct source_def *d = &source_defs[i];
+
+			for (int m = 0; m < 2 && d->maps[m]; m++) {
+				uint32_t want = rows;
+
+				if (strcmp(d->maps[m], name))
+					continue;
+				sized = true;
+				if (!strcmp(name, "uexits")) {
+					want = rows / UEXIT_ROWS_DIVISOR;
+					if (want < UEXIT_ROWS_MIN)
+						want = UEXIT_ROWS_MIN;
+				}
+				if (c->sources[i].state == MSRTOP_SRC_ATTACHED && want > entries)
+					entries = want;
+			}
+		}
+		if (!sized)
+			continue;
+		if (!entries)
+			entries = 1;
+		if (bpf_map__set_max_entries(map, entries)) {
+			snprintf(msg, len, "cannot size the BPF map %s to %u rows", name, entries);
+			return -EINVAL;
+		}
+		need += (uint64_t)entries * ((bpf_map__key_size(map) + 7) / 8 * 8 +
+					     (bpf_map__value_size(map) + 7) / 8 * 8 +
+					     HTAB_ELEM_OVERHEAD);
+	}
+	avail = mem_available(c->proc);
+	if (avail && need > avail / 4) {
+		snprintf(msg, len,
+			 "--max-rows %u needs about %llu MiB of kernel memory for its tables, "
+			 "more than a quarter of the %llu MiB available: give a smaller "
+			 "--max-rows",
+			 rows, (unsigned long long)(need >> 20), (unsigned long long)(avail >> 20));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int load(struct collector *c, const struct collector_opts *opts, char *msg, size_t len)
 {
 	struct bpf_program *prog;
@@ -198,7 +317,10 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 	bpf_object__for_each_program(prog, c->skel->obj) bpf_program__set_autoload(prog, false);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
 		if (c->sources[i].state == MSRTOP_SRC_ATTACHED)
-			bpf_program__set_autoload(source_prog(c->skel, i), true);
+			bpf_program__set_autoload(source_prog(c, i), true);
+	err = size_maps(c, opts->max_rows ? opts->max_rows : COLLECTOR_DEFAULT_ROWS, msg, len);
+	if (err)
+		return err;
 	c->skel->rodata->filter_pids = opts->nr_pids > 0;
 	c->skel->rodata->latency = c->sources[MSRTOP_SRC_KVM_ENTRY].state == MSRTOP_SRC_ATTACHED;
 
@@ -237,7 +359,7 @@ static int attach(struct collector *c, char *msg, size_t len)
 
 		if (s->state != MSRTOP_SRC_ATTACHED)
 			continue;
-		c->links[i] = bpf_program__attach(source_prog(c->skel, i));
+		c->links[i] = bpf_program__attach(source_prog(c, i));
 		if (!c->links[i]) {
 			s->state = MSRTOP_SRC_FAILED;
 			s->error = errno;
@@ -324,6 +446,34 @@ void collector_close(struct collector *c)
 	map_reader_fini(&c->reader);
 	free(c->tids);
 	free(c);
+}
+
+/* The kernel's account of a map's memory (fdinfo "memlock"), in bytes; 0 if unknown. */
+static uint64_t map_memlock(int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return file_number(path, "memlock:");
+}
+
+void collector_print_maps(const struct collector *c, FILE *f)
+{
+	uint64_t total = 0;
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, c->skel->obj) {
+		uint64_t bytes;
+
+		if (bpf_map__type(map) == BPF_MAP_TYPE_ARRAY && bpf_map__is_internal(map))
+			continue; /* .rodata */
+		bytes = map_memlock(bpf_map__fd(map));
+		total += bytes;
+		fprintf(f, "msrtop: map %-12s %8u rows %10.1f KiB\n", bpf_map__name(map),
+			bpf_map__max_entries(map), bytes / 1024.0);
+	}
+	fprintf(f, "msrtop: maps in all %.1f MiB (the kernel's account, fdinfo memlock)\n",
+		total / 1048576.0);
 }
 
 const struct msrtop_source *collector_sources(const struct collector *c)
@@ -445,10 +595,11 @@ static int read_kinds(struct collector *c, struct msrtop_snapshot *s, const char
 	return 0;
 }
 
-static int read_overflow(struct collector *c, struct msrtop_snapshot *s)
+/* Sums a per-CPU array of MSRTOP_MAP_NR counters (overflow, errors) into out. */
+static int read_lost(struct collector *c, struct bpf_map *map, struct msrtop_counter *out)
 {
 	uint64_t *vals = calloc(c->nr_cpus, sizeof(*vals));
-	int fd = bpf_map__fd(c->skel->maps.overflow), err = 0;
+	int fd = bpf_map__fd(map), err = 0;
 
 	if (!vals)
 		return -ENOMEM;
@@ -456,9 +607,9 @@ static int read_overflow(struct collector *c, struct msrtop_snapshot *s)
 		err = bpf_map_lookup_elem(fd, &m, vals);
 		if (err)
 			break;
-		s->overflow[m].total = 0;
+		out[m].total = 0;
 		for (int cpu = 0; cpu < c->nr_cpus; cpu++)
-			s->overflow[m].total += vals[cpu];
+			out[m].total += vals[cpu];
 	}
 	free(vals);
 	return err;
@@ -524,7 +675,11 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	if (err)
 		goto cleanup;
 	what = "overflow";
-	err = read_overflow(c, s);
+	err = read_lost(c, c->skel->maps.overflow, s->overflow);
+	if (err)
+		goto cleanup;
+	what = "errors";
+	err = read_lost(c, c->skel->maps.errors, s->errors);
 	if (err)
 		goto cleanup;
 	what = "";

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "snapshot.h"
 
@@ -19,7 +20,16 @@ struct collector_opts {
 	bool verbose;	      /* let libbpf print its messages on stderr */
 	const char *proc;     /* where /proc is (tests); NULL: "/proc" */
 	uint32_t sources;     /* bit 1 << MSRTOP_SRC_*: attach only these; 0: every source */
+	uint32_t max_rows;    /* rows per table (--max-rows); 0: COLLECTOR_DEFAULT_ROWS */
 };
+
+/*
+ * Rows per table by default: a host of 200 VMs x 16 vCPUs with 20 exit
+ * reasons (or MSRs) each in use. The maps are preallocated: their memory is
+ * taken at start (collector_print_maps() shows it).
+ */
+#define COLLECTOR_DEFAULT_ROWS 65536
+#define COLLECTOR_MAX_ROWS (1u << 24)
 
 struct collector;
 
@@ -47,6 +57,9 @@ const struct msrtop_source *collector_sources(const struct collector *c);
 
 /* Whether maps are read with BPF_MAP_LOOKUP_BATCH (false: key by key). */
 bool collector_uses_batch(const struct collector *c);
+
+/* One line per map on f: its name, capacity and the kernel memory it takes. */
+void collector_print_maps(const struct collector *c, FILE *f);
 
 /* Detaches and unloads everything. NULL is fine. */
 void collector_close(struct collector *c);

@@ -221,12 +221,13 @@ static struct json_object *jsources(const struct msrtop_snapshot *s)
 	return a;
 }
 
-static struct json_object *joverflow(const struct msrtop_snapshot *s)
+/* overflow or errors: a counter per map. */
+static struct json_object *jper_map(const struct msrtop_counter *lost)
 {
 	struct json_object *o = json_object_new_object();
 
 	for (unsigned int m = 0; m < MSRTOP_MAP_NR; m++)
-		add(o, msrtop_map_name(m), jcounter(&s->overflow[m]));
+		add(o, msrtop_map_name(m), jcounter(&lost[m]));
 	return o;
 }
 
@@ -331,7 +332,8 @@ static struct json_object *jhead(const struct msrtop_snapshot *s,
 	add(o, "interval_s", jrate(s->interval_s));
 	add(o, "filter", jfilter(filter));
 	add(o, "sources", jsources(s));
-	add(o, "overflow", joverflow(s));
+	add(o, "overflow", jper_map(s->overflow));
+	add(o, "errors", jper_map(s->errors));
 	add(o, "totals", jtotals(&s->totals));
 	return o;
 }

@@ -116,3 +116,10 @@ bool kc_btf_has_tracepoint(const struct btf *vmlinux, const struct btf *kvm, con
 		return true;
 	return kvm && btf__find_by_name_kind(kvm, type, BTF_KIND_TYPEDEF) > 0;
 }
+
+bool kc_btf_has_struct(const struct btf *vmlinux, const struct btf *module, const char *name)
+{
+	if (vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_STRUCT) > 0)
+		return true;
+	return module && btf__find_by_name_kind(module, name, BTF_KIND_STRUCT) > 0;
+}

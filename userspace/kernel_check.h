@@ -37,4 +37,7 @@ bool kc_tracefs_has_event(const char *dir, const char *name);
  */
 bool kc_btf_has_tracepoint(const struct btf *vmlinux, const struct btf *kvm, const char *name);
 
+/* Whether struct name is in vmlinux or in module's BTF (either may be NULL). */
+bool kc_btf_has_struct(const struct btf *vmlinux, const struct btf *module, const char *name);
+
 #endif /* MSRTOP_KERNEL_CHECK_H */

@@ -48,6 +48,7 @@ struct options {
 	struct http_listen listen_at;
 	const char *output; /* --output FILE */
 	uint32_t sources;   /* --sources: 1 << MSRTOP_SRC_*; 0: all */
+	uint32_t max_rows;  /* --max-rows; 0: the default */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -97,7 +98,12 @@ static void usage(FILE *f)
 		"                       default all): fewer sources cost less per exit, e.g.\n"
 		"                       kvm_msr alone for MSR counts, or all but kvm_entry\n"
 		"                       for exits without their latency (docs/performance.md)\n"
-		"  -v, --verbose        also print libbpf's messages and what was attached\n"
+		"      --max-rows N     rows per table in the kernel (default %u: 200 VMs x 16\n"
+		"                       vCPUs x 20 exit reasons); taken at start, -v shows\n"
+		"                       the memory; a full table's events are counted as\n"
+		"                       overflow\n"
+		"  -v, --verbose        also print libbpf's messages, what was attached and\n"
+		"                       the tables' memory\n"
 		"  -h, --help           print this help and exit\n"
 		"\n"
 		"On a terminal, without --json or --once, a live view is shown (h: its keys).\n"
@@ -107,7 +113,7 @@ static void usage(FILE *f)
 		"--pid filters in the kernel; --vcpu, --msr and --reason filter what is shown\n"
 		"and leave tables without that dimension alone (--msr keeps all exits).\n"
 		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
-		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS);
+		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, COLLECTOR_DEFAULT_ROWS);
 }
 
 /* One line on stderr, prefixed "msrtop: ". */
@@ -209,7 +215,7 @@ out:
 /* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_ONCE = 256, OPT_VCPU, OPT_LISTEN, OPT_OUTPUT, OPT_SOURCES };
+	enum { OPT_ONCE = 256, OPT_VCPU, OPT_LISTEN, OPT_OUTPUT, OPT_SOURCES, OPT_MAX_ROWS };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "once", no_argument, NULL, OPT_ONCE },
@@ -222,6 +228,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "sources", required_argument, NULL, OPT_SOURCES },
+		{ "max-rows", required_argument, NULL, OPT_MAX_ROWS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -297,6 +304,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_SOURCES:
 			if (parse_sources(optarg, &o->sources))
 				return -EINVAL;
+			break;
+		case OPT_MAX_ROWS:
+			if (parse_u32_option("--max-rows", optarg, &o->max_rows))
+				return -EINVAL;
+			if (!o->max_rows || o->max_rows > COLLECTOR_MAX_ROWS) {
+				error("invalid --max-rows '%s': give 1 to %u", optarg,
+				      COLLECTOR_MAX_ROWS);
+				return -EINVAL;
+			}
 			break;
 		case 'v':
 			o->verbose = true;
@@ -378,10 +394,21 @@ static void print_attached(const struct collector *c)
 {
 	const struct msrtop_source *src = collector_sources(c);
 
-	for (int i = 0; i < MSRTOP_SRC_NR; i++)
-		fprintf(stderr, "msrtop: %-20s %s%s%s\n", src[i].name,
-			msrtop_source_state_name(src[i].state), src[i].error ? ": " : "",
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		bool on = src[i].state == MSRTOP_SRC_ATTACHED;
+
+		fprintf(stderr, "msrtop: %-20s %s%s%s%s%s\n", src[i].name,
+			msrtop_source_state_name(src[i].state), on ? " as " : "",
+			on ? src[i].attach : "", src[i].error ? ": " : "",
 			src[i].error ? strerror(src[i].error) : "");
+		if (on && !strcmp(src[i].attach, "tracepoint"))
+			fprintf(stderr,
+				"msrtop: %s: the kernel's BTF has no vcpu_svm or vcpu_vmx (KVM "
+				"modules without BTF?): attached as a classic tracepoint, which "
+				"costs more per exit; perf and kvm_stat still get every event\n",
+				src[i].name);
+	}
+	collector_print_maps(c, stderr);
 }
 
 /* The JSON document of view, as --json prints it (a malloc'ed string), or NULL. */
@@ -547,6 +574,7 @@ int main(int argc, char **argv)
 	copts.nr_pids = o.filter.nr_pids;
 	copts.verbose = o.verbose;
 	copts.sources = o.sources;
+	copts.max_rows = o.max_rows;
 	err = collector_open(&copts, &c, msg, sizeof(msg));
 	if (err) {
 		report_error(&o, msg);

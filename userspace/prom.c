@@ -574,6 +574,11 @@ static void render_sources(struct ctx *c, const struct msrtop_snapshot *s)
 	for (unsigned int m = 0; m < MSRTOP_MAP_NR; m++)
 		prom_buf_printf(c->b, "msrtop_map_overflow_total{map=\"%s\"} %" PRIu64 "\n",
 				msrtop_map_name(m), s->overflow[m].total);
+	family(c, "msrtop_map_errors_total", "counter",
+	       "Events lost for another reason than a full map (insert error, unreadable event).");
+	for (unsigned int m = 0; m < MSRTOP_MAP_NR; m++)
+		prom_buf_printf(c->b, "msrtop_map_errors_total{map=\"%s\"} %" PRIu64 "\n",
+				msrtop_map_name(m), s->errors[m].total);
 }
 
 static void render_vms(struct ctx *c, const struct msrtop_snapshot *s)

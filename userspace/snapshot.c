@@ -382,8 +382,10 @@ static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapsh
 					   kind_hist(r, k->hist), p ? kind_hist(p, k->hist) : NULL);
 		}
 	}
-	for (int m = 0; m < MSRTOP_MAP_NR; m++)
+	for (int m = 0; m < MSRTOP_MAP_NR; m++) {
 		counter_delta(&s->overflow[m], prev ? &prev->overflow[m] : NULL, iv);
+		counter_delta(&s->errors[m], prev ? &prev->errors[m] : NULL, iv);
+	}
 }
 
 /* ---- derived tables ------------------------------------------------------------------ */
@@ -686,6 +688,7 @@ struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 	out->filtered = !snapshot_filter_is_empty(f);
 	memcpy(out->sources, s->sources, sizeof(out->sources));
 	memcpy(out->overflow, s->overflow, sizeof(out->overflow));
+	memcpy(out->errors, s->errors, sizeof(out->errors));
 
 	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
 		const struct msrtop_kind *k = &msrtop_kinds[kid];

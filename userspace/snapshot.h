@@ -240,7 +240,9 @@ struct msrtop_snapshot {
 	bool filtered;		/* made by snapshot_filter() */
 
 	struct msrtop_source sources[MSRTOP_SRC_NR];
-	struct msrtop_counter overflow[MSRTOP_MAP_NR]; /* failed inserts per map */
+	struct msrtop_counter overflow[MSRTOP_MAP_NR]; /* events lost per map: map full */
+	/* events lost per map for another reason (insert error, unreadable event) */
+	struct msrtop_counter errors[MSRTOP_MAP_NR];
 	struct msrtop_totals totals;
 
 	struct msrtop_vm *vms;

@@ -74,22 +74,28 @@ static void print_sources(FILE *f, const struct msrtop_snapshot *s)
 	}
 }
 
-static void print_overflow(FILE *f, const struct msrtop_snapshot *s)
+/*
+ * Events lost per map (overflow or errors): "title: map N (+delta)...", or
+ * none_line when there are none (NULL: print nothing).
+ */
+static void print_lost(FILE *f, const struct msrtop_counter *lost, const char *title,
+		       const char *none_line)
 {
 	bool any = false;
 
 	for (unsigned int m = 0; m < MSRTOP_MAP_NR; m++)
-		any |= s->overflow[m].total != 0;
+		any |= lost[m].total != 0;
 	if (!any) {
-		fprintf(f, "overflow: none (no event lost to a full map)\n");
+		if (none_line)
+			fprintf(f, "%s\n", none_line);
 		return;
 	}
-	fprintf(f, "overflow: events NOT counted because a map was full:");
+	fprintf(f, "%s:", title);
 	for (unsigned int m = 0; m < MSRTOP_MAP_NR; m++)
-		if (s->overflow[m].total)
+		if (lost[m].total)
 			fprintf(f, " %s %llu (+%llu)", msrtop_map_name(m),
-				(unsigned long long)s->overflow[m].total,
-				(unsigned long long)s->overflow[m].delta);
+				(unsigned long long)lost[m].total,
+				(unsigned long long)lost[m].delta);
 	fputc('\n', f);
 }
 
@@ -217,7 +223,11 @@ int text_out_write(FILE *f, const struct msrtop_snapshot *s)
 	print_time(f, s->start_time_ns);
 	fprintf(f, "%s\n", s->filtered ? "  (filtered)" : "");
 	print_sources(f, s);
-	print_overflow(f, s);
+	print_lost(f, s->overflow, "overflow: events NOT counted because a map was full",
+		   "overflow: none (no event lost to a full map)");
+	/* Errors only when there are any: a healthy kernel has none. */
+	print_lost(f, s->errors,
+		   "errors: events NOT counted for another reason than a full map", NULL);
 	print_vms(f, s);
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
 		print_kind(f, s, &msrtop_kinds[k]);

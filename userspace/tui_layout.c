@@ -130,12 +130,34 @@ static void flow_counter(struct flow *f, const char *what, const struct msrtop_c
 	tui_flow_item(f, buf, A_NORMAL);
 }
 
+/* One line of per-map lost events (overflow or errors), only when any. */
+static int draw_lost(struct flow *f, int y, int max_y, const struct msrtop_counter *lost,
+		     const char *title)
+{
+	char buf[96];
+	int i;
+
+	for (i = 0; i < MSRTOP_MAP_NR; i++)
+		if (lost[i].total)
+			break;
+	if (i == MSRTOP_MAP_NR || y >= max_y)
+		return y;
+	tui_flow_start(f, y, max_y, title);
+	for (i = 0; i < MSRTOP_MAP_NR; i++) {
+		if (!lost[i].total)
+			continue;
+		snprintf(buf, sizeof(buf), "%s %" PRIu64 " (+%" PRIu64 ")", msrtop_map_name(i),
+			 lost[i].total, lost[i].delta);
+		tui_flow_item(f, buf, A_BOLD);
+	}
+	return tui_flow_end(f);
+}
+
 static int draw_totals(struct tui_state *t, int y, int max_y)
 {
 	const struct msrtop_totals *tot = &t->shown->totals;
 	struct flow f;
 	char buf[96];
-	int i;
 
 	tui_flow_start(&f, y, max_y, t->shown->filtered ? "totals (filtered): " : "totals:  ");
 	flow_counter(&f, "exits", &tot->exits);
@@ -156,22 +178,10 @@ static int draw_totals(struct tui_state *t, int y, int max_y)
 	}
 	y = tui_flow_end(&f);
 
-	for (i = 0; i < MSRTOP_MAP_NR; i++)
-		if (t->shown->overflow[i].total)
-			break;
-	if (i < MSRTOP_MAP_NR && y < max_y) {
-		tui_flow_start(&f, y, max_y, "OVERFLOW (map full, events not counted): ");
-		for (i = 0; i < MSRTOP_MAP_NR; i++) {
-			const struct msrtop_counter *o = &t->shown->overflow[i];
-
-			if (!o->total)
-				continue;
-			snprintf(buf, sizeof(buf), "%s %" PRIu64 " (+%" PRIu64 ")",
-				 msrtop_map_name(i), o->total, o->delta);
-			tui_flow_item(&f, buf, A_BOLD);
-		}
-		y = tui_flow_end(&f);
-	}
+	y = draw_lost(&f, y, max_y, t->shown->overflow,
+		      "OVERFLOW (map full, events not counted): ");
+	y = draw_lost(&f, y, max_y, t->shown->errors,
+		      "ERRORS (events not counted, map not full): ");
 	return y;
 }
 

@@ -60,7 +60,8 @@ static void raw_programs(struct msrtop *skel)
 		skel->progs.kvm_msr_raw,	   skel->progs.kvm_entry_raw,
 		skel->progs.kvm_exit_test,	   skel->progs.kvm_userspace_exit_raw,
 		skel->progs.kvm_msr_intercept_raw, skel->progs.kvm_msr_outcome_raw,
-		skel->progs.kvm_msr_canonical_raw, NULL,
+		skel->progs.kvm_msr_canonical_raw, skel->progs.kvm_exit_raw,
+		NULL,
 	};
 
 	select_programs(skel, want);
@@ -146,19 +147,25 @@ static void run_exit(struct fixture *f, uint32_t vcpu, uint32_t isa, uint32_t re
 	RUN(f->skel->progs.kvm_exit_test, vcpu, isa, reason, nested);
 }
 
-/* Sum a per-CPU value of u64 counters into out (nr_u64 counters). False if absent. */
-static bool lookup_percpu(struct bpf_map *map, const void *key, uint64_t *out, size_t nr_u64)
+/*
+ * A value of u64 counters into out (nr_u64 counters), summed over CPUs for a
+ * per-CPU map. False if absent.
+ */
+static bool lookup_value(struct bpf_map *map, const void *key, uint64_t *out, size_t nr_u64)
 {
+	enum bpf_map_type type = bpf_map__type(map);
+	bool percpu = type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY;
 	size_t vsz = bpf_map__value_size(map);
 	size_t stride = (vsz + 7) / 8 * 8;
-	uint8_t *buf = calloc(nr_cpus, stride);
+	int copies = percpu ? nr_cpus : 1;
+	uint8_t *buf = calloc(copies, stride);
 	bool found;
 
 	assert_non_null(buf);
 	assert_int_equal(vsz, nr_u64 * sizeof(uint64_t));
 	found = bpf_map_lookup_elem(bpf_map__fd(map), key, buf) == 0;
 	memset(out, 0, nr_u64 * sizeof(uint64_t));
-	for (int cpu = 0; found && cpu < nr_cpus; cpu++) {
+	for (int cpu = 0; found && cpu < copies; cpu++) {
 		const uint64_t *v = (const uint64_t *)(buf + (size_t)cpu * stride);
 
 		for (size_t i = 0; i < nr_u64; i++)
@@ -187,7 +194,15 @@ static uint64_t overflow(struct fixture *f, uint32_t map_id)
 {
 	uint64_t n;
 
-	assert_true(lookup_percpu(f->skel->maps.overflow, &map_id, &n, 1));
+	assert_true(lookup_value(f->skel->maps.overflow, &map_id, &n, 1));
+	return n;
+}
+
+static uint64_t errors(struct fixture *f, uint32_t map_id)
+{
+	uint64_t n;
+
+	assert_true(lookup_value(f->skel->maps.errors, &map_id, &n, 1));
 	return n;
 }
 
@@ -216,7 +231,7 @@ static bool msr_counts(struct fixture *f, struct msrtop_msr_key k, struct msrtop
 	struct msrtop_msr_write_val w;
 
 	if (!k.write)
-		return lookup_percpu(f->skel->maps.msrs, &k, (uint64_t *)v, 2);
+		return lookup_value(f->skel->maps.msrs, &k, (uint64_t *)v, 2);
 	if (!msr_write_state(f, k, &w))
 		return false;
 	v->count = w.count;
@@ -240,7 +255,7 @@ static struct msrtop_exit_key exit_key(uint32_t vcpu, uint8_t isa, uint32_t reas
 
 static bool exit_val(struct fixture *f, struct msrtop_exit_key k, struct msrtop_exit_val *v)
 {
-	return lookup_percpu(f->skel->maps.exits, &k, (uint64_t *)v, sizeof(*v) / sizeof(uint64_t));
+	return lookup_value(f->skel->maps.exits, &k, (uint64_t *)v, sizeof(*v) / sizeof(uint64_t));
 }
 
 static uint64_t exit_count(struct fixture *f, struct msrtop_exit_key k)
@@ -557,7 +572,7 @@ static uint64_t uexit_count(struct fixture *f, uint32_t reason, uint32_t error)
 	struct msrtop_uexit_key k = {.tgid = getpid(), .reason = reason, .error = error};
 	uint64_t n;
 
-	return lookup_percpu(f->skel->maps.uexits, &k, &n, 1) ? n : 0;
+	return lookup_value(f->skel->maps.uexits, &k, &n, 1) ? n : 0;
 }
 
 static void test_userspace_exits(void **state)
@@ -598,15 +613,15 @@ static void test_msr_intercept(void **state)
 	k.msr = 0x277;
 	k.write = 1;
 	k.vcpu_src = MSRTOP_VCPU_KERNEL;
-	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
+	assert_true(lookup_value(f->skel->maps.intercepts, &k, &n, 1));
 	assert_int_equal(n, 2);
 	k.write = 0;
-	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
+	assert_true(lookup_value(f->skel->maps.intercepts, &k, &n, 1));
 	assert_int_equal(n, 1);
 	k.write = 1;
 	k.isa = MSRTOP_ISA_VMX;
 	k.exit_code = 32;
-	assert_true(lookup_percpu(f->skel->maps.intercepts, &k, &n, 1));
+	assert_true(lookup_value(f->skel->maps.intercepts, &k, &n, 1));
 	assert_int_equal(n, 1);
 	assert_int_equal(map_entries(f->skel->maps.intercepts), 3);
 }
@@ -630,7 +645,7 @@ static struct msrtop_outcome_key outcome_key(uint32_t vcpu, uint32_t msr, int wr
 static bool outcome_val(struct fixture *f, struct msrtop_outcome_key k,
 			struct msrtop_outcome_val *v)
 {
-	return lookup_percpu(f->skel->maps.outcomes, &k, (uint64_t *)v,
+	return lookup_value(f->skel->maps.outcomes, &k, (uint64_t *)v,
 			     sizeof(*v) / sizeof(uint64_t));
 }
 
@@ -698,7 +713,7 @@ static void test_msr_canonical(void **state)
 	k.vcpu = 1;
 	k.msr = 0xc0000100;
 	k.vcpu_src = MSRTOP_VCPU_KERNEL;
-	assert_true(lookup_percpu(f->skel->maps.canonical, &k, (uint64_t *)&v, 3));
+	assert_true(lookup_value(f->skel->maps.canonical, &k, (uint64_t *)&v, 3));
 	assert_int_equal(v.count, 4);
 	assert_int_equal(v.rejected, 2);
 	assert_int_equal(v.fixups, 1);
@@ -766,6 +781,100 @@ static void test_overflow_counted(void **state)
 	assert_int_equal(overflow(f, MSRTOP_MAP_THREADS), 0);
 }
 
+/*
+ * A burst of new rows (many VMs starting at once): every insert below
+ * max_entries succeeds, all from one CPU (the preallocated elements are spread
+ * over the CPUs' free lists: one CPU must be able to take them all), and the
+ * first one past it is an overflow.
+ */
+static void test_burst_fills_to_max_entries(void **state)
+{
+	const uint32_t rows = 65536; /* msrtop's default --max-rows */
+	struct fixture *f = *state;
+
+	bpf_map__set_max_entries(f->skel->maps.exits, rows);
+	f = start(state, true);
+	for (uint32_t i = 0; i < rows; i++)
+		run_exit(f, i / 16, MSRTOP_ISA_SVM, i % 16, 0);
+	assert_int_equal(map_entries(f->skel->maps.exits), rows);
+	assert_int_equal(overflow(f, MSRTOP_MAP_EXITS), 0);
+	assert_int_equal(errors(f, MSRTOP_MAP_EXITS), 0);
+	run_exit(f, rows, MSRTOP_ISA_SVM, 0, 0);
+	assert_int_equal(overflow(f, MSRTOP_MAP_EXITS), 1);
+	assert_int_equal(errors(f, MSRTOP_MAP_EXITS), 0);
+}
+
+/* Two vCPU threads of one VM, each running N exits and userspace exits. */
+struct hammer {
+	struct fixture *f;
+	uint32_t vcpu;
+	int cpu;
+	int runs;
+	int failures; /* test runs that failed or returned non-zero */
+};
+
+static int test_run_quiet(struct bpf_program *prog, const uint64_t *args, size_t nr)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = args, .ctx_size_in = nr * sizeof(*args));
+
+	return bpf_prog_test_run_opts(bpf_program__fd(prog), &opts) || opts.retval;
+}
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+	const uint64_t exit_args[] = {h->vcpu, MSRTOP_ISA_SVM, 0x7c, 0};
+	const uint64_t uexit_args[] = {2, 0}; /* KVM_EXIT_IO */
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(h->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set); /* best effort */
+	for (int i = 0; i < h->runs; i++) {
+		h->failures += test_run_quiet(h->f->skel->progs.kvm_exit_test, exit_args, 4);
+		h->failures += test_run_quiet(h->f->skel->progs.kvm_userspace_exit_raw, uexit_args,
+					      2);
+	}
+	return NULL;
+}
+
+/*
+ * The ownership argument of the shared maps (msrtop.bpf.c): rows keyed by a
+ * vCPU take plain adds because one thread at a time updates them; rows keyed
+ * by VM take atomic adds. Two threads on two CPUs at once: every count exact.
+ */
+static void test_two_vcpus_concurrently_exact(void **state)
+{
+	const int runs = 20000;
+	struct fixture *f = start(state, true);
+	struct hammer h[2] = {{f, 0, 0, runs, 0}, {f, 1, 1, runs, 0}};
+	pthread_t t[2];
+	uint64_t n = 0;
+	struct msrtop_uexit_key uk = {.tgid = getpid(), .reason = 2};
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_thread, &h[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(h[0].failures + h[1].failures, 0);
+	assert_int_equal(exit_count(f, exit_key(0, MSRTOP_ISA_SVM, 0x7c, 0)), runs);
+	assert_int_equal(exit_count(f, exit_key(1, MSRTOP_ISA_SVM, 0x7c, 0)), runs);
+	assert_true(lookup_value(f->skel->maps.uexits, &uk, &n, 1));
+	assert_int_equal(n, 2 * runs);
+}
+
+/* kvm_exit's reason is read from the vCPU; an unreadable one is an error, not a row. */
+static void test_exit_reason_unreadable(void **state)
+{
+	struct fixture *f = start(state, true);
+
+	RUN(f->skel->progs.kvm_exit_raw, 0 /* no vCPU */, MSRTOP_ISA_SVM);
+	RUN(f->skel->progs.kvm_exit_raw, 0, MSRTOP_ISA_VMX);
+	assert_int_equal(map_entries(f->skel->maps.exits), 0);
+	assert_int_equal(errors(f, MSRTOP_MAP_EXITS), 2);
+	assert_int_equal(overflow(f, MSRTOP_MAP_EXITS), 0);
+}
+
 /* ---- filters --------------------------------------------------------------------- */
 
 static void test_pid_filter(void **state)
@@ -818,30 +927,33 @@ static bool kernel_has(const char *tp)
 	return found;
 }
 
-/* The programs msrtop attaches on a stock kernel load and attach here. */
+/* The programs msrtop attaches on a stock kernel (either flavour of the exit
+ * programs) load and attach here. */
 static void test_production_programs_attach(void **state)
 {
 	struct fixture *f = *state;
-	struct bpf_link *links[5] = {0};
-	struct bpf_program *want[6] = {0};
+	struct bpf_program *want[8] = {0};
+	struct bpf_link *links[7] = {0};
 	int err;
 
 	want[0] = f->skel->progs.kvm_msr_btf;
 	want[1] = f->skel->progs.kvm_entry_btf;
 	want[2] = f->skel->progs.kvm_userspace_exit_btf;
-	want[3] = f->skel->progs.kvm_exit_tp;
-	want[4] = f->skel->progs.kvm_nested_vmexit_tp;
+	want[3] = f->skel->progs.kvm_exit_btf;
+	want[4] = f->skel->progs.kvm_nested_vmexit_btf;
+	want[5] = f->skel->progs.kvm_exit_tp;
+	want[6] = f->skel->progs.kvm_nested_vmexit_tp;
 	select_programs(f->skel, want);
 	err = msrtop__load(f->skel);
 	if (err)
 		fail_msg("loading the tp_btf/tracepoint programs failed: %s", strerror(-err));
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 7; i++) {
 		links[i] = bpf_program__attach(want[i]);
 		if (!links[i])
 			fail_msg("attaching %s failed: %s (is tracefs mounted?)",
 				 bpf_program__name(want[i]), strerror(errno));
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 7; i++)
 		bpf_link__destroy(links[i]);
 }
 
@@ -882,6 +994,9 @@ int main(void)
 		T(test_msr_outcome),
 		T(test_msr_canonical),
 		T(test_overflow_counted),
+		T(test_burst_fills_to_max_entries),
+		T(test_two_vcpus_concurrently_exact),
+		T(test_exit_reason_unreadable),
 		T(test_pid_filter),
 		T(test_production_programs_attach),
 		T(test_patched_programs_need_patched_kernel),

@@ -250,6 +250,8 @@ static struct msrtop_snapshot *golden_snapshot(void)
 	prev->overflow[MSRTOP_MAP_MSRS].total = 3;
 	s->overflow[MSRTOP_MAP_MSRS].total = 7;
 	s->overflow[MSRTOP_MAP_THREADS].total = 1;
+	prev->errors[MSRTOP_MAP_EXITS].total = 1;
+	s->errors[MSRTOP_MAP_EXITS].total = 2;
 
 	add_rows(prev, 1);
 	assert_int_equal(snapshot_finish(prev, NULL), 0);

@@ -55,6 +55,7 @@ static struct msrtop_snapshot *sample(void)
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].state = MSRTOP_SRC_FAILED;
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].error = ENOENT;
 	s->overflow[MSRTOP_MAP_MSRS].total = 7;
+	s->errors[MSRTOP_MAP_EXITS].total = 2;
 
 	m = snapshot_add_msr(a);
 	*m = (struct msrtop_msr_row){
@@ -241,6 +242,8 @@ static void test_sources_and_overflow(void **state)
 	assert_u64(d, "overflow.msrs.total", 7);
 	assert_u64(d, "overflow.msrs.delta", 7);
 	assert_u64(d, "overflow.exits.total", 0);
+	assert_u64(d, "errors.exits.total", 2);
+	assert_u64(d, "errors.msrs.total", 0);
 	assert_u64(d, "totals.msr_writes.total", 16);
 	assert_u64(d, "totals.msr_writes.delta", 6);
 	assert_true(json_object_get_double(get(d, "totals.msr_writes.rate")) == 3.0);
