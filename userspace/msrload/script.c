@@ -406,4 +406,22 @@ void truth_merge(struct truth *total, const struct truth *t)
 		dst->write_user_gp += src->write_user_gp;
 		dst->read_user_gp += src->read_user_gp;
 	}
+	for (unsigned int i = 0; i < t->nkstats; i++) {
+		const struct kvm_stat_value *src = &t->kstats[i];
+		unsigned int j;
+
+		if (!src->cumulative)
+			continue;
+		for (j = 0; j < total->nkstats; j++)
+			if (!strcmp(total->kstats[j].name, src->name))
+				break;
+		if (j == total->nkstats) {
+			if (j == TRUTH_MAX_KSTATS)
+				continue;
+			total->kstats[j] = *src;
+			total->kstats[j].value = 0;
+			total->nkstats++;
+		}
+		total->kstats[j].value += src->value;
+	}
 }

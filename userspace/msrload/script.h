@@ -48,6 +48,13 @@ struct msr_truth {
 };
 
 #define TRUTH_MAX_MSRS (GUEST_MAX_OPS + SCRIPT_MAX_DENY)
+#define TRUTH_MAX_KSTATS 64
+
+struct kvm_stat_value {
+	char name[48]; /* KVM_STATS_NAME_SIZE */
+	uint64_t value;
+	int cumulative; /* summed in a merged total; peaks and levels are not */
+};
 
 struct truth {
 	unsigned int vcpu; /* index; meaningless in a merged total */
@@ -61,6 +68,11 @@ struct truth {
 	uint64_t hlt; /* KVM_EXIT_HLT seen by msrload */
 	uint64_t control_pio; /* msrload's own port writes (one per repetition, one at the end) */
 	uint64_t user_msr_exits; /* KVM_EXIT_X86_RDMSR/WRMSR seen by msrload */
+	/* KVM's own statistics of the vCPU (KVM_GET_STATS_FD), read after its last
+	 * KVM_RUN: the kernel's account, e.g. "exits" (every VM exit). In a merged
+	 * total, the cumulative ones summed. */
+	unsigned int nkstats;
+	struct kvm_stat_value kstats[TRUTH_MAX_KSTATS];
 };
 
 void script_init(struct script *s);

@@ -80,7 +80,7 @@ static json_object *script_json(const struct script *s)
 static json_object *truth_json(const struct truth *t)
 {
 	json_object *o = json_object_new_object(), *msrs = json_object_new_array();
-	json_object *exits = json_object_new_object();
+	json_object *exits = json_object_new_object(), *kstats = json_object_new_object();
 
 	add_u64(o, "reps", t->reps);
 	for (unsigned int i = 0; i < t->nmsrs; i++) {
@@ -110,6 +110,9 @@ static json_object *truth_json(const struct truth *t)
 	add_u64(exits, "control_pio", t->control_pio);
 	add_u64(exits, "userspace_msr", t->user_msr_exits);
 	json_object_object_add(o, "exits", exits);
+	for (unsigned int i = 0; i < t->nkstats; i++)
+		add_u64(kstats, t->kstats[i].name, t->kstats[i].value);
+	json_object_object_add(o, "kvm_stats", kstats);
 	return o;
 }
 

@@ -340,6 +340,47 @@ static void handle_user_msr(struct vcpu *v, int write)
 	truth_user_msr(&v->truth, run->msr.index, write, gp);
 }
 
+/*
+ * The vCPU's statistics as KVM keeps them (binary stats, KVM_GET_STATS_FD,
+ * Linux 5.14+), single u64 values only, into the vCPU's truth. Nothing when the
+ * kernel has no binary stats: the tests that need them say so.
+ */
+static void read_kvm_stats(struct vcpu *v)
+{
+	struct kvm_stats_header h;
+	size_t desc_size;
+	uint8_t *descs = NULL;
+	int fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
+
+	if (fd < 0)
+		return;
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.name_size > 4096 ||
+	    h.num_desc > 4096)
+		goto out;
+	desc_size = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = calloc(h.num_desc, desc_size);
+	if (!descs || pread(fd, descs, h.num_desc * desc_size, h.desc_offset) !=
+			      (ssize_t)(h.num_desc * desc_size))
+		goto out;
+	for (uint32_t i = 0; i < h.num_desc && v->truth.nkstats < TRUTH_MAX_KSTATS; i++) {
+		const struct kvm_stats_desc *d = (const void *)(descs + i * desc_size);
+		struct kvm_stat_value *sv = &v->truth.kstats[v->truth.nkstats];
+		uint64_t value;
+
+		if (d->size != 1 || (d->flags & KVM_STATS_UNIT_MASK) == KVM_STATS_UNIT_BOOLEAN)
+			continue;
+		if (pread(fd, &value, sizeof(value), h.data_offset + d->offset) != sizeof(value))
+			continue;
+		snprintf(sv->name, sizeof(sv->name), "%.*s", (int)h.name_size, d->name);
+		sv->value = value;
+		sv->cumulative = (d->flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_CUMULATIVE;
+		v->truth.nkstats++;
+	}
+out:
+	free(descs);
+	close(fd);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -395,6 +436,7 @@ static void *vcpu_thread(void *arg)
 			break;
 	}
 	truth_from_guest(&v->truth, v->script, v->area);
+	read_kvm_stats(v);
 	return NULL;
 }
 
