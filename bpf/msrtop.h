@@ -69,8 +69,8 @@ typedef u64 uint64_t;
 #define MSRTOP_OUTCOME_GP 1
 #define MSRTOP_OUTCOME_USERSPACE 2
 #define MSRTOP_OUTCOME_USERSPACE_DONE 3
-#define MSRTOP_OUTCOME_FASTPATH 4
-#define MSRTOP_OUTCOME_ERROR 5 /* KVM_RUN failed; reason is the errno */
+#define MSRTOP_OUTCOME_ERROR 4 /* KVM_RUN failed; reason is the errno */
+#define MSRTOP_OUTCOME_FASTPATH 5
 
 /* kvm_msr_outcome's reason argument, by outcome. */
 #define MSRTOP_GP_UNKNOWN_MSR 1

@@ -94,10 +94,10 @@ const char *msr_outcome_name(uint32_t outcome)
 		return "userspace";
 	case MSRTOP_OUTCOME_USERSPACE_DONE:
 		return "userspace_done";
-	case MSRTOP_OUTCOME_FASTPATH:
-		return "fastpath";
 	case MSRTOP_OUTCOME_ERROR:
 		return "error";
+	case MSRTOP_OUTCOME_FASTPATH:
+		return "fastpath";
 	}
 	return NULL;
 }

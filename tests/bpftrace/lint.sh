@@ -116,8 +116,8 @@ if [ -n "$series" ]; then
 	check_define KVM_MSR_OUTCOME_GP 1
 	check_define KVM_MSR_OUTCOME_USERSPACE 2
 	check_define KVM_MSR_OUTCOME_USERSPACE_DONE 3
-	check_define KVM_MSR_OUTCOME_FASTPATH 4
-	check_define KVM_MSR_OUTCOME_ERROR 5
+	check_define KVM_MSR_OUTCOME_ERROR 4
+	check_define KVM_MSR_OUTCOME_FASTPATH 5
 	check_define KVM_MSR_GP_UNKNOWN_MSR 1
 	check_define KVM_MSR_GP_INVALID_VALUE 2
 	check_define KVM_MSR_GP_NON_CANONICAL 3
