@@ -364,7 +364,7 @@ static int cmp_u64(const void *a, const void *b)
  * refresh). total = read + write + free; total_all = read + write_all + free.
  */
 enum phase { PH_READ, PH_WRITE, PH_WRITE_ALL, PH_METRICS, PH_FREE, PH_TOTAL, PH_TOTAL_ALL, PH_NR };
-static const char *const phase_names[PH_NR] = {"read",	  "write", "write_all", "metrics",
+static const char *const phase_names[PH_NR] = {"read", "write", "write_all", "metrics",
 					       "free", "total", "total_all"};
 
 struct clocks {
@@ -492,10 +492,12 @@ static void measure(const struct shape *shape, unsigned int iterations)
 		die("%s", msg);
 	printf("snapshot rows: exits %zu, msrs %zu, userspace_exits %zu; %d possible CPUs; maps "
 	       "read %s\n",
-	       snap->nr_exits, snap->nr_msrs, snap->nr_uexits, libbpf_num_possible_cpus(),
+	       snapshot_nr(snap, MSRTOP_KIND_EXITS), snapshot_nr(snap, MSRTOP_KIND_MSRS),
+	       snapshot_nr(snap, MSRTOP_KIND_UEXITS), libbpf_num_possible_cpus(),
 	       collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)" : "key by key");
-	nr_rows = snap->nr_vms + snap->nr_exits + snap->nr_msrs + snap->nr_uexits +
-		  snap->nr_intercepts + snap->nr_outcomes + snap->nr_canon;
+	nr_rows = snap->nr_vms;
+	for (int k = 0; k < MSRTOP_KIND_NR; k++)
+		nr_rows += snapshot_nr(snap, k);
 	snapshot_put(snap);
 
 	for (unsigned int i = 0; i < iterations; i++) {
@@ -508,8 +510,8 @@ static void measure(const struct shape *shape, unsigned int iterations)
 		}
 	}
 	printf("refreshes %u, JSON document %zu bytes, %zu rows written from the cache "
-	       "(of %zu, write) or made by json-c (write_all)\n", iterations, doc_bytes,
-	       json_out_cache_reused(cache), nr_rows);
+	       "(of %zu, write) or made by json-c (write_all)\n",
+	       iterations, doc_bytes, json_out_cache_reused(cache), nr_rows);
 	for (int p = 0; p < PH_NR; p++)
 		print_stats("wall", phase_names[p], wall[p], iterations);
 	for (int p = 0; p < PH_NR; p++)

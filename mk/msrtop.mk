@@ -94,8 +94,12 @@ $(MSRTOP_TESTS)/test_map_read: $(MSRTOP_TESTS)/test_map_read.o $(MSRTOP_OBJ)/map
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CMOCKA_LIBS)
 
+# Snapshots built row by row for the unit tests (tests/unit/snapshot_builder.h).
+MSRTOP_TEST_BUILDER := $(MSRTOP_TESTS)/snapshot_builder.o
+
 # Snapshot arithmetic: deltas, rates, VM table, totals, filters; the kind table.
-$(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_SNAPSHOT_OBJS)
+$(MSRTOP_TESTS)/test_snapshot: $(MSRTOP_TESTS)/test_snapshot.o $(MSRTOP_TEST_BUILDER) \
+		$(MSRTOP_SNAPSHOT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
@@ -105,14 +109,16 @@ $(MSRTOP_TESTS)/test_vm_info: $(MSRTOP_TESTS)/test_vm_info.o $(MSRTOP_OBJ)/vm_in
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 # The JSON document of a synthetic snapshot, checked field by field.
-$(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_OBJ)/json_out.o \
+$(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_TEST_BUILDER) \
+		$(MSRTOP_OBJ)/json_out.o \
 		$(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(CMOCKA_LIBS)
 
 # JSON, text and /metrics of a fixed snapshot against tests/unit/golden/, byte for byte.
 $(MSRTOP_TESTS)/test_golden.o: CFLAGS += -DGOLDEN_DIR='"$(CURDIR)/tests/unit/golden"'
-$(MSRTOP_TESTS)/test_golden: $(MSRTOP_TESTS)/test_golden.o $(MSRTOP_OBJ)/json_out.o \
+$(MSRTOP_TESTS)/test_golden: $(MSRTOP_TESTS)/test_golden.o $(MSRTOP_TEST_BUILDER) \
+		$(MSRTOP_OBJ)/json_out.o \
 		$(MSRTOP_OBJ)/text_out.o $(MSRTOP_OBJ)/prom.o $(MSRTOP_SNAPSHOT_OBJS) \
 		$(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)

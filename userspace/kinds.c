@@ -75,21 +75,6 @@ static void exit_decode(void *row, const void *key, const uint64_t *val)
 	memcpy(r->latency.slots, v->lat_hist, sizeof(r->latency.slots));
 }
 
-static const char *exit_empty(const struct msrtop_snapshot *s)
-{
-	switch (s->sources[MSRTOP_SRC_KVM_EXIT].state) {
-	case MSRTOP_SRC_ATTACHED:
-		return "none yet: kvm_exit is attached but has not fired (no VM has exited to this "
-		       "kernel's KVM)";
-	case MSRTOP_SRC_MISSING:
-		return "not available: kvm_exit is not in this kernel";
-	case MSRTOP_SRC_OFF:
-		return "not available: kvm_exit is off (not in --sources)";
-	default:
-		return "not available: kvm_exit is not attached";
-	}
-}
-
 /* ---- MSR accesses: kvm_msr ---------------------------------------------------------- */
 
 static int cmp_msr(const void *pa, const void *pb)
@@ -170,18 +155,6 @@ static void msr_write_decode(void *row, const void *key, const uint64_t *val)
 	r->has_value = v->count > v->gp;
 	r->last_value = v->last_value;
 	r->changes.total = v->changes;
-}
-
-static const char *msr_empty(const struct msrtop_snapshot *s)
-{
-	switch (s->sources[MSRTOP_SRC_KVM_MSR].state) {
-	case MSRTOP_SRC_ATTACHED:
-		return "none yet: kvm_msr is attached but no guest has accessed an MSR";
-	case MSRTOP_SRC_OFF:
-		return "not available: kvm_msr is off (not in --sources)";
-	default:
-		return "not available: kvm_msr is not attached";
-	}
 }
 
 /* ---- userspace exits: kvm_userspace_exit ------------------------------------------- */
@@ -330,11 +303,8 @@ static void canon_decode(void *row, const void *key, const uint64_t *val)
 
 /* ---- the table -------------------------------------------------------------------------- */
 
-/* Where a kind's rows are in struct msrtop_snapshot. */
-#define ROWS(type, arr, nr, cap)                                                                   \
-	.row_size = sizeof(struct type), .rows_off = offsetof(struct msrtop_snapshot, arr),        \
-	.nr_off = offsetof(struct msrtop_snapshot, nr),                                            \
-	.cap_off = offsetof(struct msrtop_snapshot, cap)
+/* The kind's row struct. */
+#define ROWS(type) .row_size = sizeof(struct type)
 
 #define VCPU(type)                                                                                 \
 	.has_vcpu = true, .vcpu_src_off = OFF(type, vcpu_src), .vcpu_off = OFF(type, vcpu)
@@ -392,11 +362,45 @@ static void canon_decode(void *row, const void *key, const uint64_t *val)
 		"/s", 10, MSRTOP_T_RATE, OFF(type, count)                                          \
 	}
 
+/* Columns and sort keys of the terminal view. */
+#define V_VM                                                                                       \
+	{                                                                                          \
+		"VM", 6, 22, true, MSRTOP_V_VM                                                     \
+	}
+#define V_VCPU(type)                                                                               \
+	{                                                                                          \
+		"VCPU", 4, 10, false, MSRTOP_V_VCPU, OFF(type, vcpu), OFF(type, vcpu_src)          \
+	}
+#define V_MSR(type)                                                                                \
+	{                                                                                          \
+		"MSR", 14, 46, true, MSRTOP_V_MSR, OFF(type, msr)                                  \
+	}
+#define V_RATE(type)                                                                               \
+	{                                                                                          \
+		"RATE/s", 8, 0, false, MSRTOP_V_RATE, OFF(type, count)                             \
+	}
+#define V_TOTAL(title, min, type, field)                                                           \
+	{                                                                                          \
+		title, min, 0, false, MSRTOP_V_TOTAL, OFF(type, field)                             \
+	}
+#define S_RATE(type)                                                                               \
+	{                                                                                          \
+		"rate", MSRTOP_S_RATE, OFF(type, count)                                            \
+	}
+#define S_TOTAL(name, type, field)                                                                 \
+	{                                                                                          \
+		name, MSRTOP_S_TOTAL, OFF(type, field)                                             \
+	}
+#define S_VM                                                                                       \
+	{                                                                                          \
+		"vm", MSRTOP_S_KEY                                                                 \
+	}
+
 const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 	[MSRTOP_KIND_EXITS] =
 		{
 			.name = "exits",
-			ROWS(msrtop_exit_row, exits, nr_exits, cap_exits),
+			ROWS(msrtop_exit_row),
 			.cmp = cmp_exit,
 			.sort_key = exit_sort_key,
 			.counters = {OFF(msrtop_exit_row, count)},
@@ -454,8 +458,9 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 OFF(msrtop_exit_row, latency), true},
 				},
 			.nr_families = 3,
+			.source = MSRTOP_SRC_KVM_EXIT,
 			.text_title = "EXITS",
-			.text_empty = exit_empty,
+			.text_none_yet = "has not fired (no VM has exited to this kernel's KVM)",
 			.text_cols =
 				{
 					T_PID,
@@ -472,11 +477,52 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 				},
 			.nr_text_cols = 8,
 			.text_sort = OFF(msrtop_exit_row, count),
+			.view =
+				{
+					.tab = "exits",
+					.key = 'e',
+					.help = "per VM, vCPU, ISA and exit reason (VMX modifier flags "
+						"as |FLAG)",
+					.what = "exits",
+					.yet = " (no guest has run since msrtop started)",
+					.silent = "no exits: kvm_exit does not fire on this host (see "
+						  "the note above); the MSRs view has the accesses",
+					.cols =
+						{
+							V_VM,
+							V_VCPU(msrtop_exit_row),
+							{"ISA", 3, 5, true, MSRTOP_V_ISA,
+							 OFF(msrtop_exit_row, isa)},
+							{"REASON", 12, 40, true, MSRTOP_V_EXIT_REASON,
+							 OFF(msrtop_exit_row, reason),
+							 OFF(msrtop_exit_row, isa),
+							 OFF(msrtop_exit_row, nested), 4},
+							V_RATE(msrtop_exit_row),
+							V_TOTAL("TOTAL", 10, msrtop_exit_row, count),
+							{"P50", 7, 0, false, MSRTOP_V_P50,
+							 OFF(msrtop_exit_row, latency)},
+							{"P99", 7, 0, false, MSRTOP_V_P99,
+							 OFF(msrtop_exit_row, latency)},
+						},
+					.nr_cols = 8,
+					.sorts =
+						{
+							S_RATE(msrtop_exit_row),
+							S_TOTAL("total", msrtop_exit_row, count),
+							{"p99", MSRTOP_S_P99,
+							 OFF(msrtop_exit_row, latency)},
+							S_VM,
+							{"reason", MSRTOP_S_FIELD,
+							 OFF(msrtop_exit_row, isa),
+							 OFF(msrtop_exit_row, reason), 1, 4},
+						},
+					.nr_sorts = 5,
+				},
 		},
 	[MSRTOP_KIND_MSRS] =
 		{
 			.name = "msrs",
-			ROWS(msrtop_msr_row, msrs, nr_msrs, cap_msrs),
+			ROWS(msrtop_msr_row),
 			.cmp = cmp_msr,
 			.sort_key = msr_sort_key,
 			.merge = msr_merge,
@@ -527,8 +573,9 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 OFF(msrtop_msr_row, changes)},
 				},
 			.nr_families = 3,
+			.source = MSRTOP_SRC_KVM_MSR,
 			.text_title = "MSRS",
-			.text_empty = msr_empty,
+			.text_none_yet = "no guest has accessed an MSR",
 			.text_cols =
 				{
 					T_PID,
@@ -548,11 +595,49 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 				},
 			.nr_text_cols = 10,
 			.text_sort = OFF(msrtop_msr_row, count),
+			.view =
+				{
+					.tab = "MSRs",
+					.key = 'm',
+					.help = "per VM, vCPU, MSR and direction; #GP, value changes, "
+						"last value",
+					.what = "MSR accesses",
+					.yet = " (only intercepted MSRs reach KVM)",
+					.cols =
+						{
+							V_VM,
+							V_VCPU(msrtop_msr_row),
+							V_MSR(msrtop_msr_row),
+							{"R/W", 3, 3, true, MSRTOP_V_RW,
+							 OFF(msrtop_msr_row, write)},
+							V_RATE(msrtop_msr_row),
+							V_TOTAL("TOTAL", 10, msrtop_msr_row, count),
+							V_TOTAL("#GP", 6, msrtop_msr_row, gp),
+							{"CHANGES", 7, 0, false, MSRTOP_V_TOTAL_IF,
+							 OFF(msrtop_msr_row, changes),
+							 OFF(msrtop_msr_row, write)},
+							{"LAST VALUE", 18, 18, true, MSRTOP_V_HEX_IF,
+							 OFF(msrtop_msr_row, last_value),
+							 OFF(msrtop_msr_row, has_value)},
+						},
+					.nr_cols = 9,
+					.sorts =
+						{
+							S_RATE(msrtop_msr_row),
+							S_TOTAL("total", msrtop_msr_row, count),
+							S_TOTAL("#GP", msrtop_msr_row, gp),
+							S_TOTAL("changes", msrtop_msr_row, changes),
+							{"msr", MSRTOP_S_FIELD, OFF(msrtop_msr_row, msr),
+							 OFF(msrtop_msr_row, write), 4, 1},
+							S_VM,
+						},
+					.nr_sorts = 6,
+				},
 		},
 	[MSRTOP_KIND_UEXITS] =
 		{
 			.name = "userspace_exits",
-			ROWS(msrtop_uexit_row, uexits, nr_uexits, cap_uexits),
+			ROWS(msrtop_uexit_row),
 			.cmp = cmp_uexit,
 			.counters = {OFF(msrtop_uexit_row, count)},
 			.nr_counters = 1,
@@ -578,6 +663,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_uexit_row, count)},
 				},
 			.nr_families = 1,
+			.source = MSRTOP_SRC_KVM_USERSPACE_EXIT,
 			.text_title = "USERSPACE EXITS",
 			.text_cols =
 				{
@@ -594,7 +680,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 	[MSRTOP_KIND_INTERCEPTS] =
 		{
 			.name = "msr_intercepts",
-			ROWS(msrtop_intercept_row, intercepts, nr_intercepts, cap_intercepts),
+			ROWS(msrtop_intercept_row),
 			.cmp = cmp_intercept,
 			.counters = {OFF(msrtop_intercept_row, count)},
 			.nr_counters = 1,
@@ -631,6 +717,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 OFF(msrtop_intercept_row, count)},
 				},
 			.nr_families = 1,
+			.source = MSRTOP_SRC_KVM_MSR_INTERCEPT,
 			.text_title = "MSR INTERCEPTS",
 			.text_cols =
 				{
@@ -651,7 +738,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 	[MSRTOP_KIND_OUTCOMES] =
 		{
 			.name = "msr_outcomes",
-			ROWS(msrtop_outcome_row, outcomes, nr_outcomes, cap_outcomes),
+			ROWS(msrtop_outcome_row),
 			.cmp = cmp_outcome,
 			.counters = {OFF(msrtop_outcome_row, count)},
 			.nr_counters = 1,
@@ -693,6 +780,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 OFF(msrtop_outcome_row, duration)},
 				},
 			.nr_families = 2,
+			.source = MSRTOP_SRC_KVM_MSR_OUTCOME,
 			.text_title = "MSR OUTCOMES",
 			.text_cols =
 				{
@@ -714,7 +802,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 	[MSRTOP_KIND_CANON] =
 		{
 			.name = "canonical",
-			ROWS(msrtop_canon_row, canon, nr_canon, cap_canon),
+			ROWS(msrtop_canon_row),
 			.cmp = cmp_canon,
 			.counters = {OFF(msrtop_canon_row, count), OFF(msrtop_canon_row, rejected),
 				     OFF(msrtop_canon_row, fixups)},
@@ -749,6 +837,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, fixups)},
 				},
 			.nr_families = 3,
+			.source = MSRTOP_SRC_KVM_MSR_CANONICAL,
 			.text_title = "CANONICAL CHECKS",
 			.text_cols =
 				{
@@ -763,5 +852,36 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 				},
 			.nr_text_cols = 6,
 			.text_sort = OFF(msrtop_canon_row, count),
+			.view =
+				{
+					.tab = "canonical",
+					.key = 'k',
+					.help = "canonical-address checks on MSR writes (patched "
+						"kernels)",
+					.what = "canonical checks",
+					.yet = "",
+					.cols =
+						{
+							V_VM,
+							V_VCPU(msrtop_canon_row),
+							V_MSR(msrtop_canon_row),
+							V_RATE(msrtop_canon_row),
+							V_TOTAL("TOTAL", 8, msrtop_canon_row, count),
+							V_TOTAL("REJECTED", 8, msrtop_canon_row, rejected),
+							V_TOTAL("FIXUPS", 8, msrtop_canon_row, fixups),
+						},
+					.nr_cols = 7,
+					.sorts =
+						{
+							S_RATE(msrtop_canon_row),
+							S_TOTAL("total", msrtop_canon_row, count),
+							S_TOTAL("rejected", msrtop_canon_row, rejected),
+							S_TOTAL("fixups", msrtop_canon_row, fixups),
+							{"msr", MSRTOP_S_FIELD, OFF(msrtop_canon_row, msr), 0,
+							 4},
+							S_VM,
+						},
+					.nr_sorts = 6,
+				},
 		},
 };

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The event kinds: one descriptor per table of the snapshot (exits, MSR
- * accesses, userspace exits, MSR intercepts, MSR outcomes, canonical checks),
- * in the one order every output lists them. The snapshot arithmetic
- * (snapshot.c), the collector (collector.c) and the outputs (json_out.c,
- * text_out.c, prom.c) iterate over msrtop_kinds[] instead of naming the kinds.
+ * The event kinds: one descriptor per kind of row (kind_rows.h: exits, MSR
+ * accesses, userspace exits, MSR intercepts, MSR outcomes, canonical
+ * checks), in the one order every output lists them. The snapshot
+ * arithmetic (snapshot.c), the collector (collector.c) and the outputs
+ * (json_out.c, text_out.c, prom.c, the terminal view's tui_views.c) iterate
+ * over msrtop_kinds[] instead of naming the kinds.
  *
- * A descriptor says where the kind's rows are in struct msrtop_snapshot, how
- * they are keyed, sorted and merged, which of their fields are counters and
- * histograms (deltas and rates are computed for each), which filter
- * dimensions apply, how they add to the totals and the VM table, which BPF
- * maps hold them and how a map entry becomes a row, and how the outputs show
- * them: their fields (JSON members and Prometheus labels, in order), their
- * metric families and their text table. docs/architecture.md has the recipe
- * for adding a kind.
+ * A descriptor says how the kind's rows are keyed, sorted and merged, which
+ * of their fields are counters and histograms (deltas and rates are computed
+ * for each), which filter dimensions apply, how they add to the totals and
+ * the VM table, which BPF maps hold them and how a map entry becomes a row,
+ * and how the outputs show them: their fields (JSON members and Prometheus
+ * labels, in order), their metric families, their text table and their
+ * table in the terminal view. docs/architecture.md has the recipe for adding
+ * a kind.
  */
 #ifndef MSRTOP_KINDS_H
 #define MSRTOP_KINDS_H
@@ -23,16 +24,6 @@
 #include <stdint.h>
 
 #include "snapshot.h"
-
-enum msrtop_kind_id {
-	MSRTOP_KIND_EXITS,
-	MSRTOP_KIND_MSRS,
-	MSRTOP_KIND_UEXITS,
-	MSRTOP_KIND_INTERCEPTS,
-	MSRTOP_KIND_OUTCOMES,
-	MSRTOP_KIND_CANON,
-	MSRTOP_KIND_NR
-};
 
 /* What a row field is, which decides how each output shows it (see struct msrtop_field). */
 enum msrtop_field_type {
@@ -122,6 +113,70 @@ struct msrtop_text_col {
 	uint8_t size;
 };
 
+/* What a column of the kind's table in the terminal view shows (tui_views.c). */
+enum msrtop_view_col_type {
+	MSRTOP_V_VM,	      /* the row's pid and its VM's comm */
+	MSRTOP_V_VCPU,	      /* vCPU with its source marker (format.h); aux: vcpu_src */
+	MSRTOP_V_ISA,	      /* "vmx", "svm", "isa3" */
+	MSRTOP_V_EXIT_REASON, /* exit reason of size bytes; aux: isa; " (L2)" if the bool at flag
+			       * (flag 0: none, offset 0 is the pid) */
+	MSRTOP_V_MSR,	      /* the MSR's name and index */
+	MSRTOP_V_RW,	      /* "R" / "W" of a bool write */
+	MSRTOP_V_RATE,	      /* a counter's rate */
+	MSRTOP_V_TOTAL,	      /* a counter's total */
+	MSRTOP_V_TOTAL_IF,    /* a counter's total when the bool at aux is set, else "-" */
+	MSRTOP_V_P50,	      /* a histogram's 50th percentile (log2 bucket bound) */
+	MSRTOP_V_P99,	      /* its 99th */
+	MSRTOP_V_HEX_IF, /* the uint64_t at off as 0x%016 when the bool at aux is set, else "-" */
+};
+
+struct msrtop_view_col {
+	const char *title;
+	uint8_t min, max; /* width bounds; text longer than max is cut (0: no bound) */
+	bool left;
+	enum msrtop_view_col_type type;
+	uint16_t off, aux, flag;
+	uint8_t size;
+};
+
+/* A sort key of the kind's table in the terminal view. */
+enum msrtop_view_sort_type {
+	MSRTOP_S_RATE,	/* the counter at off: rate, then total, busiest first */
+	MSRTOP_S_TOTAL, /* the counter at off: total, busiest first */
+	MSRTOP_S_P99,	/* the histogram at off: its 99th percentile, slowest first */
+	MSRTOP_S_FIELD, /* the unsigned field at off (size bytes), then at off2 (size2), ascending
+			 */
+	MSRTOP_S_KEY,	/* the table's key order */
+};
+
+struct msrtop_view_sort {
+	const char *name; /* on the tab line: "rate" */
+	enum msrtop_view_sort_type type;
+	uint16_t off, off2;
+	uint8_t size, size2; /* size2 0: no second field */
+};
+
+#define MSRTOP_KIND_MAX_VIEW_COLS 10
+#define MSRTOP_KIND_MAX_VIEW_SORTS 6
+
+/*
+ * The kind's table in the terminal view: one row per row of the kind. The
+ * view's tab follows the views of the kinds listed before it (tui_views.c).
+ */
+struct msrtop_view {
+	const char *tab; /* its name on the tab line, "exits"; NULL: the kind has no view */
+	char key;	 /* the letter that shows it: not one of the view's command keys (tui.md) */
+	const char *help; /* its line on the help page, after "exits: " */
+	const char *what; /* what its rows are, in "no exits yet": "exits" */
+	const char *yet;  /* said after "no <what> yet" (with its leading space), or "" */
+	/* Said instead when the kind's source is attached but silent while others count. */
+	const char *silent;
+	struct msrtop_view_col cols[MSRTOP_KIND_MAX_VIEW_COLS];
+	unsigned int nr_cols;
+	struct msrtop_view_sort sorts[MSRTOP_KIND_MAX_VIEW_SORTS];
+	unsigned int nr_sorts;
+};
+
 #define MSRTOP_KIND_MAX_FIELDS 12
 #define MSRTOP_KIND_MAX_COUNTERS 3
 #define MSRTOP_KIND_MAX_FAMILIES 3
@@ -133,9 +188,8 @@ typedef void (*msrtop_decode_fn)(void *row, const void *key, const uint64_t *val
 struct msrtop_kind {
 	const char *name; /* also the JSON array of its rows: "exits", "msr_intercepts" */
 
-	/* ---- rows: where they are in struct msrtop_snapshot ---- */
+	/* ---- rows: the kind's row struct (kind_rows.h) ---- */
 	size_t row_size;
-	size_t rows_off, nr_off, cap_off;
 
 	/* ---- key: sorting, merging, deltas ---- */
 	int (*cmp)(const void *a, const void *b); /* the key order (the row struct's field order) */
@@ -170,12 +224,15 @@ struct msrtop_kind {
 	unsigned int nr_fields;
 	struct msrtop_family families[MSRTOP_KIND_MAX_FAMILIES];
 	unsigned int nr_families;
-	const char *text_title; /* "MSR INTERCEPTS" */
-	/* Text when the table is empty, by the state of text_source (NULL: print nothing). */
-	const char *(*text_empty)(const struct msrtop_snapshot *s);
+	enum msrtop_source_id source; /* the tracepoint its rows come from */
+	const char *text_title;	      /* "MSR INTERCEPTS" */
+	/* An empty table says why, by the state of source; while attached: "none yet: SOURCE is
+	 * attached but <text_none_yet>". NULL: an empty table prints nothing. */
+	const char *text_none_yet;
 	struct msrtop_text_col text_cols[MSRTOP_KIND_MAX_TEXT_COLS];
 	unsigned int nr_text_cols;
-	uint16_t text_sort; /* the counter rows are sorted by (busiest first) */
+	uint16_t text_sort;	 /* the counter rows are sorted by (busiest first) */
+	struct msrtop_view view; /* the terminal view */
 };
 
 extern const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR];
@@ -187,18 +244,15 @@ extern const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR];
 			return (a)->f < (b)->f ? -1 : 1;                                           \
 	} while (0)
 
-/* A zeroed row appended to the table of kind in s (snapshot.c), or NULL when out of memory. */
-void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind);
-
 /* The rows of kind k in s, and their number. */
 static inline void *kind_rows(const struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
-	return *(void *const *)((const char *)s + k->rows_off);
+	return s->tables[k - msrtop_kinds].rows;
 }
 
 static inline size_t kind_nr(const struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
-	return *(const size_t *)((const char *)s + k->nr_off);
+	return s->tables[k - msrtop_kinds].nr;
 }
 
 static inline void *kind_row(const struct msrtop_snapshot *s, const struct msrtop_kind *k, size_t i)

@@ -126,41 +126,9 @@ static void *add_row(void **arr, size_t *nr, size_t *cap, size_t size)
 
 void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind)
 {
-	const struct msrtop_kind *k = &msrtop_kinds[kind];
-	char *base = (char *)s;
+	struct msrtop_table *t = &s->tables[kind];
 
-	return add_row((void **)(base + k->rows_off), (size_t *)(base + k->nr_off),
-		       (size_t *)(base + k->cap_off), k->row_size);
-}
-
-struct msrtop_exit_row *snapshot_add_exit(struct msrtop_snapshot *s)
-{
-	return snapshot_add_row(s, MSRTOP_KIND_EXITS);
-}
-
-struct msrtop_msr_row *snapshot_add_msr(struct msrtop_snapshot *s)
-{
-	return snapshot_add_row(s, MSRTOP_KIND_MSRS);
-}
-
-struct msrtop_uexit_row *snapshot_add_uexit(struct msrtop_snapshot *s)
-{
-	return snapshot_add_row(s, MSRTOP_KIND_UEXITS);
-}
-
-struct msrtop_intercept_row *snapshot_add_intercept(struct msrtop_snapshot *s)
-{
-	return snapshot_add_row(s, MSRTOP_KIND_INTERCEPTS);
-}
-
-struct msrtop_outcome_row *snapshot_add_outcome(struct msrtop_snapshot *s)
-{
-	return snapshot_add_row(s, MSRTOP_KIND_OUTCOMES);
-}
-
-struct msrtop_canon_row *snapshot_add_canon(struct msrtop_snapshot *s)
-{
-	return snapshot_add_row(s, MSRTOP_KIND_CANON);
+	return add_row(&t->rows, &t->nr, &t->cap, msrtop_kinds[kind].row_size);
 }
 
 static struct msrtop_vm *add_vm(struct msrtop_snapshot *s)
@@ -181,7 +149,7 @@ static int cmp_vm(const void *pa, const void *pb)
 /* Merges adjacent rows with the same key (the table is sorted) with the kind's merge(). */
 static void merge_rows(struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
-	size_t *nr = (size_t *)((char *)s + k->nr_off), out = 0;
+	size_t *nr = &s->tables[k - msrtop_kinds].nr, out = 0;
 
 	if (*nr < 2)
 		return;
@@ -308,14 +276,11 @@ static void *find(const void *key, const void *base, size_t nr, size_t size,
 	return bsearch(key, base, nr, size, cmp);
 }
 
-struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t vcpu_src,
-					 uint32_t vcpu, uint32_t msr, bool write)
+void *snapshot_find_row(const struct msrtop_snapshot *s, enum msrtop_kind_id kind, const void *key)
 {
-	const struct msrtop_kind *k = &msrtop_kinds[MSRTOP_KIND_MSRS];
-	struct msrtop_msr_row key = {
-		.pid = pid, .vcpu_src = vcpu_src, .vcpu = vcpu, .msr = msr, .write = write};
+	const struct msrtop_kind *k = &msrtop_kinds[kind];
 
-	return find(&key, kind_rows(s, k), kind_nr(s, k), k->row_size, k->cmp);
+	return find(key, kind_rows(s, k), kind_nr(s, k), k->row_size, k->cmp);
 }
 
 struct msrtop_vm *snapshot_find_vm(struct msrtop_snapshot *s, uint32_t pid)
@@ -554,36 +519,26 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 		}
 	}
 
-	acc_rate(&t->exits, iv);
-	acc_rate(&t->nested_exits, iv);
-	acc_rate(&t->msr_reads, iv);
-	acc_rate(&t->msr_writes, iv);
-	acc_rate(&t->msr_gp, iv);
-	acc_rate(&t->msr_changes, iv);
-	acc_rate(&t->uexits, iv);
-	acc_rate(&t->intercepts, iv);
-	acc_rate(&t->outcomes, iv);
-	acc_rate(&t->canonical, iv);
-	acc_rate(&t->canonical_rejected, iv);
-	acc_rate(&t->canonical_fixups, iv);
+	/* struct msrtop_totals and the counters of struct msrtop_vm are counters only. */
+	for (size_t i = 0; i < sizeof(*t) / sizeof(struct msrtop_counter); i++)
+		acc_rate((struct msrtop_counter *)t + i, iv);
 	for (size_t i = 0; i < s->nr_vms; i++) {
 		struct msrtop_vm *vm = &s->vms[i];
+		struct msrtop_counter *c = &vm->exits;
 
-		acc_rate(&vm->exits, iv);
-		acc_rate(&vm->msr_reads, iv);
-		acc_rate(&vm->msr_writes, iv);
-		acc_rate(&vm->msr_gp, iv);
-		acc_rate(&vm->uexits, iv);
+		for (; c <= &vm->uexits; c++)
+			acc_rate(c, iv);
 	}
 
 	if (sources) {
+		const struct msrtop_exit_row *e = snapshot_rows(s, MSRTOP_KIND_EXITS);
 		struct msrtop_counter ev[MSRTOP_SRC_NR] = {0};
 
 		ev[MSRTOP_SRC_KVM_EXIT] = t->exits;
 		ev[MSRTOP_SRC_KVM_NESTED_VMEXIT] = t->nested_exits;
-		for (size_t i = 0; i < s->nr_exits; i++) {
-			ev[MSRTOP_SRC_KVM_ENTRY].total += s->exits[i].latency.count;
-			ev[MSRTOP_SRC_KVM_ENTRY].delta += s->exits[i].latency_delta.count;
+		for (size_t i = 0; i < snapshot_nr(s, MSRTOP_KIND_EXITS); i++) {
+			ev[MSRTOP_SRC_KVM_ENTRY].total += e[i].latency.count;
+			ev[MSRTOP_SRC_KVM_ENTRY].delta += e[i].latency_delta.count;
 		}
 		acc_rate(&ev[MSRTOP_SRC_KVM_ENTRY], iv);
 		ev[MSRTOP_SRC_KVM_MSR] = t->msr_reads;

@@ -5,8 +5,8 @@
  * terminal view, HTTP) see: they never touch BPF maps, and nothing in here
  * knows about any output.
  *
- * Numbers are raw: pids, vCPU ids, MSR indexes, exit reason codes. Names are
- * the outputs' business (msr_names.h, exit_reasons.h, kvm_names.h).
+ * It holds one table of rows per kind of event (kind_rows.h; described by
+ * kinds.h), whatever the kinds are: adding a kind changes nothing here.
  *
  * Counters are cumulative since the BPF programs were attached ("total"), and
  * compared with the previous snapshot ("delta", "rate"). Every table is sorted
@@ -24,22 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "msrtop.h" /* MSRTOP_HIST_SLOTS, MSRTOP_VCPU_*, MSRTOP_MAP_*, MSRTOP_OUTCOME_*, MSRTOP_ISA_* */
-
-/* A cumulative counter and its change since the previous snapshot. */
-struct msrtop_counter {
-	uint64_t total; /* since the programs were attached */
-	uint64_t delta; /* since the previous snapshot (the first: since attach) */
-	double rate;	/* delta per second of interval_s; 0 when interval_s is 0 */
-};
-
-/* A log2 histogram of durations in nanoseconds: slots[i] counts values v with
- * 2^i <= v < 2^(i+1); slot 0 also counts 0; the last slot everything above. */
-struct msrtop_hist {
-	uint64_t count;
-	uint64_t sum_ns;
-	uint64_t slots[MSRTOP_HIST_SLOTS];
-};
+#include "kind_rows.h" /* the rows of each kind; msrtop.h */
+#include "msrtop.h"    /* MSRTOP_MAP_*, MSRTOP_MAX_PID_FILTER */
 
 /* ---- sources -------------------------------------------------------------- */
 
@@ -82,94 +68,18 @@ const char *msrtop_source_state_name(enum msrtop_source_state state); /* "attach
 /* The source named name ("kvm_msr"), or -1. */
 int msrtop_source_id(const char *name);
 const char *msrtop_source_name(enum msrtop_source_id id); /* "kvm_exit"... */
-const char *msrtop_map_name(unsigned int map_id);	 /* MSRTOP_MAP_* -> "exits"... */
-const char *msrtop_vcpu_src_name(unsigned int vcpu_src); /* MSRTOP_VCPU_* -> "kernel"... */
+const char *msrtop_map_name(unsigned int map_id);	  /* MSRTOP_MAP_* -> "exits"... */
+const char *msrtop_vcpu_src_name(unsigned int vcpu_src);  /* MSRTOP_VCPU_* -> "kernel"... */
 
 /* ---- rows ------------------------------------------------------------------ */
-
-/*
- * vCPU identity in every row that has one: vcpu is the kernel's vcpu_id when
- * vcpu_src is MSRTOP_VCPU_KERNEL (the event carried it) or MSRTOP_VCPU_LEARNED
- * (learned for the thread from another event), and the thread id when
- * MSRTOP_VCPU_TID.
- */
-
-/* kvm_exit / kvm_nested_vmexit. Key: pid, vcpu_src, vcpu, isa, reason, nested. */
-struct msrtop_exit_row {
-	uint32_t pid;
-	uint8_t vcpu_src;
-	uint32_t vcpu;
-	uint8_t isa;	 /* the event's ISA: MSRTOP_ISA_VMX 1, MSRTOP_ISA_SVM 2 */
-	uint32_t reason; /* as recorded: VMX with modifier bits 31:16 */
-	bool nested;	 /* kvm_nested_vmexit (these exits are in kvm_exit's rows too) */
-	struct msrtop_counter count;
-	struct msrtop_hist latency;	  /* exit-to-entry, cumulative; kvm_exit rows only */
-	struct msrtop_hist latency_delta; /* the part of latency added this interval */
-};
-
-/* kvm_msr. Key: pid, vcpu_src, vcpu, msr, write. */
-struct msrtop_msr_row {
-	uint32_t pid;
-	uint8_t vcpu_src;
-	uint32_t vcpu;
-	uint32_t msr;
-	bool write;
-	struct msrtop_counter count; /* accesses, including faulting ones */
-	struct msrtop_counter gp;    /* accesses that raised #GP */
-	/* Writes only: successful writes and their values. */
-	bool has_value; /* false for reads, and writes that all faulted */
-	uint64_t last_value;
-	struct msrtop_counter changes; /* writes with a value other than the one before */
-};
-
-/* kvm_userspace_exit. Key: pid, error, reason. */
-struct msrtop_uexit_row {
-	uint32_t pid;
-	bool error;	 /* KVM_RUN failed: reason is the (positive) errno */
-	uint32_t reason; /* KVM_EXIT_* when !error */
-	struct msrtop_counter count;
-};
-
-/* kvm_msr_intercept. Key: pid, vcpu_src, vcpu, isa, exit_code, msr, write. */
-struct msrtop_intercept_row {
-	uint32_t pid;
-	uint8_t vcpu_src;
-	uint32_t vcpu;
-	uint8_t isa;
-	uint64_t exit_code;
-	uint32_t msr;
-	bool write;
-	struct msrtop_counter count;
-};
-
-/* kvm_msr_outcome. Key: pid, vcpu_src, vcpu, msr, write, outcome, reason. */
-struct msrtop_outcome_row {
-	uint32_t pid;
-	uint8_t vcpu_src;
-	uint32_t vcpu;
-	uint32_t msr;
-	bool write;
-	uint8_t outcome; /* MSRTOP_OUTCOME_*; 255: out of range */
-	uint8_t reason;	 /* meaning depends on outcome (msrtop.h); 255: out of range */
-	struct msrtop_counter count;
-	struct msrtop_hist duration; /* duration_ns, cumulative */
-};
-
-/* kvm_msr_canonical. Key: pid, vcpu_src, vcpu, msr. */
-struct msrtop_canon_row {
-	uint32_t pid;
-	uint8_t vcpu_src;
-	uint32_t vcpu;
-	uint32_t msr;
-	struct msrtop_counter count;
-	struct msrtop_counter rejected;
-	struct msrtop_counter fixups; /* accepted with a changed value */
-};
 
 #define MSRTOP_COMM_LEN 16 /* TASK_COMM_LEN */
 #define MSRTOP_VM_NAME_LEN 128
 
-/* One VMM process (a VM): every pid that appears in any row. Key: pid. */
+/*
+ * One VMM process (a VM): every pid that appears in any row. Key: pid. Its
+ * counters run from exits to uexits, nothing else in between (snapshot.c).
+ */
 struct msrtop_vm {
 	uint32_t pid;
 	char comm[MSRTOP_COMM_LEN];    /* /proc/PID/comm, else as BPF recorded it; "" if unknown */
@@ -183,7 +93,7 @@ struct msrtop_vm {
 	struct msrtop_counter uexits;
 };
 
-/* Sums over all rows of the snapshot (after filtering, of the rows kept). */
+/* Sums over all rows of the snapshot (after filtering, of the rows kept); counters only. */
 struct msrtop_totals {
 	struct msrtop_counter exits;	    /* kvm_exit */
 	struct msrtop_counter nested_exits; /* kvm_nested_vmexit */
@@ -229,6 +139,12 @@ struct msrtop_filter {
 
 /* ---- the snapshot ------------------------------------------------------------ */
 
+/* The rows of one kind: nr used of cap allocated (row_size each, kinds.h). */
+struct msrtop_table {
+	void *rows;
+	size_t nr, cap;
+};
+
 struct msrtop_snapshot {
 	unsigned int refs;	/* see snapshot_get()/snapshot_put() */
 	uint64_t seq;		/* 1, 2, ... per collector */
@@ -247,21 +163,9 @@ struct msrtop_snapshot {
 
 	struct msrtop_vm *vms;
 	size_t nr_vms;
-	struct msrtop_exit_row *exits;
-	size_t nr_exits;
-	struct msrtop_msr_row *msrs;
-	size_t nr_msrs;
-	struct msrtop_uexit_row *uexits;
-	size_t nr_uexits;
-	struct msrtop_intercept_row *intercepts;
-	size_t nr_intercepts;
-	struct msrtop_outcome_row *outcomes;
-	size_t nr_outcomes;
-	struct msrtop_canon_row *canon;
-	size_t nr_canon;
-
-	/* Allocated lengths of the arrays above (internal). */
-	size_t cap_vms, cap_exits, cap_msrs, cap_uexits, cap_intercepts, cap_outcomes, cap_canon;
+	size_t cap_vms; /* allocated length of vms (internal) */
+	/* The rows of each kind (index: enum msrtop_kind_id). */
+	struct msrtop_table tables[MSRTOP_KIND_NR];
 };
 
 /* A new, empty snapshot with one reference; NULL when out of memory. */
@@ -271,27 +175,32 @@ struct msrtop_snapshot *snapshot_get(struct msrtop_snapshot *s);
 /* Drops a reference; the last one frees s. NULL is fine. */
 void snapshot_put(struct msrtop_snapshot *s);
 
-/*
- * Building (the collector, and tests): each snapshot_add_*() returns a zeroed
- * row at the end of its table to fill in (totals only), or NULL when out of
- * memory. The keys of one table must be unique.
- */
-struct msrtop_exit_row *snapshot_add_exit(struct msrtop_snapshot *s);
-struct msrtop_msr_row *snapshot_add_msr(struct msrtop_snapshot *s);
-struct msrtop_uexit_row *snapshot_add_uexit(struct msrtop_snapshot *s);
-struct msrtop_intercept_row *snapshot_add_intercept(struct msrtop_snapshot *s);
-struct msrtop_outcome_row *snapshot_add_outcome(struct msrtop_snapshot *s);
-struct msrtop_canon_row *snapshot_add_canon(struct msrtop_snapshot *s);
+/* The rows of kind in s (an array of its row struct, kind_rows.h), and their number. */
+static inline void *snapshot_rows(const struct msrtop_snapshot *s, enum msrtop_kind_id kind)
+{
+	return s->tables[kind].rows;
+}
 
-/* The row of msr key (pid, vcpu_src, vcpu, msr, write) once s is sorted, or NULL. */
-struct msrtop_msr_row *snapshot_find_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t vcpu_src,
-					 uint32_t vcpu, uint32_t msr, bool write);
+static inline size_t snapshot_nr(const struct msrtop_snapshot *s, enum msrtop_kind_id kind)
+{
+	return s->tables[kind].nr;
+}
+
+/*
+ * Building (the collector, and tests): a zeroed row appended to the table of
+ * kind, to fill in (totals only), or NULL when out of memory. The keys of one
+ * table must be unique.
+ */
+void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind);
+
+/* The row of kind whose key is that of key (a row of that kind) once s is sorted, or NULL. */
+void *snapshot_find_row(const struct msrtop_snapshot *s, enum msrtop_kind_id kind, const void *key);
 
 /*
  * Sorts every table by key (done by snapshot_finish(); idempotent), and
- * merges MSR rows with the same key into one (counts summed; the last value
- * of the row with more writes): two threads can turn out to run the same vCPU
- * once the collector has mapped thread ids to vCPUs.
+ * merges rows with the same key into one by their kind's merge() (MSR rows:
+ * two threads can turn out to run the same vCPU once the collector has
+ * mapped thread ids to vCPUs).
  */
 void snapshot_sort(struct msrtop_snapshot *s);
 

@@ -182,6 +182,28 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 	return buf;
 }
 
+/* Why the table of kind k is empty, by the state of its source. */
+static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_kind *k)
+{
+	const char *src = msrtop_source_name(k->source);
+
+	fprintf(f, "\n%s: ", k->text_title);
+	switch (s->sources[k->source].state) {
+	case MSRTOP_SRC_ATTACHED:
+		fprintf(f, "none yet: %s is attached but %s\n", src, k->text_none_yet);
+		break;
+	case MSRTOP_SRC_MISSING:
+		fprintf(f, "not available: %s is not in this kernel\n", src);
+		break;
+	case MSRTOP_SRC_OFF:
+		fprintf(f, "not available: %s is off (not in --sources)\n", src);
+		break;
+	default:
+		fprintf(f, "not available: %s is not attached\n", src);
+		break;
+	}
+}
+
 /* The text table of kind k: busiest rows first (by delta, then total). */
 static void print_kind(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
@@ -190,8 +212,8 @@ static void print_kind(FILE *f, const struct msrtop_snapshot *s, const struct ms
 	char *rows;
 
 	if (!nr) {
-		if (k->text_empty)
-			fprintf(f, "\n%s: %s\n", k->text_title, k->text_empty(s));
+		if (k->text_none_yet)
+			print_empty(f, s, k);
 		return;
 	}
 	rows = malloc(nr * k->row_size);
@@ -226,8 +248,8 @@ int text_out_write(FILE *f, const struct msrtop_snapshot *s)
 	print_lost(f, s->overflow, "overflow: events NOT counted because a map was full",
 		   "overflow: none (no event lost to a full map)");
 	/* Errors only when there are any: a healthy kernel has none. */
-	print_lost(f, s->errors,
-		   "errors: events NOT counted for another reason than a full map", NULL);
+	print_lost(f, s->errors, "errors: events NOT counted for another reason than a full map",
+		   NULL);
 	print_vms(f, s);
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
 		print_kind(f, s, &msrtop_kinds[k]);

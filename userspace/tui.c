@@ -165,6 +165,7 @@ int tui_init(const struct tui_opts *opts, struct tui_state **out)
 		return -ENOMEM;
 	}
 	t->sig_pipe[0] = t->sig_pipe[1] = -1;
+	tui_views_init(t);
 	t->interval_ms = opts->interval_ms ? opts->interval_ms : 1000;
 	memset(&t->filter, 0, sizeof(t->filter));
 	t->nr_kernel_pids = 0;

@@ -251,24 +251,8 @@ void tui_key(struct tui_state *t, int ch, struct tui_action *out)
 	case 'Q':
 		out->kind = TUI_ACT_QUIT;
 		break;
-	case '1':
-	case '2':
-	case '3':
-	case '4':
-	case '5':
-		t->view = ch - '1';
-		break;
-	case 'e':
-	case 'm':
-	case 'v':
-	case 'o':
-	case 'k':
-		for (int v = 0; v < VIEW_NR; v++)
-			if (tui_views[v].key == ch)
-				t->view = v;
-		break;
 	case 's':
-		t->sort[t->view] = (t->sort[t->view] + 1) % tui_views[t->view].nr_sorts;
+		t->sort[t->view] = (t->sort[t->view] + 1) % tui_view_nr_sorts(tui_view(t));
 		t->scroll[t->view] = 0;
 		break;
 	case 'S':
@@ -332,6 +316,12 @@ void tui_key(struct tui_state *t, int ch, struct tui_action *out)
 	case KEY_RESIZE:
 		break;
 	default:
+		/* A view: by its position (1-9) or its letter. */
+		for (unsigned int v = 0; v < t->nr_views; v++)
+			if ((v < 9 && ch == '1' + (int)v) || ch == t->views[v]->key) {
+				t->view = v;
+				return;
+			}
 		if (ch >= 0x20 && ch < 0x7f)
 			tui_set_message(t, true, "unknown key '%c': h shows the keys", ch);
 		break;

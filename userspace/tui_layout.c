@@ -39,13 +39,16 @@ static bool src_attached(struct tui_state *t, enum msrtop_source_id id)
 	return tui_src(t, id)->state == MSRTOP_SRC_ATTACHED;
 }
 
-/* kvm_exit is attached, but only other KVM events arrive: guests here do not exit through it. */
-bool tui_exit_silent(struct tui_state *t)
+/*
+ * Source id is attached, but only other KVM events arrive (kvm_msr,
+ * kvm_userspace_exit): for kvm_exit, guests here do not exit through it.
+ */
+bool tui_source_silent(struct tui_state *t, enum msrtop_source_id id)
 {
-	return src_attached(t, MSRTOP_SRC_KVM_EXIT) &&
-	       !tui_src(t, MSRTOP_SRC_KVM_EXIT)->events.total &&
-	       (tui_src(t, MSRTOP_SRC_KVM_MSR)->events.total ||
-		tui_src(t, MSRTOP_SRC_KVM_USERSPACE_EXIT)->events.total);
+	return src_attached(t, id) && !tui_src(t, id)->events.total &&
+	       ((id != MSRTOP_SRC_KVM_MSR && tui_src(t, MSRTOP_SRC_KVM_MSR)->events.total) ||
+		(id != MSRTOP_SRC_KVM_USERSPACE_EXIT &&
+		 tui_src(t, MSRTOP_SRC_KVM_USERSPACE_EXIT)->events.total));
 }
 
 static bool patched_all_missing(struct tui_state *t)
@@ -100,7 +103,7 @@ static int draw_notes(struct tui_state *t, int y, int max_y)
 {
 	char buf[400];
 
-	if (tui_exit_silent(t)) {
+	if (tui_source_silent(t, MSRTOP_SRC_KVM_EXIT)) {
 		snprintf(buf, sizeof(buf),
 			 "note: kvm_exit is attached but silent while kvm_msr counted %" PRIu64
 			 " events: on this host kind (e.g. KVM's PVM backend) guests do not leave "
@@ -275,13 +278,14 @@ static void draw_title(struct tui_state *t)
 static int draw_tabs(struct tui_state *t, int y)
 {
 	char buf[96];
-	int x = 0, v;
+	int x = 0;
 
-	for (v = 0; v < VIEW_NR; v++) {
-		snprintf(buf, sizeof(buf), " %d:%s ", v + 1, tui_views[v].name);
-		x = tui_put(y, x, buf, v == (int)t->view ? A_REVERSE | A_BOLD : A_NORMAL);
+	for (unsigned int v = 0; v < t->nr_views; v++) {
+		snprintf(buf, sizeof(buf), " %u:%s ", v + 1, t->views[v]->name);
+		x = tui_put(y, x, buf, v == t->view ? A_REVERSE | A_BOLD : A_NORMAL);
 	}
-	snprintf(buf, sizeof(buf), "   sort: %s%s", tui_views[t->view].sorts[t->sort[t->view]].name,
+	snprintf(buf, sizeof(buf), "   sort: %s%s",
+		 tui_view_sort_name(tui_view(t), t->sort[t->view]),
 		 t->reverse[t->view] ? " (reversed)" : "");
 	x = tui_put(y, x, buf, A_NORMAL);
 	return x;
@@ -310,10 +314,21 @@ static void draw_status(struct tui_state *t)
 		tui_put(y, 0, t->message, t->message_is_error ? A_BOLD | A_REVERSE : A_BOLD);
 		return;
 	}
-	tui_put(y, 0,
-		"q quit  1-5/e m v o k views  s/S sort  p c M r filter  F clear  +/- interval  "
-		"space pause  h help",
-		A_DIM);
+	{
+		char keys[MAX_VIEWS * 2 + 1];
+		char buf[200];
+
+		for (unsigned int v = 0; v < t->nr_views; v++) {
+			keys[2 * v] = v ? ' ' : '/';
+			keys[2 * v + 1] = t->views[v]->key;
+		}
+		keys[2 * t->nr_views] = '\0';
+		snprintf(buf, sizeof(buf),
+			 "q quit  1-%u%s views  s/S sort  p c M r filter  F clear  +/- interval  "
+			 "space pause  h help",
+			 t->nr_views, keys);
+		tui_put(y, 0, buf, A_DIM);
+	}
 }
 
 static void draw_help(struct tui_state *t)
@@ -321,12 +336,8 @@ static void draw_help(struct tui_state *t)
 	static const char *const lines[] = {
 		"msrtop: what KVM guests make their hypervisor do, live.",
 		"",
-		"  1 e   exits: per VM, vCPU, ISA and exit reason (VMX modifier flags as |FLAG)",
-		"  2 m   MSRs: per VM, vCPU, MSR and direction; #GP, value changes, last value",
-		"  3 v   VMs: per VMM process (pid, comm, guest name)",
-		"  4 o   outcomes: what KVM did with each MSR access (patched kernels)",
-		"  5 k   canonical: canonical-address checks on MSR writes (patched kernels)",
-		"  s S   next sort key / reverse the t->order",
+		NULL, /* the views (from the view list) */
+		"  s S   next sort key / reverse the order",
 		"  p     filter by VM pid          c   filter by vCPU id",
 		"  M     filter by MSR             r   filter by exit reason (VMX or SVM name)",
 		"  F     clear the view's filters  (an empty answer clears one filter)",
@@ -343,10 +354,20 @@ static void draw_help(struct tui_state *t)
 		"",
 		"Press any key to go back.",
 	};
-	size_t i;
+	char buf[160];
+	int y = 2;
 
-	for (i = 0; i < sizeof(lines) / sizeof(lines[0]) && (int)i + 2 < LINES; i++)
-		tui_put((int)i + 2, 2, lines[i], i == 0 ? A_BOLD : A_NORMAL);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && y < LINES; i++) {
+		if (lines[i]) {
+			tui_put(y++, 2, lines[i], i == 0 ? A_BOLD : A_NORMAL);
+			continue;
+		}
+		for (unsigned int v = 0; v < t->nr_views && y < LINES; v++) {
+			snprintf(buf, sizeof(buf), "  %u %c   %s: %s", v + 1, t->views[v]->key,
+				 t->views[v]->name, t->views[v]->help);
+			tui_put(y++, 2, buf, A_NORMAL);
+		}
+	}
 }
 
 void tui_draw(struct tui_state *t)
@@ -384,7 +405,7 @@ void tui_draw(struct tui_state *t)
 	y = draw_filters(t, y, max_y);
 	y++;
 	x = draw_tabs(t, y);
-	total = tui_views[t->view].draw(t, y + 1, LINES - 1 - (y + 1));
+	total = tui_view_draw(t, y + 1, LINES - 1 - (y + 1));
 	if (total > (size_t)t->table_rows) {
 		size_t last = t->scroll[t->view] + t->table_rows;
 

@@ -53,22 +53,23 @@ static int cmp_outcome_key(const void *pa, const void *pb)
 
 static int sum_outcomes(struct tui_state *t)
 {
-	const struct msrtop_snapshot *s = t->shown;
+	const struct msrtop_outcome_row *all = snapshot_rows(t->shown, MSRTOP_KIND_OUTCOMES);
+	size_t nr = snapshot_nr(t->shown, MSRTOP_KIND_OUTCOMES);
 	const struct msrtop_outcome_row **rows;
 	struct outcome_sum *o = NULL;
 	size_t i;
 	int k;
 
 	t->nr_osums = 0;
-	if (!s->nr_outcomes)
+	if (!nr)
 		return 0;
-	rows = malloc(s->nr_outcomes * sizeof(*rows));
+	rows = malloc(nr * sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
-	for (i = 0; i < s->nr_outcomes; i++)
-		rows[i] = &s->outcomes[i];
-	qsort(rows, s->nr_outcomes, sizeof(*rows), cmp_outcome_key);
-	for (i = 0; i < s->nr_outcomes; i++) {
+	for (i = 0; i < nr; i++)
+		rows[i] = &all[i];
+	qsort(rows, nr, sizeof(*rows), cmp_outcome_key);
+	for (i = 0; i < nr; i++) {
 		const struct msrtop_outcome_row *r = rows[i];
 
 		if (!o || o->pid != r->pid || o->msr != r->msr || o->write != r->write) {
@@ -188,13 +189,13 @@ size_t tui_draw_outcomes(struct tui_state *t, int y, int h)
 		if (tui_src(t, MSRTOP_SRC_KVM_MSR_OUTCOME)->state == MSRTOP_SRC_MISSING)
 			tui_draw_empty(y, "kvm_msr_outcome is not in this kernel: this view needs "
 					  "msrtop's kernel patches (kernel-patches/)");
-		else if (t->raw->nr_outcomes)
+		else if (snapshot_nr(t->raw, MSRTOP_KIND_OUTCOMES))
 			tui_draw_empty(y, "no MSR outcomes match the filter");
 		else
 			tui_draw_empty(y, "no MSR outcomes yet");
 		return t->nr_osums;
 	}
-	if (tui_sort_rows(t, t->nr_osums, tui_outcome_sorts[t->sort[VIEW_OUTCOMES]].cmp) ||
+	if (tui_sort_rows(t, t->nr_osums, tui_outcome_sorts[t->sort[t->view]].cmp) ||
 	    tui_grow_cells(t, p.count ? p.count : 1))
 		return t->nr_osums;
 	for (r = 0; r < p.count; r++) {

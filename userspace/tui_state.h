@@ -9,7 +9,8 @@
  *   tui_input.c     keys, the filter prompt, filters
  *   tui_layout.c    the screen: title, header, tabs, status line, help
  *   tui_draw.c      drawing primitives: clipped text, wrapped items, tables
- *   tui_views.c     the exits, MSRs, VMs and canonical views; the view table
+ *   tui_views.c     the list of views: one per kind of kinds.c that has one
+ *                   (drawn from its descriptor), and the VMs view
  *   tui_outcomes.c  the outcomes view
  */
 #ifndef MSRTOP_TUI_STATE_H
@@ -23,10 +24,12 @@
 
 #include <curses.h>
 
+#include "kinds.h"
 #include "snapshot.h"
 #include "tui.h"
 
-enum view { VIEW_EXITS, VIEW_MSRS, VIEW_VMS, VIEW_OUTCOMES, VIEW_CANON, VIEW_NR };
+/* The most views there can be: one per kind, the VMs view and the outcomes view. */
+#define MAX_VIEWS (MSRTOP_KIND_NR + 2)
 
 enum prompt {
 	PROMPT_NONE,
@@ -43,6 +46,27 @@ enum prompt {
 
 #define NR_CRASH_SIGNALS 5 /* crash_signals[] */
 
+struct tui_state;
+
+struct view_sort {
+	const char *name;
+	int (*cmp)(const struct tui_state *t, size_t a, size_t b);
+};
+
+/*
+ * A view: either the table of one kind (kind, drawn from its descriptor's
+ * view part by tui_views.c), or a view of its own (sorts and draw).
+ */
+struct tui_view {
+	const char *name; /* on its tab */
+	char key;	  /* the letter that shows it (the digits are its position) */
+	const char *help; /* its line on the help page, after its name */
+	const struct msrtop_kind *kind;
+	const struct view_sort *sorts;
+	unsigned int nr_sorts;
+	size_t (*draw)(struct tui_state *t, int y, int h); /* returns the number of table rows */
+};
+
 /* Everything the view knows; one per tui_init(), passed to every function. */
 struct tui_state {
 	bool active; /* curses mode entered and not left */
@@ -57,10 +81,14 @@ struct tui_state {
 	struct msrtop_snapshot *shown; /* raw, or raw through the view filter */
 	struct msrtop_filter filter;
 
-	enum view view;
-	unsigned int sort[VIEW_NR];
-	bool reverse[VIEW_NR];
-	size_t scroll[VIEW_NR];
+	/* The views in tab order (tui_views_init()), and the one shown. */
+	struct tui_view kind_views[MSRTOP_KIND_NR]; /* made from the kinds' descriptors */
+	const struct tui_view *views[MAX_VIEWS];
+	unsigned int nr_views;
+	unsigned int view;
+	unsigned int sort[MAX_VIEWS];
+	bool reverse[MAX_VIEWS];
+	size_t scroll[MAX_VIEWS];
 	int table_rows; /* data rows that fit at the last draw (for paging) */
 	bool paused;
 	bool help;
@@ -119,21 +147,13 @@ struct flow {
 
 /* ---- views (tui_views.c, tui_outcomes.c) ---- */
 
-struct view_sort {
-	const char *name;
-	int (*cmp)(const struct tui_state *t, size_t a, size_t b);
-};
-
-struct tui_view {
-	const char *name; /* on its tab */
-	char key;	  /* the letter that shows it (the digits are its position) */
-	const struct view_sort *sorts;
-	unsigned int nr_sorts;
-	size_t (*draw)(struct tui_state *t, int y,
-		       int h); /* returns the number of rows of the table */
-};
-
-extern const struct tui_view tui_views[VIEW_NR];
+/* Fills t->views in tab order. */
+void tui_views_init(struct tui_state *t);
+/* The current view, its number of sort keys and the name of the current one. */
+const struct tui_view *tui_view(const struct tui_state *t);
+unsigned int tui_view_nr_sorts(const struct tui_view *v);
+const char *tui_view_sort_name(const struct tui_view *v, unsigned int sort);
+size_t tui_view_draw(struct tui_state *t, int y, int h);
 
 enum {
 	OC_HANDLED,
@@ -167,7 +187,7 @@ void tui_key(struct tui_state *t, int ch, struct tui_action *out);
 
 /* ---- tui_layout.c ---- */
 
-bool tui_exit_silent(struct tui_state *t);
+bool tui_source_silent(struct tui_state *t, enum msrtop_source_id id);
 void tui_draw(struct tui_state *t);
 const struct msrtop_source *tui_src(struct tui_state *t, enum msrtop_source_id id);
 

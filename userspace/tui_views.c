@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The terminal view's tables of exits, MSR accesses, VMs and canonical checks,
- * their sort keys, and the table of views (the outcomes view: tui_outcomes.c).
+ * The terminal view's views: the table of each kind of event that has a view
+ * in its descriptor (kinds.h: columns, sort keys, why it is empty), drawn
+ * from that descriptor alone, and the views that are not one kind's rows:
+ * VMs (here) and outcomes (tui_outcomes.c). tui_views_init() puts them in
+ * tab order.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,201 +13,163 @@
 
 #include "exit_reasons.h"
 #include "format.h"
-#include "kvm_names.h"
-#include "msr_names.h"
+#include "kinds.h"
 #include "snapshot.h"
 #include "tui.h"
 #include "tui_state.h"
 
-/* ---- views ----------------------------------------------------------------------- */
+/* ---- the table of a kind ------------------------------------------------------------ */
 
-/* exits */
-
-static int ex_rate(const struct tui_state *t, size_t a, size_t b)
+static const struct msrtop_kind *cur_kind(const struct tui_state *t)
 {
-	const struct msrtop_exit_row *x = &t->shown->exits[a], *y = &t->shown->exits[b];
-	int r = CMP_DESC(x->count.rate, y->count.rate);
-
-	return r ? r : CMP_DESC(x->count.total, y->count.total);
+	return tui_view(t)->kind;
 }
 
-static int ex_total(const struct tui_state *t, size_t a, size_t b)
+static const void *row_of(const struct tui_state *t, size_t i)
 {
-	return CMP_DESC(t->shown->exits[a].count.total, t->shown->exits[b].count.total);
+	return kind_row(t->shown, cur_kind(t), i);
 }
 
-static int ex_p99(const struct tui_state *t, size_t a, size_t b)
+/* For tui_sort_rows(): the current view's current sort key of its kind. */
+static int cmp_kind_rows(const struct tui_state *t, size_t a, size_t b)
 {
-	return CMP_DESC(tui_hist_slot(t->shown->exits[a].latency.slots, 99),
-			tui_hist_slot(t->shown->exits[b].latency.slots, 99));
-}
+	const struct msrtop_view_sort *k = &cur_kind(t)->view.sorts[t->sort[t->view]];
+	const void *x = row_of(t, a), *y = row_of(t, b);
+	int r = 0;
 
-static int ex_vm(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_ASC(a, b); /* the table's key order: pid, vCPU, ISA, reason */
-}
-
-static int ex_reason(const struct tui_state *t, size_t a, size_t b)
-{
-	const struct msrtop_exit_row *x = &t->shown->exits[a], *y = &t->shown->exits[b];
-	int r = CMP_ASC(x->isa, y->isa);
-
-	return r ? r : CMP_ASC(x->reason, y->reason);
-}
-
-static const struct view_sort exit_sorts[] = {
-	{"rate", ex_rate}, {"total", ex_total},	  {"p99", ex_p99},
-	{"vm", ex_vm},	   {"reason", ex_reason},
-};
-
-static const struct col exit_cols[] = {
-	{"VM", 6, 22, true},	  {"VCPU", 4, 10, false},  {"ISA", 3, 5, true},
-	{"REASON", 12, 40, true}, {"RATE/s", 8, 0, false}, {"TOTAL", 10, 0, false},
-	{"P50", 7, 0, false},	  {"P99", 7, 0, false},
-};
-
-static size_t draw_exits(struct tui_state *t, int y, int h)
-{
-	const struct msrtop_snapshot *s = t->shown;
-	struct page p = tui_page_of(t, s->nr_exits, h);
-	size_t r;
-
-	if (!s->nr_exits) {
-		tui_draw_table(t, y, exit_cols, 8, &p, 2);
-		if (tui_src(t, MSRTOP_SRC_KVM_EXIT)->state == MSRTOP_SRC_MISSING)
-			tui_draw_empty(y, "no exits: this kernel has no kvm_exit tracepoint");
-		else if (tui_src(t, MSRTOP_SRC_KVM_EXIT)->state == MSRTOP_SRC_FAILED)
-			tui_draw_empty(y, "no exits: attaching to kvm_exit failed (see sources)");
-		else if (tui_src(t, MSRTOP_SRC_KVM_EXIT)->state == MSRTOP_SRC_OFF)
-			tui_draw_empty(y, "no exits: kvm_exit is off (not in --sources)");
-		else if (t->raw->nr_exits)
-			tui_draw_empty(y, "no exits match the filter");
-		else if (tui_exit_silent(t))
-			tui_draw_empty(
-				y, "no exits: kvm_exit does not fire on this host (see the note "
-				   "above); the MSRs view has the accesses");
-		else
-			tui_draw_empty(y, "no exits yet (no guest has run since msrtop started)");
-		return s->nr_exits;
+	switch (k->type) {
+	case MSRTOP_S_RATE: /* then by total */
+	case MSRTOP_S_TOTAL:
+		if (k->type == MSRTOP_S_RATE)
+			r = CMP_DESC(kind_counter(x, k->off)->rate, kind_counter(y, k->off)->rate);
+		return r ? r
+			 : CMP_DESC(kind_counter(x, k->off)->total, kind_counter(y, k->off)->total);
+	case MSRTOP_S_P99:
+		return CMP_DESC(tui_hist_slot(kind_hist(x, k->off)->slots, 99),
+				tui_hist_slot(kind_hist(y, k->off)->slots, 99));
+	case MSRTOP_S_FIELD:
+		r = CMP_ASC(kind_uint(x, k->off, k->size), kind_uint(y, k->off, k->size));
+		if (!r && k->size2)
+			r = CMP_ASC(kind_uint(x, k->off2, k->size2),
+				    kind_uint(y, k->off2, k->size2));
+		return r;
+	case MSRTOP_S_KEY:
+		break;
 	}
-	if (tui_sort_rows(t, s->nr_exits, exit_sorts[t->sort[VIEW_EXITS]].cmp) ||
-	    tui_grow_cells(t, p.count ? p.count : 1))
-		return s->nr_exits;
-	for (r = 0; r < p.count; r++) {
-		const struct msrtop_exit_row *e = &s->exits[t->order[p.first + r]];
-		char reason[CELL_LEN - 8], isa[16];
-
-		tui_fmt_vm(t, tui_cell(t, r, 0), CELL_LEN, e->pid);
-		format_vcpu(e->vcpu_src, e->vcpu, tui_cell(t, r, 1), CELL_LEN);
-		SET(2, "%s", format_isa(e->isa, isa, sizeof(isa)));
-		exit_reason_format(e->isa, e->reason, reason, sizeof(reason));
-		SET(3, "%s%s", reason, e->nested ? " (L2)" : "");
-		format_rate_short(e->count.rate, tui_cell(t, r, 4), CELL_LEN);
-		format_u64(e->count.total, tui_cell(t, r, 5), CELL_LEN);
-		tui_fmt_percentile(tui_cell(t, r, 6), CELL_LEN, e->latency.slots, 50);
-		tui_fmt_percentile(tui_cell(t, r, 7), CELL_LEN, e->latency.slots, 99);
-	}
-	tui_draw_table(t, y, exit_cols, 8, &p, 2);
-	return s->nr_exits;
+	return CMP_ASC(a, b); /* the table's key order */
 }
 
-/* MSRs */
-
-static int ms_rate(const struct tui_state *t, size_t a, size_t b)
+/* Cell c of the table of kind k, for row. */
+static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_col *c,
+		      const void *row)
 {
-	const struct msrtop_msr_row *x = &t->shown->msrs[a], *y = &t->shown->msrs[b];
-	int r = CMP_DESC(x->count.rate, y->count.rate);
+	char reason[CELL_LEN - 8], isa[16];
 
-	return r ? r : CMP_DESC(x->count.total, y->count.total);
-}
-
-static int ms_total(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_DESC(t->shown->msrs[a].count.total, t->shown->msrs[b].count.total);
-}
-
-static int ms_gp(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_DESC(t->shown->msrs[a].gp.total, t->shown->msrs[b].gp.total);
-}
-
-static int ms_changes(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_DESC(t->shown->msrs[a].changes.total, t->shown->msrs[b].changes.total);
-}
-
-static int ms_msr(const struct tui_state *t, size_t a, size_t b)
-{
-	const struct msrtop_msr_row *x = &t->shown->msrs[a], *y = &t->shown->msrs[b];
-	int r = CMP_ASC(x->msr, y->msr);
-
-	return r ? r : CMP_ASC(x->write, y->write);
-}
-
-static int ms_vm(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_ASC(a, b);
-}
-
-static const struct view_sort msr_sorts[] = {
-	{"rate", ms_rate},	 {"total", ms_total}, {"#GP", ms_gp},
-	{"changes", ms_changes}, {"msr", ms_msr},     {"vm", ms_vm},
-};
-
-static const struct col msr_cols[] = {
-	{"VM", 6, 22, true},  {"VCPU", 4, 10, false},	{"MSR", 14, 46, true},
-	{"R/W", 3, 3, true},  {"RATE/s", 8, 0, false},	{"TOTAL", 10, 0, false},
-	{"#GP", 6, 0, false}, {"CHANGES", 7, 0, false}, {"LAST VALUE", 18, 18, true},
-};
-
-static size_t draw_msrs(struct tui_state *t, int y, int h)
-{
-	const struct msrtop_snapshot *s = t->shown;
-	struct page p = tui_page_of(t, s->nr_msrs, h);
-	size_t r;
-
-	if (!s->nr_msrs) {
-		tui_draw_table(t, y, msr_cols, 9, &p, 2);
-		if (tui_src(t, MSRTOP_SRC_KVM_MSR)->state == MSRTOP_SRC_MISSING)
-			tui_draw_empty(y, "no MSR accesses: this kernel has no kvm_msr tracepoint");
-		else if (tui_src(t, MSRTOP_SRC_KVM_MSR)->state == MSRTOP_SRC_FAILED)
-			tui_draw_empty(
-				y, "no MSR accesses: attaching to kvm_msr failed (see sources)");
-		else if (tui_src(t, MSRTOP_SRC_KVM_MSR)->state == MSRTOP_SRC_OFF)
-			tui_draw_empty(y, "no MSR accesses: kvm_msr is off (not in --sources)");
-		else if (t->raw->nr_msrs)
-			tui_draw_empty(y, "no MSR accesses match the filter");
+	switch (c->type) {
+	case MSRTOP_V_VM:
+		tui_fmt_vm(t, cell, CELL_LEN, kind_u32(row, 0));
+		break;
+	case MSRTOP_V_VCPU:
+		format_vcpu(kind_u8(row, c->aux), kind_u32(row, c->off), cell, CELL_LEN);
+		break;
+	case MSRTOP_V_ISA:
+		snprintf(cell, CELL_LEN, "%s", format_isa(kind_u8(row, c->off), isa, sizeof(isa)));
+		break;
+	case MSRTOP_V_EXIT_REASON:
+		exit_reason_format(kind_u8(row, c->aux), kind_uint(row, c->off, c->size), reason,
+				   sizeof(reason));
+		snprintf(cell, CELL_LEN, "%s%s", reason,
+			 c->flag && kind_bool(row, c->flag) ? " (L2)" : "");
+		break;
+	case MSRTOP_V_MSR:
+		format_msr_and_index(kind_u32(row, c->off), cell, CELL_LEN);
+		break;
+	case MSRTOP_V_RW:
+		snprintf(cell, CELL_LEN, "%s", kind_bool(row, c->off) ? "W" : "R");
+		break;
+	case MSRTOP_V_RATE:
+		format_rate_short(kind_counter(row, c->off)->rate, cell, CELL_LEN);
+		break;
+	case MSRTOP_V_TOTAL_IF:
+	case MSRTOP_V_TOTAL:
+		if (c->type == MSRTOP_V_TOTAL_IF && !kind_bool(row, c->aux))
+			snprintf(cell, CELL_LEN, "-");
 		else
-			tui_draw_empty(y, "no MSR accesses yet (only intercepted MSRs reach KVM)");
-		return s->nr_msrs;
-	}
-	if (tui_sort_rows(t, s->nr_msrs, msr_sorts[t->sort[VIEW_MSRS]].cmp) ||
-	    tui_grow_cells(t, p.count ? p.count : 1))
-		return s->nr_msrs;
-	for (r = 0; r < p.count; r++) {
-		const struct msrtop_msr_row *m = &s->msrs[t->order[p.first + r]];
-
-		tui_fmt_vm(t, tui_cell(t, r, 0), CELL_LEN, m->pid);
-		format_vcpu(m->vcpu_src, m->vcpu, tui_cell(t, r, 1), CELL_LEN);
-		format_msr_and_index(m->msr, tui_cell(t, r, 2), CELL_LEN);
-		SET(3, "%s", m->write ? "W" : "R");
-		format_rate_short(m->count.rate, tui_cell(t, r, 4), CELL_LEN);
-		format_u64(m->count.total, tui_cell(t, r, 5), CELL_LEN);
-		format_u64(m->gp.total, tui_cell(t, r, 6), CELL_LEN);
-		if (m->write)
-			format_u64(m->changes.total, tui_cell(t, r, 7), CELL_LEN);
+			format_u64(kind_counter(row, c->off)->total, cell, CELL_LEN);
+		break;
+	case MSRTOP_V_P50:
+	case MSRTOP_V_P99:
+		tui_fmt_percentile(cell, CELL_LEN, kind_hist(row, c->off)->slots,
+				   c->type == MSRTOP_V_P50 ? 50 : 99);
+		break;
+	case MSRTOP_V_HEX_IF:
+		if (kind_bool(row, c->aux))
+			snprintf(cell, CELL_LEN, "0x%016" PRIx64,
+				 *(const uint64_t *)kind_at(row, c->off));
 		else
-			SET(7, "-");
-		if (m->has_value)
-			SET(8, "0x%016" PRIx64, m->last_value);
-		else
-			SET(8, "-");
+			snprintf(cell, CELL_LEN, "-");
+		break;
 	}
-	tui_draw_table(t, y, msr_cols, 9, &p, 2);
-	return s->nr_msrs;
 }
 
-/* VMs */
+/* Why the table of kind k is empty. */
+static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind *k)
+{
+	const struct msrtop_view *v = &k->view;
+	const struct msrtop_source *src = tui_src(t, k->source);
+	const char *name = msrtop_source_name(k->source);
+	char why[256];
+
+	if (src->state == MSRTOP_SRC_MISSING && src->patched)
+		snprintf(why, sizeof(why),
+			 "%s is not in this kernel: this view needs msrtop's kernel patches "
+			 "(kernel-patches/)",
+			 name);
+	else if (src->state == MSRTOP_SRC_MISSING)
+		snprintf(why, sizeof(why), "no %s: this kernel has no %s tracepoint", v->what,
+			 name);
+	else if (src->state == MSRTOP_SRC_FAILED)
+		snprintf(why, sizeof(why), "no %s: attaching to %s failed (see sources)", v->what,
+			 name);
+	else if (src->state == MSRTOP_SRC_OFF)
+		snprintf(why, sizeof(why), "no %s: %s is off (not in --sources)", v->what, name);
+	else if (kind_nr(t->raw, k))
+		snprintf(why, sizeof(why), "no %s match the filter", v->what);
+	else if (v->silent && tui_source_silent(t, k->source))
+		snprintf(why, sizeof(why), "%s", v->silent);
+	else
+		snprintf(why, sizeof(why), "no %s yet%s", v->what, v->yet);
+	tui_draw_empty(y, why);
+}
+
+static size_t draw_kind(struct tui_state *t, int y, int h)
+{
+	const struct msrtop_kind *k = cur_kind(t);
+	const struct msrtop_view *v = &k->view;
+	struct col cols[MSRTOP_KIND_MAX_VIEW_COLS];
+	size_t n = kind_nr(t->shown, k), r;
+	struct page p = tui_page_of(t, n, h);
+	unsigned int c;
+
+	for (c = 0; c < v->nr_cols; c++)
+		cols[c] = (struct col){v->cols[c].title, v->cols[c].min, v->cols[c].max,
+				       v->cols[c].left};
+	if (!n) {
+		tui_draw_table(t, y, cols, (int)v->nr_cols, &p, 2);
+		draw_kind_empty(t, y, k);
+		return n;
+	}
+	if (tui_sort_rows(t, n, cmp_kind_rows) || tui_grow_cells(t, p.count ? p.count : 1))
+		return n;
+	for (r = 0; r < p.count; r++)
+		for (c = 0; c < v->nr_cols; c++)
+			kind_cell(t, tui_cell(t, r, (int)c), &v->cols[c],
+				  row_of(t, t->order[p.first + r]));
+	tui_draw_table(t, y, cols, (int)v->nr_cols, &p, 2);
+	return n;
+}
+
+/* ---- VMs ---------------------------------------------------------------------------- */
 
 static double vm_msr_rate(const struct msrtop_vm *v)
 {
@@ -269,7 +234,7 @@ static size_t draw_vms(struct tui_state *t, int y, int h)
 					  : "no VM seen yet (no KVM event since msrtop started)");
 		return s->nr_vms;
 	}
-	if (tui_sort_rows(t, s->nr_vms, vm_sorts[t->sort[VIEW_VMS]].cmp) ||
+	if (tui_sort_rows(t, s->nr_vms, vm_sorts[t->sort[t->view]].cmp) ||
 	    tui_grow_cells(t, p.count ? p.count : 1))
 		return s->nr_vms;
 	for (r = 0; r < p.count; r++) {
@@ -291,97 +256,59 @@ static size_t draw_vms(struct tui_state *t, int y, int h)
 	return s->nr_vms;
 }
 
-/* canonical checks */
-
-static int ca_rate(const struct tui_state *t, size_t a, size_t b)
-{
-	const struct msrtop_canon_row *x = &t->shown->canon[a], *y = &t->shown->canon[b];
-	int r = CMP_DESC(x->count.rate, y->count.rate);
-
-	return r ? r : CMP_DESC(x->count.total, y->count.total);
-}
-
-static int ca_total(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_DESC(t->shown->canon[a].count.total, t->shown->canon[b].count.total);
-}
-
-static int ca_rejected(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_DESC(t->shown->canon[a].rejected.total, t->shown->canon[b].rejected.total);
-}
-
-static int ca_fixups(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_DESC(t->shown->canon[a].fixups.total, t->shown->canon[b].fixups.total);
-}
-
-static int ca_msr(const struct tui_state *t, size_t a, size_t b)
-{
-	int r = CMP_ASC(t->shown->canon[a].msr, t->shown->canon[b].msr);
-
-	return r ? r : CMP_ASC(a, b);
-}
-
-static int ca_vm(const struct tui_state *t, size_t a, size_t b)
-{
-	return CMP_ASC(a, b);
-}
-
-static const struct view_sort canon_sorts[] = {
-	{"rate", ca_rate},     {"total", ca_total}, {"rejected", ca_rejected},
-	{"fixups", ca_fixups}, {"msr", ca_msr},	    {"vm", ca_vm},
-};
-
-static const struct col canon_cols[] = {
-	{"VM", 6, 22, true},	 {"VCPU", 4, 10, false}, {"MSR", 14, 46, true},
-	{"RATE/s", 8, 0, false}, {"TOTAL", 8, 0, false}, {"REJECTED", 8, 0, false},
-	{"FIXUPS", 8, 0, false},
-};
-
-static size_t draw_canon(struct tui_state *t, int y, int h)
-{
-	const struct msrtop_snapshot *s = t->shown;
-	struct page p = tui_page_of(t, s->nr_canon, h);
-	size_t r;
-
-	if (!s->nr_canon) {
-		tui_draw_table(t, y, canon_cols, 7, &p, 2);
-		if (tui_src(t, MSRTOP_SRC_KVM_MSR_CANONICAL)->state == MSRTOP_SRC_MISSING)
-			tui_draw_empty(y,
-				       "kvm_msr_canonical is not in this kernel: this view needs "
-				       "msrtop's kernel patches (kernel-patches/)");
-		else if (t->raw->nr_canon)
-			tui_draw_empty(y, "no canonical checks match the filter");
-		else
-			tui_draw_empty(y, "no canonical checks yet");
-		return s->nr_canon;
-	}
-	if (tui_sort_rows(t, s->nr_canon, canon_sorts[t->sort[VIEW_CANON]].cmp) ||
-	    tui_grow_cells(t, p.count ? p.count : 1))
-		return s->nr_canon;
-	for (r = 0; r < p.count; r++) {
-		const struct msrtop_canon_row *c = &s->canon[t->order[p.first + r]];
-
-		tui_fmt_vm(t, tui_cell(t, r, 0), CELL_LEN, c->pid);
-		format_vcpu(c->vcpu_src, c->vcpu, tui_cell(t, r, 1), CELL_LEN);
-		format_msr_and_index(c->msr, tui_cell(t, r, 2), CELL_LEN);
-		format_rate_short(c->count.rate, tui_cell(t, r, 3), CELL_LEN);
-		format_u64(c->count.total, tui_cell(t, r, 4), CELL_LEN);
-		format_u64(c->rejected.total, tui_cell(t, r, 5), CELL_LEN);
-		format_u64(c->fixups.total, tui_cell(t, r, 6), CELL_LEN);
-	}
-	tui_draw_table(t, y, canon_cols, 7, &p, 2);
-	return s->nr_canon;
-}
+/* ---- the list of views ------------------------------------------------------------ */
 
 #define SORTS(a) a, sizeof(a) / sizeof(a[0])
 
-/* The views, in tab order (1-5). */
-const struct tui_view tui_views[VIEW_NR] = {
-	[VIEW_EXITS] = {"exits", 'e', SORTS(exit_sorts), draw_exits},
-	[VIEW_MSRS] = {"MSRs", 'm', SORTS(msr_sorts), draw_msrs},
-	[VIEW_VMS] = {"VMs", 'v', SORTS(vm_sorts), draw_vms},
-	[VIEW_OUTCOMES] = {"outcomes", 'o', tui_outcome_sorts, NR_OUTCOME_SORTS, tui_draw_outcomes},
-	[VIEW_CANON] = {"canonical", 'k', SORTS(canon_sorts), draw_canon},
+/*
+ * The views that are not one kind's table, each placed after the view of
+ * the kind "after" (or where that kind would have its own).
+ */
+static const struct {
+	enum msrtop_kind_id after;
+	struct tui_view view;
+} own_views[] = {
+	{MSRTOP_KIND_MSRS,
+	 {"VMs", 'v', "per VMM process (pid, comm, guest name)", NULL, SORTS(vm_sorts), draw_vms}},
+	{MSRTOP_KIND_OUTCOMES,
+	 {"outcomes", 'o', "what KVM did with each MSR access (patched kernels)", NULL,
+	  tui_outcome_sorts, NR_OUTCOME_SORTS, tui_draw_outcomes}},
 };
+
+void tui_views_init(struct tui_state *t)
+{
+	t->nr_views = 0;
+	for (int k = 0; k < MSRTOP_KIND_NR; k++) {
+		const struct msrtop_view *v = &msrtop_kinds[k].view;
+
+		if (v->tab) {
+			t->kind_views[k] =
+				(struct tui_view){v->tab, v->key,      v->help,	 &msrtop_kinds[k],
+						  NULL,	  v->nr_sorts, draw_kind};
+			t->views[t->nr_views++] = &t->kind_views[k];
+		}
+		for (size_t i = 0; i < sizeof(own_views) / sizeof(own_views[0]); i++)
+			if (own_views[i].after == (enum msrtop_kind_id)k)
+				t->views[t->nr_views++] = &own_views[i].view;
+	}
+}
+
+const struct tui_view *tui_view(const struct tui_state *t)
+{
+	return t->views[t->view];
+}
+
+unsigned int tui_view_nr_sorts(const struct tui_view *v)
+{
+	return v->nr_sorts;
+}
+
+const char *tui_view_sort_name(const struct tui_view *v, unsigned int sort)
+{
+	return v->kind ? v->kind->view.sorts[sort].name : v->sorts[sort].name;
+}
+
+size_t tui_view_draw(struct tui_state *t, int y, int h)
+{
+	return tui_view(t)->draw(t, y, h);
+}

@@ -41,7 +41,7 @@ static struct {
 	unsigned int crash_after;
 	unsigned int rows;
 	bool pvm, patched, own_signals, overflow;
-} o = { .interval_ms = 500, .snapshots = 3 };
+} o = {.interval_ms = 500, .snapshots = 3};
 
 static volatile sig_atomic_t stop;
 
@@ -62,12 +62,12 @@ static void add_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t src, uint32
 		    uint32_t msr, bool write, uint64_t count, uint64_t gp, uint64_t changes,
 		    uint64_t value)
 {
-	struct msrtop_msr_row *m = snapshot_add_msr(s);
+	struct msrtop_msr_row *m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
 
 	if (!m)
 		abort();
-	*m = (struct msrtop_msr_row){ .pid = pid, .vcpu_src = src, .vcpu = vcpu, .msr = msr,
-				      .write = write };
+	*m = (struct msrtop_msr_row){
+		.pid = pid, .vcpu_src = src, .vcpu = vcpu, .msr = msr, .write = write};
 	m->count.total = count;
 	m->gp.total = gp;
 	if (write && count > gp) {
@@ -80,13 +80,13 @@ static void add_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t src, uint32
 static void add_exit(struct msrtop_snapshot *s, uint32_t pid, uint8_t src, uint32_t vcpu,
 		     uint8_t isa, uint32_t reason, uint64_t count)
 {
-	struct msrtop_exit_row *e = snapshot_add_exit(s);
+	struct msrtop_exit_row *e = snapshot_add_row(s, MSRTOP_KIND_EXITS);
 	int i;
 
 	if (!e)
 		abort();
-	*e = (struct msrtop_exit_row){ .pid = pid, .vcpu_src = src, .vcpu = vcpu, .isa = isa,
-				       .reason = reason };
+	*e = (struct msrtop_exit_row){
+		.pid = pid, .vcpu_src = src, .vcpu = vcpu, .isa = isa, .reason = reason};
 	e->count.total = count;
 	/* Latencies: 90% in [1024, 2048) ns, 10% in [16384, 32768) ns. */
 	e->latency.slots[10] = count - count / 10;
@@ -98,12 +98,12 @@ static void add_exit(struct msrtop_snapshot *s, uint32_t pid, uint8_t src, uint3
 static void add_outcome(struct msrtop_snapshot *s, uint32_t msr, bool write, uint8_t outcome,
 			uint8_t reason, uint64_t count, int slot)
 {
-	struct msrtop_outcome_row *r = snapshot_add_outcome(s);
+	struct msrtop_outcome_row *r = snapshot_add_row(s, MSRTOP_KIND_OUTCOMES);
 
 	if (!r)
 		abort();
-	*r = (struct msrtop_outcome_row){ .pid = 1000, .msr = msr, .write = write,
-					  .outcome = outcome, .reason = reason };
+	*r = (struct msrtop_outcome_row){
+		.pid = 1000, .msr = msr, .write = write, .outcome = outcome, .reason = reason};
 	r->count.total = count;
 	r->duration.slots[slot] = count;
 	r->duration.count = count;
@@ -154,8 +154,8 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 		add_exit(s, 1000, MSRTOP_VCPU_KERNEL, 0, MSRTOP_ISA_SVM, 0x400, 20 * k);
 		add_exit(s, 2000, MSRTOP_VCPU_TID, 2001, MSRTOP_ISA_VMX, 32 | 0x80000000u, 3 * k);
 	}
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){ .pid = 1000, .reason = 2 /* IO */ };
+	u = snapshot_add_row(s, MSRTOP_KIND_UEXITS);
+	*u = (struct msrtop_uexit_row){.pid = 1000, .reason = 2 /* IO */};
 	u->count.total = 40 * k;
 	if (o.patched) {
 		add_outcome(s, 0x277, true, MSRTOP_OUTCOME_HANDLED, 0, 90 * k, 9);
@@ -163,14 +163,14 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 		add_outcome(s, 0xdead, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 5 * k, 8);
 		add_outcome(s, 0x3b, true, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER,
 			    10 * k, 12);
-		add_outcome(s, 0x3a, true, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER,
-			    4 * k, 12);
+		add_outcome(s, 0x3a, true, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 4 * k,
+			    12);
 		add_outcome(s, 0x3a, true, MSRTOP_OUTCOME_USERSPACE_DONE,
 			    MSRTOP_USERSPACE_DONE_ERROR, 4 * k, 14);
 		for (i = 0; i < 1; i++) {
-			struct msrtop_canon_row *c = snapshot_add_canon(s);
+			struct msrtop_canon_row *c = snapshot_add_row(s, MSRTOP_KIND_CANON);
 
-			*c = (struct msrtop_canon_row){ .pid = 1000, .msr = 0xc0000082 };
+			*c = (struct msrtop_canon_row){.pid = 1000, .msr = 0xc0000082};
 			c->count.total = 8 * k;
 			c->rejected.total = 2 * k;
 			c->fixups.total = k;
@@ -205,17 +205,17 @@ static int usage(const char *argv0)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "snapshots", required_argument, NULL, 'n' },
-		{ "rows", required_argument, NULL, 'r' },
-		{ "crash-after", required_argument, NULL, 'c' },
-		{ "pvm", no_argument, NULL, 'P' },
-		{ "patched", no_argument, NULL, 'p' },
-		{ "overflow", no_argument, NULL, 'o' },
-		{ "own-signals", no_argument, NULL, 's' },
-		{ 0 },
+		{"interval", required_argument, NULL, 'i'},
+		{"snapshots", required_argument, NULL, 'n'},
+		{"rows", required_argument, NULL, 'r'},
+		{"crash-after", required_argument, NULL, 'c'},
+		{"pvm", no_argument, NULL, 'P'},
+		{"patched", no_argument, NULL, 'p'},
+		{"overflow", no_argument, NULL, 'o'},
+		{"own-signals", no_argument, NULL, 's'},
+		{0},
 	};
-	struct tui_opts topts = { 0 };
+	struct tui_opts topts = {0};
 	struct tui_state *tui = NULL;
 	struct msrtop_snapshot *prev = NULL;
 	uint64_t start_rt, start_mono, k = 0, seq = 0;

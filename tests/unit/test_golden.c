@@ -32,13 +32,13 @@
 #include "msrtop.h"
 #include "prom.h"
 #include "snapshot.h"
+#include "snapshot_builder.h"
 #include "text_out.h"
 
 #ifndef GOLDEN_DIR
 #define GOLDEN_DIR "tests/unit/golden"
 #endif
 
-#define SEC 1000000000ull
 #define T0 (1700000000 * SEC) /* CLOCK_REALTIME at attach */
 
 static bool update;
@@ -59,103 +59,107 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 	struct msrtop_canon_row *c;
 
 	/* Exits: VMX with a modifier flag, VMX with latency, SVM nested, another ISA. */
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){
-		.pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX, .reason = 0x80000021};
+	e = sb_row(s, MSRTOP_KIND_EXITS,
+		   &(struct msrtop_exit_row){
+			   .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX, .reason = 0x80000021});
 	counter(&e->count, 3 * k);
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){.pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 32};
+	e = sb_row(s, MSRTOP_KIND_EXITS,
+		   &(struct msrtop_exit_row){
+			   .pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 32});
 	counter(&e->count, 100 * k);
 	e->latency.count = 100 * k;
 	e->latency.sum_ns = 150000 * k;
 	e->latency.slots[10] = 90 * k;
 	e->latency.slots[12] = 9 * k;
 	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = k;
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){.pid = 4242,
-				      .vcpu_src = MSRTOP_VCPU_LEARNED,
-				      .vcpu = 2,
-				      .isa = MSRTOP_ISA_SVM,
-				      .reason = 0x7c,
-				      .nested = true};
+	e = sb_row(s, MSRTOP_KIND_EXITS,
+		   &(struct msrtop_exit_row){.pid = 4242,
+					     .vcpu_src = MSRTOP_VCPU_LEARNED,
+					     .vcpu = 2,
+					     .isa = MSRTOP_ISA_SVM,
+					     .reason = 0x7c,
+					     .nested = true});
 	counter(&e->count, 7 * k);
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){
-		.pid = 5150, .vcpu_src = MSRTOP_VCPU_TID, .vcpu = 5151, .isa = 3, .reason = 0x1234};
+	e = sb_row(s, MSRTOP_KIND_EXITS,
+		   &(struct msrtop_exit_row){.pid = 5150,
+					     .vcpu_src = MSRTOP_VCPU_TID,
+					     .vcpu = 5151,
+					     .isa = 3,
+					     .reason = 0x1234});
 	counter(&e->count, 11);
 	if (k > 1) { /* new in the current snapshot */
-		e = snapshot_add_exit(s);
-		*e = (struct msrtop_exit_row){
-			.pid = 777, .vcpu = 0, .isa = MSRTOP_ISA_SVM, .reason = 0xffffffff};
+		e = sb_row(s, MSRTOP_KIND_EXITS,
+			   &(struct msrtop_exit_row){.pid = 777,
+						     .vcpu = 0,
+						     .isa = MSRTOP_ISA_SVM,
+						     .reason = 0xffffffff});
 		counter(&e->count, 1);
 	}
 
 	/* MSRs: a read, a write with its value, a write that always faulted, no name. */
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){.pid = 4242, .vcpu = 0, .msr = 0x10};
+	m = sb_row(s, MSRTOP_KIND_MSRS,
+		   &(struct msrtop_msr_row){.pid = 4242, .vcpu = 0, .msr = 0x10});
 	counter(&m->count, 50 * k);
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){.pid = 4242,
-				     .vcpu_src = MSRTOP_VCPU_LEARNED,
-				     .vcpu = 1,
-				     .msr = 0x277,
-				     .write = true,
-				     .has_value = true,
-				     .last_value = 0x0007040600070406ull};
+	m = sb_row(s, MSRTOP_KIND_MSRS,
+		   &(struct msrtop_msr_row){.pid = 4242,
+					    .vcpu_src = MSRTOP_VCPU_LEARNED,
+					    .vcpu = 1,
+					    .msr = 0x277,
+					    .write = true,
+					    .has_value = true,
+					    .last_value = 0x0007040600070406ull});
 	counter(&m->count, 16 * k);
 	counter(&m->gp, k);
 	counter(&m->changes, 4 * k);
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){.pid = 4242,
-				     .vcpu_src = MSRTOP_VCPU_TID,
-				     .vcpu = 4243,
-				     .msr = 0x4b564d99,
-				     .write = true};
+	m = sb_row(s, MSRTOP_KIND_MSRS,
+		   &(struct msrtop_msr_row){.pid = 4242,
+					    .vcpu_src = MSRTOP_VCPU_TID,
+					    .vcpu = 4243,
+					    .msr = 0x4b564d99,
+					    .write = true});
 	counter(&m->count, 2 * k);
 	counter(&m->gp, 2 * k);
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){.pid = 5150, .vcpu = 3, .msr = 0x12345678};
+	m = sb_row(s, MSRTOP_KIND_MSRS,
+		   &(struct msrtop_msr_row){.pid = 5150, .vcpu = 3, .msr = 0x12345678});
 	counter(&m->count, 5);
 	counter(&m->gp, 5);
 
 	/* Userspace exits: a known reason, an errno, unknown ones of both. */
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 2};
+	u = sb_row(s, MSRTOP_KIND_UEXITS, &(struct msrtop_uexit_row){.pid = 4242, .reason = 2});
 	counter(&u->count, 20 * k);
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 4, .error = true};
+	u = sb_row(s, MSRTOP_KIND_UEXITS,
+		   &(struct msrtop_uexit_row){.pid = 4242, .reason = 4, .error = true});
 	counter(&u->count, k);
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){.pid = 5150, .reason = 999};
+	u = sb_row(s, MSRTOP_KIND_UEXITS, &(struct msrtop_uexit_row){.pid = 5150, .reason = 999});
 	counter(&u->count, 1);
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){.pid = 5150, .reason = 9999, .error = true};
+	u = sb_row(s, MSRTOP_KIND_UEXITS,
+		   &(struct msrtop_uexit_row){.pid = 5150, .reason = 9999, .error = true});
 	counter(&u->count, 1);
 
 	/* Intercepts: SVM, VMX with flags, another ISA. */
-	i = snapshot_add_intercept(s);
-	*i = (struct msrtop_intercept_row){.pid = 4242,
-					   .vcpu = 1,
-					   .isa = MSRTOP_ISA_SVM,
-					   .exit_code = 0x7c,
-					   .msr = 0x277,
-					   .write = true};
+	i = sb_row(s, MSRTOP_KIND_INTERCEPTS,
+		   &(struct msrtop_intercept_row){.pid = 4242,
+						  .vcpu = 1,
+						  .isa = MSRTOP_ISA_SVM,
+						  .exit_code = 0x7c,
+						  .msr = 0x277,
+						  .write = true});
 	counter(&i->count, 16 * k);
-	i = snapshot_add_intercept(s);
-	*i = (struct msrtop_intercept_row){.pid = 4242,
-					   .vcpu_src = MSRTOP_VCPU_LEARNED,
-					   .vcpu = 0,
-					   .isa = MSRTOP_ISA_VMX,
-					   .exit_code = 31,
-					   .msr = 0xc0000080};
+	i = sb_row(s, MSRTOP_KIND_INTERCEPTS,
+		   &(struct msrtop_intercept_row){.pid = 4242,
+						  .vcpu_src = MSRTOP_VCPU_LEARNED,
+						  .vcpu = 0,
+						  .isa = MSRTOP_ISA_VMX,
+						  .exit_code = 31,
+						  .msr = 0xc0000080});
 	counter(&i->count, 3 * k);
-	i = snapshot_add_intercept(s);
-	*i = (struct msrtop_intercept_row){.pid = 5150,
-					   .vcpu_src = MSRTOP_VCPU_TID,
-					   .vcpu = 5151,
-					   .isa = 9,
-					   .exit_code = 0x100000000ull,
-					   .msr = 0x12345678};
+	i = sb_row(s, MSRTOP_KIND_INTERCEPTS,
+		   &(struct msrtop_intercept_row){.pid = 5150,
+						  .vcpu_src = MSRTOP_VCPU_TID,
+						  .vcpu = 5151,
+						  .isa = 9,
+						  .exit_code = 0x100000000ull,
+						  .msr = 0x12345678});
 	counter(&i->count, 1);
 
 	/* Outcomes: every outcome, named and unnamed reasons, out of range. */
@@ -178,13 +182,13 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 		{0x10, false, 255, 255, 1},
 	};
 	for (size_t j = 0; j < sizeof(oc) / sizeof(oc[0]); j++) {
-		o = snapshot_add_outcome(s);
-		*o = (struct msrtop_outcome_row){.pid = 4242,
-						 .vcpu = 1,
-						 .msr = oc[j].msr,
-						 .write = oc[j].write,
-						 .outcome = oc[j].outcome,
-						 .reason = oc[j].reason};
+		o = sb_row(s, MSRTOP_KIND_OUTCOMES,
+			   &(struct msrtop_outcome_row){.pid = 4242,
+							.vcpu = 1,
+							.msr = oc[j].msr,
+							.write = oc[j].write,
+							.outcome = oc[j].outcome,
+							.reason = oc[j].reason});
 		counter(&o->count, oc[j].n * k);
 		o->duration.count = oc[j].n * k;
 		o->duration.sum_ns = oc[j].n * k * (600 + 100 * j);
@@ -192,59 +196,35 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 	}
 
 	/* Canonical checks. */
-	c = snapshot_add_canon(s);
-	*c = (struct msrtop_canon_row){.pid = 4242, .vcpu = 1, .msr = 0xc0000100};
+	c = sb_row(s, MSRTOP_KIND_CANON,
+		   &(struct msrtop_canon_row){.pid = 4242, .vcpu = 1, .msr = 0xc0000100});
 	counter(&c->count, 3 * k);
 	counter(&c->rejected, k);
 	counter(&c->fixups, k);
-	c = snapshot_add_canon(s);
-	*c = (struct msrtop_canon_row){
-		.pid = 5150, .vcpu_src = MSRTOP_VCPU_LEARNED, .vcpu = 2, .msr = 0x12345678};
+	c = sb_row(s, MSRTOP_KIND_CANON,
+		   &(struct msrtop_canon_row){.pid = 5150,
+					      .vcpu_src = MSRTOP_VCPU_LEARNED,
+					      .vcpu = 2,
+					      .msr = 0x12345678});
 	counter(&c->count, 2);
 }
 
 static void set_sources(struct msrtop_snapshot *s)
 {
-	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
-		s->sources[i].name = msrtop_source_name(i);
-		s->sources[i].attach = i == MSRTOP_SRC_KVM_EXIT || i == MSRTOP_SRC_KVM_NESTED_VMEXIT
-					       ? "tracepoint"
-					       : "tp_btf";
-		s->sources[i].patched = i >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
-		s->sources[i].state = MSRTOP_SRC_ATTACHED;
-	}
+	sb_sources(s);
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].state = MSRTOP_SRC_FAILED;
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].error = ENOENT;
 	s->sources[MSRTOP_SRC_KVM_MSR_CANONICAL].state = MSRTOP_SRC_MISSING;
 	s->sources[MSRTOP_SRC_KVM_USERSPACE_EXIT].state = MSRTOP_SRC_OFF;
 }
 
-static void set_vm(struct msrtop_snapshot *s, uint32_t pid, const char *comm, const char *name,
-		   bool alive)
-{
-	struct msrtop_vm *vm = snapshot_find_vm(s, pid);
-
-	assert_non_null(vm);
-	snprintf(vm->comm, sizeof(vm->comm), "%s", comm);
-	snprintf(vm->name, sizeof(vm->name), "%s", name);
-	vm->alive = alive;
-}
-
 /* The fixed snapshot: the second of two, 2.5 s apart. */
 static struct msrtop_snapshot *golden_snapshot(void)
 {
-	struct msrtop_snapshot *prev = snapshot_new(), *s = snapshot_new();
+	struct msrtop_snapshot *prev = sb_new(1, T0, 100 * SEC, 101 * SEC);
+	struct msrtop_snapshot *s = sb_new(2, T0, 100 * SEC, 103 * SEC + SEC / 2);
 
-	assert_non_null(prev);
-	assert_non_null(s);
-	prev->start_time_ns = s->start_time_ns = T0;
-	prev->start_mono_ns = s->start_mono_ns = 100 * SEC;
-	prev->mono_ns = 101 * SEC;
-	prev->time_ns = T0 + SEC;
-	prev->seq = 1;
-	s->mono_ns = 103 * SEC + SEC / 2;
-	s->time_ns = T0 + 3 * SEC + SEC / 2 + 250000000;
-	s->seq = 2;
+	s->time_ns += 250000000; /* CLOCK_REALTIME stepped since attach */
 	set_sources(prev);
 	set_sources(s);
 	prev->overflow[MSRTOP_MAP_MSRS].total = 3;
@@ -255,12 +235,12 @@ static struct msrtop_snapshot *golden_snapshot(void)
 
 	add_rows(prev, 1);
 	assert_int_equal(snapshot_finish(prev, NULL), 0);
-	set_vm(prev, 4242, "qemu-system-x86", "web \"1\"", true);
-	set_vm(prev, 5150, "crosvm", "", true);
+	sb_vm(prev, 4242, "qemu-system-x86", "web \"1\"", true);
+	sb_vm(prev, 5150, "crosvm", "", true);
 
 	add_rows(s, 3);
 	assert_int_equal(snapshot_finish(s, prev), 0);
-	set_vm(s, 5150, "crosvm", "", false); /* gone since */
+	sb_vm(s, 5150, "crosvm", "", false); /* gone since */
 	snapshot_put(prev);
 	return s;
 }

@@ -51,10 +51,9 @@ static struct msrtop_snapshot *make_snapshot(uint64_t seq, unsigned int n)
 	s->start_time_ns = 1700000000000000000ull;
 	s->mono_ns = seq * 1000000000ull;
 	s->sources[MSRTOP_SRC_KVM_MSR] = (struct msrtop_source){
-		.name = "kvm_msr", .attach = "tracepoint", .state = MSRTOP_SRC_ATTACHED
-	};
+		.name = "kvm_msr", .attach = "tracepoint", .state = MSRTOP_SRC_ATTACHED};
 	for (unsigned int i = 0; i < n; i++) {
-		struct msrtop_msr_row *m = snapshot_add_msr(s);
+		struct msrtop_msr_row *m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
 
 		assert_non_null(m);
 		m->pid = 4242;
@@ -74,8 +73,8 @@ static struct msrtop_snapshot *make_snapshot(uint64_t seq, unsigned int n)
 
 static int connect_port(uint16_t port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { .tv_sec = 5 };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct timeval tv = {.tv_sec = 5};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
@@ -150,7 +149,8 @@ static bool header(const char *resp, const char *name, char *out, size_t len)
 	const char *end = strstr(resp, "\r\n\r\n");
 	size_t n = strlen(name);
 
-	for (const char *l = strstr(resp, "\r\n"); l && (!end || l < end); l = strstr(l + 2, "\r\n")) {
+	for (const char *l = strstr(resp, "\r\n"); l && (!end || l < end);
+	     l = strstr(l + 2, "\r\n")) {
 		if (!strncasecmp(l + 2, name, n) && l[2 + n] == ':') {
 			const char *v = l + 3 + n, *e;
 
@@ -221,25 +221,25 @@ static void test_parse_listen(void **state)
 		const char *arg;
 		const char *text; /* NULL: refused */
 	} cases[] = {
-		{ "9100", "127.0.0.1:9100" },
-		{ ":9100", "127.0.0.1:9100" },
-		{ "0.0.0.0:80", "0.0.0.0:80" },
-		{ "localhost:9100", "127.0.0.1:9100" },
-		{ "[::1]:9100", "[::1]:9100" },
-		{ "[::]:0", "[::]:0" },
-		{ "", NULL },
-		{ "65536", NULL },
-		{ "-1", NULL },
-		{ "+80", NULL },
-		{ "9100x", NULL },
-		{ "127.0.0.1", NULL },
-		{ "127.0.0.1:", NULL },
-		{ "example.com:9100", NULL },
-		{ "::1:9100", NULL },
-		{ "[::1]9100", NULL },
-		{ "[127.0.0.1]:9100", NULL },
-		{ "[::1:9100", NULL },
-		{ "256.0.0.1:9100", NULL },
+		{"9100", "127.0.0.1:9100"},
+		{":9100", "127.0.0.1:9100"},
+		{"0.0.0.0:80", "0.0.0.0:80"},
+		{"localhost:9100", "127.0.0.1:9100"},
+		{"[::1]:9100", "[::1]:9100"},
+		{"[::]:0", "[::]:0"},
+		{"", NULL},
+		{"65536", NULL},
+		{"-1", NULL},
+		{"+80", NULL},
+		{"9100x", NULL},
+		{"127.0.0.1", NULL},
+		{"127.0.0.1:", NULL},
+		{"example.com:9100", NULL},
+		{"::1:9100", NULL},
+		{"[::1]9100", NULL},
+		{"[127.0.0.1]:9100", NULL},
+		{"[::1:9100", NULL},
+		{"256.0.0.1:9100", NULL},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -296,7 +296,8 @@ static void test_metrics_and_json(void **state)
 
 	assert_int_equal(publish_doc(f->srv, s), 0);
 
-	r = exchange(f->port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", NULL);
+	r = exchange(f->port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		     NULL);
 	assert_int_equal(status_of(r), 200);
 	assert_true(header(r, "Content-Type", v, sizeof(v)));
 	assert_string_equal(v, "text/plain; version=0.0.4; charset=utf-8");
@@ -325,11 +326,12 @@ static void test_metrics_and_json(void **state)
 static void test_head_404_405(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const bad_methods[] = { "POST", "PUT", "DELETE", "OPTIONS", "PATCH" };
+	static const char *const bad_methods[] = {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
 	char v[128], req[256], *r;
 
 	publish(f, 1, 1);
-	r = exchange(f->port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", NULL);
+	r = exchange(f->port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		     NULL);
 	assert_int_equal(status_of(r), 200);
 	assert_true(header(r, "Content-Length", v, sizeof(v)));
 	assert_true(atoi(v) > 1000);
@@ -337,19 +339,21 @@ static void test_head_404_405(void **state)
 	free(r);
 
 	for (size_t i = 0; i < sizeof(bad_methods) / sizeof(bad_methods[0]); i++) {
-		snprintf(req, sizeof(req), "%s /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-			 "Content-Length: 3\r\n\r\nabc", bad_methods[i]);
+		snprintf(req, sizeof(req),
+			 "%s /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+			 "Content-Length: 3\r\n\r\nabc",
+			 bad_methods[i]);
 		r = exchange(f->port, req, NULL);
 		assert_int_equal(status_of(r), 405);
 		assert_true(header(r, "Allow", v, sizeof(v)));
 		assert_string_equal(v, "GET, HEAD");
 		free(r);
 	}
-	static const char *const paths[] = { "/", "/metrics/", "/metric", "/stats", "/../metrics",
-					     "/stats.json/x" };
+	static const char *const paths[] = {"/",      "/metrics/",   "/metric",
+					    "/stats", "/../metrics", "/stats.json/x"};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-			 paths[i]);
+		snprintf(req, sizeof(req),
+			 "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", paths[i]);
 		r = exchange(f->port, req, NULL);
 		assert_int_equal(status_of(r), 404);
 		free(r);

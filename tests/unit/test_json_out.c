@@ -20,120 +20,112 @@
 #include "exit_reasons.h"
 #include "json_out.h"
 #include "snapshot.h"
-
-#define SEC 1000000000ull
+#include "snapshot_builder.h"
 
 static struct msrtop_snapshot *sample(void)
 {
-	struct msrtop_snapshot *a = snapshot_new(), *s = snapshot_new();
+	struct msrtop_snapshot *a = sb_new(1, 1700000000 * SEC, 100 * SEC, 101 * SEC);
+	struct msrtop_snapshot *s = sb_new(2, 1700000000 * SEC, 100 * SEC, 103 * SEC);
 	struct msrtop_exit_row *e;
 	struct msrtop_msr_row *m;
 	struct msrtop_uexit_row *u;
 	struct msrtop_intercept_row *i;
 	struct msrtop_outcome_row *o;
 	struct msrtop_canon_row *c;
-	static const char *const names[MSRTOP_SRC_NR] = {
-		"kvm_exit",	      "kvm_entry",	   "kvm_nested_vmexit", "kvm_msr",
-		"kvm_userspace_exit", "kvm_msr_intercept", "kvm_msr_outcome",	"kvm_msr_canonical",
-	};
 
-	assert_non_null(a);
-	assert_non_null(s);
-	a->start_time_ns = s->start_time_ns = 1700000000 * SEC;
-	a->start_mono_ns = s->start_mono_ns = 100 * SEC;
-	a->mono_ns = 101 * SEC;
-	s->mono_ns = 103 * SEC;
-	s->time_ns = s->start_time_ns + 3 * SEC + 250000000;
-	s->seq = 2;
-	for (int k = 0; k < MSRTOP_SRC_NR; k++) {
-		s->sources[k].name = names[k];
-		s->sources[k].attach = k == 0 || k == 2 ? "tracepoint" : "tp_btf";
-		s->sources[k].patched = k >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
-		s->sources[k].state = MSRTOP_SRC_ATTACHED;
-	}
+	s->time_ns += 250000000; /* CLOCK_REALTIME stepped since attach */
+	sb_sources(s);
 	s->sources[MSRTOP_SRC_KVM_MSR_CANONICAL].state = MSRTOP_SRC_MISSING;
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].state = MSRTOP_SRC_FAILED;
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].error = ENOENT;
 	s->overflow[MSRTOP_MAP_MSRS].total = 7;
 	s->errors[MSRTOP_MAP_EXITS].total = 2;
 
-	m = snapshot_add_msr(a);
-	*m = (struct msrtop_msr_row){
-		.pid = 4242, .vcpu_src = MSRTOP_VCPU_LEARNED, .msr = 0x277, .write = true};
+	m = sb_row(
+		a, MSRTOP_KIND_MSRS,
+		&(struct msrtop_msr_row){
+			.pid = 4242, .vcpu_src = MSRTOP_VCPU_LEARNED, .msr = 0x277, .write = true});
 	m->count.total = 10;
 	assert_int_equal(snapshot_finish(a, NULL), 0);
 	strcpy(snapshot_find_vm(a, 4242)->comm, "qemu-system-x86");
 	strcpy(snapshot_find_vm(a, 4242)->name, "web \"1\"");
 	snapshot_find_vm(a, 4242)->alive = true;
 
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){
-		.pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX, .reason = 0x80000021};
+	e = sb_row(s, MSRTOP_KIND_EXITS,
+		   &(struct msrtop_exit_row){
+			   .pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_VMX, .reason = 0x80000021});
 	e->count.total = 3;
 	e->latency.count = 3;
 	e->latency.sum_ns = 3 * 1500;
 	e->latency.slots[10] = 3;
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){
-		.pid = 4242, .vcpu = 1, .isa = MSRTOP_ISA_SVM, .reason = 0x7c, .nested = true};
+	e = sb_row(s, MSRTOP_KIND_EXITS,
+		   &(struct msrtop_exit_row){.pid = 4242,
+					     .vcpu = 1,
+					     .isa = MSRTOP_ISA_SVM,
+					     .reason = 0x7c,
+					     .nested = true});
 	e->count.total = 1;
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){
-		.pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 0xffff};
+	e = sb_row(s, MSRTOP_KIND_EXITS,
+		   &(struct msrtop_exit_row){
+			   .pid = 4242, .vcpu = 0, .isa = MSRTOP_ISA_VMX, .reason = 0xffff});
 	e->count.total = 1;
 	e->latency.count = 1;
 	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = 1;
 	e->latency.sum_ns = 5ull * SEC;
 
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){.pid = 4242,
-				     .vcpu_src = MSRTOP_VCPU_LEARNED,
-				     .msr = 0x277,
-				     .write = true,
-				     .has_value = true,
-				     .last_value = 0xfedcba9876543210ull};
+	m = sb_row(s, MSRTOP_KIND_MSRS,
+		   &(struct msrtop_msr_row){.pid = 4242,
+					    .vcpu_src = MSRTOP_VCPU_LEARNED,
+					    .msr = 0x277,
+					    .write = true,
+					    .has_value = true,
+					    .last_value = 0xfedcba9876543210ull});
 	m->count.total = 16;
 	m->gp.total = 1;
 	m->changes.total = 4;
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){
-		.pid = 4242, .vcpu_src = MSRTOP_VCPU_TID, .vcpu = 4243, .msr = 0x4b564d99};
+	m = sb_row(
+		s, MSRTOP_KIND_MSRS,
+		&(struct msrtop_msr_row){
+			.pid = 4242, .vcpu_src = MSRTOP_VCPU_TID, .vcpu = 4243, .msr = 0x4b564d99});
 	m->count.total = 2;
 	m->gp.total = 2;
 
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 2};
+	u = sb_row(s, MSRTOP_KIND_UEXITS, &(struct msrtop_uexit_row){.pid = 4242, .reason = 2});
 	u->count.total = 5;
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){.pid = 4242, .reason = 4, .error = true};
+	u = sb_row(s, MSRTOP_KIND_UEXITS,
+		   &(struct msrtop_uexit_row){.pid = 4242, .reason = 4, .error = true});
 	u->count.total = 1;
 
-	i = snapshot_add_intercept(s);
-	*i = (struct msrtop_intercept_row){.pid = 4242,
-					   .vcpu = 1,
-					   .isa = MSRTOP_ISA_SVM,
-					   .exit_code = 0x7c,
-					   .msr = 0x277,
-					   .write = true};
+	i = sb_row(s, MSRTOP_KIND_INTERCEPTS,
+		   &(struct msrtop_intercept_row){.pid = 4242,
+						  .vcpu = 1,
+						  .isa = MSRTOP_ISA_SVM,
+						  .exit_code = 0x7c,
+						  .msr = 0x277,
+						  .write = true});
 	i->count.total = 16;
-	o = snapshot_add_outcome(s);
-	*o = (struct msrtop_outcome_row){.pid = 4242,
-					 .vcpu = 1,
-					 .msr = 0x277,
-					 .write = true,
-					 .outcome = MSRTOP_OUTCOME_GP,
-					 .reason = MSRTOP_GP_INVALID_VALUE};
+	o = sb_row(s, MSRTOP_KIND_OUTCOMES,
+		   &(struct msrtop_outcome_row){.pid = 4242,
+						.vcpu = 1,
+						.msr = 0x277,
+						.write = true,
+						.outcome = MSRTOP_OUTCOME_GP,
+						.reason = MSRTOP_GP_INVALID_VALUE});
 	o->count.total = 1;
 	o->duration.count = 1;
 	o->duration.sum_ns = 700;
 	o->duration.slots[9] = 1;
-	o = snapshot_add_outcome(s);
-	*o = (struct msrtop_outcome_row){
-		.pid = 4242, .vcpu = 1, .msr = 0x277, .write = true, .outcome = 255, .reason = 255};
+	o = sb_row(s, MSRTOP_KIND_OUTCOMES,
+		   &(struct msrtop_outcome_row){.pid = 4242,
+						.vcpu = 1,
+						.msr = 0x277,
+						.write = true,
+						.outcome = 255,
+						.reason = 255});
 	o->count.total = 1;
 	o->duration.count = 1;
-	c = snapshot_add_canon(s);
-	*c = (struct msrtop_canon_row){.pid = 4242, .vcpu = 1, .msr = 0xc0000100};
+	c = sb_row(s, MSRTOP_KIND_CANON,
+		   &(struct msrtop_canon_row){.pid = 4242, .vcpu = 1, .msr = 0xc0000100});
 	c->count.total = 3;
 	c->rejected.total = 1;
 	c->fixups.total = 1;
@@ -421,9 +413,9 @@ static struct msrtop_snapshot *series(int k, struct msrtop_snapshot *prev)
 	static const struct {
 		uint32_t msr;
 		uint64_t totals[5];
-	} rows[] = {{0x10, {0, 0, 0, 0, 5}}, /* D */
-		    {0x1b, {1, 2, 2, 2, 2}}, /* A */
-		    {0x277, {1, 1, 1, 1, 1}}, /* B */
+	} rows[] = {{0x10, {0, 0, 0, 0, 5}},	    /* D */
+		    {0x1b, {1, 2, 2, 2, 2}},	    /* A */
+		    {0x277, {1, 1, 1, 1, 1}},	    /* B */
 		    {0xc0000080, {1, 1, 1, 1, 0}}}; /* C */
 	struct msrtop_snapshot *s = snapshot_new();
 
@@ -437,7 +429,7 @@ static struct msrtop_snapshot *series(int k, struct msrtop_snapshot *prev)
 
 		if (!rows[i].totals[k - 1])
 			continue;
-		m = snapshot_add_msr(s);
+		m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
 		assert_non_null(m);
 		m->pid = 77;
 		m->vcpu_src = MSRTOP_VCPU_KERNEL;

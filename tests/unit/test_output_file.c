@@ -37,7 +37,7 @@ static struct msrtop_snapshot *make_snapshot(uint64_t seq, unsigned int rows)
 	s->time_ns = 1700000000000000000ull + seq;
 	s->start_time_ns = 1700000000000000000ull;
 	for (unsigned int i = 0; i < rows; i++) {
-		struct msrtop_msr_row *m = snapshot_add_msr(s);
+		struct msrtop_msr_row *m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
 
 		m->pid = 100;
 		m->msr = i;
@@ -130,7 +130,8 @@ static void test_bad_paths(void **state)
 	struct output_file *o = NULL;
 	char msg[512];
 
-	assert_int_equal(output_file_open("/nonexistent-dir/x.json", &o, msg, sizeof(msg)), -ENOENT);
+	assert_int_equal(output_file_open("/nonexistent-dir/x.json", &o, msg, sizeof(msg)),
+			 -ENOENT);
 	assert_null(o);
 	assert_non_null(strstr(msg, "/nonexistent-dir"));
 	assert_null(strchr(msg, '\n'));
@@ -222,7 +223,7 @@ static void test_atomic_for_readers(void **state)
 {
 	struct fixture *f = *state;
 	struct output_file *o = NULL;
-	struct msrtop_snapshot *s[2] = { make_snapshot(1, 300), make_snapshot(2, 600) };
+	struct msrtop_snapshot *s[2] = {make_snapshot(1, 300), make_snapshot(2, 600)};
 	char msg[512];
 	int status, pipefd[2];
 	pid_t reader;

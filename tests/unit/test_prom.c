@@ -19,7 +19,7 @@
 
 static char *escaped(const char *s)
 {
-	struct prom_buf b = { 0 };
+	struct prom_buf b = {0};
 
 	prom_buf_label_value(&b, s);
 	return prom_buf_take(&b, NULL);
@@ -53,7 +53,7 @@ static void test_escape(void **state)
 
 static char *seconds(uint64_t ns)
 {
-	struct prom_buf b = { 0 };
+	struct prom_buf b = {0};
 
 	prom_buf_seconds(&b, ns);
 	return prom_buf_take(&b, NULL);
@@ -65,13 +65,13 @@ static void test_seconds(void **state)
 		uint64_t ns;
 		const char *text;
 	} cases[] = {
-		{ 0, "0" },
-		{ 1, "0.000000001" },
-		{ 1023, "0.000001023" },
-		{ 1500000000, "1.5" },
-		{ 2000000000, "2" },
-		{ 2147483647, "2.147483647" },
-		{ UINT64_MAX, "18446744073.709551615" },
+		{0, "0"},
+		{1, "0.000000001"},
+		{1023, "0.000001023"},
+		{1500000000, "1.5"},
+		{2000000000, "2"},
+		{2147483647, "2.147483647"},
+		{UINT64_MAX, "18446744073.709551615"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -89,8 +89,8 @@ static void test_seconds(void **state)
  * A finished snapshot at T0 + sec seconds with one VM (pid, comm, alive) whose
  * counter moved since prev when active.
  */
-static struct msrtop_snapshot *snap(const struct msrtop_snapshot *prev, uint64_t sec,
-				    uint32_t pid, const char *comm, bool alive, bool active)
+static struct msrtop_snapshot *snap(const struct msrtop_snapshot *prev, uint64_t sec, uint32_t pid,
+				    const char *comm, bool alive, bool active)
 {
 	struct msrtop_snapshot *s = snapshot_new();
 	struct msrtop_msr_row *m;
@@ -103,12 +103,16 @@ static struct msrtop_snapshot *snap(const struct msrtop_snapshot *prev, uint64_t
 	s->time_ns = T0 + sec * SEC;
 	s->mono_ns = 1000 + sec * SEC;
 	if (pid) {
-		m = snapshot_add_msr(s);
+		m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
 		assert_non_null(m);
 		m->pid = pid;
 		m->msr = 0x277;
 		m->write = true;
-		m->count.total = prev && prev->nr_msrs ? prev->msrs[0].count.total : 10;
+		m->count.total = prev && snapshot_nr(prev, MSRTOP_KIND_MSRS)
+					 ? ((struct msrtop_msr_row *)snapshot_rows(
+						   prev, MSRTOP_KIND_MSRS))[0]
+						   .count.total
+					 : 10;
 		m->count.total += active;
 	}
 	assert_int_equal(snapshot_finish(s, prev), 0);
@@ -123,7 +127,7 @@ static struct msrtop_snapshot *snap(const struct msrtop_snapshot *prev, uint64_t
 
 static char *render(struct prom_state *st, const struct msrtop_snapshot *s)
 {
-	struct prom_buf b = { 0 };
+	struct prom_buf b = {0};
 	char *text;
 
 	assert_int_equal(prom_render(st, s, &b), 0);
@@ -158,27 +162,25 @@ static void test_counters(void **state)
 	s->start_time_ns = T0;
 	s->mono_ns = 5 * SEC;
 	s->sources[MSRTOP_SRC_KVM_EXIT] = (struct msrtop_source){
-		.name = "kvm_exit", .attach = "tp_btf", .state = MSRTOP_SRC_ATTACHED
-	};
+		.name = "kvm_exit", .attach = "tp_btf", .state = MSRTOP_SRC_ATTACHED};
 	s->sources[MSRTOP_SRC_KVM_MSR_OUTCOME] = (struct msrtop_source){
-		.name = "kvm_msr_outcome", .patched = true, .state = MSRTOP_SRC_MISSING
-	};
-	s->sources[MSRTOP_SRC_KVM_MSR] = (struct msrtop_source){
-		.name = "kvm_msr", .attach = "tracepoint", .state = MSRTOP_SRC_FAILED,
-		.error = EPERM
-	};
+		.name = "kvm_msr_outcome", .patched = true, .state = MSRTOP_SRC_MISSING};
+	s->sources[MSRTOP_SRC_KVM_MSR] = (struct msrtop_source){.name = "kvm_msr",
+								.attach = "tracepoint",
+								.state = MSRTOP_SRC_FAILED,
+								.error = EPERM};
 	s->overflow[MSRTOP_MAP_MSRS].total = 3;
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){ .pid = 42, .vcpu = 1, .msr = 0x277, .write = true };
+	m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
+	*m = (struct msrtop_msr_row){.pid = 42, .vcpu = 1, .msr = 0x277, .write = true};
 	m->count.total = 123;
 	m->gp.total = 4;
 	m->changes.total = 9;
-	m = snapshot_add_msr(s);
-	*m = (struct msrtop_msr_row){ .pid = 42, .vcpu = 1, .msr = 0xdead, .write = false,
-				      .vcpu_src = MSRTOP_VCPU_TID };
+	m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
+	*m = (struct msrtop_msr_row){
+		.pid = 42, .vcpu = 1, .msr = 0xdead, .write = false, .vcpu_src = MSRTOP_VCPU_TID};
 	m->count.total = 5;
-	u = snapshot_add_uexit(s);
-	*u = (struct msrtop_uexit_row){ .pid = 42, .error = true, .reason = 4 };
+	u = snapshot_add_row(s, MSRTOP_KIND_UEXITS);
+	*u = (struct msrtop_uexit_row){.pid = 42, .error = true, .reason = 4};
 	u->count.total = 2;
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	vm = snapshot_find_vm(s, 42);
@@ -188,23 +190,31 @@ static void test_counters(void **state)
 
 	text = render(st, s);
 #define VM "pid=\"42\",vm_start=\"1700000005\",comm=\"my \\\"vm\\\"\",vm_name=\"guest\\\\1\""
-	assert_int_equal(value_of(text, "msrtop_msr_accesses_total{" VM ",vcpu=\"1\","
+	assert_int_equal(value_of(text,
+				  "msrtop_msr_accesses_total{" VM ",vcpu=\"1\","
 				  "vcpu_src=\"kernel\",msr=\"0x277\",msr_name=\"IA32_CR_PAT\","
-				  "direction=\"write\"}"), 123);
-	assert_int_equal(value_of(text, "msrtop_msr_gp_total{" VM ",vcpu=\"1\","
+				  "direction=\"write\"}"),
+			 123);
+	assert_int_equal(value_of(text,
+				  "msrtop_msr_gp_total{" VM ",vcpu=\"1\","
 				  "vcpu_src=\"kernel\",msr=\"0x277\",msr_name=\"IA32_CR_PAT\","
-				  "direction=\"write\"}"), 4);
-	assert_int_equal(value_of(text, "msrtop_msr_value_changes_total{" VM ",vcpu=\"1\","
+				  "direction=\"write\"}"),
+			 4);
+	assert_int_equal(value_of(text,
+				  "msrtop_msr_value_changes_total{" VM ",vcpu=\"1\","
 				  "vcpu_src=\"kernel\",msr=\"0x277\",msr_name=\"IA32_CR_PAT\","
-				  "direction=\"write\"}"), 9);
+				  "direction=\"write\"}"),
+			 9);
 	/* Reads have no value changes; an MSR without a name is shown by number. */
 	assert_int_equal(value_of(text, "msrtop_msr_accesses_total{" VM ",vcpu=\"1\","
-				  "vcpu_src=\"tid\",msr=\"0xdead\",msr_name=\"0xdead\","
-				  "direction=\"read\"}"), 5);
+					"vcpu_src=\"tid\",msr=\"0xdead\",msr_name=\"0xdead\","
+					"direction=\"read\"}"),
+			 5);
 	assert_null(strstr(text, "msrtop_msr_value_changes_total{" VM ",vcpu=\"1\","
-			   "vcpu_src=\"tid\""));
+				 "vcpu_src=\"tid\""));
 	assert_int_equal(value_of(text, "msrtop_userspace_exits_total{" VM
-				  ",reason=\"EINTR\",kind=\"error\"}"), 2);
+					",reason=\"EINTR\",kind=\"error\"}"),
+			 2);
 	assert_int_equal(value_of(text, "msrtop_vm_alive{" VM "}"), 1);
 	assert_int_equal(value_of(text, "msrtop_vm_vcpus{" VM "}"), 2);
 #undef VM
@@ -212,13 +222,17 @@ static void test_counters(void **state)
 	assert_non_null(strstr(text, "\nmsrtop_snapshot_timestamp_seconds 1700000005\n"));
 	assert_non_null(strstr(text, "\nmsrtop_attach_timestamp_seconds 1700000000\n"));
 	assert_int_equal(value_of(text, "msrtop_source_info{source=\"kvm_exit\","
-				  "state=\"attached\",attach=\"tp_btf\",patched=\"false\","
-				  "error=\"\"}"), 1);
-	assert_int_equal(value_of(text, "msrtop_source_info{source=\"kvm_msr_outcome\","
-				  "state=\"missing\",attach=\"\",patched=\"true\",error=\"\"}"), 1);
+					"state=\"attached\",attach=\"tp_btf\",patched=\"false\","
+					"error=\"\"}"),
+			 1);
+	assert_int_equal(value_of(text,
+				  "msrtop_source_info{source=\"kvm_msr_outcome\","
+				  "state=\"missing\",attach=\"\",patched=\"true\",error=\"\"}"),
+			 1);
 	assert_int_equal(value_of(text, "msrtop_source_info{source=\"kvm_msr\","
-				  "state=\"failed\",attach=\"tracepoint\",patched=\"false\","
-				  "error=\"EPERM\"}"), 1);
+					"state=\"failed\",attach=\"tracepoint\",patched=\"false\","
+					"error=\"EPERM\"}"),
+			 1);
 	assert_int_equal(value_of(text, "msrtop_source_events_total{source=\"kvm_msr\"}"), 128);
 	assert_int_equal(value_of(text, "msrtop_map_overflow_total{map=\"msrs\"}"), 3);
 	assert_int_equal(value_of(text, "msrtop_map_overflow_total{map=\"exits\"}"), 0);
@@ -243,26 +257,26 @@ static void test_histogram(void **state)
 	s->time_ns = T0;
 	s->start_time_ns = T0;
 	s->sources[MSRTOP_SRC_KVM_ENTRY] = (struct msrtop_source){
-		.name = "kvm_entry", .attach = "tp_btf", .state = MSRTOP_SRC_ATTACHED
-	};
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){ .pid = 9, .vcpu = 0, .isa = MSRTOP_ISA_SVM, .reason = 0x7c };
+		.name = "kvm_entry", .attach = "tp_btf", .state = MSRTOP_SRC_ATTACHED};
+	e = snapshot_add_row(s, MSRTOP_KIND_EXITS);
+	*e = (struct msrtop_exit_row){.pid = 9, .vcpu = 0, .isa = MSRTOP_ISA_SVM, .reason = 0x7c};
 	e->count.total = 20;
-	e->latency.slots[0] = 1; /* 0 or 1 ns */
-	e->latency.slots[3] = 2; /* 8..15 ns */
-	e->latency.slots[10] = 5; /* 1024..2047 ns */
+	e->latency.slots[0] = 1;		     /* 0 or 1 ns */
+	e->latency.slots[3] = 2;		     /* 8..15 ns */
+	e->latency.slots[10] = 5;		     /* 1024..2047 ns */
 	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = 4; /* >= 2^31 ns */
 	e->latency.count = 12;
 	e->latency.sum_ns = 3 * SEC + 250;
 	/* The same exit seen as nested: a counter, no histogram. */
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){ .pid = 9, .vcpu = 0, .isa = MSRTOP_ISA_SVM, .reason = 0x7c,
-				       .nested = true };
+	e = snapshot_add_row(s, MSRTOP_KIND_EXITS);
+	*e = (struct msrtop_exit_row){
+		.pid = 9, .vcpu = 0, .isa = MSRTOP_ISA_SVM, .reason = 0x7c, .nested = true};
 	e->count.total = 6;
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 
 	text = render(st, s);
-	snprintf(labels, sizeof(labels), "pid=\"9\",vm_start=\"1700000000\",comm=\"\","
+	snprintf(labels, sizeof(labels),
+		 "pid=\"9\",vm_start=\"1700000000\",comm=\"\","
 		 "vm_name=\"\",vcpu=\"0\",vcpu_src=\"kernel\",isa=\"svm\",reason=\"MSR\"");
 	snprintf(prefix, sizeof(prefix), "msrtop_exits_total{%s}", labels);
 	assert_int_equal(value_of(text, prefix), 20);
@@ -271,7 +285,7 @@ static void test_histogram(void **state)
 
 	/* Cumulative, never decreasing, at exactly the slot bounds. */
 	for (unsigned int i = 0; i < MSRTOP_HIST_SLOTS - 1; i++) {
-		struct prom_buf le = { 0 };
+		struct prom_buf le = {0};
 		int64_t v;
 		char *les;
 
@@ -322,10 +336,9 @@ static void test_histogram_needs_entry(void **state)
 	char *text;
 
 	s->sources[MSRTOP_SRC_KVM_ENTRY] = (struct msrtop_source){
-		.name = "kvm_entry", .attach = "tp_btf", .state = MSRTOP_SRC_MISSING
-	};
-	e = snapshot_add_exit(s);
-	*e = (struct msrtop_exit_row){ .pid = 9, .isa = MSRTOP_ISA_VMX, .reason = 32 };
+		.name = "kvm_entry", .attach = "tp_btf", .state = MSRTOP_SRC_MISSING};
+	e = snapshot_add_row(s, MSRTOP_KIND_EXITS);
+	*e = (struct msrtop_exit_row){.pid = 9, .isa = MSRTOP_ISA_VMX, .reason = 32};
 	e->count.total = 1;
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	text = render(st, s);
@@ -356,36 +369,36 @@ static void test_pid_reuse(void **state)
 		int64_t vm_start; /* seconds after T0; -1: pid 42 not shown */
 	} steps[] = {
 		/* 1: a VM runs; 3: it is gone (its last events counted with it) ... */
-		{ 42, "qemu", true, true, 1 },
-		{ 42, "qemu", true, true, 1 },
-		{ 42, "qemu", false, true, 1 },
+		{42, "qemu", true, true, 1},
+		{42, "qemu", true, true, 1},
+		{42, "qemu", false, true, 1},
 		/* ... 4: events that raced with its exit are still its own ... */
-		{ 42, "qemu", false, true, 1 },
-		{ 42, "qemu", false, false, 1 },
+		{42, "qemu", false, true, 1},
+		{42, "qemu", false, false, 1},
 		/* ... 6: the dead pid counts again: another VMM has it, though the
 		 * collector no longer reads its /proc (alive stays false). */
-		{ 42, "qemu", false, true, 6 },
-		{ 42, "qemu", false, true, 6 },
-		{ 42, "qemu", false, false, 6 },
+		{42, "qemu", false, true, 6},
+		{42, "qemu", false, true, 6},
+		{42, "qemu", false, false, 6},
 		/* 9: a new comm: another program. */
-		{ 42, "msrload", true, true, 9 },
-		{ 42, "msrload", true, false, 9 },
+		{42, "msrload", true, true, 9},
+		{42, "msrload", true, false, 9},
 		/* 11: the pid's rows went away; 12: it is back. */
-		{ 0, "", false, false, -1 },
-		{ 42, "msrload", true, true, 12 },
+		{0, "", false, false, -1},
+		{42, "msrload", true, true, 12},
 		/* A comm that could not be read does not make a new VM. */
-		{ 42, "", true, true, 12 },
+		{42, "", true, true, 12},
 		/* 14: gone; 16: /proc shows a process with the pid again. */
-		{ 42, "msrload", false, false, 12 },
-		{ 42, "msrload", false, false, 12 },
-		{ 42, "msrload", true, false, 16 },
+		{42, "msrload", false, false, 12},
+		{42, "msrload", false, false, 12},
+		{42, "msrload", true, false, 16},
 		/* 17: back after an absence, /proc never readable (no comm): nothing
 		 * says it died, so it stays one VM. */
-		{ 0, "", false, false, -1 },
-		{ 42, "", false, true, 18 },
-		{ 42, "", false, true, 18 },
-		{ 42, "", false, false, 18 },
-		{ 42, "", false, true, 18 },
+		{0, "", false, false, -1},
+		{42, "", false, true, 18},
+		{42, "", false, true, 18},
+		{42, "", false, false, 18},
+		{42, "", false, true, 18},
 	};
 	struct prom_state *st = prom_state_new();
 	struct msrtop_snapshot *prev = NULL;

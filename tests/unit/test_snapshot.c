@@ -13,91 +13,29 @@
 #include "exit_reasons.h"
 #include "kinds.h"
 #include "snapshot.h"
+#include "snapshot_builder.h"
 
-#define SEC 1000000000ull
-
-/* A snapshot taken at t seconds after an attach at t = 10 s. */
+/* A snapshot taken at t seconds after an attach at t = 10 s, every source attached. */
 static struct msrtop_snapshot *snap_at(double t, uint64_t seq)
 {
-	struct msrtop_snapshot *s = snapshot_new();
+	struct msrtop_snapshot *s = sb_new(seq, 1700000000 * SEC, 10 * SEC, (uint64_t)(t * SEC));
 
-	assert_non_null(s);
-	s->seq = seq;
-	s->start_mono_ns = 10 * SEC;
-	s->start_time_ns = 1700000000 * SEC;
-	s->mono_ns = (uint64_t)(t * SEC);
-	s->time_ns = s->start_time_ns + s->mono_ns - s->start_mono_ns;
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
 		s->sources[i].state = MSRTOP_SRC_ATTACHED;
 	return s;
-}
-
-static struct msrtop_msr_row *add_msr(struct msrtop_snapshot *s, uint32_t pid, uint8_t src,
-				      uint32_t vcpu, uint32_t msr, bool write, uint64_t count,
-				      uint64_t gp)
-{
-	struct msrtop_msr_row *r = snapshot_add_msr(s);
-
-	assert_non_null(r);
-	r->pid = pid;
-	r->vcpu_src = src;
-	r->vcpu = vcpu;
-	r->msr = msr;
-	r->write = write;
-	r->count.total = count;
-	r->gp.total = gp;
-	return r;
-}
-
-static struct msrtop_exit_row *add_exit(struct msrtop_snapshot *s, uint32_t pid, uint32_t vcpu,
-					uint8_t isa, uint32_t reason, bool nested, uint64_t count)
-{
-	struct msrtop_exit_row *r = snapshot_add_exit(s);
-
-	assert_non_null(r);
-	r->pid = pid;
-	r->vcpu_src = MSRTOP_VCPU_KERNEL;
-	r->vcpu = vcpu;
-	r->isa = isa;
-	r->reason = reason;
-	r->nested = nested;
-	r->count.total = count;
-	return r;
-}
-
-static struct msrtop_uexit_row *add_uexit(struct msrtop_snapshot *s, uint32_t pid, uint32_t reason,
-					  bool error, uint64_t count)
-{
-	struct msrtop_uexit_row *r = snapshot_add_uexit(s);
-
-	assert_non_null(r);
-	r->pid = pid;
-	r->reason = reason;
-	r->error = error;
-	r->count.total = count;
-	return r;
-}
-
-static void assert_counter(const struct msrtop_counter *c, uint64_t total, uint64_t delta,
-			   double rate)
-{
-	assert_int_equal(c->total, total);
-	assert_int_equal(c->delta, delta);
-	if (c->rate < rate - 1e-9 || c->rate > rate + 1e-9)
-		fail_msg("rate %f, expected %f", c->rate, rate);
 }
 
 static void test_first_snapshot_counts_since_attach(void **state)
 {
 	struct msrtop_snapshot *s = snap_at(12, 1);
 
-	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 50, 0);
+	sb_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 50, 0);
 	s->overflow[MSRTOP_MAP_MSRS].total = 4;
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	assert_true(s->interval_s > 1.999 && s->interval_s < 2.001);
-	assert_counter(&s->msrs[0].count, 50, 50, 25);
-	assert_counter(&s->overflow[MSRTOP_MAP_MSRS], 4, 4, 2);
-	assert_counter(&s->totals.msr_reads, 50, 50, 25);
+	sb_assert_counter(&SB_MSRS(s)[0].count, 50, 50, 25);
+	sb_assert_counter(&s->overflow[MSRTOP_MAP_MSRS], 4, 4, 2);
+	sb_assert_counter(&s->totals.msr_reads, 50, 50, 25);
 	snapshot_put(s);
 }
 
@@ -106,41 +44,41 @@ static void test_deltas_and_rates(void **state)
 	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(11.5, 2);
 	struct msrtop_msr_row *r;
 
-	add_msr(a, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 10, 1);
-	add_msr(a, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 5, 0)->changes.total = 2;
-	add_msr(a, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false, 7, 0); /* gone from b: reset below */
+	sb_msr(a, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 10, 1);
+	sb_msr(a, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 5, 0)->changes.total = 2;
+	sb_msr(a, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false, 7, 0); /* gone from b: reset below */
 	a->overflow[MSRTOP_MAP_EXITS].total = 3;
 	assert_int_equal(snapshot_finish(a, NULL), 0);
 
-	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 9, 0)->changes.total = 5;
-	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 30, 1);
-	add_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false, 6, 6);  /* new */
-	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false, 2, 0); /* went backwards: new entry */
+	sb_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 9, 0)->changes.total = 5;
+	sb_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 30, 1);
+	sb_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false, 6, 6);  /* new */
+	sb_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false, 2, 0); /* went backwards: new entry */
 	b->overflow[MSRTOP_MAP_EXITS].total = 3;
 	assert_int_equal(snapshot_finish(b, a), 0);
 	assert_true(b->interval_s > 0.499 && b->interval_s < 0.501);
 
-	r = snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false);
+	r = sb_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false);
 	assert_non_null(r);
-	assert_counter(&r->count, 30, 20, 40);
-	assert_counter(&r->gp, 1, 0, 0);
-	r = snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true);
+	sb_assert_counter(&r->count, 30, 20, 40);
+	sb_assert_counter(&r->gp, 1, 0, 0);
+	r = sb_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true);
 	assert_non_null(r);
-	assert_counter(&r->count, 9, 4, 8);
-	assert_counter(&r->changes, 5, 3, 6);
-	r = snapshot_find_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false);
+	sb_assert_counter(&r->count, 9, 4, 8);
+	sb_assert_counter(&r->changes, 5, 3, 6);
+	r = sb_find_msr(b, 200, MSRTOP_VCPU_TID, 4242, 0x1b, false);
 	assert_non_null(r);
-	assert_counter(&r->count, 6, 6, 12);
-	assert_counter(&r->gp, 6, 6, 12);
-	r = snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false);
-	assert_counter(&r->count, 2, 2, 4);
-	assert_null(snapshot_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, true));
+	sb_assert_counter(&r->count, 6, 6, 12);
+	sb_assert_counter(&r->gp, 6, 6, 12);
+	r = sb_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x10, false);
+	sb_assert_counter(&r->count, 2, 2, 4);
+	assert_null(sb_find_msr(b, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, true));
 
-	assert_counter(&b->overflow[MSRTOP_MAP_EXITS], 3, 0, 0);
-	assert_counter(&b->totals.msr_reads, 38, 28, 56);
-	assert_counter(&b->totals.msr_writes, 9, 4, 8);
-	assert_counter(&b->totals.msr_gp, 7, 6, 12);
-	assert_counter(&b->totals.msr_changes, 5, 3, 6);
+	sb_assert_counter(&b->overflow[MSRTOP_MAP_EXITS], 3, 0, 0);
+	sb_assert_counter(&b->totals.msr_reads, 38, 28, 56);
+	sb_assert_counter(&b->totals.msr_writes, 9, 4, 8);
+	sb_assert_counter(&b->totals.msr_gp, 7, 6, 12);
+	sb_assert_counter(&b->totals.msr_changes, 5, 3, 6);
 	snapshot_put(a);
 	snapshot_put(b);
 }
@@ -149,19 +87,19 @@ static void test_tables_sorted_by_key(void **state)
 {
 	struct msrtop_snapshot *s = snap_at(11, 1);
 
-	add_exit(s, 300, 0, MSRTOP_ISA_SVM, 0x7c, false, 1);
-	add_exit(s, 100, 1, MSRTOP_ISA_SVM, 0x7c, false, 1);
-	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 32, false, 1);
-	add_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x400, true, 1);
-	add_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x400, false, 1);
+	sb_exit(s, 300, 0, MSRTOP_ISA_SVM, 0x7c, false, 1);
+	sb_exit(s, 100, 1, MSRTOP_ISA_SVM, 0x7c, false, 1);
+	sb_exit(s, 100, 0, MSRTOP_ISA_VMX, 32, false, 1);
+	sb_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x400, true, 1);
+	sb_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x400, false, 1);
 	assert_int_equal(snapshot_finish(s, NULL), 0);
-	assert_int_equal(s->exits[0].pid, 100);
-	assert_int_equal(s->exits[0].isa, MSRTOP_ISA_VMX);
-	assert_int_equal(s->exits[1].reason, 0x400);
-	assert_false(s->exits[1].nested);
-	assert_true(s->exits[2].nested);
-	assert_int_equal(s->exits[3].vcpu, 1);
-	assert_int_equal(s->exits[4].pid, 300);
+	assert_int_equal(SB_EXITS(s)[0].pid, 100);
+	assert_int_equal(SB_EXITS(s)[0].isa, MSRTOP_ISA_VMX);
+	assert_int_equal(SB_EXITS(s)[1].reason, 0x400);
+	assert_false(SB_EXITS(s)[1].nested);
+	assert_true(SB_EXITS(s)[2].nested);
+	assert_int_equal(SB_EXITS(s)[3].vcpu, 1);
+	assert_int_equal(SB_EXITS(s)[4].pid, 300);
 	snapshot_put(s);
 }
 
@@ -210,8 +148,8 @@ static void test_sort_random_rows(void **state)
 
 		assert_non_null(seen);
 		for (size_t i = 0; i < n; i++) {
-			struct msrtop_exit_row *e = snapshot_add_exit(s);
-			struct msrtop_msr_row *m = snapshot_add_msr(s);
+			struct msrtop_exit_row *e = snapshot_add_row(s, MSRTOP_KIND_EXITS);
+			struct msrtop_msr_row *m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
 
 			assert_non_null(e);
 			assert_non_null(m);
@@ -224,22 +162,24 @@ static void test_sort_random_rows(void **state)
 			e->count.total = i;
 			m->pid = rnd(&seed, bits);
 			m->vcpu_src = MSRTOP_VCPU_KERNEL; /* not TID: merging is tested apart */
-			m->vcpu = i; /* unique keys: no rows merged */
+			m->vcpu = i;			  /* unique keys: no rows merged */
 			m->msr = rnd(&seed, bits);
 			m->write = rnd(&seed, 1);
 			m->count.total = i;
 		}
 		snapshot_sort(s);
-		assert_int_equal(s->nr_exits, n);
-		assert_int_equal(s->nr_msrs, n);
+		assert_int_equal(SB_NR(s, EXITS), n);
+		assert_int_equal(SB_NR(s, MSRS), n);
 		for (size_t i = 0; i < n; i++) {
 			if (i) {
-				assert_true(ref_cmp_exit(&s->exits[i - 1], &s->exits[i]) <= 0);
-				assert_true(ref_cmp_msr(&s->msrs[i - 1], &s->msrs[i]) < 0);
+				assert_true(ref_cmp_exit(&SB_EXITS(s)[i - 1], &SB_EXITS(s)[i]) <=
+					    0);
+				assert_true(ref_cmp_msr(&SB_MSRS(s)[i - 1], &SB_MSRS(s)[i]) < 0);
 			}
-			assert_true(s->exits[i].count.total < n && s->msrs[i].count.total < n);
-			seen[s->exits[i].count.total]++;
-			seen[n + s->msrs[i].count.total]++;
+			assert_true(SB_EXITS(s)[i].count.total < n &&
+				    SB_MSRS(s)[i].count.total < n);
+			seen[SB_EXITS(s)[i].count.total]++;
+			seen[n + SB_MSRS(s)[i].count.total]++;
 		}
 		for (size_t i = 0; i < 2 * n; i++)
 			assert_int_equal(seen[i], 1);
@@ -255,29 +195,27 @@ static void test_merge_msrs(void **state)
 	struct msrtop_msr_row *r;
 
 	(void)state;
-	r = add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 10, 2);
+	r = sb_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 10, 2);
 	r->has_value = true;
 	r->last_value = 0x11;
 	r->changes.total = 3;
-	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 7, 0);
-	r = add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 20, 0);
+	sb_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x277, true, 7, 0);
+	r = sb_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 20, 0);
 	r->has_value = true;
 	r->last_value = 0x22;
 	r->changes.total = 4;
-	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false, 5, 1);
-	add_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true, 1, 0);
+	sb_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false, 5, 1);
+	sb_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true, 1, 0);
 	snapshot_sort(s);
-	assert_int_equal(s->nr_msrs, 4);
-	r = snapshot_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true);
+	assert_int_equal(SB_NR(s, MSRS), 4);
+	r = sb_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true);
 	assert_non_null(r);
 	assert_int_equal(r->count.total, 30);
 	assert_int_equal(r->gp.total, 2);
 	assert_int_equal(r->changes.total, 7);
 	assert_int_equal(r->last_value, 0x22); /* of the row with more writes */
-	assert_int_equal(
-		snapshot_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false)->count.total, 5);
-	assert_int_equal(snapshot_find_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true)->count.total,
-			 1);
+	assert_int_equal(sb_find_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, false)->count.total, 5);
+	assert_int_equal(sb_find_msr(s, 100, MSRTOP_VCPU_TID, 1, 0x277, true)->count.total, 1);
 	snapshot_put(s);
 }
 
@@ -286,21 +224,21 @@ static void test_latency_delta(void **state)
 	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(12, 2);
 	struct msrtop_exit_row *r;
 
-	r = add_exit(a, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 3);
+	r = sb_exit(a, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 3);
 	r->latency.count = 3;
 	r->latency.sum_ns = 3000;
 	r->latency.slots[9] = 3;
 	assert_int_equal(snapshot_finish(a, NULL), 0);
-	assert_int_equal(a->exits[0].latency_delta.count, 3);
-	assert_int_equal(a->exits[0].latency_delta.slots[9], 3);
+	assert_int_equal(SB_EXITS(a)[0].latency_delta.count, 3);
+	assert_int_equal(SB_EXITS(a)[0].latency_delta.slots[9], 3);
 
-	r = add_exit(b, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 5);
+	r = sb_exit(b, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 5);
 	r->latency.count = 5;
 	r->latency.sum_ns = 5000;
 	r->latency.slots[9] = 4;
 	r->latency.slots[12] = 1;
 	assert_int_equal(snapshot_finish(b, a), 0);
-	r = &b->exits[0];
+	r = &SB_EXITS(b)[0];
 	assert_int_equal(r->latency_delta.count, 2);
 	assert_int_equal(r->latency_delta.sum_ns, 2000);
 	assert_int_equal(r->latency_delta.slots[9], 1);
@@ -316,7 +254,7 @@ static void test_vm_table(void **state)
 	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(12, 2);
 	struct msrtop_vm *vm;
 
-	add_exit(a, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 10);
+	sb_exit(a, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 10);
 	assert_int_equal(snapshot_finish(a, NULL), 0);
 	vm = snapshot_find_vm(a, 100);
 	assert_non_null(vm);
@@ -324,13 +262,13 @@ static void test_vm_table(void **state)
 	strcpy(vm->name, "web1");
 	vm->alive = true;
 
-	add_exit(b, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 20);
-	add_exit(b, 100, 1, MSRTOP_ISA_SVM, 0x7c, false, 5);
-	add_exit(b, 100, 1, MSRTOP_ISA_SVM, 0x7c, true, 4); /* nested: not in VM exits */
-	add_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x1b, false, 3, 0);
-	add_msr(b, 100, MSRTOP_VCPU_TID, 777, 0x1b, true, 2, 1);
-	add_uexit(b, 100, 2, false, 8);
-	add_uexit(b, 200, 4, true, 1); /* a pid seen only in userspace exits */
+	sb_exit(b, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 20);
+	sb_exit(b, 100, 1, MSRTOP_ISA_SVM, 0x7c, false, 5);
+	sb_exit(b, 100, 1, MSRTOP_ISA_SVM, 0x7c, true, 4); /* nested: not in VM exits */
+	sb_msr(b, 100, MSRTOP_VCPU_LEARNED, 1, 0x1b, false, 3, 0);
+	sb_msr(b, 100, MSRTOP_VCPU_TID, 777, 0x1b, true, 2, 1);
+	sb_uexit(b, 100, 2, false, 8);
+	sb_uexit(b, 200, 4, true, 1); /* a pid seen only in userspace exits */
 	assert_int_equal(snapshot_finish(b, a), 0);
 
 	assert_int_equal(b->nr_vms, 2);
@@ -341,20 +279,20 @@ static void test_vm_table(void **state)
 	assert_true(vm->alive);
 	/* vcpu_id 0 (kernel), vcpu_id 1 (kernel and learned: one vCPU), tid 777 */
 	assert_int_equal(vm->nr_vcpus, 3);
-	assert_counter(&vm->exits, 25, 15, 15);
-	assert_counter(&vm->msr_reads, 3, 3, 3);
-	assert_counter(&vm->msr_writes, 2, 2, 2);
-	assert_counter(&vm->msr_gp, 1, 1, 1);
-	assert_counter(&vm->uexits, 8, 8, 8);
+	sb_assert_counter(&vm->exits, 25, 15, 15);
+	sb_assert_counter(&vm->msr_reads, 3, 3, 3);
+	sb_assert_counter(&vm->msr_writes, 2, 2, 2);
+	sb_assert_counter(&vm->msr_gp, 1, 1, 1);
+	sb_assert_counter(&vm->uexits, 8, 8, 8);
 	vm = snapshot_find_vm(b, 200);
 	assert_non_null(vm);
 	assert_string_equal(vm->comm, "");
 	assert_int_equal(vm->nr_vcpus, 0);
-	assert_counter(&vm->uexits, 1, 1, 1);
+	sb_assert_counter(&vm->uexits, 1, 1, 1);
 
-	assert_counter(&b->totals.exits, 25, 15, 15);
-	assert_counter(&b->totals.nested_exits, 4, 4, 4);
-	assert_counter(&b->totals.uexits, 9, 9, 9);
+	sb_assert_counter(&b->totals.exits, 25, 15, 15);
+	sb_assert_counter(&b->totals.nested_exits, 4, 4, 4);
+	sb_assert_counter(&b->totals.uexits, 9, 9, 9);
 	assert_int_equal(b->sources[MSRTOP_SRC_KVM_EXIT].events.total, 25);
 	assert_int_equal(b->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].events.total, 4);
 	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR].events.total, 5);
@@ -370,7 +308,7 @@ static void test_patched_tables(void **state)
 	struct msrtop_canon_row *c;
 	struct msrtop_intercept_row *i;
 
-	c = snapshot_add_canon(a);
+	c = snapshot_add_row(a, MSRTOP_KIND_CANON);
 	c->pid = 1;
 	c->msr = 0xc0000100;
 	c->count.total = 4;
@@ -378,31 +316,31 @@ static void test_patched_tables(void **state)
 	c->fixups.total = 1;
 	assert_int_equal(snapshot_finish(a, NULL), 0);
 
-	c = snapshot_add_canon(b);
+	c = snapshot_add_row(b, MSRTOP_KIND_CANON);
 	c->pid = 1;
 	c->msr = 0xc0000100;
 	c->count.total = 10;
 	c->rejected.total = 2;
 	c->fixups.total = 5;
-	o = snapshot_add_outcome(b);
+	o = snapshot_add_row(b, MSRTOP_KIND_OUTCOMES);
 	o->pid = 1;
 	o->msr = 0x277;
 	o->write = true;
 	o->outcome = MSRTOP_OUTCOME_HANDLED;
 	o->count.total = 6;
-	i = snapshot_add_intercept(b);
+	i = snapshot_add_row(b, MSRTOP_KIND_INTERCEPTS);
 	i->pid = 1;
 	i->isa = MSRTOP_ISA_SVM;
 	i->exit_code = 0x7c;
 	i->msr = 0x277;
 	i->count.total = 8;
 	assert_int_equal(snapshot_finish(b, a), 0);
-	assert_counter(&b->canon[0].count, 10, 6, 3);
-	assert_counter(&b->canon[0].rejected, 2, 0, 0);
-	assert_counter(&b->canon[0].fixups, 5, 4, 2);
-	assert_counter(&b->totals.canonical_fixups, 5, 4, 2);
-	assert_counter(&b->totals.outcomes, 6, 6, 3);
-	assert_counter(&b->totals.intercepts, 8, 8, 4);
+	sb_assert_counter(&SB_CANON(b)[0].count, 10, 6, 3);
+	sb_assert_counter(&SB_CANON(b)[0].rejected, 2, 0, 0);
+	sb_assert_counter(&SB_CANON(b)[0].fixups, 5, 4, 2);
+	sb_assert_counter(&b->totals.canonical_fixups, 5, 4, 2);
+	sb_assert_counter(&b->totals.outcomes, 6, 6, 3);
+	sb_assert_counter(&b->totals.intercepts, 8, 8, 4);
 	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR_CANONICAL].events.total, 10);
 	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR_OUTCOME].events.delta, 6);
 	assert_int_equal(b->sources[MSRTOP_SRC_KVM_MSR_INTERCEPT].events.total, 8);
@@ -414,10 +352,10 @@ static void test_zero_interval_has_zero_rates(void **state)
 {
 	struct msrtop_snapshot *s = snap_at(10, 1); /* read at the attach instant */
 
-	add_msr(s, 1, MSRTOP_VCPU_TID, 1, 0x10, false, 5, 0);
+	sb_msr(s, 1, MSRTOP_VCPU_TID, 1, 0x10, false, 5, 0);
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	assert_true(s->interval_s == 0);
-	assert_counter(&s->msrs[0].count, 5, 5, 0);
+	sb_assert_counter(&SB_MSRS(s)[0].count, 5, 5, 0);
 	snapshot_put(s);
 }
 
@@ -443,18 +381,18 @@ static struct msrtop_snapshot *filter_input(void)
 	struct msrtop_outcome_row *o;
 	struct msrtop_canon_row *c;
 
-	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 32, false, 10); /* MSR_WRITE */
+	sb_exit(s, 100, 0, MSRTOP_ISA_VMX, 32, false, 10); /* MSR_WRITE */
 	/* INVALID_STATE|FAILED_VMENTRY */
-	add_exit(s, 100, 0, MSRTOP_ISA_VMX, 0x80000021, false, 1);
-	add_exit(s, 100, 1, MSRTOP_ISA_VMX, 0x80000020, false, 2); /* MSR_WRITE|FAILED_VMENTRY */
-	add_exit(s, 200, 0, MSRTOP_ISA_SVM, 0x7c, false, 20);	   /* msr */
-	add_exit(s, 200, 1, MSRTOP_ISA_SVM, 32, false, 3);	   /* write_dr0: 32 on SVM */
-	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 4, 0);
-	add_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 6, 0);
-	add_msr(s, 200, MSRTOP_VCPU_TID, 1, 0x1b, false, 8, 0); /* a tid that happens to be 1 */
-	add_uexit(s, 100, 2, false, 5);
-	add_uexit(s, 200, 2, false, 7);
-	i = snapshot_add_intercept(s);
+	sb_exit(s, 100, 0, MSRTOP_ISA_VMX, 0x80000021, false, 1);
+	sb_exit(s, 100, 1, MSRTOP_ISA_VMX, 0x80000020, false, 2); /* MSR_WRITE|FAILED_VMENTRY */
+	sb_exit(s, 200, 0, MSRTOP_ISA_SVM, 0x7c, false, 20);	  /* msr */
+	sb_exit(s, 200, 1, MSRTOP_ISA_SVM, 32, false, 3);	  /* write_dr0: 32 on SVM */
+	sb_msr(s, 100, MSRTOP_VCPU_LEARNED, 0, 0x1b, false, 4, 0);
+	sb_msr(s, 100, MSRTOP_VCPU_LEARNED, 1, 0x277, true, 6, 0);
+	sb_msr(s, 200, MSRTOP_VCPU_TID, 1, 0x1b, false, 8, 0); /* a tid that happens to be 1 */
+	sb_uexit(s, 100, 2, false, 5);
+	sb_uexit(s, 200, 2, false, 7);
+	i = snapshot_add_row(s, MSRTOP_KIND_INTERCEPTS);
 	*i = (struct msrtop_intercept_row){.pid = 200,
 					   .vcpu = 1,
 					   .isa = MSRTOP_ISA_SVM,
@@ -462,10 +400,10 @@ static struct msrtop_snapshot *filter_input(void)
 					   .msr = 0x277,
 					   .write = true};
 	i->count.total = 9;
-	o = snapshot_add_outcome(s);
+	o = snapshot_add_row(s, MSRTOP_KIND_OUTCOMES);
 	*o = (struct msrtop_outcome_row){.pid = 200, .vcpu = 1, .msr = 0x1b};
 	o->count.total = 2;
-	c = snapshot_add_canon(s);
+	c = snapshot_add_row(s, MSRTOP_KIND_CANON);
 	*c = (struct msrtop_canon_row){.pid = 100, .vcpu = 0, .msr = 0xc0000100};
 	c->count.total = 1;
 	assert_int_equal(snapshot_finish(s, NULL), 0);
@@ -484,9 +422,9 @@ static void test_filter_empty(void **state)
 	f = snapshot_filter(s, &none);
 	assert_non_null(f);
 	assert_false(f->filtered);
-	assert_int_equal(f->nr_exits, s->nr_exits);
-	assert_int_equal(f->nr_msrs, s->nr_msrs);
-	assert_int_equal(f->nr_uexits, s->nr_uexits);
+	assert_int_equal(SB_NR(f, EXITS), SB_NR(s, EXITS));
+	assert_int_equal(SB_NR(f, MSRS), SB_NR(s, MSRS));
+	assert_int_equal(SB_NR(f, UEXITS), SB_NR(s, UEXITS));
 	assert_int_equal(f->nr_vms, 2);
 	assert_memory_equal(&f->totals, &s->totals, sizeof(f->totals));
 	snapshot_put(f);
@@ -505,12 +443,12 @@ static void test_filter_pid(void **state)
 	assert_int_equal(f->vms[0].pid, 100);
 	assert_string_equal(f->vms[0].comm, "qemu");
 	assert_true(f->vms[0].alive);
-	assert_int_equal(f->nr_exits, 3);
-	assert_int_equal(f->nr_msrs, 2);
-	assert_int_equal(f->nr_uexits, 1);
-	assert_int_equal(f->nr_intercepts, 0);
-	assert_int_equal(f->nr_outcomes, 0);
-	assert_int_equal(f->nr_canon, 1);
+	assert_int_equal(SB_NR(f, EXITS), 3);
+	assert_int_equal(SB_NR(f, MSRS), 2);
+	assert_int_equal(SB_NR(f, UEXITS), 1);
+	assert_int_equal(SB_NR(f, INTERCEPTS), 0);
+	assert_int_equal(SB_NR(f, OUTCOMES), 0);
+	assert_int_equal(SB_NR(f, CANON), 1);
 	assert_int_equal(f->totals.exits.total, 13);
 	assert_int_equal(f->totals.uexits.total, 5);
 	/* Sources and overflow are the whole kernel's, not filtered. */
@@ -520,7 +458,7 @@ static void test_filter_pid(void **state)
 	flt.pids[1] = 200;
 	flt.nr_pids = 2;
 	f = snapshot_filter(s, &flt);
-	assert_int_equal(f->nr_exits, 5);
+	assert_int_equal(SB_NR(f, EXITS), 5);
 	assert_int_equal(f->nr_vms, 2);
 	snapshot_put(f);
 	snapshot_put(s);
@@ -533,13 +471,13 @@ static void test_filter_vcpu(void **state)
 
 	f = snapshot_filter(s, &flt);
 	assert_non_null(f);
-	assert_int_equal(f->nr_exits, 2); /* pid 100 vcpu 1, pid 200 vcpu 1 */
-	assert_int_equal(f->nr_msrs, 1);  /* not the tid 1 row */
-	assert_int_equal(f->msrs[0].msr, 0x277);
-	assert_int_equal(f->nr_uexits, 2); /* no vCPU dimension: untouched */
-	assert_int_equal(f->nr_intercepts, 1);
-	assert_int_equal(f->nr_outcomes, 1);
-	assert_int_equal(f->nr_canon, 0);
+	assert_int_equal(SB_NR(f, EXITS), 2); /* pid 100 vcpu 1, pid 200 vcpu 1 */
+	assert_int_equal(SB_NR(f, MSRS), 1);  /* not the tid 1 row */
+	assert_int_equal(SB_MSRS(f)[0].msr, 0x277);
+	assert_int_equal(SB_NR(f, UEXITS), 2); /* no vCPU dimension: untouched */
+	assert_int_equal(SB_NR(f, INTERCEPTS), 1);
+	assert_int_equal(SB_NR(f, OUTCOMES), 1);
+	assert_int_equal(SB_NR(f, CANON), 0);
 	snapshot_put(f);
 	snapshot_put(s);
 }
@@ -551,13 +489,13 @@ static void test_filter_msr(void **state)
 
 	f = snapshot_filter(s, &flt);
 	assert_non_null(f);
-	assert_int_equal(f->nr_exits, 5); /* no MSR dimension: untouched */
-	assert_int_equal(f->nr_msrs, 2);
+	assert_int_equal(SB_NR(f, EXITS), 5); /* no MSR dimension: untouched */
+	assert_int_equal(SB_NR(f, MSRS), 2);
 	assert_int_equal(f->totals.msr_reads.total, 12);
 	assert_int_equal(f->totals.msr_writes.total, 0);
-	assert_int_equal(f->nr_intercepts, 0);
-	assert_int_equal(f->nr_outcomes, 1);
-	assert_int_equal(f->nr_canon, 0);
+	assert_int_equal(SB_NR(f, INTERCEPTS), 0);
+	assert_int_equal(SB_NR(f, OUTCOMES), 1);
+	assert_int_equal(SB_NR(f, CANON), 0);
 	snapshot_put(f);
 	snapshot_put(s);
 }
@@ -571,18 +509,18 @@ static void test_filter_reason(void **state)
 	flt.reason_vmx_ok = true;
 	flt.reason_vmx = 32;
 	f = snapshot_filter(s, &flt);
-	assert_int_equal(f->nr_exits, 2);
-	assert_int_equal(f->exits[0].reason, 32);
-	assert_int_equal(f->exits[1].reason, 0x80000020);
-	assert_int_equal(f->nr_msrs, 3); /* no reason dimension: untouched */
-	assert_int_equal(f->nr_intercepts, 0);
+	assert_int_equal(SB_NR(f, EXITS), 2);
+	assert_int_equal(SB_EXITS(f)[0].reason, 32);
+	assert_int_equal(SB_EXITS(f)[1].reason, 0x80000020);
+	assert_int_equal(SB_NR(f, MSRS), 3); /* no reason dimension: untouched */
+	assert_int_equal(SB_NR(f, INTERCEPTS), 0);
 	snapshot_put(f);
 
 	/* With modifier bits given: exactly that. */
 	flt.reason_vmx = 0x80000020;
 	f = snapshot_filter(s, &flt);
-	assert_int_equal(f->nr_exits, 1);
-	assert_int_equal(f->exits[0].vcpu, 1);
+	assert_int_equal(SB_NR(f, EXITS), 1);
+	assert_int_equal(SB_EXITS(f)[0].vcpu, 1);
 	snapshot_put(f);
 
 	/* "msr" exists for SVM only. */
@@ -590,9 +528,9 @@ static void test_filter_reason(void **state)
 	flt.reason_svm_ok = true;
 	flt.reason_svm = 0x7c;
 	f = snapshot_filter(s, &flt);
-	assert_int_equal(f->nr_exits, 1);
-	assert_int_equal(f->exits[0].pid, 200);
-	assert_int_equal(f->nr_intercepts, 1); /* exit_code 0x7c */
+	assert_int_equal(SB_NR(f, EXITS), 1);
+	assert_int_equal(SB_EXITS(f)[0].pid, 200);
+	assert_int_equal(SB_NR(f, INTERCEPTS), 1); /* exit_code 0x7c */
 	assert_int_equal(f->totals.exits.total, 20);
 	snapshot_put(f);
 
@@ -601,7 +539,7 @@ static void test_filter_reason(void **state)
 	flt.reason_vmx = 32;
 	flt.reason_svm = 32;
 	f = snapshot_filter(s, &flt);
-	assert_int_equal(f->nr_exits, 3);
+	assert_int_equal(SB_NR(f, EXITS), 3);
 	snapshot_put(f);
 	snapshot_put(s);
 }
@@ -641,6 +579,23 @@ static void test_kind_table(void **state)
 		if (k->nr_text_cols < MSRTOP_KIND_MAX_TEXT_COLS)
 			assert_null(k->text_cols[k->nr_text_cols].title);
 		assert_non_null(k->text_title);
+		assert_true(k->source < MSRTOP_SRC_NR);
+		if (k->view.tab) {
+			/* The terminal view's table: counts in range, keys of its own. */
+			assert_true(k->view.nr_cols > 0 &&
+				    k->view.nr_cols <= MSRTOP_KIND_MAX_VIEW_COLS);
+			assert_non_null(k->view.cols[k->view.nr_cols - 1].title);
+			assert_true(k->view.nr_sorts > 0 &&
+				    k->view.nr_sorts <= MSRTOP_KIND_MAX_VIEW_SORTS);
+			assert_non_null(k->view.sorts[k->view.nr_sorts - 1].name);
+			assert_non_null(k->view.help);
+			assert_non_null(k->view.what);
+			assert_non_null(k->view.yet);
+			/* Not a command key of the view (docs/tui.md), nor another view's. */
+			assert_null(strchr("qQsSpcMrFh?+=-_ vo", k->view.key));
+			for (int j = 0; j < i; j++)
+				assert_true(msrtop_kinds[j].view.key != k->view.key);
+		}
 
 		row = snapshot_add_row(s, i);
 		assert_non_null(row);
@@ -651,8 +606,8 @@ static void test_kind_table(void **state)
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	assert_int_equal(s->nr_vms, 1);
 	assert_int_equal(s->vms[0].pid, 4242);
-	assert_int_equal(s->exits[0].pid, 4242);
-	assert_int_equal(s->canon[0].pid, 4242);
+	assert_int_equal(SB_EXITS(s)[0].pid, 4242);
+	assert_int_equal(SB_CANON(s)[0].pid, 4242);
 	snapshot_put(s);
 }
 
