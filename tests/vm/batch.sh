@@ -33,6 +33,7 @@ inner() {
 	case "$1" in
 	msrload) cmd=("$top/tests/e2e/msrload_trace.sh") limit=600 split=1 ;;
 	msrtop) cmd=("$top/tests/e2e/msrtop_truth.sh") limit=600 split=1 ;;
+	coexist) cmd=("$top/tests/e2e/coexist.sh") limit=600 split=1 ;;
 	patched) cmd=("$top/tests/e2e/patched_truth.sh") limit=600 split=1 ;;
 	exports) cmd=("$top/tests/exports/vm.sh") limit=900 ;;
 	tui) cmd=("$top/tests/tui/vm.sh") limit=900 ;;
@@ -92,13 +93,16 @@ sid_of() {
 	sid=$4
 }
 
+# Builtins only: a process per event's trigger file cost half a minute per suite.
 reset_tracefs() {
 	[ -d "$T/events" ] || return 0
 	echo 0 >"$T/events/enable" 2>/dev/null
-	local f t
+	local f t lines
 	for f in "$T"/events/*/*/trigger; do
-		grep -q '^hist' "$f" 2>/dev/null || continue
-		sed -n 's/ \[active\]$//p' "$f" | while read -r t; do echo "!$t" >"$f"; done
+		mapfile -t lines <"$f" 2>/dev/null || continue
+		for t in "${lines[@]}"; do
+			[[ "$t" == hist* ]] && echo "!${t% \[active\]}" >"$f"
+		done
 	done
 }
 
