@@ -6,3 +6,13 @@
 # `make vm-test`).
 TEST_SUITES += tests/e2e/host.sh
 VM_SUITES += $(foreach v,$(TEST_KVERS),tests/vm/suite-$(v).sh)
+
+# kvm_stat, the kernel's own KVM statistics tool (tools/kvm/kvm_stat), taken
+# from Debian's linux-source-6.1: the coexistence suite (tests/e2e/coexist.sh)
+# runs it beside msrtop.
+KVM_STAT_TARBALL ?= /usr/src/linux-source-6.1.tar.xz
+$(BUILD)/kvm_stat: | $(BUILD)
+	$(call msg,EXTRACT,$@)
+	$(Q)tar -xJf $(KVM_STAT_TARBALL) --wildcards -O '*/tools/kvm/kvm_stat/kvm_stat' >$@.tmp
+	$(Q)chmod +x $@.tmp && mv $@.tmp $@
+TEST_DEPS += $(BUILD)/kvm_stat

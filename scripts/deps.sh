@@ -8,7 +8,7 @@ pkgs=(
 	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libncurses-dev libjson-c-dev libmicrohttpd-dev
 	# tests
-	libcmocka-dev jq python3 python3-jsonschema bpftrace prometheus tmux curl
+	libcmocka-dev jq python3 python3-jsonschema bpftrace prometheus tmux curl linux-perf
 	# patched-kernel build and VM tests
 	linux-source-6.1 linux-source-6.12 bc flex bison libssl-dev dwarves cpio ccache
 	qemu-system-x86 busybox-static kmod git

@@ -169,6 +169,9 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	if (!kc_btf_has_tracepoint(vmlinux, NULL, "kvm_exit"))
 		kvm = btf__load_module_btf("kvm", vmlinux); /* KVM built as a module */
 	c->exit_core = exit_types_known(vmlinux);
+	/* For tests and diagnosis: the classic tracepoint even where CO-RE works. */
+	if (getenv("MSRTOP_EXIT_ATTACH") && !strcmp(getenv("MSRTOP_EXIT_ATTACH"), "tracepoint"))
+		c->exit_core = false;
 
 	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 		const struct source_def *d = &source_defs[i];

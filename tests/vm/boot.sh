@@ -15,6 +15,8 @@
 # The suites, in this order:
 #   msrload   msrload against the kernel's own event counts (tests/e2e/msrload_trace.sh)
 #   msrtop    msrtop --json against msrload's ground truth (tests/e2e/msrtop_truth.sh)
+#   coexist   perf stat and kvm_stat count exactly while msrtop runs
+#             (tests/e2e/coexist.sh)
 #   patched   the patched tracepoints against msrload, ftrace hist triggers and
 #             msrtop (tests/e2e/patched_truth.sh)
 #   exports   --listen/--output through a real Prometheus (tests/exports/vm.sh)
@@ -35,7 +37,7 @@ kver=$1
 in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 
 names=()
-for n in ${VM_ONLY:-msrload msrtop patched exports tui bpftrace}; do
+for n in ${VM_ONLY:-msrload msrtop coexist patched exports tui bpftrace}; do
 	[ "$n" != tui ] || in_list "$kver" "${TUI_KVERS:-6.1}" || continue
 	names+=("$n")
 done
