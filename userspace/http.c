@@ -20,8 +20,9 @@
 /* What every request of one snapshot is answered from; freed by the last user. */
 struct body {
 	unsigned int refs;
+	struct http_server *srv; /* whose spare buffer the metrics text goes back to */
 	char *metrics;
-	size_t metrics_len;
+	size_t metrics_len, metrics_cap;
 	char *json;
 	size_t json_len;
 };
@@ -31,6 +32,14 @@ struct http_server {
 	int fd; /* the listening socket, until MHD owns it */
 	pthread_mutex_t lock; /* protects cur */
 	struct body *cur; /* NULL until the first publish */
+	/*
+	 * The /metrics text buffer of a body nobody sends any more, kept for the
+	 * next publish to render into: a text of many MiB is then written into
+	 * memory that is already mapped, instead of a fresh allocation (mmap)
+	 * whose every page faults in at each refresh. Protected by lock.
+	 */
+	char *spare;
+	size_t spare_cap;
 	struct prom_state *prom; /* publisher's thread only */
 	struct MHD_Response *not_found, *bad_method, *not_ready;
 };
@@ -41,6 +50,16 @@ static void body_put(void *cls)
 
 	if (!b || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	if (b->metrics) {
+		pthread_mutex_lock(&b->srv->lock);
+		if (!b->srv->spare || b->srv->spare_cap < b->metrics_cap) {
+			free(b->srv->spare);
+			b->srv->spare = b->metrics;
+			b->srv->spare_cap = b->metrics_cap;
+			b->metrics = NULL;
+		}
+		pthread_mutex_unlock(&b->srv->lock);
+	}
 	free(b->metrics);
 	free(b->json);
 	free(b);
@@ -322,9 +341,17 @@ int http_publish(struct http_server *srv, const struct msrtop_snapshot *s, char 
 		return -ENOMEM;
 	}
 	b->refs = 1;
+	b->srv = srv;
 	b->json = json;
 	b->json_len = json_len;
+	pthread_mutex_lock(&srv->lock);
+	pb.data = srv->spare; /* rendered into from its start (len 0) */
+	pb.cap = srv->spare_cap;
+	srv->spare = NULL;
+	srv->spare_cap = 0;
+	pthread_mutex_unlock(&srv->lock);
 	err = prom_render(srv->prom, s, &pb);
+	b->metrics_cap = pb.cap;
 	b->metrics = prom_buf_take(&pb, &b->metrics_len);
 	if (err || !b->metrics || !b->json)
 		goto nomem;
@@ -355,6 +382,7 @@ void http_stop(struct http_server *srv)
 	if (srv->not_ready)
 		MHD_destroy_response(srv->not_ready);
 	body_put(srv->cur);
+	free(srv->spare);
 	prom_state_free(srv->prom);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
