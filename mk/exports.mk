@@ -30,11 +30,19 @@ $(EXPORTS_TESTS)/test_output_file: $(EXPORTS_TESTS)/test_output_file.o $(EXPORTS
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(JSON_LIBS) $(CMOCKA_LIBS)
 
+# http.c alone on a free port, for the client-side suites in Python.
+$(EXPORTS_TESTS)/http_serve: $(EXPORTS_TESTS)/http_serve.o $(EXPORTS_SERVE_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MHD_LIBS) $(JSON_LIBS)
+
 EXPORTS_TEST_BINS := $(addprefix $(EXPORTS_TESTS)/,test_prom test_http test_output_file)
-TEST_DEPS += $(EXPORTS_TEST_BINS) $(BUILD)/msrtop $(BUILD)/msrload
+TEST_DEPS += $(EXPORTS_TEST_BINS) $(EXPORTS_TESTS)/http_serve $(BUILD)/msrtop $(BUILD)/msrload
 # The real msrtop on this host: promtool, the JSON schema, HTTP clients, the
 # output file under a reader, signals (root; skipped otherwise).
 TEST_SUITES += $(EXPORTS_TEST_BINS) tests/exports/host.sh
+# http.c against dribbling, half-request, silent and reading-nothing clients
+# while a scraper must get every /metrics (no root needed).
+TEST_SUITES += tests/exports/http_hostile.py
 # Inside the test kernels, exact counters through a real Prometheus server
 # (tests/exports/vm.sh) run in the one boot per kernel of mk/e2e.mk.
 

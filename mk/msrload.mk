@@ -2,7 +2,7 @@
 
 ML_DIR := $(BUILD)/obj/msrload
 ML_SRC := userspace/msrload
-ML_HOST_OBJS := $(addprefix $(ML_DIR)/,main.o script.o vmm.o truth_json.o guest_blob.o)
+ML_HOST_OBJS := $(addprefix $(ML_DIR)/,main.o script.o vmm.o truth_json.o guest_blob.o cmdline.o)
 ML_LIBS := $(JSON_LIBS) -lpthread -lm
 
 # The guest: freestanding, integer registers only (KVM's emulator has no SSE),
@@ -41,6 +41,11 @@ $(ML_DIR)/guest_blob.o: $(ML_SRC)/guest_blob.S $(ML_DIR)/guest.bin
 	$(call msg,AS,$@)
 	$(Q)$(CC) -c -DGUEST_BIN='"$(ML_DIR)/guest.bin"' $< -o $@
 
+# The command-line parser msrtop uses too (userspace/cmdline.h).
+$(ML_DIR)/cmdline.o: userspace/cmdline.c | $(ML_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
 $(ML_DIR)/%.o: $(ML_SRC)/%.c | $(ML_DIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(ML_SRC) -c $< -o $@
@@ -57,3 +62,5 @@ $(BUILD)/tests/test_msrload_script: tests/unit/test_msrload_script.c $(ML_DIR)/s
 
 TEST_DEPS += $(BUILD)/tests/test_msrload_script
 TEST_SUITES += $(BUILD)/tests/test_msrload_script
+# The command line: every error path (userspace/cmdline.h).
+TEST_SUITES += tests/unit/test_msrload_cli.sh

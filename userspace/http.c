@@ -5,7 +5,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <time.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,27 @@ struct body {
 	size_t json_len;
 };
 
+/* One connection MHD holds, as the accounting below sees it. */
+enum conn_state {
+	CONN_FREE,    /* the slot is unused */
+	CONN_NEW,     /* accepted, its request not complete yet */
+	CONN_SCRAPE,  /* answering GET/HEAD /metrics */
+	CONN_OTHER,   /* answering anything else */
+};
+
+struct conn {
+	enum conn_state state;
+	int fd;
+	uint64_t since_ns; /* accepted at (CLOCK_MONOTONIC) */
+	bool killed;	   /* shut down by the accounting: answer nothing more */
+	/* The current request's target as on_uri() saw it, in MHD's buffer. */
+	const char *raw_uri;
+	size_t raw_len;
+};
+
+/* MHD accepts a few more than HTTP_MAX_CONNECTIONS, for this code to refuse at once. */
+#define HTTP_MHD_LIMIT (HTTP_MAX_CONNECTIONS + 16)
+
 struct http_server {
 	struct MHD_Daemon *mhd;
 	int fd; /* the listening socket, until MHD owns it */
@@ -41,7 +65,15 @@ struct http_server {
 	char *spare;
 	size_t spare_cap;
 	struct prom_state *prom; /* publisher's thread only */
-	struct MHD_Response *not_found, *bad_method, *not_ready;
+	struct MHD_Response *not_found, *bad_method, *not_ready, *bad_request, *busy;
+
+	/* Connection accounting (MHD's thread and the watchdog): under conn_lock. */
+	pthread_mutex_t conn_lock;
+	pthread_cond_t watchdog_cv;
+	pthread_t watchdog;
+	bool watchdog_running, stopping;
+	struct conn conns[HTTP_MHD_LIMIT];
+	struct http_stats stats;
 };
 
 static void body_put(void *cls)
@@ -146,6 +178,339 @@ int http_parse_listen(const char *arg, struct http_listen *out, char *msg, size_
 	return 0;
 }
 
+/* ---- the request target (RFC 9112 section 3.2) -------------------------------------------- */
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* RFC 3986 unreserved: a percent-encoded one is the same as the character itself. */
+static bool unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+enum http_route http_route(const char *target, size_t len)
+{
+	char path[32];
+	size_t i = 0, n = 0;
+
+	/* absolute-form: "http://authority/path?query" is the path's request. */
+	if (len >= 7 && !strncasecmp(target, "http://", 7))
+		i = 7;
+	else if (len >= 8 && !strncasecmp(target, "https://", 8))
+		i = 8;
+	if (i) {
+		while (i < len && target[i] != '/' && target[i] != '?')
+			if ((unsigned char)target[i++] <= ' ')
+				return HTTP_ROUTE_BAD;
+		if (i == len || target[i] == '?')
+			return HTTP_ROUTE_NOT_FOUND; /* the path is "/" */
+	} else if (!len || target[0] != '/') {
+		return HTTP_ROUTE_BAD; /* neither origin-form nor absolute-form */
+	}
+	for (; i < len && target[i] != '?'; i++) {
+		unsigned char c = target[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '#')
+			return HTTP_ROUTE_BAD;
+		if (c == '%') {
+			int hi = i + 2 < len ? hex_digit(target[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_digit(target[i + 2]) : -1;
+
+			if (lo < 0 || (hi == 0 && lo == 0))
+				return HTTP_ROUTE_BAD; /* not %XX, or an encoded NUL */
+			i += 2;
+			/* Only unreserved characters decode; "%2F" stays unlike "/". */
+			c = unreserved(hi << 4 | lo) ? (unsigned char)(hi << 4 | lo) : 0;
+		}
+		if (!c || n == sizeof(path) - 1)
+			n = sizeof(path); /* matches no route; the rest is still checked */
+		else if (n < sizeof(path))
+			path[n++] = c;
+	}
+	for (; i < len; i++) /* the query: ignored, but only bytes a request line may hold */
+		if ((unsigned char)target[i] <= ' ' || (unsigned char)target[i] >= 0x7f ||
+		    target[i] == '#')
+			return HTTP_ROUTE_BAD;
+	if (n == 8 && !memcmp(path, "/metrics", 8))
+		return HTTP_ROUTE_METRICS;
+	if (n == 11 && !memcmp(path, "/stats.json", 11))
+		return HTTP_ROUTE_STATS;
+	return HTTP_ROUTE_NOT_FOUND;
+}
+
+/* The route of a request, kept as MHD's per-request pointer: one static object per route. */
+static const enum http_route route_objs[] = {
+	HTTP_ROUTE_METRICS, HTTP_ROUTE_STATS, HTTP_ROUTE_NOT_FOUND, HTTP_ROUTE_BAD,
+};
+
+/*
+ * MHD calls this with the request target as received (before its own
+ * percent-decoding, which would turn "/metrics%00" into "/metrics").
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *c = info ? info->socket_context : NULL;
+	size_t len = strlen(uri);
+
+	if (c) { /* only MHD's thread touches these */
+		c->raw_uri = uri;
+		c->raw_len = len;
+	}
+	return (void *)&route_objs[http_route(uri, len)];
+}
+
+/*
+ * Whether the target held a NUL byte, which ends the C string MHD hands
+ * over: MHD 0.9 parses the request line in place, replacing the spaces
+ * around the target by NULs, so the version follows the target's end
+ * directly unless a NUL came earlier.
+ */
+static bool target_has_nul(struct MHD_Connection *mc, const char *version)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct conn *c = info ? info->socket_context : NULL;
+
+	return c && c->raw_uri && version > c->raw_uri &&
+	       version != c->raw_uri + c->raw_len + 1;
+}
+
+/* ---- connection accounting -------------------------------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Ends a connection now, from whichever thread: a short answer when nothing
+ * was answered yet (a fresh socket's buffer takes it whole), then shutdown(),
+ * which makes MHD's thread see the end and close it. Under conn_lock: MHD
+ * closes the descriptor only after on_connection(CLOSED), so it is still
+ * this connection's.
+ */
+static void conn_kill(struct conn *c, const char *answer)
+{
+	if (c->killed)
+		return;
+	if (answer)
+		send(c->fd, answer, strlen(answer), MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(c->fd, SHUT_RDWR);
+	c->killed = true;
+}
+
+#define ANSWER_BUSY                                                                                \
+	"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n"              \
+	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 31\r\n\r\n"                    \
+	"too many connections: retry\r\n\r\n"
+#define ANSWER_TIMEOUT                                                                             \
+	"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"                                    \
+	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\n\r\n"                    \
+	"request not complete in time\r\n"
+
+/*
+ * Whether a new connection's request line for /metrics is already in the
+ * socket (peeked, left for MHD): the fast accept path. A scraper sends its
+ * request as soon as it is connected, so under a flood, with the
+ * connections waiting in the backlog, it is there when MHD accepts.
+ */
+static bool scrape_waiting(int fd)
+{
+	char buf[256];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_PEEK | MSG_DONTWAIT);
+	const char *sp;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (strncmp(buf, "GET ", 4) && strncmp(buf, "HEAD ", 5))
+		return false;
+	sp = strchr(buf, ' ') + 1;
+	return strchr(sp, '\n') && strchr(sp, ' ') &&
+	       http_route(sp, strchr(sp, ' ') - sp) == HTTP_ROUTE_METRICS;
+}
+
+/*
+ * A new connection: counted, its send buffer bounded (a client that reads
+ * nothing then holds its slot, not megabytes of the kernel's memory). Past
+ * HTTP_MAX_CONNECTIONS, the oldest connection whose request is incomplete
+ * (slow and silent clients) makes room for it, unless it is one itself and
+ * not a scrape already waiting (scrape_waiting()): then, as when every other
+ * connection is being answered, the new one is refused at once with a 503.
+ */
+static void conn_started(struct http_server *srv, struct MHD_Connection *mc, void **ctx)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct conn *slot = NULL, *oldest_new = NULL;
+	unsigned int open = 0;
+	int sndbuf = HTTP_SNDBUF;
+	bool express;
+
+	if (!info)
+		return;
+	setsockopt(info->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	express = scrape_waiting(info->connect_fd);
+	pthread_mutex_lock(&srv->conn_lock);
+	for (size_t i = 0; i < HTTP_MHD_LIMIT; i++) {
+		struct conn *c = &srv->conns[i];
+
+		if (c->state == CONN_FREE) {
+			if (!slot)
+				slot = c;
+			continue;
+		}
+		if (c->killed)
+			continue; /* closing: no longer counted */
+		open++;
+		if (c->state == CONN_NEW && (!oldest_new || c->since_ns < oldest_new->since_ns))
+			oldest_new = c;
+	}
+	if (!slot) { /* MHD never accepts more than the table holds */
+		pthread_mutex_unlock(&srv->conn_lock);
+		return;
+	}
+	*slot = (struct conn){ .state = express ? CONN_SCRAPE : CONN_NEW,
+			       .fd = info->connect_fd,
+			       .since_ns = mono_ns() };
+	*ctx = slot;
+	srv->stats.accepted++;
+	srv->stats.express += express;
+	if (open >= HTTP_MAX_CONNECTIONS) {
+		if (oldest_new) {
+			conn_kill(oldest_new, ANSWER_BUSY);
+			srv->stats.evicted++;
+		} else {
+			conn_kill(slot, ANSWER_BUSY);
+			srv->stats.refused++;
+		}
+	}
+	pthread_mutex_unlock(&srv->conn_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	struct conn *c = *ctx;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		conn_started(srv, mc, ctx);
+		return;
+	}
+	if (!c)
+		return;
+	pthread_mutex_lock(&srv->conn_lock);
+	c->state = CONN_FREE;
+	c->fd = -1;
+	pthread_mutex_unlock(&srv->conn_lock);
+	*ctx = NULL;
+}
+
+/*
+ * Its request is complete: a scrape, or anything else. 0 to answer it; -1
+ * when the accounting has ended it; 1 when it is not a scrape and the others
+ * already hold every slot but the scrapes' reserve (answer 503).
+ */
+static int conn_classify(struct http_server *srv, struct MHD_Connection *mc, bool scrape)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *c = info ? info->socket_context : NULL;
+	unsigned int others = 0;
+	int ret = 0;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&srv->conn_lock);
+	if (c->killed) {
+		ret = -1;
+		goto out;
+	}
+	if (scrape) {
+		c->state = CONN_SCRAPE;
+		srv->stats.scrapes++;
+		goto out;
+	}
+	for (size_t i = 0; i < HTTP_MHD_LIMIT; i++)
+		if (srv->conns[i].state == CONN_OTHER && !srv->conns[i].killed)
+			others++;
+	c->state = CONN_OTHER;
+	if (others >= HTTP_MAX_CONNECTIONS - HTTP_SCRAPE_RESERVE) {
+		srv->stats.busy++;
+		ret = 1;
+	}
+out:
+	pthread_mutex_unlock(&srv->conn_lock);
+	return ret;
+}
+
+/*
+ * The deadlines, which MHD's idle timeout does not give: a request complete
+ * within HTTP_REQUEST_DEADLINE_S of the connection (however steadily it
+ * dribbles in), the whole connection over within HTTP_CONNECTION_DEADLINE_S.
+ */
+static void *watchdog_main(void *arg)
+{
+	struct http_server *srv = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&srv->conn_lock);
+	while (!srv->stopping) {
+		uint64_t now = mono_ns();
+
+		for (size_t i = 0; i < HTTP_MHD_LIMIT; i++) {
+			struct conn *c = &srv->conns[i];
+			uint64_t age = now - c->since_ns;
+
+			if (c->state == CONN_FREE || c->killed)
+				continue;
+			if (c->state == CONN_NEW && age >= HTTP_REQUEST_DEADLINE_S * 1000000000ull) {
+				conn_kill(c, ANSWER_TIMEOUT);
+				srv->stats.timed_out++;
+			} else if (age >= HTTP_CONNECTION_DEADLINE_S * 1000000000ull) {
+				conn_kill(c, NULL);
+				srv->stats.timed_out++;
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += HTTP_WATCHDOG_MS * 1000000l;
+		if (ts.tv_nsec >= 1000000000l) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000l;
+		}
+		pthread_cond_timedwait(&srv->watchdog_cv, &srv->conn_lock, &ts);
+	}
+	pthread_mutex_unlock(&srv->conn_lock);
+	return NULL;
+}
+
+void http_get_stats(struct http_server *srv, struct http_stats *out)
+{
+	pthread_mutex_lock(&srv->conn_lock);
+	*out = srv->stats;
+	out->open = 0;
+	for (size_t i = 0; i < HTTP_MHD_LIMIT; i++)
+		if (srv->conns[i].state != CONN_FREE)
+			out->open++;
+	pthread_mutex_unlock(&srv->conn_lock);
+}
+
 /* ---- serving ------------------------------------------------------------------------------ */
 
 static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection *conn,
@@ -184,12 +549,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *srv = cls;
+	/* on_uri()'s route of the target as received; MHD's url is decoded. */
+	enum http_route route = *con_cls ? *(const enum http_route *)*con_cls : HTTP_ROUTE_BAD;
+	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+	if (target_has_nul(conn, version))
+		route = HTTP_ROUTE_BAD;
+	switch (conn_classify(srv, conn, get && route == HTTP_ROUTE_METRICS)) {
+	case -1:
+		return MHD_NO; /* ended by the accounting: close */
+	case 1:
+		return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, srv->busy);
+	}
+	if (route == HTTP_ROUTE_BAD)
+		return MHD_queue_response(conn, MHD_HTTP_BAD_REQUEST, srv->bad_request);
+	if (!get)
 		return MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, srv->bad_method);
-	if (!strcmp(url, "/metrics"))
+	if (route == HTTP_ROUTE_METRICS)
 		return queue_body(srv, conn, true);
-	if (!strcmp(url, "/stats.json"))
+	if (route == HTTP_ROUTE_STATS)
 		return queue_body(srv, conn, false);
 	return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
 }
@@ -224,10 +602,17 @@ static int bind_socket(const struct http_listen *where, int *out, char *msg, siz
 		return err;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/*
+	 * The fast accept path: the kernel hands a connection over only once
+	 * its first bytes are in (or after HTTP_DEFER_ACCEPT_S), so a scrape's
+	 * request line is already there to be seen by scrape_waiting(), and
+	 * connections that stay silent wait in the kernel instead of a slot.
+	 */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &(int){ HTTP_DEFER_ACCEPT_S }, sizeof(int));
 	if (where->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&where->addr, where->addr_len) == 0 &&
-	    listen(fd, HTTP_MAX_CONNECTIONS) == 0) {
+	    listen(fd, HTTP_BACKLOG) == 0) {
 		*out = fd;
 		return 0;
 	}
@@ -284,13 +669,21 @@ int http_start(const struct http_listen *where, struct http_server **out,
 	}
 	srv->fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_mutex_init(&srv->conn_lock, NULL);
+	pthread_cond_init(&srv->watchdog_cv, NULL);
+	for (size_t i = 0; i < HTTP_MHD_LIMIT; i++)
+		srv->conns[i].fd = -1;
 	srv->prom = prom_state_new();
 	srv->not_found = static_response("not found: try /metrics or /stats.json\n", NULL, NULL);
 	srv->bad_method = static_response("method not allowed: use GET or HEAD\n",
 					  MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	srv->not_ready = static_response("no snapshot yet: retry after the first interval\n",
 					 MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	if (!srv->prom || !srv->not_found || !srv->bad_method || !srv->not_ready) {
+	srv->bad_request = static_response("bad request target\n", NULL, NULL);
+	srv->busy = static_response("too many connections: retry\n", MHD_HTTP_HEADER_RETRY_AFTER,
+				    "1");
+	if (!srv->prom || !srv->not_found || !srv->bad_method || !srv->not_ready ||
+	    !srv->bad_request || !srv->busy) {
 		snprintf(msg, msg_len, "out of memory while starting the HTTP server");
 		err = -ENOMEM;
 		goto cleanup;
@@ -303,15 +696,28 @@ int http_start(const struct http_listen *where, struct http_server **out,
 
 	/*
 	 * One thread, epoll: every connection is non-blocking, so a client that
-	 * sends or reads slowly holds nothing but its own buffers (limited by
-	 * MHD's per-connection memory limit, 32 KiB by default) until the
-	 * timeout; past the connection limit, new connections are refused.
-	 * Strict: requests that break HTTP/1.1 (no Host...) get 400.
+	 * sends or reads slowly holds nothing but its own buffers (MHD's
+	 * per-connection memory limit, 32 KiB by default). What MHD does not
+	 * do is done by the accounting above (on_connection, conn_classify,
+	 * the watchdog): the limit with the excess refused at once, the
+	 * scrapes' reserve, the deadlines. MHD's own limit is a little higher,
+	 * so that it keeps accepting (and this code refusing) instead of leaving
+	 * connections waiting in the backlog. Strict: requests that break
+	 * HTTP/1.1 (no Host...) get 400.
 	 */
+	if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv)) {
+		err = -EAGAIN;
+		snprintf(msg, msg_len, "cannot start the HTTP server's watchdog thread on %s (is "
+			 "the system out of threads?)", where->text);
+		goto cleanup;
+	}
+	srv->watchdog_running = true;
 	srv->mhd = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD, 0, NULL, NULL, on_request, srv,
 				    MHD_OPTION_LISTEN_SOCKET, srv->fd,
-				    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNECTIONS,
+				    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MHD_LIMIT,
 				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
+				    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+				    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 				    MHD_OPTION_STRICT_FOR_CLIENT, 1,
 				    MHD_OPTION_END);
 	if (!srv->mhd) {
@@ -371,6 +777,13 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	if (srv->watchdog_running) {
+		pthread_mutex_lock(&srv->conn_lock);
+		srv->stopping = true;
+		pthread_cond_signal(&srv->watchdog_cv);
+		pthread_mutex_unlock(&srv->conn_lock);
+		pthread_join(srv->watchdog, NULL);
+	}
 	if (srv->mhd)
 		MHD_stop_daemon(srv->mhd);
 	if (srv->fd >= 0)
@@ -381,9 +794,15 @@ void http_stop(struct http_server *srv)
 		MHD_destroy_response(srv->bad_method);
 	if (srv->not_ready)
 		MHD_destroy_response(srv->not_ready);
+	if (srv->bad_request)
+		MHD_destroy_response(srv->bad_request);
+	if (srv->busy)
+		MHD_destroy_response(srv->busy);
 	body_put(srv->cur);
 	free(srv->spare);
 	prom_state_free(srv->prom);
 	pthread_mutex_destroy(&srv->lock);
+	pthread_mutex_destroy(&srv->conn_lock);
+	pthread_cond_destroy(&srv->watchdog_cv);
 	free(srv);
 }

@@ -8,7 +8,6 @@
  * tables (text_out.c) or JSON lines (json_out.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <math.h>
@@ -20,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "collector.h"
 #include "exit_reasons.h"
 #include "format.h"
@@ -116,26 +116,26 @@ static void usage(FILE *f)
 		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, COLLECTOR_DEFAULT_ROWS);
 }
 
-/* One line on stderr, prefixed "msrtop: ". */
+/* One line on stderr, prefixed "msrtop: ", with control characters escaped (cmdline.h). */
 static void __attribute__((format(printf, 1, 2))) error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("msrtop: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cmdline_verror("msrtop", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
+/* Seconds: digits with an optional fraction (no sign, exponent, hex, inf or nan). */
 static int parse_seconds(const char *opt, const char *arg, double min, double max, double *out)
 {
+	size_t digits = strspn(arg, "0123456789.");
 	char *end;
 	double v;
 
 	errno = 0;
-	v = strtod(arg, &end);
-	if (!*arg || *end || errno || !isfinite(v) || v < min || v > max) {
+	v = digits == strlen(arg) ? strtod(arg, &end) : NAN;
+	if (!*arg || isnan(v) || *end || errno || v < min || v > max) {
 		error("invalid %s '%s': give a number of seconds from %g to %g", opt, arg, min, max);
 		return -EINVAL;
 	}
@@ -152,19 +152,6 @@ static int parse_u32_option(const char *opt, const char *arg, uint32_t *out)
 		error("invalid %s '%s': %s", opt, arg, why);
 		return -EINVAL;
 	}
-	return 0;
-}
-
-static int parse_reason(const char *arg, struct msrtop_filter *f)
-{
-	f->reason_vmx_ok = exit_reason_parse(MSRTOP_ISA_VMX, arg, &f->reason_vmx) == 0;
-	f->reason_svm_ok = exit_reason_parse(MSRTOP_ISA_SVM, arg, &f->reason_svm) == 0;
-	if (!f->reason_vmx_ok && !f->reason_svm_ok) {
-		error("unknown exit reason '%s' for --reason: give a VMX or SVM name (MSR_WRITE, "
-		      "msr, npf) or a number (0x7c)", arg);
-		return -EINVAL;
-	}
-	f->has_reason = true;
 	return 0;
 }
 
@@ -212,129 +199,183 @@ out:
 	return err;
 }
 
-/* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
-static int parse_options(int argc, char **argv, struct options *o)
+/* ---- the options: one apply function each, one table (cmdline.h) ---------------------- */
+
+static int opt_interval(void *ctx, const char *arg)
 {
-	enum { OPT_ONCE = 256, OPT_VCPU, OPT_LISTEN, OPT_OUTPUT, OPT_SOURCES, OPT_MAX_ROWS };
-	static const struct option longopts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "vcpu", required_argument, NULL, OPT_VCPU },
-		{ "msr", required_argument, NULL, 'm' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "output", required_argument, NULL, OPT_OUTPUT },
-		{ "sources", required_argument, NULL, OPT_SOURCES },
-		{ "max-rows", required_argument, NULL, OPT_MAX_ROWS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+	struct options *o = ctx;
 
-	memset(o, 0, sizeof(*o));
-	o->interval_s = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:d:jp:m:r:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (parse_seconds("--interval", optarg, INTERVAL_MIN, INTERVAL_MAX,
-					  &o->interval_s))
-				return -EINVAL;
-			break;
-		case OPT_ONCE:
-			o->once = true;
-			break;
-		case 'd':
-			if (parse_seconds("--duration", optarg, INTERVAL_MIN, 1e9, &o->duration_s))
-				return -EINVAL;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'p': {
-			uint32_t pid;
+	return parse_seconds("--interval", arg, INTERVAL_MIN, INTERVAL_MAX, &o->interval_s);
+}
 
-			if (parse_u32_option("--pid", optarg, &pid))
-				return -EINVAL;
-			if (!pid) {
-				error("invalid --pid '0': give the process id of a VMM");
-				return -EINVAL;
-			}
-			if (o->filter.nr_pids == MSRTOP_FILTER_MAX_PIDS) {
-				error("too many --pid: give at most %d", MSRTOP_FILTER_MAX_PIDS);
-				return -EINVAL;
-			}
-			o->filter.pids[o->filter.nr_pids++] = pid;
-			break;
-		}
-		case OPT_VCPU:
-			if (parse_u32_option("--vcpu", optarg, &o->filter.vcpu))
-				return -EINVAL;
-			o->filter.has_vcpu = true;
-			break;
-		case 'm':
-			if (msr_parse(optarg, &o->filter.msr)) {
-				error("unknown MSR '%s' for --msr: give a name (EFER, IA32_APICBASE) or "
-				      "an index (0xc0000080)", optarg);
-				return -EINVAL;
-			}
-			o->filter.has_msr = true;
-			break;
-		case 'r':
-			if (parse_reason(optarg, &o->filter))
-				return -EINVAL;
-			break;
-		case OPT_LISTEN: {
-			char msg[256];
+static int opt_once(void *ctx, const char *arg)
+{
+	((struct options *)ctx)->once = true;
+	return 0;
+}
 
-			if (http_parse_listen(optarg, &o->listen_at, msg, sizeof(msg))) {
-				error("%s", msg);
-				return -EINVAL;
-			}
-			o->listen = true;
-			break;
-		}
-		case OPT_OUTPUT:
-			o->output = optarg;
-			break;
-		case OPT_SOURCES:
-			if (parse_sources(optarg, &o->sources))
-				return -EINVAL;
-			break;
-		case OPT_MAX_ROWS:
-			if (parse_u32_option("--max-rows", optarg, &o->max_rows))
-				return -EINVAL;
-			if (!o->max_rows || o->max_rows > COLLECTOR_MAX_ROWS) {
-				error("invalid --max-rows '%s': give 1 to %u", optarg,
-				      COLLECTOR_MAX_ROWS);
-				return -EINVAL;
-			}
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			return 1;
-		case ':':
-			error("option '%s' needs an argument; try 'msrtop --help'", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			if (optopt)
-				error("unknown option '-%c'; try 'msrtop --help'", optopt);
-			else
-				error("unknown option '%s'; try 'msrtop --help'", argv[optind - 1]);
-			return -EINVAL;
-		}
+static int opt_duration(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+
+	return parse_seconds("--duration", arg, INTERVAL_MIN, 1e9, &o->duration_s);
+}
+
+static int opt_json(void *ctx, const char *arg)
+{
+	((struct options *)ctx)->json = true;
+	return 0;
+}
+
+static int opt_pid(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+	uint32_t pid;
+
+	if (parse_u32_option("--pid", arg, &pid))
+		return -EINVAL;
+	if (!pid) {
+		error("invalid --pid '0': give the process id of a VMM");
+		return -EINVAL;
 	}
-	if (optind < argc) {
-		error("unexpected argument '%s'; try 'msrtop --help'", argv[optind]);
+	if (o->filter.nr_pids == MSRTOP_FILTER_MAX_PIDS) {
+		error("too many --pid: give at most %d", MSRTOP_FILTER_MAX_PIDS);
+		return -EINVAL;
+	}
+	o->filter.pids[o->filter.nr_pids++] = pid;
+	return 0;
+}
+
+static int opt_vcpu(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+
+	if (parse_u32_option("--vcpu", arg, &o->filter.vcpu))
+		return -EINVAL;
+	o->filter.has_vcpu = true;
+	return 0;
+}
+
+static int opt_msr(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+
+	if (msr_parse(arg, &o->filter.msr)) {
+		error("unknown MSR '%s' for --msr: give a name (EFER, IA32_APICBASE) or an index "
+		      "(0xc0000080)", arg);
+		return -EINVAL;
+	}
+	o->filter.has_msr = true;
+	return 0;
+}
+
+static int opt_reason(void *ctx, const char *arg)
+{
+	struct msrtop_filter *f = &((struct options *)ctx)->filter;
+
+	f->reason_vmx_ok = exit_reason_parse(MSRTOP_ISA_VMX, arg, &f->reason_vmx) == 0;
+	f->reason_svm_ok = exit_reason_parse(MSRTOP_ISA_SVM, arg, &f->reason_svm) == 0;
+	if (!f->reason_vmx_ok && !f->reason_svm_ok) {
+		error("unknown exit reason '%s' for --reason: give a VMX or SVM name (MSR_WRITE, "
+		      "msr, npf) or a number (0x7c)", arg);
+		return -EINVAL;
+	}
+	f->has_reason = true;
+	return 0;
+}
+
+static int opt_listen(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+	char msg[256];
+
+	if (http_parse_listen(arg, &o->listen_at, msg, sizeof(msg))) {
+		error("%s", msg);
+		return -EINVAL;
+	}
+	o->listen = true;
+	return 0;
+}
+
+static int opt_output(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+	char msg[512];
+
+	/* What the path is, now: a file that is not a regular one is a bad command line. */
+	if (output_file_check(arg, msg, sizeof(msg))) {
+		error("%s", msg);
+		return -EINVAL;
+	}
+	o->output = arg;
+	return 0;
+}
+
+static int opt_sources(void *ctx, const char *arg)
+{
+	return parse_sources(arg, &((struct options *)ctx)->sources);
+}
+
+static int opt_max_rows(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+
+	if (parse_u32_option("--max-rows", arg, &o->max_rows))
+		return -EINVAL;
+	if (!o->max_rows || o->max_rows > COLLECTOR_MAX_ROWS) {
+		error("invalid --max-rows '%s': give 1 to %u", arg, COLLECTOR_MAX_ROWS);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int opt_verbose(void *ctx, const char *arg)
+{
+	((struct options *)ctx)->verbose = true;
+	return 0;
+}
+
+static int opt_help(void *ctx, const char *arg)
+{
+	return 1;
+}
+
+/* Every option: --help lists exactly these (tests/unit/test_msrtop_cli.sh checks). */
+static const struct cmdline_opt msrtop_opts[] = {
+	{ "interval", 'i', CMDLINE_ARG, opt_interval },
+	{ "once", 0, 0, opt_once },
+	{ "duration", 'd', CMDLINE_ARG, opt_duration },
+	{ "json", 'j', 0, opt_json },
+	{ "pid", 'p', CMDLINE_ARG | CMDLINE_REPEAT, opt_pid },
+	{ "vcpu", 0, CMDLINE_ARG, opt_vcpu },
+	{ "msr", 'm', CMDLINE_ARG, opt_msr },
+	{ "reason", 'r', CMDLINE_ARG, opt_reason },
+	{ "listen", 0, CMDLINE_ARG, opt_listen },
+	{ "output", 0, CMDLINE_ARG, opt_output },
+	{ "sources", 0, CMDLINE_ARG, opt_sources },
+	{ "max-rows", 0, CMDLINE_ARG, opt_max_rows },
+	{ "verbose", 'v', 0, opt_verbose },
+	{ "help", 'h', 0, opt_help },
+};
+
+static const struct cmdline_conflict msrtop_conflicts[] = {
+	{ "once", "duration", "--once stops after one interval; give one of them" },
+};
+
+/* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct cmdline cl = {
+		.prog = "msrtop",
+		.opts = msrtop_opts,
+		.nr_opts = sizeof(msrtop_opts) / sizeof(msrtop_opts[0]),
+		.conflicts = msrtop_conflicts,
+		.nr_conflicts = sizeof(msrtop_conflicts) / sizeof(msrtop_conflicts[0]),
+	};
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 1;
+	return cmdline_parse(&cl, argc, argv, o);
 }
 
 static uint64_t mono_ns(void)
@@ -432,17 +473,19 @@ static char *render_json(const struct msrtop_snapshot *view, const struct msrtop
 /*
  * --listen and --output: every snapshot, with the command line's filter. The
  * JSON document is rendered once for both; the output file is written before
- * the HTTP server takes the text over.
+ * the HTTP server takes the text over. 0, or -EIO when the file or the
+ * document could not be written (reported).
  */
-static void export_snapshot(struct msrtop_snapshot *snap, const struct options *o)
+static int export_snapshot(struct msrtop_snapshot *snap, const struct options *o)
 {
 	static bool output_failing;
 	struct msrtop_snapshot *view;
 	char msg[512], *json = NULL;
 	size_t json_len = 0;
+	int err = 0;
 
 	if (!http && !output)
-		return;
+		return 0;
 	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
 						   : snapshot_filter(snap, &o->filter);
 	if (view)
@@ -451,7 +494,7 @@ static void export_snapshot(struct msrtop_snapshot *snap, const struct options *
 		error("out of memory while rendering a snapshot: the previous one is served and "
 		      "kept in --output");
 		snapshot_put(view);
-		return;
+		return -EIO;
 	}
 	if (output) {
 		if (reopen_output) {
@@ -464,6 +507,7 @@ static void export_snapshot(struct msrtop_snapshot *snap, const struct options *
 			if (!output_failing)
 				error("%s", msg);
 			output_failing = true;
+			err = -EIO;
 		} else if (output_failing) {
 			error("writing --output %s works again", o->output);
 			output_failing = false;
@@ -474,6 +518,7 @@ static void export_snapshot(struct msrtop_snapshot *snap, const struct options *
 	else if (!http)
 		free(json);
 	snapshot_put(view);
+	return err;
 }
 
 /* Takes and prints one snapshot. 0, 1 when stdout is gone, or a negative errno. */
@@ -488,7 +533,11 @@ static int one_interval(struct collector *c, const struct options *o)
 		report_error(o, msg);
 		return err;
 	}
-	export_snapshot(snap, o);
+	/* --once: its one snapshot not written is a failed run (exit 1). */
+	err = export_snapshot(snap, o);
+	if (err && o->once)
+		goto cleanup;
+	err = 0;
 	if (!live_view && !o->json && (o->listen || o->output))
 		goto cleanup; /* a daemon: stdout only with --json */
 	if (live_view) { /* it applies o->filter itself, and lets the user change it */
@@ -551,9 +600,12 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_sighup;
 	sigaction(SIGHUP, &sa, NULL);
 
-	if (o.output && output_file_open(o.output, &output, msg, sizeof(msg))) {
-		error("%s", msg);
-		return EXIT_RUNTIME;
+	if (o.output) {
+		err = output_file_open(o.output, &output, msg, sizeof(msg));
+		if (err) {
+			error("%s", msg);
+			return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+		}
 	}
 	if (o.listen) {
 		struct http_listen bound;

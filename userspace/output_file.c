@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "output_file.h"
@@ -34,6 +35,48 @@ static int open_dir(struct output_file *f, char *msg, size_t msg_len)
 	return 0;
 }
 
+/* What a file that is not a regular one is, for messages. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* 0 when dirfd/name is missing or a regular file, else -EEXIST with a message. */
+static int check_kind(int dirfd, const char *name, const char *path, char *msg, size_t msg_len)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || S_ISREG(st.st_mode))
+		return 0;
+	snprintf(msg, msg_len, "--output %s is %s: msrtop replaces the file it is given, so it "
+		 "writes only regular files; give the path of a regular file or of a new one",
+		 path, file_kind(st.st_mode));
+	return -EEXIST;
+}
+
+int output_file_check(const char *path, char *msg, size_t msg_len)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		snprintf(msg, msg_len, "invalid --output '%s': give a file name", path);
+		return -EINVAL;
+	}
+	return check_kind(AT_FDCWD, path, path, msg, msg_len) ? -EINVAL : 0;
+}
+
 /* Creates (truncates) the temporary file; fd or negative errno with a message. */
 static int create_tmp(struct output_file *f, char *msg, size_t msg_len)
 {
@@ -44,6 +87,14 @@ static int create_tmp(struct output_file *f, char *msg, size_t msg_len)
 		fd = -errno;
 		snprintf(msg, msg_len, "cannot create '%s/%s' for --output: %s; check that msrtop "
 			 "may write to '%s'", f->dir, f->tmp, strerror(-fd), f->dir);
+	} else if (fchmod(fd, OUTPUT_FILE_MODE)) { /* whatever the umask: readers need it */
+		int err = -errno;
+
+		snprintf(msg, msg_len, "cannot set the mode of '%s/%s' for --output: %s", f->dir,
+			 f->tmp, strerror(-err));
+		close(fd);
+		unlinkat(f->dirfd, f->tmp, 0);
+		fd = err;
 	}
 	return fd;
 }
@@ -57,11 +108,9 @@ int output_file_open(const char *path, struct output_file **out, char *msg, size
 	if (!f)
 		goto nomem;
 	f->dirfd = -1;
-	if (!*path || path[strlen(path) - 1] == '/') {
-		snprintf(msg, msg_len, "invalid --output '%s': give a file name", path);
-		err = -EINVAL;
+	err = output_file_check(path, msg, msg_len);
+	if (err)
 		goto cleanup;
-	}
 	copy1 = strdup(path);
 	copy2 = strdup(path);
 	if (!copy1 || !copy2)
@@ -73,11 +122,6 @@ int output_file_open(const char *path, struct output_file **out, char *msg, size
 	    asprintf(&f->tmp, ".%s.%d.tmp", f->base, (int)getpid()) < 0) {
 		f->tmp = NULL;
 		goto nomem;
-	}
-	if (!strcmp(f->base, ".") || !strcmp(f->base, "..")) {
-		snprintf(msg, msg_len, "invalid --output '%s': give a file name", path);
-		err = -EINVAL;
-		goto cleanup;
 	}
 	err = open_dir(f, msg, msg_len);
 	if (err)
@@ -134,6 +178,12 @@ int output_file_write(struct output_file *f, const char *text, size_t len, char 
 	fp = NULL;
 	if (err)
 		goto fail;
+	/* Never over what became a device, a directory or a link since the start. */
+	err = check_kind(f->dirfd, f->base, f->path, msg, msg_len);
+	if (err) {
+		unlinkat(f->dirfd, f->tmp, 0);
+		return err;
+	}
 	what = "rename";
 	if (renameat(f->dirfd, f->tmp, f->dirfd, f->base)) {
 		err = -errno;

@@ -259,6 +259,87 @@ static void test_parse_listen(void **state)
 	}
 }
 
+/* Request targets per RFC 9112 section 3.2, with the bytes hostile clients send. */
+static void test_route(void **state)
+{
+	static const struct {
+		const char *target;
+		size_t len; /* 0: strlen */
+		enum http_route want;
+	} cases[] = {
+		{ "/metrics", 0, HTTP_ROUTE_METRICS },
+		{ "/metrics?x=1&y", 0, HTTP_ROUTE_METRICS },
+		{ "/stats.json", 0, HTTP_ROUTE_STATS },
+		{ "http://127.0.0.1:9100/metrics", 0, HTTP_ROUTE_METRICS },
+		{ "HTTP://h/stats.json?q", 0, HTTP_ROUTE_STATS },
+		{ "https://h/metrics", 0, HTTP_ROUTE_METRICS },
+		{ "http://h", 0, HTTP_ROUTE_NOT_FOUND },
+		{ "http://h?x", 0, HTTP_ROUTE_NOT_FOUND },
+		{ "/%6detrics", 0, HTTP_ROUTE_METRICS },
+		{ "/%2Fmetrics", 0, HTTP_ROUTE_NOT_FOUND },
+		{ "/metrics/", 0, HTTP_ROUTE_NOT_FOUND },
+		{ "/Metrics", 0, HTTP_ROUTE_NOT_FOUND },
+		{ "/", 0, HTTP_ROUTE_NOT_FOUND },
+		{ "/metrics%00", 0, HTTP_ROUTE_BAD },
+		{ "/metrics\0", 9, HTTP_ROUTE_BAD },
+		{ "/metrics\0x", 10, HTTP_ROUTE_BAD },
+		{ "/metrics?\0", 10, HTTP_ROUTE_BAD },
+		{ "/metrics%", 0, HTTP_ROUTE_BAD },
+		{ "/metrics%4", 0, HTTP_ROUTE_BAD },
+		{ "/metrics%zz", 0, HTTP_ROUTE_BAD },
+		{ "/metrics#frag", 0, HTTP_ROUTE_BAD },
+		{ "/met rics", 0, HTTP_ROUTE_BAD },
+		{ "/metrics\x1b[2J", 0, HTTP_ROUTE_BAD },
+		{ "/m\xc3\xa9trics", 0, HTTP_ROUTE_BAD },
+		{ "metrics", 0, HTTP_ROUTE_BAD },
+		{ "*", 0, HTTP_ROUTE_BAD },
+		{ "", 0, HTTP_ROUTE_BAD },
+		{ "http://h x/metrics", 0, HTTP_ROUTE_BAD },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].target);
+
+		if (http_route(cases[i].target, len) != cases[i].want)
+			fail_msg("target %zu (%s): route %d, want %d", i, cases[i].target,
+				 http_route(cases[i].target, len), cases[i].want);
+	}
+}
+
+/* Over the socket: the raw target decides, not MHD's decoded URL. */
+static void test_targets_over_http(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_snapshot *s = make_snapshot(1, 3);
+	static const struct {
+		const char *req;
+		size_t len;
+		int want;
+	} cases[] = {
+		{ "GET /metrics%00 HTTP/1.1\r\nHost: x\r\n\r\n", 0, 400 },
+		{ "GET /metrics\0x HTTP/1.1\r\nHost: x\r\n\r\n", 36, 400 },
+		{ "GET http://x/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 0, 200 },
+		{ "GET /%6detrics HTTP/1.1\r\nHost: x\r\n\r\n", 0, 200 },
+		{ "POST /metrics%00 HTTP/1.1\r\nHost: x\r\n\r\n", 0, 400 },
+	};
+
+	assert_int_equal(publish_doc(f->srv, s), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].req);
+		int fd = connect_port(f->port);
+		char *resp;
+
+		send_all(fd, cases[i].req, len);
+		resp = read_all(fd, NULL);
+		close(fd);
+		if (status_of(resp) != cases[i].want)
+			fail_msg("request %zu: status %d, want %d", i, status_of(resp),
+				 cases[i].want);
+		free(resp);
+	}
+	snapshot_put(s);
+}
+
 static void test_bind_error(void **state)
 {
 	struct fixture *f = *state;
@@ -519,6 +600,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_route),
+		cmocka_unit_test_setup_teardown(test_targets_over_http, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_and_json, setup, teardown),

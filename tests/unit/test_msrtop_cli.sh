@@ -64,14 +64,54 @@ bad "--sources unknown" 2 "unknown source 'kvm_bogus' for --sources" --sources k
 bad "--sources empty" 2 "empty --sources" --sources ,
 bad "--sources kvm_entry without kvm_exit" 2 "kvm_entry without kvm_exit" --sources kvm_entry,kvm_msr
 
+# The one strict parser (userspace/cmdline.h): values after '=', prefixes,
+# duplicates, conflicts, white space, and what is echoed is escaped.
+bad "--once=1: takes no value" 2 "option '--once' takes no value" --once=1
+bad "--json=1: takes no value" 2 "option '--json' takes no value" --json=1
+bad "--verbose=x: takes no value" 2 "option '--verbose' takes no value" --verbose=x
+bad "--help=x: takes no value" 2 "option '--help' takes no value" --help=x
+bad "--o is ambiguous, named as such" 2 "option '--o' is ambiguous: --once, --output" --o
+bad "--unknown=value names the option only" 2 "unknown option '--frob';" --frob=3
+bad "unknown short option inside a cluster" 2 "unknown option '-x'" -jx
+bad "--interval=VALUE is checked like --interval VALUE" 2 "invalid --interval 'fast'" --interval=fast
+bad "--interval with a space before" 2 "invalid --interval ' 1': remove the white space" --interval ' 1'
+bad "--interval with a space after" 2 "invalid --interval '1 ': remove the white space" --interval '1 '
+bad "--interval in exponent form" 2 "invalid --interval '1e3'" --interval 1e3
+bad "--interval in hex" 2 "invalid --interval '0x10'" --interval 0x10
+bad "a second --listen is refused" 2 "option '--listen' given more than once" --listen 9100 --listen 9101
+bad "-i and --interval are one option" 2 "option '--interval' given more than once" -i 1 --interval 2
+bad "a duplicate by prefix is a duplicate" 2 "option '--max-rows' given more than once" --max-rows 3 --max 4
+bad "--once with --duration is refused" 2 "--once and --duration cannot be used together" \
+	--once --duration 0.5 --interval 60
+bad "an operand after --" 2 "unexpected argument 'foo'" -- foo
+bad "a lone -" 2 "unexpected argument '-'" -
+bad "an empty --output" 2 "invalid --output '': give a file name" --output ''
+bad "--output ." 2 "invalid --output '.': give a file name" --output .
+bad "--output /" 2 "invalid --output '/': give a file name" --output /
+bad "--output a directory" 2 "--output $tmp is a directory" --output "$tmp"
+ln -s "$tmp/elsewhere" "$tmp/link"
+bad "--output a symbolic link" 2 "is a symbolic link" --output "$tmp/link"
+mkfifo "$tmp/fifo"
+bad "--output a FIFO" 2 "is a FIFO" --output "$tmp/fifo"
+bad "--output a device node" 2 "--output /dev/null is a character device" --output /dev/null
+[ -c /dev/null ] && tap_ok "/dev/null is still a character device" ||
+	tap_fail "/dev/null is still a character device" "$(ls -l /dev/null)"
+# Control characters in an argument are refused and echoed escaped; bytes
+# that are not UTF-8 (or are C1 controls) are echoed as \xNN.
+bad "a value with ESC and a newline is echoed escaped" 2 \
+	'invalid --msr .\\e\[31mred\\n.: it holds a control character' --msr $'\e[31mred\n'
+bad "a value with a C1 control and bad UTF-8 is echoed escaped" 2 \
+	'unknown MSR .\\xc2\\x9b\\xff é.' --msr $'\xc2\x9b\xff é'
+bad "an unknown option with ESC is echoed escaped" 2 'unknown option .--a\\eb.' --a$'\e'b
+
 if "$msrtop" --help >"$tmp/help" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
 	tap_ok "--help exits 0 and writes only to stdout"
 else
 	tap_fail "--help exits 0 and writes only to stdout" "$(cat "$tmp/err")"
 fi
 
-# Every long option in the code's getopt table appears in --help, and back.
-code_opts=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", [a-z_]*_argument,.*/--\1/p' \
+# Every long option in the code's option table appears in --help, and back.
+code_opts=$(sed -n "s/^[[:space:]]*{ \"\([a-z-]*\)\", \('.'\|0\), .*/--\1/p" \
 	userspace/msrtop.c | sort -u)
 help_opts=$(grep -o -- '--[a-z][a-z-]*' "$tmp/help" | sort -u)
 if [ -n "$code_opts" ] && [ "$code_opts" = "$help_opts" ]; then
@@ -197,6 +237,20 @@ sys.stdout.buffer.write(struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, 0, 0, 1) +
 		unshare -m sh -c 'mount --bind "$1" /sys/kernel/btf/vmlinux &&
 			{ [ ! -e /sys/kernel/btf/kvm ] || mount --bind "$1" /sys/kernel/btf/kvm; } &&
 			exec "$0" --once' "$msrtop" "$tmp/nokvm.btf"
+	# --once whose one write fails (a full file system): exit status 1.
+	mkdir "$tmp/full"
+	unshare -m sh -c 'mount -t tmpfs -o size=64k none "$1" &&
+		{ dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null; :; } &&
+		exec "$0" --once --interval 0.1 --output "$1/stats.json"' "$msrtop" "$tmp/full" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 1 ] && grep -q "cannot write the snapshot to --output" "$tmp/err"; then
+		tap_ok "--once exits 1 when its write to --output fails"
+	elif grep -q "no KVM tracepoints" "$tmp/err"; then
+		tap_skip "--once exits 1 when its write to --output fails" "no KVM tracepoints"
+	else
+		tap_fail "--once exits 1 when its write to --output fails" "status $rc: $(cat "$tmp/err")"
+	fi
 	unshare -m sh -c 'for d in /sys/kernel/tracing /sys/kernel/debug/tracing /sys/kernel/debug; do
 			while umount -l "$d" 2>/dev/null; do :; done; done
 		grep -q " tracefs " /proc/self/mounts && { echo "tracefs still mounted"; exit 9; }
@@ -213,7 +267,8 @@ sys.stdout.buffer.write(struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, 0, 0, 1) +
 			"status $rc: $(cat "$tmp/out" "$tmp/err")"
 	fi
 else
-	for t in "no BTF" "empty BTF" "kernel without KVM" "tracefs not mounted"; do
+	for t in "no BTF" "empty BTF" "kernel without KVM" "--once exits 1 when its write fails" \
+		"tracefs not mounted"; do
 		tap_skip "$t" "needs root and unshare -m (a private mount namespace)"
 	done
 fi

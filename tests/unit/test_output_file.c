@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * output_file.c: the file holds --json's document after every write, no
- * temporary file is left behind, errors leave the previous document, the
+ * temporary file is left behind, errors leave the previous document, only
+ * regular files are written (mode 0644 whatever the umask), the
  * directory is opened again on request (SIGHUP), and a concurrent reader
  * never sees anything but a whole document.
  */
@@ -167,7 +168,7 @@ static void test_writes(void **state)
 	output_file_close(o);
 }
 
-/* FILE's name taken by a directory: the write fails, says why, cleans up. */
+/* FILE's name taken by a directory after the start: the write refuses, says why, cleans up. */
 static void test_write_error(void **state)
 {
 	struct fixture *f = *state;
@@ -177,11 +178,82 @@ static void test_write_error(void **state)
 
 	assert_int_equal(output_file_open(f->path, &o, msg, sizeof(msg)), 0);
 	assert_int_equal(mkdir(f->path, 0755), 0);
-	assert_true(write_doc(o, s, msg, sizeof(msg)) < 0);
-	assert_non_null(strstr(msg, "rename"));
+	assert_int_equal(write_doc(o, s, msg, sizeof(msg)), -EEXIST);
+	assert_non_null(strstr(msg, "is a directory"));
 	assert_non_null(strstr(msg, f->path));
 	entries(f->dir, names, sizeof(names));
 	assert_string_equal(names, "stats.json");
+	output_file_close(o);
+	snapshot_put(s);
+}
+
+/*
+ * Only regular files: a symbolic link, a directory, a FIFO, a device node is
+ * refused at the start (-EINVAL: a bad command line), and a link that
+ * replaces FILE later is refused at the write, left as it is with its target.
+ */
+static void test_not_regular(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_snapshot *s = make_snapshot(1, 1);
+	struct output_file *o = NULL;
+	char msg[512], target[160], *text;
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/target", f->dir);
+	assert_int_equal(symlink(target, f->path), 0);
+	assert_int_equal(output_file_open(f->path, &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "is a symbolic link"));
+	assert_null(o);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	assert_int_equal(output_file_open(f->path, &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "is a FIFO"));
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(output_file_open(f->dir, &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "is a directory"));
+	assert_int_equal(output_file_open("/dev/null", &o, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "is a character device"));
+	assert_int_equal(output_file_check("/dev/null", msg, sizeof(msg)), -EINVAL);
+	assert_null(strchr(msg, '\n'));
+
+	/* Accepted while missing; then a link takes FILE's place. */
+	assert_int_equal(output_file_open(f->path, &o, msg, sizeof(msg)), 0);
+	assert_int_equal(write_doc(o, s, msg, sizeof(msg)), 0);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(symlink(target, f->path), 0);
+	text = slurp(f->path); /* the target does not exist */
+	assert_null(text);
+	assert_int_equal(write_doc(o, s, msg, sizeof(msg)), -EEXIST);
+	assert_non_null(strstr(msg, "is a symbolic link"));
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(access(target, F_OK), -1);
+	output_file_close(o);
+	snapshot_put(s);
+}
+
+/* The file's mode is OUTPUT_FILE_MODE whatever the umask; it is a new file each time. */
+static void test_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_snapshot *s = make_snapshot(1, 1);
+	struct output_file *o = NULL;
+	char msg[512];
+	struct stat st;
+	mode_t old = umask(077);
+	int fd;
+
+	fd = open(f->path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(output_file_open(f->path, &o, msg, sizeof(msg)), 0);
+	assert_int_equal(write_doc(o, s, msg, sizeof(msg)), 0);
+	umask(old);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, OUTPUT_FILE_MODE);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_gid, getegid());
 	output_file_close(o);
 	snapshot_put(s);
 }
@@ -272,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_bad_paths),
 		cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_for_readers, setup, teardown),
 	};

@@ -4,13 +4,13 @@
  * and other exits, then prints the ground truth of what it did as JSON.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "truth_json.h"
 #include "vmm.h"
 
@@ -82,25 +82,25 @@ static int write_output(json_object *doc, const char *path)
 
 	if (!path) {
 		if (printf("%s\n", text) < 0 || fflush(stdout)) {
-			fprintf(stderr, "msrload: cannot write the JSON to stdout: %s\n",
+			cmdline_error("msrload", "cannot write the JSON to stdout: %s",
 				strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "msrload: output path too long\n");
+		cmdline_error("msrload", "output path too long");
 		return -1;
 	}
 	f = fopen(tmp, "w");
 	if (!f || fprintf(f, "%s\n", text) < 0 || fflush(f) || fsync(fileno(f)) ||
 	    fclose(f)) {
-		fprintf(stderr, "msrload: cannot write %s: %s\n", tmp, strerror(errno));
+		cmdline_error("msrload", "cannot write %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (rename(tmp, path)) {
-		fprintf(stderr, "msrload: cannot rename %s to %s: %s\n", tmp, path,
+		cmdline_error("msrload", "cannot rename %s to %s: %s", tmp, path,
 			strerror(errno));
 		unlink(tmp);
 		return -1;
@@ -108,136 +108,200 @@ static int write_output(json_object *doc, const char *path)
 	return 0;
 }
 
+/* What the command line sets (cmdline.h's ctx). */
+struct ml_args {
+	struct script s;
+	const char *output;
+};
+
+static int add_op(struct ml_args *a, enum guest_op_kind op, const char *arg)
+{
+	char err[256];
+
+	if (script_add_op(&a->s, op, arg, err, sizeof(err))) {
+		cmdline_error("msrload", "%s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_wrmsr(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_WRMSR, arg);
+}
+
+static int opt_rdmsr(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_RDMSR, arg);
+}
+
+static int opt_cpuid(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_CPUID, arg);
+}
+
+static int opt_outb(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_OUTB, arg);
+}
+
+static int opt_inb(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_INB, arg);
+}
+
+static int opt_hlt(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_HLT, arg);
+}
+
+static int opt_wbinvd(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_WBINVD, arg);
+}
+
+static int opt_deny(void *ctx, const char *arg)
+{
+	struct ml_args *a = ctx;
+	char err[256];
+
+	if (script_add_deny(&a->s, arg, err, sizeof(err))) {
+		cmdline_error("msrload", "%s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_vcpus(void *ctx, const char *arg)
+{
+	struct ml_args *a = ctx;
+	uint64_t v;
+
+	if (parse_u64(arg, &v) || v < 1 || v > GUEST_MAX_VCPUS) {
+		cmdline_error("msrload", "--vcpus '%s': want 1..%d", arg, GUEST_MAX_VCPUS);
+		return -EINVAL;
+	}
+	a->s.vcpus = (unsigned int)v;
+	return 0;
+}
+
+static int opt_reps(void *ctx, const char *arg)
+{
+	struct ml_args *a = ctx;
+	uint64_t v;
+
+	if (parse_u64(arg, &v) || v < 1 || v > SCRIPT_MAX_REPS) {
+		cmdline_error("msrload", "--reps '%s': want 1..%llu", arg,
+			      (unsigned long long)SCRIPT_MAX_REPS);
+		return -EINVAL;
+	}
+	a->s.gs.reps = v;
+	a->s.reps_given = 1;
+	return 0;
+}
+
+static int opt_duration(void *ctx, const char *arg)
+{
+	struct ml_args *a = ctx;
+
+	if (parse_seconds(arg, &a->s.duration)) {
+		cmdline_error("msrload", "--duration '%s': want seconds > 0", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_rate(void *ctx, const char *arg)
+{
+	struct ml_args *a = ctx;
+
+	if (parse_seconds(arg, &a->s.rate)) {
+		cmdline_error("msrload", "--rate '%s': want repetitions per second > 0", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_output(void *ctx, const char *arg)
+{
+	if (!*arg) {
+		cmdline_error("msrload", "--output needs a file name");
+		return -EINVAL;
+	}
+	((struct ml_args *)ctx)->output = arg;
+	return 0;
+}
+
+#define ML_HELP 1
+#define ML_VERSION 2
+
+static int opt_help(void *ctx, const char *arg)
+{
+	return ML_HELP;
+}
+
+static int opt_version(void *ctx, const char *arg)
+{
+	return ML_VERSION;
+}
+
+/* Every option (cmdline.h): the operations may be repeated, the run control may not. */
+static const struct cmdline_opt ml_opts[] = {
+	{ "wrmsr", 'w', CMDLINE_ARG | CMDLINE_REPEAT, opt_wrmsr },
+	{ "rdmsr", 'r', CMDLINE_ARG | CMDLINE_REPEAT, opt_rdmsr },
+	{ "cpuid", 'c', CMDLINE_ARG | CMDLINE_REPEAT, opt_cpuid },
+	{ "outb", 'o', CMDLINE_ARG | CMDLINE_REPEAT, opt_outb },
+	{ "inb", 'i', CMDLINE_ARG | CMDLINE_REPEAT, opt_inb },
+	{ "hlt", 'H', CMDLINE_ARG | CMDLINE_REPEAT, opt_hlt },
+	{ "wbinvd", 'W', CMDLINE_ARG | CMDLINE_REPEAT, opt_wbinvd },
+	{ "deny", 'd', CMDLINE_ARG | CMDLINE_REPEAT, opt_deny },
+	{ "vcpus", 'n', CMDLINE_ARG, opt_vcpus },
+	{ "reps", 'R', CMDLINE_ARG, opt_reps },
+	{ "duration", 't', CMDLINE_ARG, opt_duration },
+	{ "rate", 0, CMDLINE_ARG, opt_rate },
+	{ "output", 'O', CMDLINE_ARG, opt_output },
+	{ "help", 'h', 0, opt_help },
+	{ "version", 'V', 0, opt_version },
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "wrmsr", required_argument, NULL, 'w' },
-		{ "rdmsr", required_argument, NULL, 'r' },
-		{ "cpuid", required_argument, NULL, 'c' },
-		{ "outb", required_argument, NULL, 'o' },
-		{ "inb", required_argument, NULL, 'i' },
-		{ "hlt", required_argument, NULL, 'H' },
-		{ "wbinvd", required_argument, NULL, 'W' },
-		{ "deny", required_argument, NULL, 'd' },
-		{ "vcpus", required_argument, NULL, 'n' },
-		{ "reps", required_argument, NULL, 'R' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'a' },
-		{ "output", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
+	static const struct cmdline cl = {
+		.prog = "msrload",
+		.opts = ml_opts,
+		.nr_opts = sizeof(ml_opts) / sizeof(ml_opts[0]),
 	};
-	static struct script s;
+	static struct ml_args args;
 	static struct vmm_result result;
-	const char *output = NULL;
+	struct script *sp = &args.s;
 	struct sigaction sa;
 	json_object *doc;
 	char err[256];
-	uint64_t v;
-	int c, rc;
+	int rc;
 
-	script_init(&s);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:r:c:o:i:H:W:d:n:R:t:O:hV", opts, NULL)) != -1) {
-		rc = 0;
-		switch (c) {
-		case 'w':
-			rc = script_add_op(&s, GOP_WRMSR, optarg, err, sizeof(err));
-			break;
-		case 'r':
-			rc = script_add_op(&s, GOP_RDMSR, optarg, err, sizeof(err));
-			break;
-		case 'c':
-			rc = script_add_op(&s, GOP_CPUID, optarg, err, sizeof(err));
-			break;
-		case 'o':
-			rc = script_add_op(&s, GOP_OUTB, optarg, err, sizeof(err));
-			break;
-		case 'i':
-			rc = script_add_op(&s, GOP_INB, optarg, err, sizeof(err));
-			break;
-		case 'H':
-			rc = script_add_op(&s, GOP_HLT, optarg, err, sizeof(err));
-			break;
-		case 'W':
-			rc = script_add_op(&s, GOP_WBINVD, optarg, err, sizeof(err));
-			break;
-		case 'd':
-			rc = script_add_deny(&s, optarg, err, sizeof(err));
-			break;
-		case 'n':
-			if (parse_u64(optarg, &v) || v < 1 || v > GUEST_MAX_VCPUS) {
-				fprintf(stderr, "msrload: --vcpus '%s': want 1..%d\n", optarg,
-					GUEST_MAX_VCPUS);
-				return 2;
-			}
-			s.vcpus = (unsigned int)v;
-			break;
-		case 'R':
-			if (parse_u64(optarg, &v) || v < 1 || v > SCRIPT_MAX_REPS) {
-				fprintf(stderr, "msrload: --reps '%s': want 1..%llu\n", optarg,
-					(unsigned long long)SCRIPT_MAX_REPS);
-				return 2;
-			}
-			s.gs.reps = v;
-			s.reps_given = 1;
-			break;
-		case 't':
-			if (parse_seconds(optarg, &s.duration)) {
-				fprintf(stderr, "msrload: --duration '%s': want seconds > 0\n", optarg);
-				return 2;
-			}
-			break;
-		case 'a':
-			if (parse_seconds(optarg, &s.rate)) {
-				fprintf(stderr, "msrload: --rate '%s': want repetitions per second > 0\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'O':
-			if (!*optarg) {
-				fprintf(stderr, "msrload: --output needs a file name\n");
-				return 2;
-			}
-			output = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("msrload %s\n", MSRLOAD_VERSION);
-			return 0;
-		case ':':
-			fprintf(stderr, "msrload: option '%s' needs an argument (see --help)\n",
-				argv[optind - 1]);
-			return 2;
-		default:
-			fprintf(stderr, "msrload: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
-			return 2;
-		}
-		if (rc) {
-			fprintf(stderr, "msrload: %s\n", err);
-			return 2;
-		}
+	script_init(sp);
+	rc = cmdline_parse(&cl, argc, argv, &args);
+	if (rc == ML_HELP) {
+		usage(stdout);
+		return 0;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "msrload: unexpected argument '%s' (see --help)\n", argv[optind]);
+	if (rc == ML_VERSION) {
+		printf("msrload %s\n", MSRLOAD_VERSION);
+		return 0;
+	}
+	if (rc)
 		return 2;
-	}
-	if (s.gs.nops == 0) {
-		if (s.ndeny) {
-			fprintf(stderr, "msrload: --deny without operations: add --wrmsr/--rdmsr\n");
+	if (sp->gs.nops == 0) {
+		if (sp->ndeny) {
+			cmdline_error("msrload", "--deny without operations: add --wrmsr/--rdmsr");
 			return 2;
 		}
-		script_set_default(&s);
+		script_set_default(sp);
 	}
-	if (s.duration > 0 && !s.reps_given)
-		s.gs.reps = 0;
-	if (script_validate(&s, err, sizeof(err))) {
-		fprintf(stderr, "msrload: %s\n", err);
+	if (sp->duration > 0 && !sp->reps_given)
+		sp->gs.reps = 0;
+	if (script_validate(sp, err, sizeof(err))) {
+		cmdline_error("msrload", "%s", err);
 		return 2;
 	}
 
@@ -247,10 +311,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (vmm_run(&s, &result))
+	if (vmm_run(sp, &result))
 		return 1;
-	doc = result_json(&s, &result);
-	rc = write_output(doc, output);
+	doc = result_json(sp, &result);
+	rc = write_output(doc, args.output);
 	json_object_put(doc);
 	return rc ? 1 : 0;
 }
