@@ -27,7 +27,7 @@ static struct msrtop_snapshot *make_snapshot(unsigned int n)
 	s->time_ns = 1700000000000000000ull;
 	s->start_time_ns = s->time_ns;
 	for (unsigned int i = 0; i < n; i++) {
-		struct msrtop_msr_row *m = snapshot_add_msr(s);
+		struct msrtop_msr_row *m = snapshot_add_row(s, MSRTOP_KIND_MSRS);
 
 		if (!m)
 			return NULL;
