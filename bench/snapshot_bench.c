@@ -415,7 +415,8 @@ static void refresh(struct collector *c, FILE *out, const struct msrtop_filter *
 	struct json_out_cache *empty = json_out_cache_new();
 	struct msrtop_snapshot *snap;
 	struct clocks m[7];
-	struct prom_buf pb = {0};
+	/* Kept from one refresh to the next, as --listen keeps it (http.c). */
+	static struct prom_buf pb;
 	uint64_t before;
 	char msg[512];
 
@@ -433,10 +434,10 @@ static void refresh(struct collector *c, FILE *out, const struct msrtop_filter *
 	if (json_out_write(out, snap, filter, empty))
 		die("writing the JSON document failed");
 	m[3] = clocks_now();
+	pb.len = 0;
 	if (prom_render(prom, snap, &pb) || !pb.data)
 		die("rendering the metrics failed");
 	m[4] = clocks_now();
-	prom_buf_free(&pb);
 	json_out_cache_free(empty); /* not part of a refresh: untimed */
 	m[5] = clocks_now();
 	snapshot_put(snap);
