@@ -594,40 +594,53 @@ static __always_inline int read_exit_reason(struct kvm_vcpu *vcpu, u32 isa, u32 
 	return -1;
 }
 
-static __always_inline int handle_exit_vcpu(struct kvm_vcpu *vcpu, u32 isa, bool nested)
+/* vcpu_id: read by the caller (tp_btf: a plain load; raw_tp: with CO-RE). */
+static __always_inline int handle_exit_vcpu(struct kvm_vcpu *vcpu, int vcpu_id, u32 isa,
+					    bool nested)
 {
-	u32 reason, vcpu_id;
+	u32 reason;
 
-	if (bpf_core_read(&vcpu_id, sizeof(vcpu_id), &vcpu->vcpu_id) ||
-	    read_exit_reason(vcpu, isa, &reason)) {
+	if (read_exit_reason(vcpu, isa, &reason)) {
 		count_error(MSRTOP_MAP_EXITS);
 		return 0;
 	}
 	return handle_exit(vcpu_id, isa, reason, nested);
 }
 
+/* The raw_tp twins: vcpu is an untyped pointer, every read goes through CO-RE. */
+static __always_inline int handle_exit_raw(struct kvm_vcpu *vcpu, u32 isa, bool nested)
+{
+	int vcpu_id;
+
+	if (bpf_core_read(&vcpu_id, sizeof(vcpu_id), &vcpu->vcpu_id)) {
+		count_error(MSRTOP_MAP_EXITS);
+		return 0;
+	}
+	return handle_exit_vcpu(vcpu, vcpu_id, isa, nested);
+}
+
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
 {
-	return handle_exit_vcpu(vcpu, isa, false);
+	return handle_exit_vcpu(vcpu, vcpu->vcpu_id, isa, false);
 }
 
 SEC("raw_tp/kvm_exit")
 int BPF_PROG(kvm_exit_raw, struct kvm_vcpu *vcpu, u32 isa)
 {
-	return handle_exit_vcpu(vcpu, isa, false);
+	return handle_exit_raw(vcpu, isa, false);
 }
 
 SEC("tp_btf/kvm_nested_vmexit")
 int BPF_PROG(kvm_nested_vmexit_btf, struct kvm_vcpu *vcpu, u32 isa)
 {
-	return handle_exit_vcpu(vcpu, isa, true);
+	return handle_exit_vcpu(vcpu, vcpu->vcpu_id, isa, true);
 }
 
 SEC("raw_tp/kvm_nested_vmexit")
 int BPF_PROG(kvm_nested_vmexit_raw, struct kvm_vcpu *vcpu, u32 isa)
 {
-	return handle_exit_vcpu(vcpu, isa, true);
+	return handle_exit_raw(vcpu, isa, true);
 }
 
 /*
