@@ -56,6 +56,11 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 #define UEXIT_ROWS_DIVISOR 16
 #define UEXIT_ROWS_MIN 1024
 
+struct dead_vm {
+	uint32_t pid;
+	uint64_t since_ns;
+};
+
 /* A tid_vcpus entry: vCPU thread tid runs vcpu_id vcpu. */
 struct tid_vcpu {
 	uint32_t tid;
@@ -77,6 +82,16 @@ struct collector {
 	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
 	struct tid_vcpu *tids;
 	size_t nr_tids, cap_tids;
+	/* VMs found gone, and since when (CLOCK_MONOTONIC ns): forgotten after forget_ns. */
+	struct dead_vm *dead;
+	size_t nr_dead, cap_dead;
+	uint64_t forget_ns;
+	/* This read's pids to forget (sorted), and the keys of theirs met in the map being read. */
+	uint32_t *forget;
+	size_t nr_forget;
+	uint8_t *del_keys;
+	size_t nr_del, cap_del;
+	uint64_t forgotten_rows; /* map entries deleted so far */
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -411,6 +426,8 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 		return -ENOMEM;
 	}
 	c->proc = opts->proc ? opts->proc : "/proc";
+	c->forget_ns = (uint64_t)((opts->forget_after_s > 0 ? opts->forget_after_s
+							    : COLLECTOR_DEFAULT_FORGET_S) * 1e9);
 	c->nr_cpus = libbpf_num_possible_cpus();
 	map_reader_init(&c->reader, c->nr_cpus > 0 ? c->nr_cpus : 1, true);
 	if (c->nr_cpus <= 0) {
@@ -448,6 +465,9 @@ void collector_close(struct collector *c)
 	snapshot_put(c->prev);
 	map_reader_fini(&c->reader);
 	free(c->tids);
+	free(c->dead);
+	free(c->forget);
+	free(c->del_keys);
 	free(c);
 }
 
@@ -559,19 +579,78 @@ struct kind_read_ctx {
 	struct msrtop_snapshot *s;
 	enum msrtop_kind_id kind;
 	msrtop_decode_fn decode;
+	size_t key_size;
 };
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* Keeps key (of key_size bytes) to be deleted after the map is read. */
+static int forget_key(struct collector *c, const void *key, size_t key_size)
+{
+	if ((c->nr_del + 1) * key_size > c->cap_del) {
+		size_t cap = c->cap_del ? 2 * c->cap_del : 4096;
+		uint8_t *p;
+
+		while (cap < (c->nr_del + 1) * key_size)
+			cap *= 2;
+		p = realloc(c->del_keys, cap);
+		if (!p)
+			return -ENOMEM;
+		c->del_keys = p;
+		c->cap_del = cap;
+	}
+	memcpy(c->del_keys + c->nr_del * key_size, key, key_size);
+	c->nr_del++;
+	return 0;
+}
 
 static int emit_row(void *ctx, const void *key, const uint64_t *val)
 {
 	struct kind_read_ctx *kc = ctx;
 	const struct msrtop_kind *k = &msrtop_kinds[kc->kind];
-	void *r = snapshot_add_row(kc->s, kc->kind);
+	uint32_t pid;
+	void *r;
+
+	memcpy(&pid, (const char *)key + k->key_pid_off, sizeof(pid));
+	if (kc->c->nr_forget &&
+	    bsearch(&pid, kc->c->forget, kc->c->nr_forget, sizeof(pid), cmp_u32))
+		return forget_key(kc->c, key, kc->key_size);
+	r = snapshot_add_row(kc->s, kc->kind);
 
 	if (!r)
 		return -ENOMEM;
 	kc->decode(r, key, val);
 	if (k->learn_vcpu)
 		learn_vcpu(kc->c, k, r);
+	return 0;
+}
+
+/* Deletes the keys forget_key() kept from map: in one batch where the kernel can. */
+static int delete_keys(struct collector *c, struct bpf_map *map, size_t key_size)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = bpf_map__fd(map);
+	__u32 count = c->nr_del;
+
+	if (!c->nr_del)
+		return 0;
+	if (!bpf_map_delete_batch(fd, c->del_keys, &count, &opts) && count == c->nr_del) {
+		c->forgotten_rows += count;
+		return 0;
+	}
+	/* No batch deletes (or one failed part way): key by key; gone already is fine. */
+	for (size_t i = 0; i < c->nr_del; i++) {
+		int err = bpf_map_delete_elem(fd, c->del_keys + i * key_size);
+
+		if (err && err != -ENOENT)
+			return err;
+		c->forgotten_rows += !err;
+	}
 	return 0;
 }
 
@@ -582,7 +661,7 @@ static int read_kinds(struct collector *c, struct msrtop_snapshot *s, const char
 		const struct msrtop_kind *k = &msrtop_kinds[kid];
 
 		for (int m = 0; m < 2 && k->maps[m]; m++) {
-			struct kind_read_ctx kc = {c, s, kid, k->decode[m]};
+			struct kind_read_ctx kc = {c, s, kid, k->decode[m], 0};
 			struct bpf_map *map =
 				bpf_object__find_map_by_name(c->skel->obj, k->maps[m]);
 			int err;
@@ -590,7 +669,11 @@ static int read_kinds(struct collector *c, struct msrtop_snapshot *s, const char
 			*what = k->maps[m];
 			if (!map)
 				return -ENOENT;
+			kc.key_size = bpf_map__key_size(map);
+			c->nr_del = 0;
 			err = read_map(c, map, emit_row, &kc);
+			if (!err)
+				err = delete_keys(c, map, kc.key_size);
 			if (err)
 				return err;
 		}
@@ -653,6 +736,65 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 	}
 }
 
+/*
+ * The VMs whose rows this read deletes: gone for at least forget_ns. They
+ * leave the dead list, and their recorded name goes too.
+ */
+static int plan_forget(struct collector *c, uint64_t now_ns)
+{
+	size_t keep = 0;
+
+	c->nr_forget = 0;
+	if (c->nr_dead) {
+		uint32_t *p = realloc(c->forget, c->nr_dead * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		c->forget = p;
+	}
+	for (size_t i = 0; i < c->nr_dead; i++) {
+		if (now_ns - c->dead[i].since_ns >= c->forget_ns) {
+			c->forget[c->nr_forget++] = c->dead[i].pid;
+			bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vm_comms), &c->dead[i].pid);
+		} else {
+			c->dead[keep++] = c->dead[i];
+		}
+	}
+	c->nr_dead = keep;
+	qsort(c->forget, c->nr_forget, sizeof(*c->forget), cmp_u32);
+	return 0;
+}
+
+/* Starts the clock of every VM s found gone, once; a pid alive again leaves the list. */
+static int note_dead(struct collector *c, const struct msrtop_snapshot *s)
+{
+	for (size_t i = 0; i < s->nr_vms; i++) {
+		const struct msrtop_vm *vm = &s->vms[i];
+		size_t j;
+
+		for (j = 0; j < c->nr_dead && c->dead[j].pid != vm->pid; j++)
+			;
+		if (vm->alive) {
+			if (j < c->nr_dead)
+				c->dead[j] = c->dead[--c->nr_dead];
+			continue;
+		}
+		if (j < c->nr_dead)
+			continue;
+		if (c->nr_dead == c->cap_dead) {
+			size_t cap = c->cap_dead ? 2 * c->cap_dead : 64;
+			struct dead_vm *d = realloc(c->dead, cap * sizeof(*d));
+
+			if (!d)
+				return -ENOMEM;
+			c->dead = d;
+			c->cap_dead = cap;
+		}
+		c->dead[c->nr_dead++] = (struct dead_vm){vm->pid, s->mono_ns};
+	}
+	return 0;
+}
+
 int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg, size_t msg_len)
 {
 	struct msrtop_snapshot *s = snapshot_new();
@@ -670,6 +812,9 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->seq = ++c->seq;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
 
+	err = plan_forget(c, s->mono_ns);
+	if (err)
+		goto cleanup;
 	what = "tid_vcpus";
 	err = read_tids(c); /* before the rows whose thread ids it maps to vCPUs */
 	if (err)
@@ -690,6 +835,9 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	if (err)
 		goto cleanup;
 	read_vm_info(c, s);
+	err = note_dead(c, s);
+	if (err)
+		goto cleanup;
 
 	snapshot_put(c->prev);
 	c->prev = snapshot_get(s);

@@ -21,7 +21,17 @@ struct collector_opts {
 	const char *proc;     /* where /proc is (tests); NULL: "/proc" */
 	uint32_t sources;     /* bit 1 << MSRTOP_SRC_*: attach only these; 0: every source */
 	uint32_t max_rows;    /* rows per table (--max-rows); 0: COLLECTOR_DEFAULT_ROWS */
+	double forget_after_s; /* rows of an exited VM kept this long (--forget-after); 0: default */
 };
+
+/*
+ * How long the rows of a VM whose process is gone stay in the maps (and so in
+ * every output) after the first snapshot that found it gone, by default;
+ * then they are deleted from the maps, which frees their rows for new VMs.
+ * Five minutes: several scrapes of any Prometheus, and the live view's
+ * reader, see the VM's final counts.
+ */
+#define COLLECTOR_DEFAULT_FORGET_S 300.0
 
 /*
  * Rows per table by default: a host of 200 VMs x 16 vCPUs with 20 exit

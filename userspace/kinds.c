@@ -415,6 +415,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.code_size = 4,
 			.account = exit_account,
 			.maps = {"exits"},
+			.key_pid_off = offsetof(struct msrtop_exit_key, tgid),
 			.decode = {exit_decode},
 			.fields =
 				{
@@ -534,6 +535,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.msr_off = OFF(msrtop_msr_row, msr),
 			.account = msr_account,
 			.maps = {"msrs", "msr_writes"},
+			.key_pid_off = offsetof(struct msrtop_msr_key, tgid),
 			.decode = {msr_read_decode, msr_write_decode},
 			.learn_vcpu = true,
 			.fields =
@@ -643,6 +645,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.nr_counters = 1,
 			.account = uexit_account,
 			.maps = {"uexits"},
+			.key_pid_off = offsetof(struct msrtop_uexit_key, tgid),
 			.decode = {uexit_decode},
 			.fields =
 				{
@@ -693,6 +696,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.code_size = 8,
 			.account = intercept_account,
 			.maps = {"intercepts"},
+			.key_pid_off = offsetof(struct msrtop_intercept_key, tgid),
 			.decode = {intercept_decode},
 			.fields =
 				{
@@ -747,6 +751,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.msr_off = OFF(msrtop_outcome_row, msr),
 			.account = outcome_account,
 			.maps = {"outcomes"},
+			.key_pid_off = offsetof(struct msrtop_outcome_key, tgid),
 			.decode = {outcome_decode},
 			.fields =
 				{
@@ -812,6 +817,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.msr_off = OFF(msrtop_canon_row, msr),
 			.account = canon_account,
 			.maps = {"canonical"},
+			.key_pid_off = offsetof(struct msrtop_canon_key, tgid),
 			.decode = {canon_decode},
 			.fields =
 				{

@@ -217,6 +217,7 @@ struct msrtop_kind {
 	/* ---- the collector: BPF maps of msrtop.h and their entries as rows ---- */
 	const char *maps[2]; /* map names in the skeleton; NULL when fewer */
 	msrtop_decode_fn decode[2];
+	uint16_t key_pid_off; /* where the VMM's pid (tgid, u32) is in the maps' key */
 	bool learn_vcpu; /* map a thread id vCPU (MSRTOP_VCPU_TID) to the vcpu_id learned for it */
 
 	/* ---- outputs ---- */

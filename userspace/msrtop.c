@@ -49,6 +49,7 @@ struct options {
 	const char *output; /* --output FILE */
 	uint32_t sources;   /* --sources: 1 << MSRTOP_SRC_*; 0: all */
 	uint32_t max_rows;  /* --max-rows; 0: the default */
+	double forget_after_s; /* --forget-after; 0: the default */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -102,6 +103,9 @@ static void usage(FILE *f)
 		"                       vCPUs x 20 exit reasons); taken at start, -v shows\n"
 		"                       the memory; a full table's events are counted as\n"
 		"                       overflow\n"
+		"      --forget-after SEC  keep an exited VM's rows SEC seconds after it was\n"
+		"                       first found gone (default %.0f), then delete them from\n"
+		"                       the kernel's tables\n"
 		"  -v, --verbose        also print libbpf's messages, what was attached and\n"
 		"                       the tables' memory\n"
 		"  -h, --help           print this help and exit\n"
@@ -113,7 +117,8 @@ static void usage(FILE *f)
 		"--pid filters in the kernel; --vcpu, --msr and --reason filter what is shown\n"
 		"and leave tables without that dimension alone (--msr keeps all exits).\n"
 		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
-		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, COLLECTOR_DEFAULT_ROWS);
+		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, COLLECTOR_DEFAULT_ROWS,
+		COLLECTOR_DEFAULT_FORGET_S);
 }
 
 /* One line on stderr, prefixed "msrtop: ", with control characters escaped (cmdline.h). */
@@ -329,6 +334,12 @@ static int opt_max_rows(void *ctx, const char *arg)
 	return 0;
 }
 
+static int opt_forget_after(void *ctx, const char *arg)
+{
+	return parse_seconds("--forget-after", arg, INTERVAL_MIN, 1e9,
+			     &((struct options *)ctx)->forget_after_s);
+}
+
 static int opt_verbose(void *ctx, const char *arg)
 {
 	((struct options *)ctx)->verbose = true;
@@ -354,6 +365,7 @@ static const struct cmdline_opt msrtop_opts[] = {
 	{ "output", 0, CMDLINE_ARG, opt_output },
 	{ "sources", 0, CMDLINE_ARG, opt_sources },
 	{ "max-rows", 0, CMDLINE_ARG, opt_max_rows },
+	{ "forget-after", 0, CMDLINE_ARG, opt_forget_after },
 	{ "verbose", 'v', 0, opt_verbose },
 	{ "help", 'h', 0, opt_help },
 };
@@ -627,6 +639,7 @@ int main(int argc, char **argv)
 	copts.verbose = o.verbose;
 	copts.sources = o.sources;
 	copts.max_rows = o.max_rows;
+	copts.forget_after_s = o.forget_after_s;
 	err = collector_open(&copts, &c, msg, sizeof(msg));
 	if (err) {
 		report_error(&o, msg);
