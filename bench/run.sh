@@ -16,12 +16,19 @@
 #    runs them in the same kernel without the patch series
 #    (kernel-patches/build.sh --stock): msrtop on stock tracepoints only.
 # 2. Snapshot cost, on this host (no KVM needed): build/bench/snapshot_bench
-#    times --iterations refreshes (default 1000) with 10,000 live map entries.
-# 3. The daemon's CPU use, with its maps filled with 10,000 entries
-#    (snapshot_bench --fill-pid), measured over --cpu-seconds (default 60)
-#    from /proc/PID/stat (utime + stime) and the threads' schedstat run time:
-#    a. `msrtop --json --interval 1 >/dev/null`;
-#    b. as the systemd unit runs it: --listen, --output, --interval 5.
+#    times --iterations refreshes (default 1000) with 10,000 live map entries,
+#    then a tenth as many with 100,000 (160 VMs), with the maps' memory and
+#    the process's RSS.
+# 3. The daemon's CPU use, with its maps filled (snapshot_bench --fill-pid),
+#    measured over --cpu-seconds (default 60) from /proc/PID/stat (utime +
+#    stime) and the threads' schedstat run time:
+#    a. `msrtop --json --interval 1 >/dev/null`, 10,000 entries;
+#    b. as the systemd unit runs it: --listen, --output, --interval 5,
+#       10,000 entries;
+#    c. the same with 100,000 entries.
+# 4. Possible CPUs: snapshot_bench inside the 6.1 test kernel under QEMU
+#    booted with possible_cpus=2 and possible_cpus=64 (--skip-vm skips it):
+#    the refresh must not grow with the CPUs a host could have.
 # Everything printed is also kept in build/bench/results-DATE.txt.
 # Needs root. Exit status 1 if a part failed (exactness included).
 set -uo pipefail
@@ -123,19 +130,25 @@ if [ $skip_host = 0 ]; then
 		say "snapshot_bench: FAILED"
 		status=1
 	fi
+	say ""
+	say "== 2b. the same with 100,000 live entries (160 VMs x 4 vCPUs)"
+	if ! "$SB" --iterations $(((iterations + 9) / 10)) --vms 160 | tee -a "$results"; then
+		say "snapshot_bench --vms 160: FAILED"
+		status=1
+	fi
 
 	# ---- 3. the daemon --------------------------------------------------------------------
 
-	# daemon_cpu LABEL MSRTOP-ARGS...: msrtop with the given arguments, its maps
-	# filled with 10,000 entries, its CPU use over --cpu-seconds.
+	# daemon_cpu LABEL VMS MSRTOP-ARGS...: msrtop with the given arguments, its
+	# maps filled with VMS x 625 entries, its CPU use over --cpu-seconds.
 	daemon_cpu() {
-		local label=$1
-		shift
+		local label=$1 vms=$2
+		shift 2
 		say ""
-		say "== 3$label: msrtop $* with 10,000 live entries, CPU over ${cpu_seconds} s"
+		say "== 3$label: msrtop $* with $((vms * 625)) live entries, CPU over ${cpu_seconds} s"
 		"$MT" "$@" >/dev/null 2>"$work/msrtop.err" &
 		mt_pid=$!
-		"$SB" --fill-pid "$mt_pid" --hold >"$work/fill.out" 2>&1 &
+		"$SB" --fill-pid "$mt_pid" --hold --vms "$vms" >"$work/fill.out" 2>&1 &
 		fill_pid=$!
 		for ((i = 0; i < 600; i++)); do
 			grep -q '^entries' "$work/fill.out" && break
@@ -169,9 +182,28 @@ if [ $skip_host = 0 ]; then
 		wait "$fill_pid" 2>/dev/null
 		mt_pid= fill_pid=
 	}
-	daemon_cpu a --json --interval 1
+	daemon_cpu a 16 --json --interval 1
 	# As packaging/msrtop.service runs it (its port and file moved aside).
-	daemon_cpu b --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
+	daemon_cpu b 16 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
+	daemon_cpu c 160 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
+fi
+
+# ---- 4. possible CPUs ---------------------------------------------------------------
+
+if [ $skip_realtime = 0 ]; then
+	for cpus in 2 64; do
+		say ""
+		say "== 4. one refresh with 10,000 live entries in the ${KVER:-6.1} test kernel, possible_cpus=$cpus (QEMU TCG: compare the two, not with part 2)"
+		log=$out/possible-cpus-$cpus-$stamp.log
+		"$top/tests/vm/run.sh" --kver "${KVER:-6.1}" --timeout 1800 --append "possible_cpus=$cpus" \
+			-- "$SB" --iterations 30 >"$log" 2>&1
+		if grep -q "; $cpus possible CPUs;" "$log"; then
+			grep -E '^(snapshot rows|wall (read|total|metrics) )' "$log" | tee -a "$results"
+		else
+			say "snapshot_bench with possible_cpus=$cpus: FAILED (or the kernel has fewer possible CPUs), see $log"
+			status=1
+		fi
+	done
 fi
 
 say ""

@@ -402,6 +402,20 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
+/* The memory a refreshing msrtop holds: its maps (the kernel's account) and its RSS. */
+static void print_memory(struct collector *c)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	collector_print_maps(c, stdout);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6) || !strncmp(line, "VmHWM:", 6))
+			printf("process %s", line);
+	if (f)
+		fclose(f);
+}
+
 /*
  * One refresh as `msrtop --json` makes it (msrtop.c): collector_read(), then
  * json_out_write() of the snapshot with the stream's cache, then the snapshot
@@ -517,6 +531,7 @@ static void measure(const struct shape *shape, unsigned int iterations)
 		print_stats("wall", phase_names[p], wall[p], iterations);
 	for (int p = 0; p < PH_NR; p++)
 		print_stats("cpu", phase_names[p], cpu[p], iterations);
+	print_memory(c);
 	for (int p = 0; p < PH_NR; p++) {
 		free(wall[p]);
 		free(cpu[p]);
