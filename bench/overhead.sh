@@ -19,6 +19,10 @@
 #               latency (kvm_entry)
 #   msrtop_msr  the same with --sources kvm_msr: what the reference and bpftrace count
 #   bpftrace    tracepoint:kvm:kvm_msr { @[pid, args->write, args->ecx] = count(); }
+#   bpftrace_full  bench/msrtop_like.bt: msrtop's default aggregation in bpftrace
+#   perf        perf stat -a -e kvm:kvm_exit,kvm:kvm_entry,kvm:kvm_msr alone
+#   msrtop_perf msrtop (all sources) with that perf stat running beside it
+#   bpftrace_full_perf  bench/msrtop_like.bt with that perf stat beside it
 # Each tracer is started before msrload and stopped after it; msrload's own
 # "seconds" (its vCPU threads' run time) over its writes is the time per WRMSR
 # exit. The configurations are interleaved (--rounds rounds, each in a rotated
@@ -49,7 +53,7 @@ PAT_VALUE=0x0007040600070406
 PER_REP=20000
 
 rounds=7 stats_rounds=3 reps=5 unit=ns
-configs="none ref_btf ref_raw ref_tp msrtop msrtop_nolat msrtop_msr bpftrace"
+configs="none ref_btf ref_raw ref_tp msrtop msrtop_nolat msrtop_msr bpftrace bpftrace_full perf msrtop_perf bpftrace_full_perf"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--icount) unit=instr; shift ;;
@@ -126,6 +130,23 @@ start_tracer() {
 		tracer=$!
 		wait_for "$out" '^attached' 300
 		;;
+	perf)
+		start_perf
+		tracer=$perf
+		;;
+	msrtop_perf)
+		start_perf
+		start_tracer msrtop
+		;;
+	bpftrace_full_perf)
+		start_perf
+		start_tracer bpftrace_full
+		;;
+	bpftrace_full)
+		bpftrace "$top/bench/msrtop_like.bt" >"$out" 2>"$work/tracer.err" &
+		tracer=$!
+		wait_for "$out" '^Attaching' 600
+		;;
 	msrtop | msrtop_nolat | msrtop_msr)
 		local -a sources=()
 		case "$1" in
@@ -146,6 +167,22 @@ start_tracer() {
 	esac
 }
 
+# start_perf: perf stat counting msrtop's stock tracepoints on every CPU (pid in $perf).
+start_perf() {
+	perf stat -a -x, -o "$work/perf.csv" -e kvm:kvm_exit,kvm:kvm_entry,kvm:kvm_msr \
+		>/dev/null 2>"$work/perf.err" &
+	perf=$!
+	sleep 2 # perf stat prints nothing until it ends: give it time to open its events
+}
+
+# stop_perf: stops it; its kvm:kvm_msr count goes to $work/perf_msr.
+stop_perf() {
+	kill -INT "$perf"
+	wait "$perf"
+	perf=
+	awk -F, '$3 == "kvm:kvm_msr" { print $1 }' "$work/perf.csv" >"$work/perf_msr"
+}
+
 # stop_tracer CONFIG PID: stops it; the number of writes of MSR 0x277 it
 # counted for process PID goes to $work/count.
 stop_tracer() {
@@ -153,6 +190,19 @@ stop_tracer() {
 	: >"$work/count"
 	case "$1" in
 	none) return 0 ;;
+	perf)
+		tracer=
+		stop_perf
+		return 0
+		;;
+	*_perf)
+		# The tracer's count, then perf's (run_one checks it against msrload).
+		stop_tracer "${1%_perf}" "$2"
+		cp "$work/count" "$work/count.tracer"
+		stop_perf
+		cp "$work/count.tracer" "$work/count"
+		return 0
+		;;
 	msrtop*)
 		# Two more documents, so that the last one was read after msrload ended.
 		n=$(wc -l <"$out")
@@ -169,6 +219,7 @@ stop_tracer() {
 			'[.msrs[] | select(.pid == $p and .msr == 631 and .access == "write") | .count.total] | add // 0'
 		;;
 	bpftrace) sed -n "s/^@\[$2, 1, 631\]: \([0-9]*\)$/\1/p" "$out" ;;
+	bpftrace_full) awk -v p="$2" '$1 == "@msr[" p "," && $3 == "1," && $4 == "631]:" { s += $5 } END { print s + 0 }' "$out" ;;
 	esac >"$work/count"
 }
 
@@ -199,8 +250,21 @@ run_one() {
 			 "\($c) \($r) \(.name) \(.type) \(.run_cnt // 0) \(.run_time_ns // 0) \($w)"' \
 			"$work/progs.json" >>"$stats"
 	fi
+	: >"$work/perf_msr"
 	stop_tracer "$config" "$pid"
 	got=$(cat "$work/count")
+	if [ -s "$work/perf_msr" ]; then
+		# perf stat counted every kvm_msr on every CPU while only msrload ran:
+		# the accesses KVM handled for it, whatever ran beside perf.
+		local handled
+		handled=$(jq -M '[.total.msrs[] | .writes - .write_userspace + .reads - .read_userspace] | add' "$work/ml.json")
+		if [ "$(cat "$work/perf_msr")" != "$handled" ]; then
+			echo "overhead.sh: perf stat counted $(cat "$work/perf_msr") kvm:kvm_msr under $config, KVM handled $handled MSR accesses of msrload" >&2
+			bad=1
+		elif [ "$config" = perf ]; then
+			got=$writes # perf's count checked above, against all of msrload's accesses
+		fi
+	fi
 	ns=$(awk -v s="$secs" -v w="$writes" 'BEGIN { printf "%.1f", s * 1e9 / w }')
 	[ "$mode" = time ] && echo "$config $round $ns" >>"$runs"
 	printf 'run %-5s round %d %-8s %9s %s/exit  writes %s  counted %s\n' "$mode" "$round" \
