@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Up-front checks of privileges, BTF and tracefs (kernel_check.h). */
 #include <errno.h>
+#include <limits.h>
 #include <linux/capability.h>
+#include <mntent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,20 +28,124 @@ static bool cap_effective(const struct __user_cap_data_struct data[2], int cap)
 	return data[cap / 32].effective & (1u << (cap % 32));
 }
 
+/* Whether this kernel knows CAP_BPF (5.8 and later): /proc/sys/kernel/cap_last_cap. */
+static bool kernel_has_cap_bpf(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+	int last = -1;
+
+	if (!f)
+		return true; /* no /proc: assume a current kernel */
+	if (fscanf(f, "%d", &last) != 1)
+		last = -1;
+	fclose(f);
+	return last < 0 || last >= CAP_BPF;
+}
+
+static const char *const tracefs_paths[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+/* 0 if dir/events is a directory this process can reach, else the errno of the lookup. */
+static int events_errno(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/events", dir);
+	if (stat(path, &st))
+		return errno;
+	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+/*
+ * Looks for a usable tracefs: the usual places, then every tracefs mount the
+ * kernel lists in /proc/self/mounts (readable by anyone). 0 and its root in
+ * dir; -EACCES when tracefs is mounted but this process may not enter it
+ * (its mount point in dir); -ENOENT when no tracefs is mounted.
+ */
+static int find_tracefs(char *dir, size_t dir_len)
+{
+	bool denied = false;
+	struct mntent *m;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(tracefs_paths) / sizeof(tracefs_paths[0]); i++) {
+		if (!events_errno(tracefs_paths[i])) {
+			snprintf(dir, dir_len, "%s", tracefs_paths[i]);
+			return 0;
+		}
+	}
+	/*
+	 * Only a listed mount point proves tracefs is there: EACCES on the
+	 * usual paths may as well come from a root-only debugfs above them.
+	 */
+	f = setmntent("/proc/self/mounts", "r");
+	while (f && (m = getmntent(f))) {
+		int err;
+
+		if (strcmp(m->mnt_type, "tracefs"))
+			continue;
+		err = events_errno(m->mnt_dir);
+		if (!err) {
+			snprintf(dir, dir_len, "%s", m->mnt_dir);
+			endmntent(f);
+			return 0;
+		}
+		if (err == EACCES && !denied) {
+			snprintf(dir, dir_len, "%s", m->mnt_dir); /* the first one, for the message */
+			denied = true;
+		}
+	}
+	if (f)
+		endmntent(f);
+	return denied ? -EACCES : -ENOENT;
+}
+
 int kc_check_privileges(char *msg, size_t len)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {0};
+	bool admin, bpf, perfmon;
+	char tracefs[PATH_MAX];
+	const char *missing;
 
-	if (geteuid() == 0)
+	if (syscall(SYS_capget, &hdr, data)) {
+		int err = errno;
+
+		snprintf(msg, len, "cannot read this process's capabilities (%s)", strerror(err));
+		return -err;
+	}
+	/* The kernel's own rule: CAP_SYS_ADMIN stands in for both. */
+	admin = cap_effective(data, CAP_SYS_ADMIN);
+	bpf = admin || cap_effective(data, CAP_BPF);
+	perfmon = admin || cap_effective(data, CAP_PERFMON);
+	if (bpf && perfmon)
 		return 0;
-	if (syscall(SYS_capget, &hdr, data) == 0 &&
-	    ((cap_effective(data, CAP_BPF) && cap_effective(data, CAP_PERFMON)) ||
-	     cap_effective(data, CAP_SYS_ADMIN)))
-		return 0;
+	if (!kernel_has_cap_bpf()) {
+		snprintf(msg, len,
+			 "loading BPF programs on this kernel (before 5.8: no CAP_BPF) needs "
+			 "CAP_SYS_ADMIN: run msrtop as root (sudo)");
+		return -EPERM;
+	}
+	missing = !bpf && !perfmon ? "CAP_BPF and CAP_PERFMON" : !bpf ? "CAP_BPF" : "CAP_PERFMON";
+	if (geteuid() == 0) {
+		/* Root, but the capabilities are not in its bounding set. */
+		snprintf(msg, len,
+			 "running as root but without %s (dropped from this process's capability "
+			 "bounding set, by a container or a service's CapabilityBoundingSet?): "
+			 "allow CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN",
+			 missing);
+		return -EPERM;
+	}
 	snprintf(msg, len,
-		 "loading BPF programs needs root or the capabilities CAP_BPF and CAP_PERFMON: "
-		 "run msrtop with sudo");
+		 "missing %s to load and attach BPF programs: run msrtop as root (sudo), or give "
+		 "it CAP_BPF and CAP_PERFMON%s",
+		 missing,
+		 find_tracefs(tracefs, sizeof(tracefs)) == -EACCES
+			 ? ", and CAP_DAC_READ_SEARCH to enter tracefs"
+			 : "");
 	return -EPERM;
 }
 
@@ -58,44 +164,44 @@ int kc_check_btf(char *msg, size_t len)
 	return -ENOENT;
 }
 
-static bool has_events(const char *dir)
-{
-	char path[256];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/events", dir);
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 int kc_tracefs(char *dir, size_t dir_len, char *msg, size_t len)
 {
-	static const char *const candidates[] = {
-		"/sys/kernel/tracing",
-		"/sys/kernel/debug/tracing",
-	};
 	int err;
 
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-		if (has_events(candidates[i])) {
-			snprintf(dir, dir_len, "%s", candidates[i]);
-			return 0;
-		}
+	err = find_tracefs(dir, dir_len);
+	if (err == -EACCES) {
+		snprintf(msg, len,
+			 "permission denied on tracefs at %s (usually mode 0700, root's): run "
+			 "msrtop as root, or give it CAP_DAC_READ_SEARCH as well",
+			 dir);
+		return err;
 	}
-	if (mount("nodev", candidates[0], "tracefs", 0, NULL) == 0 && has_events(candidates[0])) {
-		snprintf(dir, dir_len, "%s", candidates[0]);
+	if (!err)
+		return 0;
+	/* Not mounted anywhere: mount it where it belongs. */
+	if (mount("nodev", tracefs_paths[0], "tracefs", 0, NULL))
+		err = errno;
+	else
+		err = events_errno(tracefs_paths[0]);
+	if (!err) {
+		snprintf(dir, dir_len, "%s", tracefs_paths[0]);
 		return 0;
 	}
-	err = errno;
 	if (err == ENODEV)
 		snprintf(msg, len,
 			 "this kernel has no tracefs: msrtop needs a kernel built with "
 			 "CONFIG_FTRACE (tracepoints)");
+	else if (err == EPERM)
+		snprintf(msg, len,
+			 "tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN: run "
+			 "'mount -t tracefs nodev %s' as root, or msrtop as root",
+			 tracefs_paths[0]);
 	else
 		snprintf(msg, len,
-			 "tracefs is not mounted and mounting it failed (%s): run "
-			 "'mount -t tracefs nodev /sys/kernel/tracing' as root",
-			 strerror(err));
-	return -(err ? err : ENOENT);
+			 "tracefs is not mounted and mounting it on %s failed (%s): run "
+			 "'mount -t tracefs nodev %s' as root",
+			 tracefs_paths[0], strerror(err), tracefs_paths[0]);
+	return -err;
 }
 
 bool kc_tracefs_has_event(const char *dir, const char *name)

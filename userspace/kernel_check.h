@@ -15,7 +15,12 @@ struct btf;
 
 #define KC_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
-/* Root, or CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN (kernels before 5.8). */
+/*
+ * The effective capabilities: CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN (which
+ * the kernel takes for both; the only one before 5.8). Root is checked the
+ * same way: a container or a bounding set may have taken them from it. The
+ * message names what is missing.
+ */
 int kc_check_privileges(char *msg, size_t len);
 
 /* The kernel exposes its BTF (CONFIG_DEBUG_INFO_BTF): CO-RE and tp_btf need it. */
@@ -24,7 +29,9 @@ int kc_check_btf(char *msg, size_t len);
 /*
  * Finds tracefs (classic tracepoints are attached through it), mounting it on
  * /sys/kernel/tracing when it is not mounted anywhere. Writes the tracefs
- * root to dir ("/sys/kernel/tracing").
+ * root to dir ("/sys/kernel/tracing"). Tells apart, in its message, a
+ * tracefs this process may not enter (-EACCES: CAP_DAC_READ_SEARCH) from
+ * one that is not mounted and cannot be (-EPERM: CAP_SYS_ADMIN).
  */
 int kc_tracefs(char *dir, size_t dir_len, char *msg, size_t len);
 

@@ -121,36 +121,93 @@ else
 		"code: $(echo $code_opts); help: $(echo $help_opts)"
 fi
 
-# Unprivileged: one line, status 1, and libbpf says nothing.
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-	bad_user=""
-else
-	bad_user="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
-fi
-if [ -n "$bad_user" ]; then
-	abs=$(readlink -f "$msrtop")
-	if $bad_user test -x "$abs"; then
-		$bad_user "$abs" --once >"$tmp/out" 2>"$tmp/err"
-		rc=$?
-		if [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "root" "$tmp/err"; then
-			tap_ok "an unprivileged run fails with one line naming root"
-		else
-			tap_fail "an unprivileged run fails with one line naming root" \
-				"status $rc: $(cat "$tmp/err")"
-		fi
-		$bad_user "$abs" --once --json >"$tmp/out" 2>"$tmp/err"
-		if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==1 and d["error"]["message"]' <"$tmp/out" 2>/dev/null; then
-			tap_ok "in --json mode the error is also a JSON document on stdout"
-		else
-			tap_fail "in --json mode the error is also a JSON document on stdout" "$(cat "$tmp/out")"
-		fi
+# Privileges (userspace/kernel_check.c): unprivileged and half-privileged
+# starts fail with one line, status 1, naming what is missing, and libbpf
+# says nothing. nobody keeps the capabilities given as ambient ones across
+# setpriv's uid change; root loses those taken from its bounding set.
+nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+# as_nobody CAPS COMMAND...: COMMAND as nobody with CAPS ("+bpf,+perfmon", or "").
+as_nobody() {
+	local caps=$1
+	shift
+	if [ -n "$caps" ]; then
+		$nobody --inh-caps="-all,$caps" --ambient-caps="$caps" "$@"
 	else
-		tap_skip "an unprivileged run fails with one line naming root" "nobody cannot reach $abs"
-		tap_skip "in --json mode the error is also a JSON document on stdout" "nobody cannot reach $abs"
+		$nobody --inh-caps=-all "$@"
 	fi
+}
+# unmounted COMMAND...: COMMAND in a private mount namespace without tracefs.
+unmounted() {
+	unshare -m sh -c 'for d in /sys/kernel/tracing /sys/kernel/debug/tracing /sys/kernel/debug; do
+			while umount -l "$d" 2>/dev/null; do :; done; done
+		if grep -q " tracefs " /proc/self/mounts; then echo "tracefs still mounted" >&2; exit 9; fi
+		exec "$@"' sh "$@"
+}
+priv_tests=("an unprivileged run names root and both capabilities"
+	"in --json mode the error is also a JSON document on stdout"
+	"nobody with CAP_BPF only: CAP_PERFMON named"
+	"nobody with CAP_PERFMON only: CAP_BPF named"
+	"nobody with CAP_BPF and CAP_PERFMON: tracefs permission denied, CAP_DAC_READ_SEARCH named"
+	"nobody with the unit's three capabilities: runs (the three are enough)"
+	"root without CAP_BPF and CAP_SYS_ADMIN: the bounding set named"
+	"root without CAP_PERFMON and CAP_SYS_ADMIN: the bounding set named"
+	"root without CAP_SYS_ADMIN, tracefs not mounted: CAP_SYS_ADMIN named to mount it"
+	"nobody with CAP_BPF and CAP_PERFMON, tracefs not mounted: not mounted, not denied")
+abs=$(readlink -f "$msrtop")
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || ! unshare -m true 2>/dev/null; then
+	for t in "${priv_tests[@]}"; do
+		tap_skip "$t" "needs root, setpriv and unshare -m to drop privileges"
+	done
+elif ! as_nobody "" test -x "$abs"; then
+	for t in "${priv_tests[@]}"; do
+		tap_skip "$t" "nobody cannot reach $abs"
+	done
 else
-	tap_skip "an unprivileged run fails with one line naming root" "needs root and setpriv to drop privileges"
-	tap_skip "in --json mode the error is also a JSON document on stdout" "needs root and setpriv"
+	# Whether nobody may enter tracefs here: the kernel's answer, not msrtop's.
+	if as_nobody "" test -x /sys/kernel/tracing/events; then
+		dac=""
+	else
+		dac=", and CAP_DAC_READ_SEARCH to enter tracefs"
+	fi
+	bad_cmd "${priv_tests[0]}" 1 \
+		"missing CAP_BPF and CAP_PERFMON to load and attach BPF programs: run msrtop as root (sudo), or give it CAP_BPF and CAP_PERFMON$dac\$" \
+		as_nobody "" "$abs" --once
+	as_nobody "" "$abs" --once --json >"$tmp/out" 2>"$tmp/err"
+	if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["version"]==1 and "CAP_BPF" in d["error"]["message"]' <"$tmp/out" 2>/dev/null; then
+		tap_ok "${priv_tests[1]}"
+	else
+		tap_fail "${priv_tests[1]}" "$(cat "$tmp/out")"
+	fi
+	bad_cmd "${priv_tests[2]}" 1 "^msrtop: missing CAP_PERFMON to load" \
+		as_nobody +bpf "$abs" --once
+	bad_cmd "${priv_tests[3]}" 1 "^msrtop: missing CAP_BPF to load" \
+		as_nobody +perfmon "$abs" --once
+	if [ -n "$dac" ]; then
+		bad_cmd "${priv_tests[4]}" 1 \
+			"^msrtop: permission denied on tracefs at /sys/kernel/tracing .*give it CAP_DAC_READ_SEARCH" \
+			as_nobody +bpf,+perfmon "$abs" --once
+	else
+		tap_skip "${priv_tests[4]}" "nobody may enter tracefs on this host"
+	fi
+	as_nobody +bpf,+perfmon,+dac_read_search "$abs" --once --interval 0.1 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 0 ] && [ ! -s "$tmp/err" ] && grep -q '^msrtop ' "$tmp/out"; then
+		tap_ok "${priv_tests[5]}"
+	elif grep -q "no KVM tracepoints" "$tmp/err"; then
+		tap_skip "${priv_tests[5]}" "no KVM tracepoints"
+	else
+		tap_fail "${priv_tests[5]}" "status $rc: $(cat "$tmp/err")"
+	fi
+	bad_cmd "${priv_tests[6]}" 1 \
+		"^msrtop: running as root but without CAP_BPF (dropped from this process's capability bounding set" \
+		setpriv --inh-caps=-all --bounding-set=-bpf,-sys_admin "$abs" --once
+	bad_cmd "${priv_tests[7]}" 1 "^msrtop: running as root but without CAP_PERFMON (dropped" \
+		setpriv --inh-caps=-all --bounding-set=-perfmon,-sys_admin "$abs" --once
+	bad_cmd "${priv_tests[8]}" 1 \
+		"^msrtop: tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN: run 'mount -t tracefs nodev /sys/kernel/tracing' as root" \
+		unmounted setpriv --inh-caps=-all --bounding-set=-sys_admin "$abs" --once
+	bad_cmd "${priv_tests[9]}" 1 "^msrtop: tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN" \
+		unmounted $nobody --inh-caps=-all,+bpf,+perfmon --ambient-caps=+bpf,+perfmon "$abs" --once
 fi
 
 # A real run (root, KVM tracepoints): --once prints one block and exits 0 in time.
