@@ -2,7 +2,8 @@
 
 ML_DIR := $(BUILD)/obj/msrload
 ML_SRC := userspace/msrload
-ML_HOST_OBJS := $(addprefix $(ML_DIR)/,main.o script.o vmm.o truth_json.o guest_blob.o cmdline.o)
+ML_HOST_OBJS := $(addprefix $(ML_DIR)/,main.o script.o vmm.o truth_json.o guest_blob.o cmdline.o \
+	std_fds.o)
 ML_LIBS := $(JSON_LIBS) -lpthread -lm
 
 # The guest: freestanding, integer registers only (KVM's emulator has no SSE),
@@ -41,8 +42,9 @@ $(ML_DIR)/guest_blob.o: $(ML_SRC)/guest_blob.S $(ML_DIR)/guest.bin
 	$(call msg,AS,$@)
 	$(Q)$(CC) -c -DGUEST_BIN='"$(ML_DIR)/guest.bin"' $< -o $@
 
-# The command-line parser msrtop uses too (userspace/cmdline.h).
-$(ML_DIR)/cmdline.o: userspace/cmdline.c | $(ML_DIR)
+# The command-line parser and the standard descriptors' check msrtop uses too
+# (userspace/cmdline.h, userspace/std_fds.h).
+$(ML_DIR)/cmdline.o $(ML_DIR)/std_fds.o: $(ML_DIR)/%.o: userspace/%.c | $(ML_DIR)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -37,7 +37,8 @@ MSRTOP_TUI_OBJS := $(addprefix $(MSRTOP_OBJ)/,tui.o tui_input.o tui_layout.o tui
 	tui_outcomes.o)
 # --listen and --output (docs/daemon.md).
 MSRTOP_EXPORTS_OBJS := $(addprefix $(MSRTOP_OBJ)/,prom.o http.o output_file.o)
-MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_OBJ)/cmdline.o $(MSRTOP_CORE_OBJS) $(MSRTOP_TUI_OBJS) \
+MSRTOP_OBJS := $(MSRTOP_OBJ)/msrtop.o $(MSRTOP_OBJ)/cmdline.o $(MSRTOP_OBJ)/std_fds.o \
+	$(MSRTOP_CORE_OBJS) $(MSRTOP_TUI_OBJS) \
 	$(MSRTOP_EXPORTS_OBJS)
 
 $(MSRTOP_OBJ) $(MSRTOP_TESTS):

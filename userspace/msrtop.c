@@ -28,6 +28,7 @@
 #include "msr_names.h"
 #include "output_file.h"
 #include "snapshot.h"
+#include "std_fds.h"
 #include "text_out.h"
 #include "tui.h"
 
@@ -588,7 +589,7 @@ int main(int argc, char **argv)
 	uint64_t next, deadline = UINT64_MAX, step;
 	struct options o;
 	char msg[512];
-	int err, status = 0;
+	int err, closed, status = 0;
 	bool first = true;
 
 	/*
@@ -598,13 +599,26 @@ int main(int argc, char **argv)
 	 * refresh with 10,000 rows, docs/performance.md).
 	 */
 	mallopt(M_MXFAST, 0);
+	closed = std_fds_fill(); /* before anything is opened */
 	err = parse_options(argc, argv, &o);
+	if (err < 0)
+		return EXIT_USAGE;
+	if (closed < 0) {
+		error("a standard descriptor is closed and /dev/null cannot be opened on it (%s)",
+		      strerror(-closed));
+		return EXIT_RUNTIME;
+	}
+	/* Without --json, --listen and --output make a daemon that prints nothing. */
+	if (closed & STD_FD_BIT(STDOUT_FILENO) && (err == 1 || o.json || !(o.listen || o.output))) {
+		error("stdout is closed: give msrtop somewhere to write (a file, a pipe or "
+		      "/dev/null)%s",
+		      err == 1 ? "" : ", or use --listen or --output without --json");
+		return EXIT_RUNTIME;
+	}
 	if (err == 1) {
 		usage(stdout);
 		return 0;
 	}
-	if (err)
-		return EXIT_USAGE;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

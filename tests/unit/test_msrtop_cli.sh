@@ -104,6 +104,32 @@ bad "a value with a C1 control and bad UTF-8 is echoed escaped" 2 \
 	'unknown MSR .\\xc2\\x9b\\xff é.' --msr $'\xc2\x9b\xff é'
 bad "an unknown option with ESC is echoed escaped" 2 'unknown option .--a\\eb.' --a$'\e'b
 
+# stdout closed (">&-"): one line, status 1, before anything is opened (a
+# BPF map would otherwise take descriptor 1 and get the output: "Invalid
+# argument"); a daemon that prints nothing runs without it.
+# closed_stdout NAME EXPECTED_STATUS GREP ARGS...
+closed_stdout() {
+	local name=$1 want=$2 pattern=$3 rc
+	shift 3
+	"$msrtop" "$@" >&- 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ] || [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q -- "$pattern" "$tmp/err"; then
+		tap_fail "$name" "status $rc (expected $want), stderr: $(cat "$tmp/err")"
+	else
+		tap_ok "$name"
+	fi
+}
+closed_stdout "stdout closed, --once --json: one line, status 1" 1 \
+	"^msrtop: stdout is closed: give msrtop somewhere to write (a file, a pipe or /dev/null), or use --listen or --output without --json$" \
+	--once --json
+closed_stdout "stdout closed, text output: one line, status 1" 1 "^msrtop: stdout is closed" --once
+closed_stdout "stdout closed, --listen with --json: one line, status 1" 1 "^msrtop: stdout is closed" \
+	--json --listen 127.0.0.1:0 --once
+closed_stdout "stdout closed, --help: one line, status 1" 1 \
+	"^msrtop: stdout is closed: give msrtop somewhere to write (a file, a pipe or /dev/null)$" --help
+closed_stdout "stdout closed and a bad command line: status 2, the command line's error" 2 \
+	"unknown option '--frob'" --frob
+
 if "$msrtop" --help >"$tmp/help" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
 	tap_ok "--help exits 0 and writes only to stdout"
 else
@@ -237,6 +263,18 @@ if [ "$(id -u)" = 0 ]; then
 	else
 		tap_fail "--duration 0.5 --interval 0.2 prints 3 documents" "got $n: seq '$seqs' $(cat "$tmp/err")"
 	fi
+	# A daemon prints nothing: a closed stdout is no error, and no BPF
+	# object's descriptor is written to instead.
+	"$msrtop" --once --interval 0.2 --output "$tmp/daemon.json" >&- 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 0 ] && [ ! -s "$tmp/err" ] &&
+		python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["seq"] == 1' "$tmp/daemon.json"; then
+		tap_ok "stdout closed, --output without --json: runs and writes the file"
+	elif grep -q "no KVM tracepoints" "$tmp/err"; then
+		tap_skip "stdout closed, --output without --json: runs and writes the file" "no KVM tracepoints"
+	else
+		tap_fail "stdout closed, --output without --json: runs and writes the file" "status $rc: $(cat "$tmp/err")"
+	fi
 	# --sources kvm_msr: the kernel's list of loaded programs has kvm_msr's and
 	# no other of msrtop's, and the document says which sources are off.
 	"$msrtop" --sources kvm_msr --duration 3 --interval 1 --json >"$tmp/out" 2>"$tmp/err" &
@@ -272,6 +310,7 @@ print(" ".join(s["name"] + "=" + s["state"] for s in d["sources"][:5]))' 2>/dev/
 else
 	tap_skip "--once prints one block with its sources and exits" "needs root"
 	tap_skip "--duration 0.5 --interval 0.2 prints 3 documents" "needs root"
+	tap_skip "stdout closed, --output without --json: runs and writes the file" "needs root"
 	tap_skip "--sources kvm_msr loads only kvm_msr's program" "needs root"
 	tap_skip "--sources with none in this kernel: one line" "needs root"
 fi

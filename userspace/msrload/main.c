@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "std_fds.h"
 #include "truth_json.h"
 #include "vmm.h"
 
@@ -63,7 +64,8 @@ static void usage(FILE *f)
 		"\n"
 		"SIGINT/SIGTERM stop the guest at the end of the current repetition and the\n"
 		"ground truth is still printed; a second signal kills msrload.\n"
-		"Exit status: 0 on success, 1 if the VM failed, 2 on a usage error.\n",
+		"Exit status: 0 on success, 1 if the VM failed or its JSON could not be written,\n"
+		"2 on a usage error.\n",
 		GUEST_MAX_VCPUS);
 }
 
@@ -277,10 +279,23 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	json_object *doc;
 	char err[256];
-	int rc;
+	int rc, closed;
 
+	closed = std_fds_fill(); /* before /dev/kvm could take a closed stdout's number */
 	script_init(sp);
 	rc = cmdline_parse(&cl, argc, argv, &args);
+	if (rc < 0)
+		return 2;
+	if (closed < 0) {
+		cmdline_error("msrload", "a standard descriptor is closed and /dev/null cannot be "
+			      "opened on it (%s)", strerror(-closed));
+		return 1;
+	}
+	if (closed & STD_FD_BIT(STDOUT_FILENO) && (rc || !args.output)) {
+		cmdline_error("msrload", "stdout is closed: give msrload somewhere to write (a "
+			      "file, a pipe or /dev/null)%s", rc ? "" : ", or use --output");
+		return 1;
+	}
 	if (rc == ML_HELP) {
 		usage(stdout);
 		return 0;
