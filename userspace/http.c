@@ -198,6 +198,12 @@ static bool unreserved(unsigned char c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
+/* A byte no request target may hold (RFC 9112 3.2, and '#': fragments are not sent). */
+static bool bad_target_byte(unsigned char c)
+{
+	return c <= ' ' || c >= 0x7f || c == '#';
+}
+
 enum http_route http_route(const char *target, size_t len)
 {
 	char path[32];
@@ -210,17 +216,16 @@ enum http_route http_route(const char *target, size_t len)
 		i = 8;
 	if (i) {
 		while (i < len && target[i] != '/' && target[i] != '?')
-			if ((unsigned char)target[i++] <= ' ')
+			if (bad_target_byte(target[i++]))
 				return HTTP_ROUTE_BAD;
-		if (i == len || target[i] == '?')
-			return HTTP_ROUTE_NOT_FOUND; /* the path is "/" */
+		/* No path ("http://host", "http://host?q"): "/", which no route is. */
 	} else if (!len || target[0] != '/') {
 		return HTTP_ROUTE_BAD; /* neither origin-form nor absolute-form */
 	}
 	for (; i < len && target[i] != '?'; i++) {
 		unsigned char c = target[i];
 
-		if (c <= ' ' || c >= 0x7f || c == '#')
+		if (bad_target_byte(c))
 			return HTTP_ROUTE_BAD;
 		if (c == '%') {
 			int hi = i + 2 < len ? hex_digit(target[i + 1]) : -1;
@@ -238,8 +243,7 @@ enum http_route http_route(const char *target, size_t len)
 			path[n++] = c;
 	}
 	for (; i < len; i++) /* the query: ignored, but only bytes a request line may hold */
-		if ((unsigned char)target[i] <= ' ' || (unsigned char)target[i] >= 0x7f ||
-		    target[i] == '#')
+		if (bad_target_byte(target[i]))
 			return HTTP_ROUTE_BAD;
 	if (n == 8 && !memcmp(path, "/metrics", 8))
 		return HTTP_ROUTE_METRICS;

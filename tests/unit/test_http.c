@@ -295,6 +295,11 @@ static void test_route(void **state)
 		{ "*", 0, HTTP_ROUTE_BAD },
 		{ "", 0, HTTP_ROUTE_BAD },
 		{ "http://h x/metrics", 0, HTTP_ROUTE_BAD },
+		/* Found by tests/fuzz/fuzz_http_route.c: the authority is checked too. */
+		{ "http://h\xff", 0, HTTP_ROUTE_BAD },
+		{ "http://h#x/metrics", 0, HTTP_ROUTE_BAD },
+		{ "http://h\x7f/metrics", 0, HTTP_ROUTE_BAD },
+		{ "http://h?x#y", 0, HTTP_ROUTE_BAD },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
