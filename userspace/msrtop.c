@@ -25,6 +25,7 @@
 #include "format.h"
 #include "http.h"
 #include "json_out.h"
+#include "kernel_check.h"
 #include "msr_names.h"
 #include "output_file.h"
 #include "snapshot.h"
@@ -626,6 +627,15 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_sighup;
 	sigaction(SIGHUP, &sa, NULL);
 
+	/*
+	 * Privileges first (collector_open() checks them again): a run that
+	 * cannot load anything binds no port, creates no file and says only why.
+	 */
+	err = kc_check_privileges(msg, sizeof(msg));
+	if (err) {
+		report_error(&o, msg);
+		return EXIT_RUNTIME;
+	}
 	if (o.output) {
 		err = output_file_open(o.output, &output, msg, sizeof(msg));
 		if (err) {

@@ -178,7 +178,8 @@ priv_tests=("an unprivileged run names root and both capabilities"
 	"root without CAP_BPF and CAP_SYS_ADMIN: the bounding set named"
 	"root without CAP_PERFMON and CAP_SYS_ADMIN: the bounding set named"
 	"root without CAP_SYS_ADMIN, tracefs not mounted: CAP_SYS_ADMIN named to mount it"
-	"nobody with CAP_BPF and CAP_PERFMON, tracefs not mounted: not mounted, not denied")
+	"nobody with CAP_BPF and CAP_PERFMON, tracefs not mounted: not mounted, not denied"
+	"nobody with --listen and --output: the privilege line only (nothing bound or made)")
 abs=$(readlink -f "$msrtop")
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || ! unshare -m true 2>/dev/null; then
 	for t in "${priv_tests[@]}"; do
@@ -234,6 +235,14 @@ else
 		unmounted setpriv --inh-caps=-all --bounding-set=-sys_admin "$abs" --once
 	bad_cmd "${priv_tests[9]}" 1 "^msrtop: tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN" \
 		unmounted $nobody --inh-caps=-all,+bpf,+perfmon --ambient-caps=+bpf,+perfmon "$abs" --once
+	# Found by tests/fuzz/cmdline_exec.py: the port was bound ("serving ...")
+	# before the privileges were checked.
+	bad_cmd "${priv_tests[10]}" 1 "^msrtop: missing CAP_BPF and CAP_PERFMON" \
+		as_nobody "" "$abs" --listen 127.0.0.1:0 --output /tmp/msrtop-cli-$$.json --once
+	if [ -e /tmp/msrtop-cli-$$.json ] || ls /tmp/.msrtop-cli-$$.json.* >/dev/null 2>&1; then
+		tap_fail "${priv_tests[10]}: no file made" "$(ls -la /tmp/*msrtop-cli-$$*)"
+		rm -f /tmp/msrtop-cli-$$.json /tmp/.msrtop-cli-$$.json.*
+	fi
 fi
 
 # A real run (root, KVM tracepoints): --once prints one block and exits 0 in time.
