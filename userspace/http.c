@@ -665,6 +665,7 @@ int http_start(const struct http_listen *where, struct http_server **out,
 	       struct http_listen *bound, char *msg, size_t msg_len)
 {
 	struct http_server *srv = calloc(1, sizeof(*srv));
+	pthread_condattr_t cattr;
 	int err;
 
 	if (!srv) {
@@ -674,7 +675,15 @@ int http_start(const struct http_listen *where, struct http_server **out,
 	srv->fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_mutex_init(&srv->conn_lock, NULL);
-	pthread_cond_init(&srv->watchdog_cv, NULL);
+	/*
+	 * The watchdog's deadlines are CLOCK_MONOTONIC times: its condition
+	 * variable must wait on that clock (the default, CLOCK_REALTIME, takes
+	 * them as long past and returns at once: a thread spinning on a CPU).
+	 */
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv->watchdog_cv, &cattr);
+	pthread_condattr_destroy(&cattr);
 	for (size_t i = 0; i < HTTP_MHD_LIMIT; i++)
 		srv->conns[i].fd = -1;
 	srv->prom = prom_state_new();

@@ -17,7 +17,9 @@
 #      still 200.
 #
 # Counts, not times: a socket waits up to 60 s only so that a hang is a
-# failure instead of a stuck suite. Prints TAP.
+# failure instead of a stuck suite. One ratio, first: the CPU time an idle
+# server uses over 2 s, which must be a small part of them (a spinning
+# thread takes all). Prints TAP.
 import os
 import selectors
 import socket
@@ -200,6 +202,20 @@ def main():
         print(f"1..1\nnot ok 1 - {binary} is built\n#   run make first")
         return 1
     srv = Server(binary, 5000)
+
+    # 0. Idle, the server sleeps: its watchdog waits HTTP_WATCHDOG_MS between
+    # rounds. The kernel's account of the CPU time it used over 2 s must be
+    # a small part of it (a thread spinning takes a whole CPU: the watchdog
+    # did, its deadlines being taken on the wrong clock).
+    def cpu_s(pid):
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+    before, t0 = cpu_s(srv.p.pid), time.monotonic()
+    time.sleep(2)
+    used, spent = cpu_s(srv.p.pid) - before, time.monotonic() - t0
+    tap(used < spent / 10, f"an idle server sleeps: {used:.2f} s of CPU in {spent:.1f} s",
+        "a thread of it is spinning")
 
     # 1. Dribblers and silent clients at 3x the limit; a scraper.
     hostile = Hostile(srv.port, 140, 2 * LIMIT, LIMIT)
