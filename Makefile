@@ -102,6 +102,7 @@ help:
 	@echo 'make bench      overhead benchmarks (docs/performance.md)'
 	@echo 'make kernel     build the patched test kernel (KVER=6.1 or 6.12)'
 	@echo 'make vm-test    only the tests that boot the patched kernels under QEMU'
+	@echo 'make fuzz       the fuzz suites of make test, 50 times as many inputs'
 	@echo 'make test-kernels  build (or find in the cache) the 6.1 and 6.12 test kernels'
 	@echo 'make install    install the programs under $$(PREFIX) (default /usr/local)'
 	@echo 'V=1             show the full commands'

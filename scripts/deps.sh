@@ -9,6 +9,7 @@ pkgs=(
 	libncurses-dev libjson-c-dev libmicrohttpd-dev
 	# tests
 	libcmocka-dev jq python3 python3-jsonschema bpftrace prometheus tmux curl linux-perf
+	libclang-rt-14-dev  # libFuzzer and the sanitizers' runtimes (mk/fuzz.mk)
 	# patched-kernel build and VM tests
 	linux-source-6.1 linux-source-6.12 bc flex bison libssl-dev dwarves cpio ccache
 	qemu-system-x86 busybox-static kmod git

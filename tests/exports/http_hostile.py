@@ -28,25 +28,15 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import done, tap  # noqa: E402
+
 HOST = "127.0.0.1"
 LIMIT = 128     # HTTP_MAX_CONNECTIONS
 RESERVE = 16    # HTTP_SCRAPE_RESERVE
 HANG = 60.0     # seconds after which a socket is taken as hung
 REQ = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
-n = 0
-failed = False
-
-
-def tap(ok, name, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if ok else "not ok") + f" {n} - {name}")
-    if not ok:
-        failed = True
-        if detail:
-            print(f"#   {detail}")
-    sys.stdout.flush()
 
 
 class Server:
@@ -304,8 +294,7 @@ def main():
 
     rc = srv.stop()
     tap(rc == 0, "the server stops cleanly", f"exit status {rc}")
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return done()
 
 
 if __name__ == "__main__":
