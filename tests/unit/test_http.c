@@ -409,6 +409,30 @@ static void test_metrics_and_json(void **state)
 	snapshot_put(s);
 }
 
+/*
+ * docs/daemon.md: every response ends its connection. An HTTP/1.1 client
+ * that asks for nothing (keep-alive by default) is told so.
+ */
+static void test_connection_close(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const reqs[] = {
+		"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /stats.json HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n",
+		"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+	};
+	char v[64], *r;
+
+	publish(f, 1, 1);
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		r = exchange(f->port, reqs[i], NULL);
+		assert_true(status_of(r) == 200 || status_of(r) == 404);
+		assert_true(header(r, "Connection", v, sizeof(v)));
+		assert_string_equal(v, "close");
+		free(r);
+	}
+}
+
 static void test_head_404_405(void **state)
 {
 	struct fixture *f = *state;
@@ -611,6 +635,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_ready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_and_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_404_405, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_and_slow_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
