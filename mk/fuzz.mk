@@ -6,6 +6,7 @@
 #   tests/fuzz/cmdline_exec.py    generated command lines to the real msrtop
 #                                 and msrload, run as nobody
 #   tests/fuzz/http_requests.py   generated requests to http.c over a socket
+#                                 (build/fuzz/http_serve: http.c with the sanitizers)
 #
 # Every suite takes FUZZ_SCALE (default 1: a few seconds each); `make fuzz`
 # runs them with FUZZ_SCALE=50. The seed is fixed (FUZZ_SEED, default 1), so
@@ -40,16 +41,31 @@ $(FUZZ_DIR)/fuzz_cmdline: $(FUZZ_DIR)/fuzz_cmdline.o $(FUZZ_DIR)/cmdline.o
 	$(call msg,LINK,$@)
 	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
 
-FUZZ_BINS := $(FUZZ_DIR)/fuzz_http_route $(FUZZ_DIR)/fuzz_cmdline
+# http_serve with http.c under the sanitizers (no libFuzzer): what
+# http_requests.py sends its requests to, so that a memory error in the
+# request handling or the connection accounting kills the server (and
+# fails the suite) instead of passing unseen.
+$(FUZZ_DIR)/asan:
+	$(Q)mkdir -p $@
+
+$(FUZZ_DIR)/asan/http.o: userspace/http.c | $(FUZZ_DIR)/asan
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/http_serve: $(EXPORTS_TESTS)/http_serve.o $(FUZZ_DIR)/asan/http.o \
+		$(filter-out $(MSRTOP_OBJ)/http.o,$(EXPORTS_SERVE_OBJS))
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -o $@ $^ $(MHD_LIBS) $(JSON_LIBS)
+
+FUZZ_BINS := $(FUZZ_DIR)/fuzz_http_route $(FUZZ_DIR)/fuzz_cmdline $(FUZZ_DIR)/http_serve
 FUZZ_SUITES := tests/fuzz/libfuzzer.sh tests/fuzz/cmdline_exec.py tests/fuzz/http_requests.py
-TEST_DEPS += $(FUZZ_BINS) $(BUILD)/msrtop $(BUILD)/msrload $(EXPORTS_TESTS)/http_serve
+TEST_DEPS += $(FUZZ_BINS) $(BUILD)/msrtop $(BUILD)/msrload
 TEST_SUITES += $(FUZZ_SUITES)
 
 .PHONY: fuzz
 # The same suites, FUZZ_SCALE_LONG times as many inputs (one lane: they share the CPUs).
 fuzz: deps
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS) $(BUILD)/msrtop $(BUILD)/msrload \
-		$(EXPORTS_TESTS)/http_serve
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS) $(BUILD)/msrtop $(BUILD)/msrload
 	$(Q)FUZZ_SCALE=$(FUZZ_SCALE_LONG) SUITE_TIMEOUT=7200 tests/run.sh $(FUZZ_SUITES)
 
--include $(wildcard $(FUZZ_DIR)/*.d)
+-include $(wildcard $(FUZZ_DIR)/*.d $(FUZZ_DIR)/asan/*.d)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # suite-timeout: 600
 # Suite: generated HTTP requests to http.c over a socket, through
-# tests/unit/http_serve.c (http.c alone on a free loopback port). A small
+# tests/unit/http_serve.c (http.c alone on a free loopback port), built as
+# build/fuzz/http_serve with http.c under the address and undefined-behaviour
+# sanitizers: a memory error kills the server, and the suite fails. A small
 # grammar makes each request: methods (good, lower-case, unknown, empty,
 # with NULs), request targets (origin-form and absolute-form, percent
 # escapes valid, invalid and %00, raw NULs, controls, non-ASCII bytes,
@@ -40,7 +42,7 @@ from tap import done, tap  # noqa: E402
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(TOP, os.environ.get("BUILD", "build"))
-SERVE = os.path.join(BUILD, "tests", "exports", "http_serve")
+SERVE = os.path.join(BUILD, "fuzz", "http_serve")  # http.c with the sanitizers (mk/fuzz.mk)
 SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 SEED = int(os.environ.get("FUZZ_SEED", "1"))
 REQUESTS = 400 * SCALE
@@ -175,8 +177,12 @@ def request(rng):
 # ---- the client -------------------------------------------------------------------------
 
 def exchange(port, data, half_close):
-    """Sends data, reads until the server closes: the bytes received, or None on a hang."""
-    s = socket.create_connection((HOST, port), timeout=HANG)
+    """Sends data, reads until the server closes: the bytes received, None on a hang,
+    "refused" when nothing listens any more."""
+    try:
+        s = socket.create_connection((HOST, port), timeout=HANG)
+    except OSError:
+        return "refused"
     got = b""
     try:
         try:
@@ -224,6 +230,9 @@ def main():
         if got is None:
             bad_form.append(f"no answer and not closed in {HANG:.0f} s: {show(data)}")
             continue
+        if got == "refused":
+            bad_form.append(f"connection refused (the server is gone?) for {show(data)}")
+            continue
         if got and not STATUS_LINE.match(got):
             bad_form.append(f"not a status line: {show(got[:100])} for {show(data)}")
             continue
@@ -262,6 +271,7 @@ def main():
 
     good = exchange(port, f"GET /metrics HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n"
                     .encode(), False) if p.poll() is None else None
+    good = None if good == "refused" else good
     head, _, body = (good or b"").partition(b"\r\n\r\n")
     m = re.search(rb"\r\ncontent-length: *([0-9]+)", head, re.I)
     tap(bool(good) and good.startswith(b"HTTP/1.1 200 ") and m and int(m.group(1)) == len(body)
