@@ -284,14 +284,17 @@ if [ "$(id -u)" = 0 ]; then
 	else
 		tap_fail "stdout closed, --output without --json: runs and writes the file" "status $rc: $(cat "$tmp/err")"
 	fi
-	# --sources kvm_msr: the kernel's list of loaded programs has kvm_msr's and
-	# no other of msrtop's, and the document says which sources are off.
+	# --sources kvm_msr: the programs this msrtop holds (the prog_id of each of
+	# its file descriptors; any other msrtop on the host is not this one) are
+	# kvm_msr's and no other, and the document says which sources are off.
 	"$msrtop" --sources kvm_msr --duration 3 --interval 1 --json >"$tmp/out" 2>"$tmp/err" &
 	mpid=$!
 	progs=
 	for _ in $(seq 50); do
 		sleep 0.1
-		progs=$(bpftool prog show 2>/dev/null | grep -oE 'name (kvm_[a-z_]+)' | sort -u | tr '\n' ' ')
+		progs=$(sed -n 's/^prog_id:[[:space:]]*//p' /proc/$mpid/fdinfo/* 2>/dev/null | sort -u |
+			while read -r id; do bpftool prog show id "$id" 2>/dev/null; done |
+			grep -oE 'name (kvm_[a-z_]+)' | sort -u | tr '\n' ' ')
 		case "$progs" in *kvm_msr_btf*) break ;; esac
 	done
 	wait $mpid
