@@ -17,6 +17,9 @@
 #   msrtop    msrtop --json against msrload's ground truth (tests/e2e/msrtop_truth.sh)
 #   coexist   perf stat and kvm_stat count exactly while msrtop runs
 #             (tests/e2e/coexist.sh)
+#   churn     1,000 short VMs through small tables (tests/e2e/churn.sh), in
+#             CHURN_KVERS (default 6.12) and only where the host has no
+#             /dev/kvm: otherwise it runs in the host lane
 #   patched   the patched tracepoints against msrload, ftrace hist triggers and
 #             msrtop (tests/e2e/patched_truth.sh)
 #   exports   --listen/--output through a real Prometheus (tests/exports/vm.sh)
@@ -37,7 +40,12 @@ kver=$1
 in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 
 names=()
-for n in ${VM_ONLY:-msrload msrtop coexist patched exports tui bpftrace}; do
+# VM churn runs on the host where it has /dev/kvm (tests/e2e/churn.sh in the
+# host lane); elsewhere in the 6.12 test kernel (CHURN_KVERS).
+churn=
+[ -c /dev/kvm ] || churn=churn
+for n in ${VM_ONLY:-msrload msrtop coexist patched exports tui bpftrace $churn}; do
+	[ "$n" != churn ] || in_list "$kver" "${CHURN_KVERS:-6.12}" || continue
 	[ "$n" != tui ] || in_list "$kver" "${TUI_KVERS:-6.1}" || continue
 	names+=("$n")
 done
