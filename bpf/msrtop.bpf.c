@@ -520,9 +520,16 @@ int BPF_PROG(kvm_msr_raw, unsigned int write, u32 ecx, u64 data, bool exception)
 }
 
 /* kvm:kvm_entry TP_PROTO(struct kvm_vcpu *vcpu[, bool force_immediate_exit]) */
+/*
+ * Pointer arguments of tp_btf programs may be NULL as far as newer verifiers
+ * know (Linux 6.12.y marks tracepoint arguments PTR_MAYBE_NULL): test before
+ * a load, or the program does not load there.
+ */
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 {
+	if (!vcpu)
+		return 0;
 	return handle_entry(true, vcpu->vcpu_id);
 }
 
@@ -622,6 +629,10 @@ static __always_inline int handle_exit_raw(struct kvm_vcpu *vcpu, u32 isa, bool 
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_btf, struct kvm_vcpu *vcpu, u32 isa)
 {
+	if (!vcpu) {
+		count_error(MSRTOP_MAP_EXITS);
+		return 0;
+	}
 	return handle_exit_vcpu(vcpu, vcpu->vcpu_id, isa, false);
 }
 
@@ -634,6 +645,10 @@ int BPF_PROG(kvm_exit_raw, struct kvm_vcpu *vcpu, u32 isa)
 SEC("tp_btf/kvm_nested_vmexit")
 int BPF_PROG(kvm_nested_vmexit_btf, struct kvm_vcpu *vcpu, u32 isa)
 {
+	if (!vcpu) {
+		count_error(MSRTOP_MAP_EXITS);
+		return 0;
+	}
 	return handle_exit_vcpu(vcpu, vcpu->vcpu_id, isa, true);
 }
 

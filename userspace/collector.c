@@ -345,9 +345,10 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 	err = msrtop__load(c->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
+			/* The privileges were checked before: this is the verifier. */
 			snprintf(msg, len,
-				 "the kernel refused to load the BPF programs (%s): run "
-				 "msrtop as root, or with CAP_BPF and CAP_PERFMON",
+				 "the kernel's verifier refused msrtop's BPF programs (%s): "
+				 "run 'msrtop -v --once' to see which and why, and report it",
 				 strerror(-err));
 		else
 			snprintf(msg, len,
