@@ -11,6 +11,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
+. "$top/tests/lib/wait.sh"
 
 ML=$top/build/msrload
 MT=$top/build/msrtop
@@ -27,16 +28,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-# wait_lines FILE N SECONDS: until FILE has at least N lines.
-wait_lines() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # Each VM: one vCPU, 3 PAT writes and 2 APIC_BASE reads, all intercepted:
 # a handful of rows (its MSRs, exit reasons, userspace exits).

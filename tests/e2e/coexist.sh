@@ -19,6 +19,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
+. "$top/tests/lib/wait.sh"
 . "$top/tests/lib/phases.sh"
 
 ML=$top/build/msrload
@@ -28,16 +29,6 @@ phase_init coexist "$@"
 pids=()
 phase_cleanup() {
 	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-}
-
-# wait_lines FILE N SECONDS: until FILE has at least N lines.
-wait_lines() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # run_one MODE: msrtop (kvm_exit attached as MODE), kvm_stat and perf stat

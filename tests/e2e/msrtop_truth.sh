@@ -14,6 +14,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
+. "$top/tests/lib/wait.sh"
 . "$top/tests/lib/phases.sh"
 
 ML=$top/build/msrload
@@ -28,16 +29,6 @@ fep=
 case "$(cat /sys/module/kvm/parameters/force_emulation_prefix 2>/dev/null)" in
 Y | 1) fep=:fep ;;
 esac
-
-# wait_lines FILE N SECONDS: until FILE has at least N lines.
-wait_lines() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 if phase_collects; then
 	"$MT" --json --interval 0.5 >"$work/all.jsonl" 2>"$work/all.err" &
