@@ -25,7 +25,10 @@
 #    a. `msrtop --json --interval 1 >/dev/null`, 10,000 entries;
 #    b. as the systemd unit runs it: --listen, --output, --interval 5,
 #       10,000 entries;
-#    c. the same with 100,000 entries.
+#    c. the same with 100,000 entries, nobody scraping (/metrics is rendered
+#       only when scraped);
+#    d. as c, with /metrics scraped every 15 s (curl; a common Prometheus
+#       scrape_interval).
 # 4. Possible CPUs: snapshot_bench inside the 6.1 test kernel under QEMU
 #    booted with possible_cpus=2 and possible_cpus=64 (--skip-vm skips it):
 #    the refresh must not grow with the CPUs a host could have.
@@ -139,13 +142,15 @@ if [ $skip_host = 0 ]; then
 
 	# ---- 3. the daemon --------------------------------------------------------------------
 
-	# daemon_cpu LABEL VMS MSRTOP-ARGS...: msrtop with the given arguments, its
-	# maps filled with VMS x 625 entries, its CPU use over --cpu-seconds.
+	# daemon_cpu LABEL VMS SCRAPE MSRTOP-ARGS...: msrtop with the given arguments,
+	# its maps filled with VMS x 625 entries, its CPU use over --cpu-seconds;
+	# /metrics scraped every SCRAPE seconds (0: never) while it is measured.
 	daemon_cpu() {
-		local label=$1 vms=$2
-		shift 2
+		local label=$1 vms=$2 scrape=$3 scraper= url
+		shift 3
 		say ""
-		say "== 3$label: msrtop $* with $((vms * 625)) live entries, CPU over ${cpu_seconds} s"
+		say "== 3$label: msrtop $* with $((vms * 625)) live entries, CPU over ${cpu_seconds} s$(
+			[ "$scrape" = 0 ] || echo ", /metrics scraped every $scrape s")"
 		"$MT" "$@" >/dev/null 2>"$work/msrtop.err" &
 		mt_pid=$!
 		"$SB" --fill-pid "$mt_pid" --hold --vms "$vms" >"$work/fill.out" 2>&1 &
@@ -161,6 +166,13 @@ if [ $skip_host = 0 ]; then
 		else
 			tee -a "$results" <"$work/fill.out"
 			sleep 6 # a refresh or two with every entry in, before measuring
+			if [ "$scrape" != 0 ]; then
+				url=$(sed -n 's|^msrtop: serving \(http://[^ ]*/metrics\) .*|\1|p' "$work/msrtop.err")
+				while sleep "$scrape"; do
+					curl -sf -o "$work/scrape.prom" "$url" || echo "scrape of $url failed" >>"$work/scrape.err"
+				done &
+				scraper=$!
+			fi
 			# ticks: utime + stime of the process; ns: the run time of all its threads.
 			ticks() { awk '{ print $14 + $15 }' "/proc/$mt_pid/stat"; }
 			runns() { cat /proc/"$mt_pid"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
@@ -175,6 +187,15 @@ if [ $skip_host = 0 ]; then
 					100 * n / t, n / 1e6, t / 1e9
 			}' | tee -a "$results"
 			kill -0 "$mt_pid" 2>/dev/null || { say "msrtop died: $(cat "$work/msrtop.err")"; status=1; }
+			if [ -n "$scraper" ]; then
+				kill "$scraper" 2>/dev/null
+				wait "$scraper" 2>/dev/null
+				if [ -s "$work/scrape.err" ] || [ ! -s "$work/scrape.prom" ]; then
+					say "scraping /metrics FAILED: $(head -n 3 "$work/scrape.err" 2>/dev/null)"
+					status=1
+				fi
+				rm -f "$work/scrape.err" "$work/scrape.prom"
+			fi
 		fi
 		kill "$fill_pid" 2>/dev/null
 		kill -INT "$mt_pid" 2>/dev/null
@@ -182,10 +203,11 @@ if [ $skip_host = 0 ]; then
 		wait "$fill_pid" 2>/dev/null
 		mt_pid= fill_pid=
 	}
-	daemon_cpu a 16 --json --interval 1
+	daemon_cpu a 16 0 --json --interval 1
 	# As packaging/msrtop.service runs it (its port and file moved aside).
-	daemon_cpu b 16 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
-	daemon_cpu c 160 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
+	daemon_cpu b 16 0 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
+	daemon_cpu c 160 0 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
+	daemon_cpu d 160 15 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
 fi
 
 # ---- 4. possible CPUs ---------------------------------------------------------------

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The HTTP endpoint (http.h) on libmicrohttpd: one internal thread polling
- * with epoll answers every connection from bodies rendered at publish time.
+ * with epoll answers every connection. /stats.json is the document msrtop
+ * rendered anyway; /metrics is rendered from the published snapshot by the
+ * first scrape that wants it and kept for the scrapes after it, so a daemon
+ * nobody scrapes renders nothing and one scraped less often than it refreshes
+ * renders once per scrape, never more than once per snapshot.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,12 +23,15 @@
 
 #include "http.h"
 #include "prom.h"
+#include "snapshot.h"
 
 /* What every request of one snapshot is answered from; freed by the last user. */
 struct body {
 	unsigned int refs;
 	struct http_server *srv; /* whose spare buffer the metrics text goes back to */
-	char *metrics;
+	/* The snapshot, until /metrics has been rendered from it (under render_lock). */
+	struct msrtop_snapshot *snap;
+	char *metrics; /* NULL until rendered; then never changed */
 	size_t metrics_len, metrics_cap;
 	char *json;
 	size_t json_len;
@@ -57,6 +64,11 @@ struct http_server {
 	pthread_mutex_t lock; /* protects cur */
 	struct body *cur; /* NULL until the first publish */
 	/*
+	 * Held while prom is advanced and cur replaced (http_publish), and while
+	 * /metrics is rendered from cur: prom then always describes cur's snapshot.
+	 */
+	pthread_mutex_t render_lock;
+	/*
 	 * The /metrics text buffer of a body nobody sends any more, kept for the
 	 * next publish to render into: a text of many MiB is then written into
 	 * memory that is already mapped, instead of a fresh allocation (mmap)
@@ -64,8 +76,8 @@ struct http_server {
 	 */
 	char *spare;
 	size_t spare_cap;
-	struct prom_state *prom; /* publisher's thread only */
-	struct MHD_Response *not_found, *bad_method, *not_ready, *bad_request, *busy;
+	struct prom_state *prom; /* under render_lock */
+	struct MHD_Response *not_found, *bad_method, *not_ready, *bad_request, *busy, *no_memory;
 
 	/* Connection accounting (MHD's thread and the watchdog): under conn_lock. */
 	pthread_mutex_t conn_lock;
@@ -92,6 +104,7 @@ static void body_put(void *cls)
 		}
 		pthread_mutex_unlock(&b->srv->lock);
 	}
+	snapshot_put(b->snap);
 	free(b->metrics);
 	free(b->json);
 	free(b);
@@ -517,20 +530,61 @@ void http_get_stats(struct http_server *srv, struct http_stats *out)
 
 /* ---- serving ------------------------------------------------------------------------------ */
 
+/*
+ * b's /metrics text, from its snapshot, into the spare buffer. Under
+ * render_lock with b == srv->cur, so that srv->prom describes b's snapshot.
+ * 0, or -ENOMEM.
+ */
+static int body_render(struct http_server *srv, struct body *b)
+{
+	struct prom_buf pb = {0};
+	int err;
+
+	pthread_mutex_lock(&srv->lock);
+	pb.data = srv->spare; /* rendered into from its start (len 0) */
+	pb.cap = srv->spare_cap;
+	srv->spare = NULL;
+	srv->spare_cap = 0;
+	pthread_mutex_unlock(&srv->lock);
+	err = prom_write(srv->prom, b->snap, &pb);
+	if (err) {
+		prom_buf_free(&pb);
+		return err;
+	}
+	b->metrics_cap = pb.cap;
+	b->metrics = prom_buf_take(&pb, &b->metrics_len);
+	if (!b->metrics)
+		return -ENOMEM;
+	snapshot_put(b->snap);
+	b->snap = NULL;
+	return 0;
+}
+
 static enum MHD_Result queue_body(struct http_server *srv, struct MHD_Connection *conn,
 				  bool metrics)
 {
 	struct MHD_Response *r = NULL;
 	enum MHD_Result ret;
 	struct body *b;
+	int err = 0;
 
+	if (metrics)
+		pthread_mutex_lock(&srv->render_lock);
 	pthread_mutex_lock(&srv->lock);
 	b = srv->cur;
 	if (b)
 		__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&srv->lock);
+	if (b && metrics && !b->metrics)
+		err = body_render(srv, b);
+	if (metrics)
+		pthread_mutex_unlock(&srv->render_lock);
 	if (!b)
 		return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, srv->not_ready);
+	if (err) {
+		body_put(b);
+		return MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, srv->no_memory);
+	}
 
 	/* The response lends the body's text and drops our reference when done. */
 	r = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -674,6 +728,7 @@ int http_start(const struct http_listen *where, struct http_server **out,
 	}
 	srv->fd = -1;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_mutex_init(&srv->render_lock, NULL);
 	pthread_mutex_init(&srv->conn_lock, NULL);
 	/*
 	 * The watchdog's deadlines are CLOCK_MONOTONIC times: its condition
@@ -695,8 +750,10 @@ int http_start(const struct http_listen *where, struct http_server **out,
 	srv->bad_request = static_response("bad request target\n", NULL, NULL);
 	srv->busy = static_response("too many connections: retry\n", MHD_HTTP_HEADER_RETRY_AFTER,
 				    "1");
+	srv->no_memory = static_response("out of memory while rendering /metrics: retry\n",
+					 MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	if (!srv->prom || !srv->not_found || !srv->bad_method || !srv->not_ready ||
-	    !srv->bad_request || !srv->busy) {
+	    !srv->bad_request || !srv->busy || !srv->no_memory) {
 		snprintf(msg, msg_len, "out of memory while starting the HTTP server");
 		err = -ENOMEM;
 		goto cleanup;
@@ -747,12 +804,10 @@ cleanup:
 	return err;
 }
 
-int http_publish(struct http_server *srv, const struct msrtop_snapshot *s, char *json,
+int http_publish(struct http_server *srv, struct msrtop_snapshot *s, char *json,
 		 size_t json_len)
 {
-	struct prom_buf pb = { 0 };
 	struct body *b, *old;
-	int err;
 
 	b = calloc(1, sizeof(*b));
 	if (!b) {
@@ -763,22 +818,20 @@ int http_publish(struct http_server *srv, const struct msrtop_snapshot *s, char 
 	b->srv = srv;
 	b->json = json;
 	b->json_len = json_len;
-	pthread_mutex_lock(&srv->lock);
-	pb.data = srv->spare; /* rendered into from its start (len 0) */
-	pb.cap = srv->spare_cap;
-	srv->spare = NULL;
-	srv->spare_cap = 0;
-	pthread_mutex_unlock(&srv->lock);
-	err = prom_render(srv->prom, s, &pb);
-	b->metrics_cap = pb.cap;
-	b->metrics = prom_buf_take(&pb, &b->metrics_len);
-	if (err || !b->metrics || !b->json)
+	b->snap = snapshot_get(s);
+	if (!b->json)
 		goto nomem;
 
+	pthread_mutex_lock(&srv->render_lock);
+	if (prom_advance(srv->prom, s)) {
+		pthread_mutex_unlock(&srv->render_lock);
+		goto nomem;
+	}
 	pthread_mutex_lock(&srv->lock);
 	old = srv->cur;
 	srv->cur = b;
 	pthread_mutex_unlock(&srv->lock);
+	pthread_mutex_unlock(&srv->render_lock);
 	body_put(old);
 	return 0;
 nomem:
@@ -811,10 +864,13 @@ void http_stop(struct http_server *srv)
 		MHD_destroy_response(srv->bad_request);
 	if (srv->busy)
 		MHD_destroy_response(srv->busy);
+	if (srv->no_memory)
+		MHD_destroy_response(srv->no_memory);
 	body_put(srv->cur);
 	free(srv->spare);
 	prom_state_free(srv->prom);
 	pthread_mutex_destroy(&srv->lock);
+	pthread_mutex_destroy(&srv->render_lock);
 	pthread_mutex_destroy(&srv->conn_lock);
 	pthread_cond_destroy(&srv->watchdog_cv);
 	free(srv);

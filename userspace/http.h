@@ -92,13 +92,15 @@ int http_start(const struct http_listen *where, struct http_server **out,
 	       struct http_listen *bound, char *msg, size_t msg_len);
 
 /*
- * Serves s from now on: /metrics rendered from it here, /stats.json the
- * document json (json_out_write()'s, json_len bytes, malloc'ed: taken over,
- * also on failure); requests being answered keep the bodies they took.
- * Snapshots must be published in the order they were taken. Returns 0, or
- * -ENOMEM (the previous snapshot is still served).
+ * Serves s from now on (a reference is taken): /metrics rendered from it by
+ * the first scrape that asks, /stats.json the document json
+ * (json_out_write()'s, json_len bytes, malloc'ed: taken over, also on
+ * failure); requests being answered keep the bodies they took. Every snapshot
+ * must be published, in the order they were taken (/metrics follows each VM's
+ * incarnations through them). Returns 0, or -ENOMEM (the previous snapshot is
+ * still served).
  */
-int http_publish(struct http_server *srv, const struct msrtop_snapshot *s, char *json,
+int http_publish(struct http_server *srv, struct msrtop_snapshot *s, char *json,
 		 size_t json_len);
 
 /* Stops serving (closes every connection) and frees srv. NULL is fine. */

@@ -637,14 +637,17 @@ static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 	}
 }
 
-int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct prom_buf *out)
+int prom_advance(struct prom_state *st, const struct msrtop_snapshot *s)
+{
+	return state_update(st, s);
+}
+
+int prom_write(const struct prom_state *st, const struct msrtop_snapshot *s,
+	       struct prom_buf *out)
 {
 	struct ctx c = {.b = out, .st = st};
 	int err;
 
-	err = state_update(st, s);
-	if (err)
-		return err;
 	for (unsigned int i = 0; i < MSRTOP_HIST_SLOTS - 1; i++) {
 		char bound[32];
 
@@ -659,4 +662,11 @@ int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct p
 	err = out->oom || c.lb.oom ? -ENOMEM : 0;
 	prom_buf_free(&c.lb);
 	return err;
+}
+
+int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct prom_buf *out)
+{
+	int err = prom_advance(st, s);
+
+	return err ? err : prom_write(st, s, out);
 }

@@ -52,10 +52,20 @@ struct prom_state *prom_state_new(void);
 void prom_state_free(struct prom_state *st);
 
 /*
- * Renders s, which must be the snapshot after the one st last saw (the first
- * one for a new st), into out (appended). Updates st. Returns 0, or -ENOMEM
- * (out is then unusable: free it).
+ * Moves st on to s, which must be the snapshot after the one st last saw (the
+ * first one for a new st): every snapshot goes through here, in order, whether
+ * or not it is rendered. Returns 0, or -ENOMEM (st is then unchanged).
  */
+int prom_advance(struct prom_state *st, const struct msrtop_snapshot *s);
+
+/*
+ * Renders s, the snapshot st was last advanced to, into out (appended).
+ * Returns 0, or -ENOMEM (out is then unusable: free it).
+ */
+int prom_write(const struct prom_state *st, const struct msrtop_snapshot *s,
+	       struct prom_buf *out);
+
+/* prom_advance(st, s), then prom_write(st, s, out). */
 int prom_render(struct prom_state *st, const struct msrtop_snapshot *s, struct prom_buf *out);
 
 /*

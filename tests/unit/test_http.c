@@ -21,6 +21,7 @@
 #include "cmocka_tap.h"
 #include "http.h"
 #include "json_out.h"
+#include "prom.h"
 #include "snapshot.h"
 
 #define NR_CONCURRENT 100
@@ -195,7 +196,7 @@ static int teardown(void **state)
 }
 
 /* http_publish() with s's document rendered as msrtop renders it. */
-static int publish_doc(struct http_server *srv, const struct msrtop_snapshot *s)
+static int publish_doc(struct http_server *srv, struct msrtop_snapshot *s)
 {
 	char *json = NULL;
 	size_t len = 0;
@@ -584,6 +585,58 @@ static void test_concurrent(void **state)
 }
 
 /* A response in flight keeps the body it started with, whole. */
+/* make_snapshot(seq, n) with the VM alive or gone (its comm known either way). */
+static struct msrtop_snapshot *vm_snapshot(uint64_t seq, bool alive)
+{
+	struct msrtop_snapshot *s = make_snapshot(seq, 3);
+
+	snapshot_find_vm(s, 4242)->alive = alive;
+	return s;
+}
+
+/*
+ * /metrics is rendered by the first scrape, from the last snapshot, but every
+ * published snapshot moves the VMs' incarnations on: a VM scraped alive
+ * (snapshot 1) that died (2) and came back (3) before the next scrape is a new
+ * incarnation, labelled with the time of snapshot 3, exactly as if every
+ * snapshot had been rendered.
+ */
+static void test_metrics_follow_unscraped_snapshots(void **state)
+{
+	struct fixture *f = *state;
+	struct prom_state *st = prom_state_new();
+	struct prom_buf ref = {0};
+	char *r;
+	size_t len;
+
+	assert_non_null(st);
+	for (uint64_t seq = 1; seq <= 3; seq++) {
+		struct msrtop_snapshot *s = vm_snapshot(seq, seq != 2);
+
+		assert_int_equal(publish_doc(f->srv, s), 0);
+		prom_buf_free(&ref);
+		assert_int_equal(prom_render(st, s, &ref), 0);
+		snapshot_put(s);
+		if (seq == 1) { /* scraped once: the VM's first incarnation */
+			r = exchange(f->port, "GET /metrics HTTP/1.0\r\n\r\n", &len);
+			assert_non_null(strstr(body_of(r), "vm_start=\"1700000001\""));
+			free(r);
+		}
+	}
+	r = exchange(f->port, "GET /metrics HTTP/1.0\r\n\r\n", &len);
+	assert_int_equal(status_of(r), 200);
+	assert_non_null(strstr(body_of(r), "vm_start=\"1700000003\""));
+	assert_null(strstr(body_of(r), "vm_start=\"1700000001\""));
+	assert_string_equal(body_of(r), ref.data);
+	free(r);
+	/* A second scrape of the same snapshot gets the same text. */
+	r = exchange(f->port, "GET /metrics HTTP/1.0\r\n\r\n", &len);
+	assert_string_equal(body_of(r), ref.data);
+	free(r);
+	prom_buf_free(&ref);
+	prom_state_free(st);
+}
+
 static void test_body_survives_publish(void **state)
 {
 	struct fixture *f = *state;
@@ -640,6 +693,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_silent_and_slow_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_survives_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_follow_unscraped_snapshots, setup,
+						teardown),
 	};
 
 	return tap_cmocka_run("http", tests, sizeof(tests) / sizeof(tests[0]), NULL);
