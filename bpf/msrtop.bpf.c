@@ -34,6 +34,11 @@
 /* Set by userspace between open and load. */
 const volatile bool filter_pids = false; /* count only tgids in pid_filter */
 const volatile bool latency = true;	 /* kvm_entry attached: time exits until it */
+/* Tests only (tests/bpf): the programs read the clock from test_now_ns instead of
+ * bpf_ktime_get_ns(), so that latencies are known exactly. Off, the verifier
+ * removes the branch: no cost. */
+const volatile bool test_clock = false;
+volatile __u64 test_now_ns;
 
 /* Per-thread state: the vcpu_id learned for the thread and the exit in flight. */
 struct thread_state {
@@ -280,6 +285,11 @@ static __always_inline u32 hist_slot(u64 v)
 	return slot < MSRTOP_HIST_SLOTS ? slot : MSRTOP_HIST_SLOTS - 1;
 }
 
+static __always_inline u64 now_ns(void)
+{
+	return test_clock ? test_now_ns : bpf_ktime_get_ns();
+}
+
 static __always_inline struct thread_state *thread_get(bool create)
 {
 	struct thread_state *ts;
@@ -333,7 +343,7 @@ static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool ne
 	ts = thread_learn(vcpu_id);
 	if (ts && latency) {
 		ts->exit_key = key;
-		ts->exit_ts = bpf_ktime_get_ns();
+		ts->exit_ts = now_ns();
 	}
 	return 0;
 }
@@ -351,12 +361,16 @@ static __always_inline int handle_entry(bool have_id, u32 vcpu_id)
 	ts = have_id ? thread_learn(vcpu_id) : thread_get(false);
 	if (!ts || !ts->exit_ts)
 		return 0;
-	delta = bpf_ktime_get_ns() - ts->exit_ts;
+	delta = now_ns() - ts->exit_ts;
 	ts->exit_ts = 0;
 	val = bpf_map_lookup_elem(&exits, &ts->exit_key);
 	if (!val)
 		return 0; /* the exit itself was not counted: an overflow was */
 	slot = hist_slot(delta);
+	if (!val->lat_count || delta < val->lat_min_ns)
+		val->lat_min_ns = delta;
+	if (delta > val->lat_max_ns)
+		val->lat_max_ns = delta;
 	val->lat_count++;
 	val->lat_sum_ns += delta;
 	val->lat_hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;
@@ -475,6 +489,10 @@ static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, bool write, u32 
 	if (!val)
 		return 0;
 	slot = hist_slot(duration_ns);
+	if (!val->count || duration_ns < val->min_ns)
+		val->min_ns = duration_ns;
+	if (duration_ns > val->max_ns)
+		val->max_ns = duration_ns;
 	val->count++;
 	val->sum_ns += duration_ns;
 	val->hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;

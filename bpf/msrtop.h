@@ -106,6 +106,8 @@ struct msrtop_exit_val {
 	 * seen yet, or never, is not in the histogram). */
 	uint64_t lat_count;
 	uint64_t lat_sum_ns;
+	uint64_t lat_min_ns; /* the shortest and longest of them; 0 while lat_count is 0 */
+	uint64_t lat_max_ns;
 	uint64_t lat_hist[MSRTOP_HIST_SLOTS];
 };
 
@@ -175,6 +177,8 @@ struct msrtop_outcome_key {
 struct msrtop_outcome_val {
 	uint64_t count;
 	uint64_t sum_ns;		  /* sum of duration_ns */
+	uint64_t min_ns;		  /* the shortest and longest duration_ns; 0 while */
+	uint64_t max_ns;		  /* count is 0 */
 	uint64_t hist[MSRTOP_HIST_SLOTS]; /* log2 of duration_ns */
 };
 

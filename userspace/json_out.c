@@ -86,6 +86,8 @@ static struct json_object *jhist(const struct msrtop_hist *h)
 	add(o, "count", ju64(h->count));
 	add(o, "sum_ns", ju64(h->sum_ns));
 	add(o, "mean_ns", h->count ? ju64(h->sum_ns / h->count) : NULL);
+	add(o, "min_ns", h->count ? ju64(h->min_ns) : NULL);
+	add(o, "max_ns", h->count ? ju64(h->max_ns) : NULL);
 	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++) {
 		struct json_object *b;
 

@@ -318,6 +318,8 @@ static void hist_delta(struct msrtop_hist *out, const struct msrtop_hist *cur,
 	}
 	out->count = cur->count - prev->count;
 	out->sum_ns = cur->sum_ns - prev->sum_ns;
+	out->min_ns = cur->min_ns; /* the kernel keeps no per-interval extremes */
+	out->max_ns = cur->max_ns;
 	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 }

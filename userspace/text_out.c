@@ -163,12 +163,17 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 		return format_u64(kind_counter(row, col->off)->total, buf, len);
 	case MSRTOP_T_RATE:
 		return format_rate(kind_counter(row, col->off)->rate, buf, len);
-	case MSRTOP_T_MEAN_NS: {
+	case MSRTOP_T_MEAN_NS:
+	case MSRTOP_T_MIN_NS:
+	case MSRTOP_T_MAX_NS: {
 		const struct msrtop_hist *h = kind_hist(row, col->off);
 
 		if (!h->count)
 			return "-";
-		return format_u64(h->sum_ns / h->count, buf, len);
+		return format_u64(col->type == MSRTOP_T_MIN_NS	 ? h->min_ns
+				  : col->type == MSRTOP_T_MAX_NS ? h->max_ns
+								 : h->sum_ns / h->count,
+				  buf, len);
 	}
 	case MSRTOP_T_VALUE_HEX:
 		if (!kind_bool(row, col->aux))

@@ -69,6 +69,22 @@ void tui_fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigned i
 	}
 }
 
+/*
+ * A histogram's smallest value (which MSRTOP_V_MIN), mean (MSRTOP_V_MEAN) or
+ * largest value (MSRTOP_V_MAX), "4.1us"; "-" when it is empty.
+ */
+void tui_fmt_hist_ns(char *buf, size_t len, const struct msrtop_hist *h,
+		     enum msrtop_view_col_type which)
+{
+	if (!h->count)
+		snprintf(buf, len, "-");
+	else
+		format_ns(which == MSRTOP_V_MIN	  ? h->min_ns
+			  : which == MSRTOP_V_MAX ? h->max_ns
+						  : h->sum_ns / h->count,
+			  buf, len);
+}
+
 /* ---- drawing helpers ---------------------------------------------------------------- */
 
 /* Writes text at (y, x) clipped to the screen width; returns the new x. */

@@ -102,6 +102,11 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 		tui_fmt_percentile(cell, CELL_LEN, kind_hist(row, c->off)->slots,
 				   c->type == MSRTOP_V_P50 ? 50 : 99);
 		break;
+	case MSRTOP_V_MIN:
+	case MSRTOP_V_MEAN:
+	case MSRTOP_V_MAX:
+		tui_fmt_hist_ns(cell, CELL_LEN, kind_hist(row, c->off), c->type);
+		break;
 	case MSRTOP_V_HEX_IF:
 		if (kind_bool(row, c->aux))
 			snprintf(cell, CELL_LEN, "0x%016" PRIx64,

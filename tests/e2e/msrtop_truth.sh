@@ -242,6 +242,37 @@ check_vm() {
 		"$(jq --argjson p "$pid" '[.exits[] | select(.pid == $p and .reason_name == "MSR") | .latency.count] | add // 0' "$snap")"
 }
 
+# check_latency NAME SNAPSHOT.json: every exit row with latency samples obeys
+# what min, max and mean mean, against the row's own histogram and sum: the
+# minimum lies in the lowest non-empty log2 slot and the maximum in the
+# highest (so min <= P50 <= P99 <= max, by slot), min <= mean <= max, mean is
+# sum / count rounded down, the slots add up to count, and no exit re-entered
+# in 0 ns.
+check_latency() {
+	local name=$1 snap=$2 rows bad
+	rows=$(jq '[.exits[] | select(.latency != null and .latency.count > 0)] | length' "$snap")
+	if [ "${rows:-0}" = 0 ]; then
+		tap_skip "$name: exit latency min/max/mean invariants" "no exit row has latency samples"
+		return
+	fi
+	bad=$(jq -r '.exits[] | select(.latency != null and .latency.count > 0) |
+		.latency as $l | ($l.log2_slots | first) as $lo | ($l.log2_slots | last) as $hi |
+		select(($l.min_ns > 0 and $l.min_ns <= $l.max_ns
+			and $l.min_ns >= $lo.low_ns and $l.min_ns <= $lo.high_ns
+			and $l.max_ns >= $hi.low_ns and ($hi.high_ns == null or $l.max_ns <= $hi.high_ns)
+			and $l.min_ns <= $l.mean_ns and $l.mean_ns <= $l.max_ns
+			and $l.mean_ns == (($l.sum_ns / $l.count) | floor)
+			and ([$l.log2_slots[].count] | add) == $l.count) | not) |
+		"pid \(.pid) vcpu \(.vcpu) \(.reason_text): \($l | del(.log2_slots)) slots \([$l.log2_slots[] | [.slot, .count]])"' "$snap")
+	if [ -z "$bad" ]; then
+		tap_ok "$name: exit latency min/max/mean agree with the histogram and sum ($rows rows)"
+	else
+		echo "$bad" | sed 's/^/#   /'
+		tap_fail "$name: exit latency min/max/mean agree with the histogram and sum"
+	fi
+}
+
+check_latency "all VMs" "$work/all.json"
 check_vm A "$work/a.json" "$work/all.json"
 check_vm B "$work/b.json" "$work/all.json"
 check_vm "A (--pid A)" "$work/a.json" "$work/a-only.json"
