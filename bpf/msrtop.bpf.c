@@ -140,6 +140,14 @@ struct {
 	__type(value, char[MSRTOP_VM_COMM_LEN]);
 } vm_comms SEC(".maps");
 
+/* vm_cmdlines: see struct msrtop_vm_cmdline. LRU: it never fills. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MSRTOP_MAX_VM_CMDLINES);
+	__type(key, u32);
+	__type(value, struct msrtop_vm_cmdline);
+} vm_cmdlines SEC(".maps");
+
 /*
  * tid_vcpus (LRU hash): thread id -> the vcpu_id it runs, learned from the
  * events that carry one (kvm_exit, kvm_entry, kvm_msr_intercept), written
@@ -204,10 +212,45 @@ static __always_inline void count_error(u32 map_id)
 }
 
 /*
- * Record the current process's comm in vm_comms: when a thread is first seen
+ * Record the current process's comm in vm_comms, and its command line in
+ * vm_cmdlines: when a thread is first seen
  * running a vCPU, and when any map gets a new entry of this process (so that
  * a VM is named whatever sources are attached).
  */
+static const struct msrtop_vm_cmdline zero_cmdline;
+
+/*
+ * Copy the start of the current process's command line into vm_cmdlines,
+ * once: its argv, in its own memory (mm->arg_start..arg_end). The copy cannot
+ * fault pages in here (interrupts may be off): if the page is not resident,
+ * len stays 0 and the next call tries again.
+ */
+static __always_inline void vm_cmdline_record(struct task_struct *task, u32 tgid)
+{
+	struct msrtop_vm_cmdline *v;
+	u64 start, end, n;
+
+	v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
+	if (v && v->len)
+		return;
+	if (!v) {
+		bpf_map_update_elem(&vm_cmdlines, &tgid, &zero_cmdline, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
+		if (!v)
+			return;
+	}
+	start = BPF_CORE_READ(task, mm, arg_start);
+	end = BPF_CORE_READ(task, mm, arg_end);
+	if (!start || end <= start)
+		return;
+	n = end - start;
+	if (n > MSRTOP_VM_CMDLINE_LEN)
+		n = MSRTOP_VM_CMDLINE_LEN;
+	if (bpf_probe_read_user(v->args, n, (const void *)start))
+		return;
+	v->len = n;
+}
+
 static __always_inline void vm_comm_record(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -216,6 +259,7 @@ static __always_inline void vm_comm_record(void)
 
 	BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
 	bpf_map_update_elem(&vm_comms, &tgid, comm, BPF_ANY);
+	vm_cmdline_record(task, tgid);
 }
 
 /* Find key's value, inserting a zero value first when absent. NULL when the

@@ -718,6 +718,22 @@ static void vm_comm_from_kernel(struct collector *c, struct msrtop_vm *vm)
 }
 
 /*
+ * The guest name from the command line the BPF programs copied when they
+ * first saw the process (a VMM gone before /proc could be read). Leaves
+ * vm->name as it is if there is none.
+ */
+static void vm_name_from_kernel(struct collector *c, struct msrtop_vm *vm)
+{
+	static struct msrtop_vm_cmdline cl; /* 2 KiB: not on the stack */
+
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vm_cmdlines), &vm->pid, &cl))
+		return;
+	if (cl.len > sizeof(cl.args))
+		cl.len = sizeof(cl.args);
+	vm_info_guest_name(cl.args, cl.len, vm->name, sizeof(vm->name));
+}
+
+/*
  * Fills comm, name and alive of each VM. A process that is gone keeps its last
  * names and is not looked up again (its pid may belong to another process by
  * now).
@@ -732,8 +748,10 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 		/* alive, comm and name are the previous snapshot's (derive()). */
 		vm->alive = vm_info_read(c->proc, vm->pid, vm->comm, sizeof(vm->comm), vm->name,
 					 sizeof(vm->name), vm->alive) == 0;
-		if (!vm->alive && !vm->comm[0])
+		if (!vm->alive && !vm->comm[0]) {
 			vm_comm_from_kernel(c, vm);
+			vm_name_from_kernel(c, vm);
+		}
 	}
 }
 
@@ -757,6 +775,8 @@ static int plan_forget(struct collector *c, uint64_t now_ns)
 		if (now_ns - c->dead[i].since_ns >= c->forget_ns) {
 			c->forget[c->nr_forget++] = c->dead[i].pid;
 			bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vm_comms), &c->dead[i].pid);
+			bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vm_cmdlines),
+					    &c->dead[i].pid);
 		} else {
 			c->dead[keep++] = c->dead[i];
 		}

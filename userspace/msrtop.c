@@ -88,6 +88,9 @@ static void usage(FILE *f)
 		"  -j, --json           print one JSON document per interval (JSON lines,\n"
 		"                       see docs/json.md) instead of text tables\n"
 		"  -p, --pid PID        count only the VMM process PID (repeatable, up to %d)\n"
+		"  -g, --guest NAME     show only VMs with this guest name (QEMU -name NAME or\n"
+		"                       -name guest=NAME,...) or VMM comm (repeatable, up to\n"
+		"                       %d); a VM that starts later is shown once it runs\n"
 		"      --vcpu N         show only vCPU N\n"
 		"  -m, --msr MSR        show only MSR MSR: a name (EFER, IA32_APICBASE) or an\n"
 		"                       index (0xc0000080)\n"
@@ -116,10 +119,12 @@ static void usage(FILE *f)
 		"Otherwise output is plain-text tables, one block per interval, or JSON.\n"
 		"With --listen or --output, nothing is printed unless --json is given or\n"
 		"stdout is a terminal (see docs/daemon.md).\n"
-		"--pid filters in the kernel; --vcpu, --msr and --reason filter what is shown\n"
-		"and leave tables without that dimension alone (--msr keeps all exits).\n"
+		"--pid filters in the kernel; --guest, --vcpu, --msr and --reason filter what\n"
+		"is shown and leave tables without that dimension alone (--msr keeps all\n"
+		"exits); filters of different kinds must all match.\n"
 		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
-		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, COLLECTOR_DEFAULT_ROWS,
+		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, MSRTOP_FILTER_MAX_GUESTS,
+		COLLECTOR_DEFAULT_ROWS,
 		COLLECTOR_DEFAULT_FORGET_S);
 }
 
@@ -253,6 +258,22 @@ static int opt_pid(void *ctx, const char *arg)
 	return 0;
 }
 
+static int opt_guest(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+	char why[128];
+
+	if (snapshot_guest_name_check(arg, why, sizeof(why))) {
+		error("invalid --guest '%s': %s", arg, why);
+		return -EINVAL;
+	}
+	if (snapshot_filter_add_guest(&o->filter, arg)) {
+		error("too many --guest: give at most %d", MSRTOP_FILTER_MAX_GUESTS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int opt_vcpu(void *ctx, const char *arg)
 {
 	struct options *o = ctx;
@@ -360,6 +381,7 @@ static const struct cmdline_opt msrtop_opts[] = {
 	{ "duration", 'd', CMDLINE_ARG, opt_duration },
 	{ "json", 'j', 0, opt_json },
 	{ "pid", 'p', CMDLINE_ARG | CMDLINE_REPEAT, opt_pid },
+	{ "guest", 'g', CMDLINE_ARG | CMDLINE_REPEAT, opt_guest },
 	{ "vcpu", 0, CMDLINE_ARG, opt_vcpu },
 	{ "msr", 'm', CMDLINE_ARG, opt_msr },
 	{ "reason", 'r', CMDLINE_ARG, opt_reason },

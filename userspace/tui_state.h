@@ -34,12 +34,13 @@
 enum prompt {
 	PROMPT_NONE,
 	PROMPT_PID,
+	PROMPT_GUEST,
 	PROMPT_VCPU,
 	PROMPT_MSR,
 	PROMPT_REASON,
 };
 
-#define INPUT_LEN 64
+#define INPUT_LEN 160 /* a guest name (up to 127 bytes) and then some */
 #define MESSAGE_LEN 200
 #define CELL_LEN 64
 #define MAX_COLS 16

@@ -387,6 +387,25 @@ static long learned_vcpu(struct fixture *f, uint32_t tid)
 	return (long)vcpu;
 }
 
+/* vm_cmdlines has the start of this process's command line, as /proc has it. */
+static void assert_vm_cmdline(struct fixture *f)
+{
+	static struct msrtop_vm_cmdline got;
+	static char want[MSRTOP_VM_CMDLINE_LEN];
+	uint32_t pid = getpid();
+	FILE *fp = fopen("/proc/self/cmdline", "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(want, 1, sizeof(want), fp);
+	fclose(fp);
+	assert_true(n > 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_cmdlines), &pid, &got),
+			 0);
+	assert_int_equal(got.len, n);
+	assert_memory_equal(got.args, want, n);
+}
+
 /* vm_comms has this process's comm (that of its thread-group leader). */
 static void assert_vm_comm(struct fixture *f)
 {
@@ -400,6 +419,7 @@ static void assert_vm_comm(struct fixture *f)
 	want[strcspn(want, "\n")] = '\0';
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_comms), &pid, comm), 0);
 	assert_string_equal(comm, want);
+	assert_vm_cmdline(f);
 }
 
 /* Only kvm_msr attached (--sources kvm_msr): no thread learns a vCPU, and the

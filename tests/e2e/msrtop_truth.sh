@@ -47,6 +47,12 @@ if phase_collects; then
 	mt_msr=$!
 	wait_lines "$work/nolat.jsonl" 1 30 || tap_fail "msrtop --sources (no kvm_entry) started" "$(cat "$work/nolat.err")"
 	wait_lines "$work/msr.jsonl" 1 30 || tap_fail "msrtop --sources kvm_msr started" "$(cat "$work/msr.err")"
+	# Only the guest named bvm (VM B, msrload --name, as QEMU's -name), which
+	# does not exist yet: the filter waits for it.
+	"$MT" --json --interval 0.5 --guest bvm >"$work/guest.jsonl" 2>"$work/guest.err" &
+	pids+=($!)
+	mt_guest=$!
+	wait_lines "$work/guest.jsonl" 1 30 || tap_fail "msrtop --guest started" "$(cat "$work/guest.err")"
 
 	# VM A: the default script on 2 vCPUs, held stopped until the msrtop that
 	# filters on its pid has attached. VM B: a different mix on 3 vCPUs.
@@ -63,7 +69,7 @@ if phase_collects; then
 	mt_a=$!
 	wait_lines "$work/a-only.jsonl" 1 30 || tap_fail "msrtop --pid started" "$(cat "$work/a-only.err")"
 	kill -CONT $pid_a
-	b_ops=(--vcpus 3 --reps 5 --rate 20
+	b_ops=(--name bvm --vcpus 3 --reps 5 --rate 20
 		--wrmsr 0x277:0x0007040600070406:37 --rdmsr 0x1b:11 --wrmsr 0x2ff:0x6:5
 		--wrmsr 0x277:0x0808080808080808:3 --rdmsr 0xbad:2
 		--deny 0x3b:rw:ok --wrmsr 0x3b:7:4 --rdmsr 0x3b:2 --cpuid 1:3 --outb 0x80:2 --hlt 2)
@@ -84,16 +90,16 @@ if phase_collects; then
 	wait_lines "$work/all.jsonl" $((n + 2)) 30
 	n=$(wc -l <"$work/a-only.jsonl")
 	wait_lines "$work/a-only.jsonl" $((n + 2)) 30
-	for f in nolat msr; do
+	for f in nolat msr guest; do
 		n=$(wc -l <"$work/$f.jsonl")
 		wait_lines "$work/$f.jsonl" $((n + 2)) 30
 	done
-	kill -INT $mt_all $mt_a $mt_nolat $mt_msr
+	kill -INT $mt_all $mt_a $mt_nolat $mt_msr $mt_guest
 	wait $mt_all
 	tap_eq "msrtop exits 0 on SIGINT" 0 $?
-	wait $mt_a $mt_nolat $mt_msr
+	wait $mt_a $mt_nolat $mt_msr $mt_guest
 	pids=()
-	for f in all a-only nolat msr; do
+	for f in all a-only nolat msr guest; do
 		tail -n 1 "$work/$f.jsonl" >"$work/$f.json"
 	done
 
@@ -111,7 +117,7 @@ if phase_collects; then
 		sleep 0.1
 	done
 	tap_eq "msrtop -v --once says kvm_msr is attached" yes "$attached"
-	"$ML" --reps 1 >"$work/c.json" 2>"$work/c.err"
+	"$ML" --name shortvm --reps 1 >"$work/c.json" 2>"$work/c.err"
 	tap_eq "short-lived msrload ran" 0 $?
 	wait $mt_short
 	tap_eq "msrtop --once exits 0" 0 $?
@@ -276,6 +282,13 @@ check_latency "all VMs" "$work/all.json"
 check_vm A "$work/a.json" "$work/all.json"
 check_vm B "$work/b.json" "$work/all.json"
 check_vm "A (--pid A)" "$work/a.json" "$work/a-only.json"
+check_vm "B (--guest bvm)" "$work/b.json" "$work/guest.json"
+tap_eq "--guest bvm: the filter is in the document" '["bvm"]' \
+	"$(jq -c .filter.guests "$work/guest.json")"
+tap_eq "--guest bvm: nothing of any other VM (B is pid $pid_b)" "$pid_b" \
+	"$(jq -r '[.vms[], .exits[], .msrs[], .userspace_exits[] | .pid] | unique | map(tostring) | join(" ")' "$work/guest.json")"
+tap_eq "--guest bvm: the VM's name is msrload's --name" "$(jq -r .name "$work/b.json")" \
+	"$(jq -r --argjson p "$pid_b" '.vms[] | select(.pid == $p) | .name' "$work/all.json")"
 for vm in A B; do
 	truth=$work/$(echo $vm | tr AB ab).json
 	check_vm "$vm (--sources kvm_exit,kvm_msr,kvm_userspace_exit)" "$truth" "$work/nolat.json"
@@ -291,4 +304,7 @@ tap_eq "short-lived VM: gone at msrtop's snapshot" false \
 	"$(jq --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .alive' "$work/short.json")"
 tap_eq "short-lived VM: named msrload all the same" msrload \
 	"$(jq -r --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .comm' "$work/short.json")"
+tap_eq "short-lived VM: its guest name too (its command line, copied at first sight)" \
+	"$(jq -r .name "$work/c.json")" \
+	"$(jq -r --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .name' "$work/short.json")"
 tap_done

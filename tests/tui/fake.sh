@@ -90,6 +90,22 @@ keys -l 1000
 keys Enter
 check_screen "a pid filter" 'filter: +pid 1000'
 check_no_screen "the pid filter removes other VMs" '^2000 otherv'
+keys F g
+keys -l demo
+keys Enter
+check_screen "a guest filter, by the guest's name" 'filter: +guest demo'
+check_screen "the guest filter keeps that VM" '^1000 fakevmm +0 +IA32_CR_PAT 0x277'
+check_no_screen "the guest filter removes other VMs" '^2000 otherv'
+keys g
+keys -l otherv
+keys Enter
+check_screen "a guest filter by the VMM's comm keeps that VM" '^2000 otherv +t2001 +EFER'
+check_no_screen "... and only that one" '^1000 fakevmm'
+keys g
+keys -l 'demo,,x'
+keys Enter
+check_screen "an empty guest name in the list is an error" "^bad guest name '': empty"
+check_screen "... and the filter stays as it was" 'filter: +guest otherv'
 keys F 1 r
 keys -l npf
 keys Enter

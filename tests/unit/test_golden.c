@@ -253,6 +253,8 @@ static struct msrtop_snapshot *golden_snapshot(void)
 static const struct msrtop_filter golden_filter = {
 	.pids = {4242},
 	.nr_pids = 1,
+	.guests = {"nosuchguest", "web \"1\""},
+	.nr_guests = 2,
 	.has_vcpu = true,
 	.vcpu = 1,
 	.has_msr = true,
