@@ -19,6 +19,7 @@
 #include "kinds.h"
 #include "map_read.h"
 #include "msrtop.h"
+#include "msr_passthrough.h"
 #include "msrtop.skel.h"
 #include "vm_info.h"
 
@@ -77,6 +78,7 @@ struct collector {
 	uint64_t start_mono_ns;
 	int nr_cpus;
 	bool exit_core; /* kvm_exit's reason read with CO-RE (tp_btf), not the classic tracepoint */
+	enum msrtop_cpu_vendor cpu_vendor; /* read once, at open */
 	const char *proc;
 	struct map_reader reader;
 	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
@@ -427,6 +429,7 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 		return -ENOMEM;
 	}
 	c->proc = opts->proc ? opts->proc : "/proc";
+	c->cpu_vendor = msr_passthrough_vendor("/proc/cpuinfo");
 	c->forget_ns = (uint64_t)((opts->forget_after_s > 0 ? opts->forget_after_s
 							    : COLLECTOR_DEFAULT_FORGET_S) * 1e9);
 	c->nr_cpus = libbpf_num_possible_cpus();
@@ -831,6 +834,7 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->start_time_ns = c->start_time_ns;
 	s->start_mono_ns = c->start_mono_ns;
 	s->seq = ++c->seq;
+	s->cpu_vendor = c->cpu_vendor;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
 
 	err = plan_forget(c, s->mono_ns);

@@ -602,7 +602,9 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.nr_families = 3,
 			.source = MSRTOP_SRC_KVM_MSR,
 			.text_title = "MSRS",
-			.text_none_yet = "no guest has accessed an MSR",
+			.text_none_yet = "has not fired: no guest has accessed an MSR that KVM "
+					 "intercepts",
+			.passthrough_note = true,
 			.text_cols =
 				{
 					T_PID,

@@ -243,6 +243,8 @@ struct msrtop_kind {
 	/* An empty table says why, by the state of source; while attached: "none yet: SOURCE is
 	 * attached but <text_none_yet>". NULL: an empty table prints nothing. */
 	const char *text_none_yet;
+	/* Rows of MSR accesses: an empty table also names the host's pass-through MSRs. */
+	bool passthrough_note;
 	struct msrtop_text_col text_cols[MSRTOP_KIND_MAX_TEXT_COLS];
 	unsigned int nr_text_cols;
 	uint16_t text_sort;	 /* the counter rows are sorted by (busiest first) */

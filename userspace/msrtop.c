@@ -27,6 +27,7 @@
 #include "json_out.h"
 #include "kernel_check.h"
 #include "msr_names.h"
+#include "msr_passthrough.h"
 #include "output_file.h"
 #include "snapshot.h"
 #include "std_fds.h"
@@ -75,6 +76,15 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
+	enum msrtop_cpu_vendor vendor = msr_passthrough_vendor("/proc/cpuinfo");
+	char passthrough[512];
+
+	if (msr_passthrough_vendor_name(vendor))
+		snprintf(passthrough, sizeof(passthrough), "on this %s host: %s",
+			 msr_passthrough_vendor_name(vendor), msr_passthrough_list(vendor));
+	else
+		snprintf(passthrough, sizeof(passthrough),
+			 "which ones depends on the CPU vendor: docs/msrload.md");
 	fprintf(f,
 		"Usage: msrtop [OPTION]...\n"
 		"Show which KVM guests cause which VM exits and MSR accesses, per VM and vCPU,\n"
@@ -122,10 +132,12 @@ static void usage(FILE *f)
 		"--pid filters in the kernel; --guest, --vcpu, --msr and --reason filter what\n"
 		"is shown and leave tables without that dimension alone (--msr keeps all\n"
 		"exits); filters of different kinds must all match.\n"
+		"MSR rows exist only for accesses KVM intercepts: a guest's RDMSR/WRMSR of a\n"
+		"pass-through MSR runs in hardware, never reaches KVM and is not seen (%s).\n"
 		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
 		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, MSRTOP_FILTER_MAX_GUESTS,
 		COLLECTOR_DEFAULT_ROWS,
-		COLLECTOR_DEFAULT_FORGET_S);
+		COLLECTOR_DEFAULT_FORGET_S, passthrough);
 }
 
 /* One line on stderr, prefixed "msrtop: ", with control characters escaped (cmdline.h). */

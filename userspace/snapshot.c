@@ -693,6 +693,7 @@ struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 	out->start_mono_ns = s->start_mono_ns;
 	out->interval_s = s->interval_s;
 	out->filtered = !snapshot_filter_is_empty(f);
+	out->cpu_vendor = s->cpu_vendor;
 	memcpy(out->sources, s->sources, sizeof(out->sources));
 	memcpy(out->overflow, s->overflow, sizeof(out->overflow));
 	memcpy(out->errors, s->errors, sizeof(out->errors));

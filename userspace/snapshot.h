@@ -159,6 +159,7 @@ struct msrtop_snapshot {
 	uint64_t start_mono_ns; /* CLOCK_MONOTONIC, same instant */
 	double interval_s;	/* since the previous snapshot (the first: since attach) */
 	bool filtered;		/* made by snapshot_filter() */
+	uint8_t cpu_vendor;	/* the host's, enum msrtop_cpu_vendor (msr_passthrough.h) */
 
 	struct msrtop_source sources[MSRTOP_SRC_NR];
 	struct msrtop_counter overflow[MSRTOP_MAP_NR]; /* events lost per map: map full */

@@ -12,6 +12,7 @@
 #include "format.h"
 #include "kinds.h"
 #include "kvm_names.h"
+#include "msr_passthrough.h"
 #include "msr_names.h"
 #include "text_out.h"
 
@@ -196,6 +197,12 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 	switch (s->sources[k->source].state) {
 	case MSRTOP_SRC_ATTACHED:
 		fprintf(f, "none yet: %s is attached but %s\n", src, k->text_none_yet);
+		if (k->passthrough_note) {
+			char note[512];
+
+			fprintf(f, "  (%s)\n",
+				msr_passthrough_note(s->cpu_vendor, note, sizeof(note)));
+		}
 		break;
 	case MSRTOP_SRC_MISSING:
 		fprintf(f, "not available: %s is not in this kernel\n", src);

@@ -297,3 +297,30 @@ void tui_draw_empty(int y, const char *why)
 {
 	tui_put(y + 1, 2, why, A_BOLD);
 }
+
+/* text from line y + 1 on, at column 2, broken at spaces to the screen's width. */
+void tui_draw_note(int y, const char *text)
+{
+	int width = COLS - 4;
+	char line[512];
+
+	while (*text && width > 10 && ++y < LINES - 1) {
+		size_t n = strlen(text);
+
+		if ((int)n > width) {
+			n = width;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (!n)
+				n = width;
+		}
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, text, n);
+		line[n] = '\0';
+		tui_put(y, 2, line, A_NORMAL);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}

@@ -206,6 +206,7 @@ void tui_fmt_hist_ns(char *buf, size_t len, const struct msrtop_hist *h,
 		     enum msrtop_view_col_type which);
 struct page tui_page_of(struct tui_state *t, size_t total, int h);
 void tui_draw_empty(int y, const char *why);
+void tui_draw_note(int y, const char *text);
 int tui_grow_cells(struct tui_state *t, size_t rows);
 void tui_flow_start(struct flow *f, int y, int max_y, const char *label);
 int tui_put_wrapped(int y, int max_y, const char *text, attr_t attr);

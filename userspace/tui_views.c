@@ -13,6 +13,7 @@
 
 #include "exit_reasons.h"
 #include "format.h"
+#include "msr_passthrough.h"
 #include "kinds.h"
 #include "snapshot.h"
 #include "tui.h"
@@ -145,6 +146,11 @@ static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind
 	else
 		snprintf(why, sizeof(why), "no %s yet%s", v->what, v->yet);
 	tui_draw_empty(y, why);
+	if (k->passthrough_note && src->state == MSRTOP_SRC_ATTACHED && !kind_nr(t->raw, k)) {
+		char note[512];
+
+		tui_draw_note(y + 2, msr_passthrough_note(t->raw->cpu_vendor, note, sizeof(note)));
+	}
 }
 
 static size_t draw_kind(struct tui_state *t, int y, int h)
