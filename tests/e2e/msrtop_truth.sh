@@ -109,11 +109,16 @@ if phase_collects; then
 	"$MT" -v --json --once --interval 15 >"$work/short.json" 2>"$work/short.err" &
 	mt_short=$!
 	pids+=($mt_short)
+	# The same VM's tables as CSV (--csv), from another msrtop.
+	"$MT" -v --csv --once --interval 15 >"$work/short.csv" 2>"$work/short-csv.err" &
+	mt_csv=$!
+	pids+=($mt_csv)
 	attached=no
 	for ((i = 0; i < 300; i++)); do
 		# print_attached() runs once every program is attached (libbpf's -v lines
 		# name kvm_msr long before).
-		grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" && { attached=yes; break; }
+		grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" &&
+			grep -Eq "^msrtop: kvm_msr +attached" "$work/short-csv.err" && { attached=yes; break; }
 		sleep 0.1
 	done
 	tap_eq "msrtop -v --once says kvm_msr is attached" yes "$attached"
@@ -121,6 +126,8 @@ if phase_collects; then
 	tap_eq "short-lived msrload ran" 0 $?
 	wait $mt_short
 	tap_eq "msrtop --once exits 0" 0 $?
+	wait $mt_csv
+	tap_eq "msrtop --csv --once exits 0" 0 $?
 	pids=()
 	phase_keep pid_a pid_b
 fi
@@ -304,6 +311,44 @@ tap_eq "short-lived VM: gone at msrtop's snapshot" false \
 	"$(jq --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .alive' "$work/short.json")"
 tap_eq "short-lived VM: named msrload all the same" msrload \
 	"$(jq -r --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .comm' "$work/short.json")"
+# --csv, read with Python's csv module: every line has as many fields as its
+# table's header; the msrs rows of the short-lived VM, summed per MSR and
+# direction, equal what KVM handled according to msrload (as check_vm does).
+csv_check=$(python3 - "$work/short.csv" "$work/c.json" <<'PY'
+import csv, json, sys
+truth = json.load(open(sys.argv[2]))
+pid = str(truth["pid"])
+header, got, bad = {}, {}, []
+with open(sys.argv[1], newline="") as f:
+    for row in csv.reader(f):
+        if row[0] == "table":
+            header = {}
+            cols = row
+            continue
+        if len(row) != len(cols):
+            bad.append("%s row with %d fields, header has %d" % (row[0], len(row), len(cols)))
+            continue
+        r = dict(zip(cols, row))
+        if row[0] == "msrs" and r["PID"] == pid:
+            k = (int(r["MSR"], 16), r["R/W"])
+            c, g = got.get(k, (0, 0))
+            got[k] = (c + int(r["COUNT"]), g + int(r["#GP"]))
+want = {}
+for m in truth["total"]["msrs"]:
+    for acc, n, fl, u, ug in (("write", "writes", "write_faults", "write_userspace", "write_userspace_gp"),
+                              ("read", "reads", "read_faults", "read_userspace", "read_userspace_gp")):
+        cnt, gp = m[n] - m[u], m[fl] - m[ug]
+        if cnt or gp:
+            want[(m["msr"], acc)] = (cnt, gp)
+if got != want:
+    bad.append("msrs of pid %s: csv %s, msrload %s" % (pid, sorted(got.items()), sorted(want.items())))
+print("; ".join(bad) if bad else "ok %d" % len(got))
+PY
+)
+case "$csv_check" in
+ok*) tap_ok "--csv: Python's csv module reads it; the short-lived VM's MSR counts equal msrload's (${csv_check#ok } rows)" ;;
+*) tap_fail "--csv: Python's csv module reads it; the short-lived VM's MSR counts equal msrload's" "$csv_check" ;;
+esac
 tap_eq "short-lived VM: its guest name too (its command line, copied at first sight)" \
 	"$(jq -r .name "$work/c.json")" \
 	"$(jq -r --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .name' "$work/short.json")"
