@@ -34,6 +34,11 @@
 /* Set by userspace between open and load. */
 const volatile bool filter_pids = false; /* count only tgids in pid_filter */
 const volatile bool latency = true;	 /* kvm_entry attached: time exits until it */
+/* Tests only (tests/bpf): the programs read the clock from test_now_ns instead of
+ * bpf_ktime_get_ns(), so that latencies are known exactly. Off, the verifier
+ * removes the branch: no cost. */
+const volatile bool test_clock = false;
+volatile __u64 test_now_ns;
 
 /* Per-thread state: the vcpu_id learned for the thread and the exit in flight. */
 struct thread_state {
@@ -135,6 +140,14 @@ struct {
 	__type(value, char[MSRTOP_VM_COMM_LEN]);
 } vm_comms SEC(".maps");
 
+/* vm_cmdlines: see struct msrtop_vm_cmdline. LRU: it never fills. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MSRTOP_MAX_VM_CMDLINES);
+	__type(key, u32);
+	__type(value, struct msrtop_vm_cmdline);
+} vm_cmdlines SEC(".maps");
+
 /*
  * tid_vcpus (LRU hash): thread id -> the vcpu_id it runs, learned from the
  * events that carry one (kvm_exit, kvm_entry, kvm_msr_intercept), written
@@ -199,10 +212,45 @@ static __always_inline void count_error(u32 map_id)
 }
 
 /*
- * Record the current process's comm in vm_comms: when a thread is first seen
+ * Record the current process's comm in vm_comms, and its command line in
+ * vm_cmdlines: when a thread is first seen
  * running a vCPU, and when any map gets a new entry of this process (so that
  * a VM is named whatever sources are attached).
  */
+static const struct msrtop_vm_cmdline zero_cmdline;
+
+/*
+ * Copy the start of the current process's command line into vm_cmdlines,
+ * once: its argv, in its own memory (mm->arg_start..arg_end). The copy cannot
+ * fault pages in here (interrupts may be off): if the page is not resident,
+ * len stays 0 and the next call tries again.
+ */
+static __always_inline void vm_cmdline_record(struct task_struct *task, u32 tgid)
+{
+	struct msrtop_vm_cmdline *v;
+	u64 start, end, n;
+
+	v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
+	if (v && v->len)
+		return;
+	if (!v) {
+		bpf_map_update_elem(&vm_cmdlines, &tgid, &zero_cmdline, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
+		if (!v)
+			return;
+	}
+	start = BPF_CORE_READ(task, mm, arg_start);
+	end = BPF_CORE_READ(task, mm, arg_end);
+	if (!start || end <= start)
+		return;
+	n = end - start;
+	if (n > MSRTOP_VM_CMDLINE_LEN)
+		n = MSRTOP_VM_CMDLINE_LEN;
+	if (bpf_probe_read_user(v->args, n, (const void *)start))
+		return;
+	v->len = n;
+}
+
 static __always_inline void vm_comm_record(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -211,6 +259,7 @@ static __always_inline void vm_comm_record(void)
 
 	BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
 	bpf_map_update_elem(&vm_comms, &tgid, comm, BPF_ANY);
+	vm_cmdline_record(task, tgid);
 }
 
 /* Find key's value, inserting a zero value first when absent. NULL when the
@@ -280,6 +329,11 @@ static __always_inline u32 hist_slot(u64 v)
 	return slot < MSRTOP_HIST_SLOTS ? slot : MSRTOP_HIST_SLOTS - 1;
 }
 
+static __always_inline u64 now_ns(void)
+{
+	return test_clock ? test_now_ns : bpf_ktime_get_ns();
+}
+
 static __always_inline struct thread_state *thread_get(bool create)
 {
 	struct thread_state *ts;
@@ -333,7 +387,7 @@ static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool ne
 	ts = thread_learn(vcpu_id);
 	if (ts && latency) {
 		ts->exit_key = key;
-		ts->exit_ts = bpf_ktime_get_ns();
+		ts->exit_ts = now_ns();
 	}
 	return 0;
 }
@@ -351,12 +405,16 @@ static __always_inline int handle_entry(bool have_id, u32 vcpu_id)
 	ts = have_id ? thread_learn(vcpu_id) : thread_get(false);
 	if (!ts || !ts->exit_ts)
 		return 0;
-	delta = bpf_ktime_get_ns() - ts->exit_ts;
+	delta = now_ns() - ts->exit_ts;
 	ts->exit_ts = 0;
 	val = bpf_map_lookup_elem(&exits, &ts->exit_key);
 	if (!val)
 		return 0; /* the exit itself was not counted: an overflow was */
 	slot = hist_slot(delta);
+	if (!val->lat_count || delta < val->lat_min_ns)
+		val->lat_min_ns = delta;
+	if (delta > val->lat_max_ns)
+		val->lat_max_ns = delta;
 	val->lat_count++;
 	val->lat_sum_ns += delta;
 	val->lat_hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;
@@ -475,6 +533,10 @@ static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, bool write, u32 
 	if (!val)
 		return 0;
 	slot = hist_slot(duration_ns);
+	if (!val->count || duration_ns < val->min_ns)
+		val->min_ns = duration_ns;
+	if (duration_ns > val->max_ns)
+		val->max_ns = duration_ns;
 	val->count++;
 	val->sum_ns += duration_ns;
 	val->hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;

@@ -38,6 +38,8 @@ typedef u64 uint64_t;
 #define MSRTOP_MAX_VM_COMMS 4096
 #define MSRTOP_MAX_TID_VCPUS 16384
 #define MSRTOP_VM_COMM_LEN 16 /* TASK_COMM_LEN */
+#define MSRTOP_MAX_VM_CMDLINES 512
+#define MSRTOP_VM_CMDLINE_LEN 2048 /* bytes of a VMM's command line kept */
 
 /* The ISA of an exit (kvm_exit's isa field): KVM_ISA_VMX / KVM_ISA_SVM of the
  * kernel's arch/x86/kvm/trace.h. */
@@ -106,6 +108,8 @@ struct msrtop_exit_val {
 	 * seen yet, or never, is not in the histogram). */
 	uint64_t lat_count;
 	uint64_t lat_sum_ns;
+	uint64_t lat_min_ns; /* the shortest and longest of them; 0 while lat_count is 0 */
+	uint64_t lat_max_ns;
 	uint64_t lat_hist[MSRTOP_HIST_SLOTS];
 };
 
@@ -175,6 +179,8 @@ struct msrtop_outcome_key {
 struct msrtop_outcome_val {
 	uint64_t count;
 	uint64_t sum_ns;		  /* sum of duration_ns */
+	uint64_t min_ns;		  /* the shortest and longest duration_ns; 0 while */
+	uint64_t max_ns;		  /* count is 0 */
 	uint64_t hist[MSRTOP_HIST_SLOTS]; /* log2 of duration_ns */
 };
 
@@ -203,6 +209,18 @@ struct msrtop_intercept_key {
 	uint8_t write;
 	uint8_t vcpu_src;
 	uint8_t pad;
+};
+
+/*
+ * vm_cmdlines (LRU hash): tgid -> the start of the VMM's command line (its
+ * argv, NUL-separated, as /proc/PID/cmdline), copied when the programs first
+ * see the process, so that a VM that is gone before userspace looks keeps its
+ * guest name (QEMU -name). len 0: not read yet (the page was not resident).
+ */
+struct msrtop_vm_cmdline {
+	uint32_t len; /* bytes of args set, at most MSRTOP_VM_CMDLINE_LEN */
+	uint32_t pad;
+	char args[MSRTOP_VM_CMDLINE_LEN];
 };
 
 #endif /* MSRTOP_H */

@@ -26,7 +26,7 @@ BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) 
 # The snapshot and the event kind table: what every output and test of them links.
 MSRTOP_SNAPSHOT_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o)
 # Names and formatting: what every output links.
-MSRTOP_FORMAT_OBJS := $(addprefix $(MSRTOP_OBJ)/,format.o kvm_names.o) $(NAMES_OBJS)
+MSRTOP_FORMAT_OBJS := $(addprefix $(MSRTOP_OBJ)/,format.o kvm_names.o msr_passthrough.o) $(NAMES_OBJS)
 # Everything of msrtop but main(), the terminal view and the HTTP and file exports
 # (what a refresh runs: the benchmark links this).
 MSRTOP_CORE_OBJS := $(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS) \

@@ -19,6 +19,7 @@
 #include "kinds.h"
 #include "map_read.h"
 #include "msrtop.h"
+#include "msr_passthrough.h"
 #include "msrtop.skel.h"
 #include "vm_info.h"
 
@@ -77,6 +78,7 @@ struct collector {
 	uint64_t start_mono_ns;
 	int nr_cpus;
 	bool exit_core; /* kvm_exit's reason read with CO-RE (tp_btf), not the classic tracepoint */
+	enum msrtop_cpu_vendor cpu_vendor; /* read once, at open */
 	const char *proc;
 	struct map_reader reader;
 	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
@@ -427,6 +429,7 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 		return -ENOMEM;
 	}
 	c->proc = opts->proc ? opts->proc : "/proc";
+	c->cpu_vendor = msr_passthrough_vendor("/proc/cpuinfo");
 	c->forget_ns = (uint64_t)((opts->forget_after_s > 0 ? opts->forget_after_s
 							    : COLLECTOR_DEFAULT_FORGET_S) * 1e9);
 	c->nr_cpus = libbpf_num_possible_cpus();
@@ -718,6 +721,22 @@ static void vm_comm_from_kernel(struct collector *c, struct msrtop_vm *vm)
 }
 
 /*
+ * The guest name from the command line the BPF programs copied when they
+ * first saw the process (a VMM gone before /proc could be read). Leaves
+ * vm->name as it is if there is none.
+ */
+static void vm_name_from_kernel(struct collector *c, struct msrtop_vm *vm)
+{
+	static struct msrtop_vm_cmdline cl; /* 2 KiB: not on the stack */
+
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vm_cmdlines), &vm->pid, &cl))
+		return;
+	if (cl.len > sizeof(cl.args))
+		cl.len = sizeof(cl.args);
+	vm_info_guest_name(cl.args, cl.len, vm->name, sizeof(vm->name));
+}
+
+/*
  * Fills comm, name and alive of each VM. A process that is gone keeps its last
  * names and is not looked up again (its pid may belong to another process by
  * now).
@@ -732,8 +751,10 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 		/* alive, comm and name are the previous snapshot's (derive()). */
 		vm->alive = vm_info_read(c->proc, vm->pid, vm->comm, sizeof(vm->comm), vm->name,
 					 sizeof(vm->name), vm->alive) == 0;
-		if (!vm->alive && !vm->comm[0])
+		if (!vm->alive && !vm->comm[0]) {
 			vm_comm_from_kernel(c, vm);
+			vm_name_from_kernel(c, vm);
+		}
 	}
 }
 
@@ -757,6 +778,8 @@ static int plan_forget(struct collector *c, uint64_t now_ns)
 		if (now_ns - c->dead[i].since_ns >= c->forget_ns) {
 			c->forget[c->nr_forget++] = c->dead[i].pid;
 			bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vm_comms), &c->dead[i].pid);
+			bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vm_cmdlines),
+					    &c->dead[i].pid);
 		} else {
 			c->dead[keep++] = c->dead[i];
 		}
@@ -811,6 +834,7 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->start_time_ns = c->start_time_ns;
 	s->start_mono_ns = c->start_mono_ns;
 	s->seq = ++c->seq;
+	s->cpu_vendor = c->cpu_vendor;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
 
 	err = plan_forget(c, s->mono_ns);

@@ -86,6 +86,8 @@ static struct json_object *jhist(const struct msrtop_hist *h)
 	add(o, "count", ju64(h->count));
 	add(o, "sum_ns", ju64(h->sum_ns));
 	add(o, "mean_ns", h->count ? ju64(h->sum_ns / h->count) : NULL);
+	add(o, "min_ns", h->count ? ju64(h->min_ns) : NULL);
+	add(o, "max_ns", h->count ? ju64(h->max_ns) : NULL);
 	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++) {
 		struct json_object *b;
 
@@ -272,11 +274,15 @@ static struct json_object *jfilter(const struct msrtop_filter *f)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *pids = json_object_new_array();
+	struct json_object *guests = json_object_new_array();
 	bool reason = f && f->has_reason;
 
 	for (size_t i = 0; f && i < f->nr_pids; i++)
 		json_object_array_add(pids, ju64(f->pids[i]));
+	for (size_t i = 0; f && i < f->nr_guests; i++)
+		json_object_array_add(guests, json_object_new_string(f->guests[i]));
 	add(o, "pids", pids);
+	add(o, "guests", guests);
 	add(o, "vcpu", f && f->has_vcpu ? ju64(f->vcpu) : NULL);
 	add(o, "msr", f && f->has_msr ? ju64(f->msr) : NULL);
 	add(o, "reason_vmx", reason && f->reason_vmx_ok ? ju64(f->reason_vmx) : NULL);

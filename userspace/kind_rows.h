@@ -25,10 +25,15 @@ struct msrtop_counter {
 };
 
 /* A log2 histogram of durations in nanoseconds: slots[i] counts values v with
- * 2^i <= v < 2^(i+1); slot 0 also counts 0; the last slot everything above. */
+ * 2^i <= v < 2^(i+1); slot 0 also counts 0; the last slot everything above.
+ * min_ns and max_ns are the shortest and longest value, exactly (0 while count
+ * is 0); in the part of a histogram added in one interval (hist_delta) they are
+ * those of the cumulative histogram, as the kernel keeps no others. */
 struct msrtop_hist {
 	uint64_t count;
 	uint64_t sum_ns;
+	uint64_t min_ns;
+	uint64_t max_ns;
 	uint64_t slots[MSRTOP_HIST_SLOTS];
 };
 

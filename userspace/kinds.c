@@ -72,6 +72,8 @@ static void exit_decode(void *row, const void *key, const uint64_t *val)
 	r->count.total = v->count;
 	r->latency.count = v->lat_count;
 	r->latency.sum_ns = v->lat_sum_ns;
+	r->latency.min_ns = v->lat_min_ns;
+	r->latency.max_ns = v->lat_max_ns;
 	memcpy(r->latency.slots, v->lat_hist, sizeof(r->latency.slots));
 }
 
@@ -261,6 +263,8 @@ static void outcome_decode(void *row, const void *key, const uint64_t *val)
 	r->count.total = v->count;
 	r->duration.count = v->count;
 	r->duration.sum_ns = v->sum_ns;
+	r->duration.min_ns = v->min_ns;
+	r->duration.max_ns = v->max_ns;
 	memcpy(r->duration.slots, v->hist, sizeof(r->duration.slots));
 }
 
@@ -443,22 +447,33 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.nr_fields = 7,
 			.families =
 				{
-					{"msrtop_exits_total", "VM exits (kvm:kvm_exit).", false,
+					{"msrtop_exits_total", "VM exits (kvm:kvm_exit).", MSRTOP_FAM_COUNTER,
 					 MSRTOP_ROWS_UNLESS, OFF(msrtop_exit_row, nested),
 					 OFF(msrtop_exit_row, count)},
 					{"msrtop_nested_exits_total",
 					 "Exits from a nested (L2) guest (kvm:kvm_nested_vmexit); "
 					 "also in "
 					 "msrtop_exits_total.",
-					 false, MSRTOP_ROWS_IF, OFF(msrtop_exit_row, nested),
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_IF, OFF(msrtop_exit_row, nested),
 					 OFF(msrtop_exit_row, count)},
 					{"msrtop_exit_latency_seconds",
 					 "Time from a VM exit to the next entry of the same vCPU "
 					 "thread.",
-					 true, MSRTOP_ROWS_UNLESS, OFF(msrtop_exit_row, nested),
+					 MSRTOP_FAM_HISTOGRAM, MSRTOP_ROWS_UNLESS,
+					 OFF(msrtop_exit_row, nested), OFF(msrtop_exit_row, latency),
+					 true},
+					{"msrtop_exit_latency_min_seconds",
+					 "Shortest time from a VM exit to the next entry of the same "
+					 "vCPU thread, since attach.",
+					 MSRTOP_FAM_MIN, MSRTOP_ROWS_UNLESS, OFF(msrtop_exit_row, nested),
+					 OFF(msrtop_exit_row, latency), true},
+					{"msrtop_exit_latency_max_seconds",
+					 "Longest time from a VM exit to the next entry of the same "
+					 "vCPU thread, since attach.",
+					 MSRTOP_FAM_MAX, MSRTOP_ROWS_UNLESS, OFF(msrtop_exit_row, nested),
 					 OFF(msrtop_exit_row, latency), true},
 				},
-			.nr_families = 3,
+			.nr_families = 5,
 			.source = MSRTOP_SRC_KVM_EXIT,
 			.text_title = "EXITS",
 			.text_none_yet = "has not fired (no VM has exited to this kernel's KVM)",
@@ -473,10 +488,14 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					{"NESTED", -6, MSRTOP_T_YES, OFF(msrtop_exit_row, nested)},
 					T_COUNT(msrtop_exit_row),
 					T_RATE(msrtop_exit_row),
+					{"MIN-LAT-NS", 11, MSRTOP_T_MIN_NS,
+					 OFF(msrtop_exit_row, latency)},
 					{"MEAN-LAT-NS", 12, MSRTOP_T_MEAN_NS,
 					 OFF(msrtop_exit_row, latency)},
+					{"MAX-LAT-NS", 11, MSRTOP_T_MAX_NS,
+					 OFF(msrtop_exit_row, latency)},
 				},
-			.nr_text_cols = 8,
+			.nr_text_cols = 10,
 			.text_sort = OFF(msrtop_exit_row, count),
 			.view =
 				{
@@ -500,12 +519,18 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 							 OFF(msrtop_exit_row, nested), 4},
 							V_RATE(msrtop_exit_row),
 							V_TOTAL("TOTAL", 10, msrtop_exit_row, count),
+							{"MIN", 6, 0, false, MSRTOP_V_MIN,
+							 OFF(msrtop_exit_row, latency)},
 							{"P50", 7, 0, false, MSRTOP_V_P50,
+							 OFF(msrtop_exit_row, latency)},
+							{"MEAN", 6, 0, false, MSRTOP_V_MEAN,
 							 OFF(msrtop_exit_row, latency)},
 							{"P99", 7, 0, false, MSRTOP_V_P99,
 							 OFF(msrtop_exit_row, latency)},
+							{"MAX", 6, 0, false, MSRTOP_V_MAX,
+							 OFF(msrtop_exit_row, latency)},
 						},
-					.nr_cols = 8,
+					.nr_cols = 11,
 					.sorts =
 						{
 							S_RATE(msrtop_exit_row),
@@ -564,20 +589,22 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 "Guest RDMSR/WRMSR handled by KVM (kvm:kvm_msr), "
 					 "including those that "
 					 "raised #GP.",
-					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_msr_row, count)},
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0, OFF(msrtop_msr_row, count)},
 					{"msrtop_msr_gp_total",
-					 "MSR accesses on which KVM raised #GP.", false,
+					 "MSR accesses on which KVM raised #GP.", MSRTOP_FAM_COUNTER,
 					 MSRTOP_ROWS_ALL, 0, OFF(msrtop_msr_row, gp)},
 					{"msrtop_msr_value_changes_total",
 					 "Successful WRMSR whose value differs from the previous "
 					 "write's.",
-					 false, MSRTOP_ROWS_IF, OFF(msrtop_msr_row, write),
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_IF, OFF(msrtop_msr_row, write),
 					 OFF(msrtop_msr_row, changes)},
 				},
 			.nr_families = 3,
 			.source = MSRTOP_SRC_KVM_MSR,
 			.text_title = "MSRS",
-			.text_none_yet = "no guest has accessed an MSR",
+			.text_none_yet = "has not fired: no guest has accessed an MSR that KVM "
+					 "intercepts",
+			.passthrough_note = true,
 			.text_cols =
 				{
 					T_PID,
@@ -663,7 +690,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 "Returns of KVM_RUN to the VMM (kvm:kvm_userspace_exit): "
 					 "kind exit with the "
 					 "KVM_EXIT reason, or kind error with the errno.",
-					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_uexit_row, count)},
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0, OFF(msrtop_uexit_row, count)},
 				},
 			.nr_families = 1,
 			.source = MSRTOP_SRC_KVM_USERSPACE_EXIT,
@@ -717,7 +744,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					{"msrtop_msr_intercepts_total",
 					 "MSR exits by exit reason (kvm:kvm_msr_intercept, patched "
 					 "kernels).",
-					 false, MSRTOP_ROWS_ALL, 0,
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
 					 OFF(msrtop_intercept_row, count)},
 				},
 			.nr_families = 1,
@@ -776,15 +803,26 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					{"msrtop_msr_outcomes_total",
 					 "How KVM completed MSR accesses (kvm:kvm_msr_outcome, "
 					 "patched kernels).",
-					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_outcome_row, count)},
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_outcome_row, count)},
 					{"msrtop_msr_outcome_duration_seconds",
 					 "Time KVM took to handle an MSR access "
 					 "(kvm:kvm_msr_outcome, patched "
 					 "kernels).",
-					 true, MSRTOP_ROWS_ALL, 0,
+					 MSRTOP_FAM_HISTOGRAM, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_outcome_row, duration)},
+					{"msrtop_msr_outcome_duration_min_seconds",
+					 "Shortest time KVM took to handle an MSR access, since attach "
+					 "(kvm:kvm_msr_outcome, patched kernels).",
+					 MSRTOP_FAM_MIN, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_outcome_row, duration)},
+					{"msrtop_msr_outcome_duration_max_seconds",
+					 "Longest time KVM took to handle an MSR access, since attach "
+					 "(kvm:kvm_msr_outcome, patched kernels).",
+					 MSRTOP_FAM_MAX, MSRTOP_ROWS_ALL, 0,
 					 OFF(msrtop_outcome_row, duration)},
 				},
-			.nr_families = 2,
+			.nr_families = 4,
 			.source = MSRTOP_SRC_KVM_MSR_OUTCOME,
 			.text_title = "MSR OUTCOMES",
 			.text_cols =
@@ -798,10 +836,14 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 OFF(msrtop_outcome_row, reason)},
 					T_COUNT(msrtop_outcome_row),
 					T_RATE(msrtop_outcome_row),
+					{"MIN-NS", 10, MSRTOP_T_MIN_NS,
+					 OFF(msrtop_outcome_row, duration)},
 					{"MEAN-NS", 12, MSRTOP_T_MEAN_NS,
 					 OFF(msrtop_outcome_row, duration)},
+					{"MAX-NS", 10, MSRTOP_T_MAX_NS,
+					 OFF(msrtop_outcome_row, duration)},
 				},
-			.nr_text_cols = 8,
+			.nr_text_cols = 10,
 			.text_sort = OFF(msrtop_outcome_row, count),
 		},
 	[MSRTOP_KIND_CANON] =
@@ -834,13 +876,14 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 "Canonical-address checks of written MSR values "
 					 "(kvm:kvm_msr_canonical, "
 					 "patched kernels).",
-					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, count)},
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_canon_row, count)},
 					{"msrtop_msr_canonical_rejected_total",
-					 "Written MSR values refused as non-canonical.", false,
+					 "Written MSR values refused as non-canonical.", MSRTOP_FAM_COUNTER,
 					 MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, rejected)},
 					{"msrtop_msr_canonical_fixups_total",
 					 "Written MSR values accepted after being made canonical.",
-					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, fixups)},
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0, OFF(msrtop_canon_row, fixups)},
 				},
 			.nr_families = 3,
 			.source = MSRTOP_SRC_KVM_MSR_CANONICAL,

@@ -73,11 +73,19 @@ enum msrtop_rows {
 	MSRTOP_ROWS_UNLESS, /* the bool at rows_off is not set */
 };
 
+/* What a metric family shows of the field at its off. */
+enum msrtop_family_type {
+	MSRTOP_FAM_COUNTER,   /* a struct msrtop_counter's total */
+	MSRTOP_FAM_HISTOGRAM, /* a struct msrtop_hist, as a Prometheus histogram in seconds */
+	MSRTOP_FAM_MIN,	      /* a struct msrtop_hist's min_ns, a gauge in seconds */
+	MSRTOP_FAM_MAX,	      /* its max_ns; MIN and MAX have no series for an empty one */
+};
+
 /* A Prometheus metric family of one kind: one series (or histogram) per row. */
 struct msrtop_family {
 	const char *name; /* "msrtop_exits_total" */
 	const char *help;
-	bool histogram; /* off is a struct msrtop_hist, else a struct msrtop_counter (total) */
+	enum msrtop_family_type type;
 	enum msrtop_rows rows;
 	uint16_t rows_off;
 	uint16_t off;
@@ -100,6 +108,8 @@ enum msrtop_text_col_type {
 	MSRTOP_T_TOTAL,	      /* a counter's total */
 	MSRTOP_T_RATE,	      /* a counter's rate, "%.1f" */
 	MSRTOP_T_MEAN_NS,     /* a histogram's mean, or "-" */
+	MSRTOP_T_MIN_NS,      /* a histogram's smallest value, or "-" */
+	MSRTOP_T_MAX_NS,      /* a histogram's largest value, or "-" */
 	MSRTOP_T_VALUE_HEX, /* "0x%llx" of the value at off when the bool at aux is set, else "-" */
 	MSRTOP_T_TOTAL_IF,  /* a counter's total when the bool at aux is set, else "-" */
 };
@@ -127,6 +137,9 @@ enum msrtop_view_col_type {
 	MSRTOP_V_TOTAL_IF,    /* a counter's total when the bool at aux is set, else "-" */
 	MSRTOP_V_P50,	      /* a histogram's 50th percentile (log2 bucket bound) */
 	MSRTOP_V_P99,	      /* its 99th */
+	MSRTOP_V_MIN,	      /* its smallest value, exact */
+	MSRTOP_V_MEAN,	      /* its mean */
+	MSRTOP_V_MAX,	      /* its largest value, exact */
 	MSRTOP_V_HEX_IF, /* the uint64_t at off as 0x%016 when the bool at aux is set, else "-" */
 };
 
@@ -156,7 +169,7 @@ struct msrtop_view_sort {
 	uint8_t size, size2; /* size2 0: no second field */
 };
 
-#define MSRTOP_KIND_MAX_VIEW_COLS 10
+#define MSRTOP_KIND_MAX_VIEW_COLS 12
 #define MSRTOP_KIND_MAX_VIEW_SORTS 6
 
 /*
@@ -179,8 +192,8 @@ struct msrtop_view {
 
 #define MSRTOP_KIND_MAX_FIELDS 12
 #define MSRTOP_KIND_MAX_COUNTERS 3
-#define MSRTOP_KIND_MAX_FAMILIES 3
-#define MSRTOP_KIND_MAX_TEXT_COLS 10
+#define MSRTOP_KIND_MAX_FAMILIES 5
+#define MSRTOP_KIND_MAX_TEXT_COLS 12
 
 /* Fills a new (zeroed) row from a BPF map entry: key, and value as u64s summed over CPUs. */
 typedef void (*msrtop_decode_fn)(void *row, const void *key, const uint64_t *val);
@@ -230,6 +243,8 @@ struct msrtop_kind {
 	/* An empty table says why, by the state of source; while attached: "none yet: SOURCE is
 	 * attached but <text_none_yet>". NULL: an empty table prints nothing. */
 	const char *text_none_yet;
+	/* Rows of MSR accesses: an empty table also names the host's pass-through MSRs. */
+	bool passthrough_note;
 	struct msrtop_text_col text_cols[MSRTOP_KIND_MAX_TEXT_COLS];
 	unsigned int nr_text_cols;
 	uint16_t text_sort;	 /* the counter rows are sorted by (busiest first) */

@@ -27,6 +27,7 @@
 #include "json_out.h"
 #include "kernel_check.h"
 #include "msr_names.h"
+#include "msr_passthrough.h"
 #include "output_file.h"
 #include "snapshot.h"
 #include "std_fds.h"
@@ -44,6 +45,7 @@ struct options {
 	double duration_s; /* 0: until interrupted */
 	bool once;
 	bool json;
+	bool csv;
 	bool verbose;
 	struct msrtop_filter filter;
 	bool listen; /* --listen: listen_at is set */
@@ -75,6 +77,15 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
+	enum msrtop_cpu_vendor vendor = msr_passthrough_vendor("/proc/cpuinfo");
+	char passthrough[512];
+
+	if (msr_passthrough_vendor_name(vendor))
+		snprintf(passthrough, sizeof(passthrough), "on this %s host: %s",
+			 msr_passthrough_vendor_name(vendor), msr_passthrough_list(vendor));
+	else
+		snprintf(passthrough, sizeof(passthrough),
+			 "which ones depends on the CPU vendor: docs/msrload.md");
 	fprintf(f,
 		"Usage: msrtop [OPTION]...\n"
 		"Show which KVM guests cause which VM exits and MSR accesses, per VM and vCPU,\n"
@@ -87,7 +98,13 @@ static void usage(FILE *f)
 		"  -d, --duration SEC   exit after SEC seconds (default: run until interrupted)\n"
 		"  -j, --json           print one JSON document per interval (JSON lines,\n"
 		"                       see docs/json.md) instead of text tables\n"
+		"      --csv            print the tables as CSV instead (one header line per\n"
+		"                       table, every row led by its table and time; --output\n"
+		"                       and --listen stay JSON)\n"
 		"  -p, --pid PID        count only the VMM process PID (repeatable, up to %d)\n"
+		"  -g, --guest NAME     show only VMs with this guest name (QEMU -name NAME or\n"
+		"                       -name guest=NAME,...) or VMM comm (repeatable, up to\n"
+		"                       %d); a VM that starts later is shown once it runs\n"
 		"      --vcpu N         show only vCPU N\n"
 		"  -m, --msr MSR        show only MSR MSR: a name (EFER, IA32_APICBASE) or an\n"
 		"                       index (0xc0000080)\n"
@@ -113,14 +130,18 @@ static void usage(FILE *f)
 		"  -h, --help           print this help and exit\n"
 		"\n"
 		"On a terminal, without --json or --once, a live view is shown (h: its keys).\n"
-		"Otherwise output is plain-text tables, one block per interval, or JSON.\n"
-		"With --listen or --output, nothing is printed unless --json is given or\n"
+		"Otherwise output is plain-text tables, one block per interval, JSON or CSV.\n"
+		"With --listen or --output, nothing is printed unless --json or --csv is given or\n"
 		"stdout is a terminal (see docs/daemon.md).\n"
-		"--pid filters in the kernel; --vcpu, --msr and --reason filter what is shown\n"
-		"and leave tables without that dimension alone (--msr keeps all exits).\n"
+		"--pid filters in the kernel; --guest, --vcpu, --msr and --reason filter what\n"
+		"is shown and leave tables without that dimension alone (--msr keeps all\n"
+		"exits); filters of different kinds must all match.\n"
+		"MSR rows exist only for accesses KVM intercepts: a guest's RDMSR/WRMSR of a\n"
+		"pass-through MSR runs in hardware, never reaches KVM and is not seen (%s).\n"
 		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
-		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, COLLECTOR_DEFAULT_ROWS,
-		COLLECTOR_DEFAULT_FORGET_S);
+		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, MSRTOP_FILTER_MAX_GUESTS,
+		COLLECTOR_DEFAULT_ROWS,
+		COLLECTOR_DEFAULT_FORGET_S, passthrough);
 }
 
 /* One line on stderr, prefixed "msrtop: ", with control characters escaped (cmdline.h). */
@@ -234,6 +255,12 @@ static int opt_json(void *ctx, const char *arg)
 	return 0;
 }
 
+static int opt_csv(void *ctx, const char *arg)
+{
+	((struct options *)ctx)->csv = true;
+	return 0;
+}
+
 static int opt_pid(void *ctx, const char *arg)
 {
 	struct options *o = ctx;
@@ -250,6 +277,22 @@ static int opt_pid(void *ctx, const char *arg)
 		return -EINVAL;
 	}
 	o->filter.pids[o->filter.nr_pids++] = pid;
+	return 0;
+}
+
+static int opt_guest(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+	char why[128];
+
+	if (snapshot_guest_name_check(arg, why, sizeof(why))) {
+		error("invalid --guest '%s': %s", arg, why);
+		return -EINVAL;
+	}
+	if (snapshot_filter_add_guest(&o->filter, arg)) {
+		error("too many --guest: give at most %d", MSRTOP_FILTER_MAX_GUESTS);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -359,7 +402,9 @@ static const struct cmdline_opt msrtop_opts[] = {
 	{ "once", 0, 0, opt_once },
 	{ "duration", 'd', CMDLINE_ARG, opt_duration },
 	{ "json", 'j', 0, opt_json },
+	{ "csv", 0, 0, opt_csv },
 	{ "pid", 'p', CMDLINE_ARG | CMDLINE_REPEAT, opt_pid },
+	{ "guest", 'g', CMDLINE_ARG | CMDLINE_REPEAT, opt_guest },
 	{ "vcpu", 0, CMDLINE_ARG, opt_vcpu },
 	{ "msr", 'm', CMDLINE_ARG, opt_msr },
 	{ "reason", 'r', CMDLINE_ARG, opt_reason },
@@ -374,6 +419,7 @@ static const struct cmdline_opt msrtop_opts[] = {
 
 static const struct cmdline_conflict msrtop_conflicts[] = {
 	{ "once", "duration", "--once stops after one interval; give one of them" },
+	{ "json", "csv", "--json and --csv are two formats of stdout; give one of them" },
 };
 
 /* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
@@ -552,7 +598,7 @@ static int one_interval(struct collector *c, const struct options *o)
 	if (err && o->once)
 		goto cleanup;
 	err = 0;
-	if (!live_view && !o->json && (o->listen || o->output))
+	if (!live_view && !o->json && !o->csv && (o->listen || o->output))
 		goto cleanup; /* a daemon: stdout only with --json */
 	if (live_view) { /* it applies o->filter itself, and lets the user change it */
 		err = tui_update(tui, snap);
@@ -569,6 +615,8 @@ static int one_interval(struct collector *c, const struct options *o)
 	}
 	if (o->json)
 		err = json_out_write(stdout, view, &o->filter, stdout_cache);
+	else if (o->csv)
+		err = text_out_write_csv(stdout, view);
 	else
 		err = text_out_write(stdout, view);
 	snapshot_put(view);
@@ -610,7 +658,8 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	/* Without --json, --listen and --output make a daemon that prints nothing. */
-	if (closed & STD_FD_BIT(STDOUT_FILENO) && (err == 1 || o.json || !(o.listen || o.output))) {
+	if (closed & STD_FD_BIT(STDOUT_FILENO) &&
+	    (err == 1 || o.json || o.csv || !(o.listen || o.output))) {
 		error("stdout is closed: give msrtop somewhere to write (a file, a pipe or "
 		      "/dev/null)%s",
 		      err == 1 ? "" : ", or use --listen or --output without --json");
@@ -674,7 +723,7 @@ int main(int argc, char **argv)
 		print_attached(c);
 
 	step = (uint64_t)(o.interval_s * 1e9);
-	live_view = !o.json && !o.once && isatty(STDOUT_FILENO);
+	live_view = !o.json && !o.csv && !o.once && isatty(STDOUT_FILENO);
 	if (live_view) {
 		struct tui_opts topts = { .interval_ms = (unsigned int)(o.interval_s * 1000 + 0.5),
 					  .filter = &o.filter, .kernel_pids = true };

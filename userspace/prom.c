@@ -605,6 +605,14 @@ static bool family_row(const struct msrtop_family *fam, const void *row)
 	return true;
 }
 
+/* The TYPE of each enum msrtop_family_type. */
+static const char *const family_types[] = {
+	[MSRTOP_FAM_COUNTER] = "counter",
+	[MSRTOP_FAM_HISTOGRAM] = "histogram",
+	[MSRTOP_FAM_MIN] = "gauge",
+	[MSRTOP_FAM_MAX] = "gauge",
+};
+
 /* Every metric family of every event kind (kinds.h), one series per row. */
 static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 {
@@ -617,7 +625,7 @@ static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 		for (unsigned int f = 0; f < k->nr_families; f++) {
 			const struct msrtop_family *fam = &k->families[f];
 
-			family(c, fam->name, fam->histogram ? "histogram" : "counter", fam->help);
+			family(c, fam->name, family_types[fam->type], fam->help);
 			if (fam->needs_latency && !latency)
 				continue;
 			for (size_t i = 0; i < kind_nr(s, k); i++) {
@@ -625,12 +633,27 @@ static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 
 				if (!family_row(fam, r))
 					continue;
+				if ((fam->type == MSRTOP_FAM_MIN || fam->type == MSRTOP_FAM_MAX) &&
+				    !kind_hist(r, fam->off)->count)
+					continue; /* no value yet: no sample */
 				LABELS(c, row_labels(c, k, r));
-				if (fam->histogram) {
+				switch (fam->type) {
+				case MSRTOP_FAM_HISTOGRAM:
 					histogram(c, fam->name, kind_hist(r, fam->off));
-				} else {
+					break;
+				case MSRTOP_FAM_MIN:
+				case MSRTOP_FAM_MAX:
+					series(c, fam->name, "", "");
+					buf_putc(c->b, ' ');
+					prom_buf_seconds(c->b, fam->type == MSRTOP_FAM_MIN
+								       ? kind_hist(r, fam->off)->min_ns
+								       : kind_hist(r, fam->off)->max_ns);
+					buf_putc(c->b, '\n');
+					break;
+				case MSRTOP_FAM_COUNTER:
 					series(c, fam->name, "", "");
 					buf_value(c->b, kind_counter(r, fam->off)->total);
+					break;
 				}
 			}
 		}

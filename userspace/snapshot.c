@@ -4,6 +4,7 @@
  * snapshot, the VM table, totals, and filtering. No I/O here.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,6 +319,8 @@ static void hist_delta(struct msrtop_hist *out, const struct msrtop_hist *cur,
 	}
 	out->count = cur->count - prev->count;
 	out->sum_ns = cur->sum_ns - prev->sum_ns;
+	out->min_ns = cur->min_ns; /* the kernel keeps no per-interval extremes */
+	out->max_ns = cur->max_ns;
 	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 }
@@ -568,7 +571,38 @@ int snapshot_finish(struct msrtop_snapshot *s, const struct msrtop_snapshot *pre
 
 bool snapshot_filter_is_empty(const struct msrtop_filter *f)
 {
-	return !f || (!f->nr_pids && !f->has_vcpu && !f->has_msr && !f->has_reason);
+	return !f || (!f->nr_pids && !f->nr_guests && !f->has_vcpu && !f->has_msr &&
+		      !f->has_reason);
+}
+
+int snapshot_guest_name_check(const char *name, char *why, size_t why_len)
+{
+	size_t n = strlen(name);
+
+	if (!n) {
+		snprintf(why, why_len, "empty: give a guest name (QEMU -name) or a VMM's comm");
+		return -EINVAL;
+	}
+	if (n >= MSRTOP_VM_NAME_LEN) {
+		snprintf(why, why_len, "%zu bytes long: a guest name is at most %d", n,
+			 MSRTOP_VM_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			snprintf(why, why_len, "it holds a control character");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int snapshot_filter_add_guest(struct msrtop_filter *f, const char *name)
+{
+	if (f->nr_guests == MSRTOP_FILTER_MAX_GUESTS)
+		return -E2BIG;
+	snprintf(f->guests[f->nr_guests++], MSRTOP_VM_NAME_LEN, "%s", name);
+	return 0;
 }
 
 static bool pid_ok(const struct msrtop_filter *f, uint32_t pid)
@@ -577,6 +611,23 @@ static bool pid_ok(const struct msrtop_filter *f, uint32_t pid)
 		return true;
 	for (size_t i = 0; i < f->nr_pids; i++)
 		if (f->pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Whether the VM of pid in s has a guest name or comm f asks for. */
+static bool guest_ok(const struct msrtop_filter *f, const struct msrtop_snapshot *s, uint32_t pid)
+{
+	const struct msrtop_vm *vm;
+
+	if (!f->nr_guests)
+		return true;
+	vm = snapshot_find_vm((struct msrtop_snapshot *)s, pid);
+	if (!vm)
+		return false;
+	for (size_t i = 0; i < f->nr_guests; i++)
+		if ((vm->name[0] && !strcmp(vm->name, f->guests[i])) ||
+		    (vm->comm[0] && !strcmp(vm->comm, f->guests[i])))
 			return true;
 	return false;
 }
@@ -617,9 +668,10 @@ static bool reason_ok(const struct msrtop_filter *f, uint8_t isa, uint64_t code)
 }
 
 /* Whether f keeps row, of kind k (a filter on a dimension the kind lacks keeps it). */
-static bool row_ok(const struct msrtop_filter *f, const struct msrtop_kind *k, const void *row)
+static bool row_ok(const struct msrtop_filter *f, const struct msrtop_snapshot *s,
+		   const struct msrtop_kind *k, const void *row)
 {
-	return pid_ok(f, kind_u32(row, 0)) &&
+	return pid_ok(f, kind_u32(row, 0)) && guest_ok(f, s, kind_u32(row, 0)) &&
 	       (!k->has_vcpu ||
 		vcpu_ok(f, kind_u8(row, k->vcpu_src_off), kind_u32(row, k->vcpu_off))) &&
 	       (!k->has_msr || msr_ok(f, kind_u32(row, k->msr_off))) &&
@@ -641,6 +693,7 @@ struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 	out->start_mono_ns = s->start_mono_ns;
 	out->interval_s = s->interval_s;
 	out->filtered = !snapshot_filter_is_empty(f);
+	out->cpu_vendor = s->cpu_vendor;
 	memcpy(out->sources, s->sources, sizeof(out->sources));
 	memcpy(out->overflow, s->overflow, sizeof(out->overflow));
 	memcpy(out->errors, s->errors, sizeof(out->errors));
@@ -652,7 +705,7 @@ struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 			const void *r = kind_row(s, k, i);
 			void *d;
 
-			if (!row_ok(f, k, r))
+			if (!row_ok(f, s, k, r))
 				continue;
 			d = snapshot_add_row(out, kid);
 			if (!d)

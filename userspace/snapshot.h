@@ -110,6 +110,7 @@ struct msrtop_totals {
 };
 
 #define MSRTOP_FILTER_MAX_PIDS MSRTOP_MAX_PID_FILTER
+#define MSRTOP_FILTER_MAX_GUESTS 16
 
 /*
  * Which rows to keep. A filter on a dimension that a table does not have
@@ -120,6 +121,10 @@ struct msrtop_totals {
 struct msrtop_filter {
 	uint32_t pids[MSRTOP_FILTER_MAX_PIDS];
 	size_t nr_pids; /* 0: any pid */
+	/* VMs by guest name (QEMU -name) or VMM comm, exactly; 0: any. With pids
+	 * too, a VM must match both. */
+	char guests[MSRTOP_FILTER_MAX_GUESTS][MSRTOP_VM_NAME_LEN];
+	size_t nr_guests;
 	bool has_vcpu;
 	uint32_t vcpu;
 	bool has_msr;
@@ -154,6 +159,7 @@ struct msrtop_snapshot {
 	uint64_t start_mono_ns; /* CLOCK_MONOTONIC, same instant */
 	double interval_s;	/* since the previous snapshot (the first: since attach) */
 	bool filtered;		/* made by snapshot_filter() */
+	uint8_t cpu_vendor;	/* the host's, enum msrtop_cpu_vendor (msr_passthrough.h) */
 
 	struct msrtop_source sources[MSRTOP_SRC_NR];
 	struct msrtop_counter overflow[MSRTOP_MAP_NR]; /* events lost per map: map full */
@@ -220,6 +226,15 @@ struct msrtop_vm *snapshot_find_vm(struct msrtop_snapshot *s, uint32_t pid);
 
 /* Whether f keeps nothing out (no condition set). */
 bool snapshot_filter_is_empty(const struct msrtop_filter *f);
+
+/*
+ * Checks name as a --guest / live-view guest filter: 0, or -EINVAL with why
+ * set (empty, a control character, longer than a guest name can be).
+ */
+int snapshot_guest_name_check(const char *name, char *why, size_t why_len);
+
+/* Adds name (checked) to f's guests: 0, or -E2BIG when f has the most it can hold. */
+int snapshot_filter_add_guest(struct msrtop_filter *f, const char *name);
 
 /*
  * A new snapshot (one reference) with the rows of s that f keeps, and the VM

@@ -4,6 +4,7 @@
  * per snapshot, rows busiest first (by delta, then total).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "format.h"
 #include "kinds.h"
 #include "kvm_names.h"
+#include "msr_passthrough.h"
 #include "msr_names.h"
 #include "text_out.h"
 
@@ -163,12 +165,17 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 		return format_u64(kind_counter(row, col->off)->total, buf, len);
 	case MSRTOP_T_RATE:
 		return format_rate(kind_counter(row, col->off)->rate, buf, len);
-	case MSRTOP_T_MEAN_NS: {
+	case MSRTOP_T_MEAN_NS:
+	case MSRTOP_T_MIN_NS:
+	case MSRTOP_T_MAX_NS: {
 		const struct msrtop_hist *h = kind_hist(row, col->off);
 
 		if (!h->count)
 			return "-";
-		return format_u64(h->sum_ns / h->count, buf, len);
+		return format_u64(col->type == MSRTOP_T_MIN_NS	 ? h->min_ns
+				  : col->type == MSRTOP_T_MAX_NS ? h->max_ns
+								 : h->sum_ns / h->count,
+				  buf, len);
 	}
 	case MSRTOP_T_VALUE_HEX:
 		if (!kind_bool(row, col->aux))
@@ -191,6 +198,12 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 	switch (s->sources[k->source].state) {
 	case MSRTOP_SRC_ATTACHED:
 		fprintf(f, "none yet: %s is attached but %s\n", src, k->text_none_yet);
+		if (k->passthrough_note) {
+			char note[512];
+
+			fprintf(f, "  (%s)\n",
+				msr_passthrough_note(s->cpu_vendor, note, sizeof(note)));
+		}
 		break;
 	case MSRTOP_SRC_MISSING:
 		fprintf(f, "not available: %s is not in this kernel\n", src);
@@ -256,6 +269,117 @@ int text_out_write(FILE *f, const struct msrtop_snapshot *s)
 	fprintf(f,
 		"(VCPU: N = vcpu_id from the event, N~ = learned for the thread, tN = thread id; "
 		"/s = per second over the interval)\n\n");
+	if (fflush(f) == EOF || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* ---- CSV ------------------------------------------------------------------------------ */
+
+/* One field, RFC 4180: quoted when it holds a comma, quote, CR, LF or an edge space. */
+static void csv_field(FILE *f, bool first, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!first)
+		fputc(',', f);
+	if (!strpbrk(v, ",\"\r\n") && (!n || (v[0] != ' ' && v[n - 1] != ' '))) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+/* A text cell without the padding of its fixed-width format. */
+static const char *trimmed(const char *v, char *buf, size_t len)
+{
+	size_t n;
+
+	while (*v == ' ')
+		v++;
+	snprintf(buf, len, "%s", v);
+	n = strlen(buf);
+	while (n && buf[n - 1] == ' ')
+		buf[--n] = '\0';
+	return buf;
+}
+
+static void csv_end(FILE *f)
+{
+	fputs("\r\n", f);
+}
+
+static void csv_vms(FILE *f, const struct msrtop_snapshot *s, const char *when)
+{
+	static const char *const head[] = {"table", "time", "pid", "comm", "name", "alive",
+					   "vcpus", "exits", "msr_reads", "msr_writes", "msr_gp",
+					   "userspace_exits"};
+	char num[32];
+
+	for (size_t c = 0; c < sizeof(head) / sizeof(head[0]); c++)
+		csv_field(f, !c, head[c]);
+	csv_end(f);
+	for (size_t i = 0; i < s->nr_vms; i++) {
+		const struct msrtop_vm *vm = &s->vms[i];
+		const struct msrtop_counter *cs[] = {&vm->exits, &vm->msr_reads, &vm->msr_writes,
+						     &vm->msr_gp, &vm->uexits};
+
+		csv_field(f, true, "vms");
+		csv_field(f, false, when);
+		snprintf(num, sizeof(num), "%u", vm->pid);
+		csv_field(f, false, num);
+		csv_field(f, false, vm->comm);
+		csv_field(f, false, vm->name);
+		csv_field(f, false, vm->alive ? "yes" : "no");
+		snprintf(num, sizeof(num), "%u", vm->nr_vcpus);
+		csv_field(f, false, num);
+		for (size_t c = 0; c < sizeof(cs) / sizeof(cs[0]); c++)
+			csv_field(f, false, format_u64(cs[c]->total, num, sizeof(num)));
+		csv_end(f);
+	}
+}
+
+/* The text table of kind k as CSV, in key order: its name and the time, then its columns. */
+static void csv_kind(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_kind *k,
+		     const char *when)
+{
+	char buf[128], cell[128];
+
+	csv_field(f, true, "table");
+	csv_field(f, false, "time");
+	for (unsigned int c = 0; c < k->nr_text_cols; c++)
+		csv_field(f, false, k->text_cols[c].title);
+	csv_end(f);
+	for (size_t i = 0; i < kind_nr(s, k); i++) {
+		const void *row = kind_row(s, k, i);
+
+		csv_field(f, true, k->name);
+		csv_field(f, false, when);
+		for (unsigned int c = 0; c < k->nr_text_cols; c++)
+			csv_field(f, false,
+				  trimmed(col_text(&k->text_cols[c], row, buf, sizeof(buf)), cell,
+					  sizeof(cell)));
+		csv_end(f);
+	}
+}
+
+int text_out_write_csv(FILE *f, const struct msrtop_snapshot *s)
+{
+	time_t sec = s->time_ns / 1000000000ull;
+	char when[40];
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	csv_vms(f, s, when);
+	for (int k = 0; k < MSRTOP_KIND_NR; k++)
+		csv_kind(f, s, &msrtop_kinds[k], when);
 	if (fflush(f) == EOF || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;

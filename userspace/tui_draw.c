@@ -69,6 +69,22 @@ void tui_fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigned i
 	}
 }
 
+/*
+ * A histogram's smallest value (which MSRTOP_V_MIN), mean (MSRTOP_V_MEAN) or
+ * largest value (MSRTOP_V_MAX), "4.1us"; "-" when it is empty.
+ */
+void tui_fmt_hist_ns(char *buf, size_t len, const struct msrtop_hist *h,
+		     enum msrtop_view_col_type which)
+{
+	if (!h->count)
+		snprintf(buf, len, "-");
+	else
+		format_ns(which == MSRTOP_V_MIN	  ? h->min_ns
+			  : which == MSRTOP_V_MAX ? h->max_ns
+						  : h->sum_ns / h->count,
+			  buf, len);
+}
+
 /* ---- drawing helpers ---------------------------------------------------------------- */
 
 /* Writes text at (y, x) clipped to the screen width; returns the new x. */
@@ -280,4 +296,31 @@ void tui_draw_table(struct tui_state *t, int y, const struct col *cols, int nr_c
 void tui_draw_empty(int y, const char *why)
 {
 	tui_put(y + 1, 2, why, A_BOLD);
+}
+
+/* text from line y + 1 on, at column 2, broken at spaces to the screen's width. */
+void tui_draw_note(int y, const char *text)
+{
+	int width = COLS - 4;
+	char line[512];
+
+	while (*text && width > 10 && ++y < LINES - 1) {
+		size_t n = strlen(text);
+
+		if ((int)n > width) {
+			n = width;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (!n)
+				n = width;
+		}
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, text, n);
+		line[n] = '\0';
+		tui_put(y, 2, line, A_NORMAL);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
 }

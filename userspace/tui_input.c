@@ -83,6 +83,37 @@ static void parse_pids(struct tui_state *t, const char *in, struct msrtop_filter
 	*f = n;
 }
 
+/* Guest names separated by commas; an empty answer clears the guest filter. */
+static void parse_guests(struct tui_state *t, const char *in, struct msrtop_filter *f)
+{
+	char buf[INPUT_LEN], *tok, *next;
+	struct msrtop_filter n = *f;
+
+	n.nr_guests = 0;
+	if (!*in) {
+		*f = n;
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", in);
+	for (tok = buf; tok; tok = next) {
+		char why[128];
+
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		if (snapshot_guest_name_check(tok, why, sizeof(why))) {
+			tui_set_message(t, true, "bad guest name '%s': %s", tok, why);
+			return;
+		}
+		if (snapshot_filter_add_guest(&n, tok)) {
+			tui_set_message(t, true, "too many guest names: at most %d",
+					MSRTOP_FILTER_MAX_GUESTS);
+			return;
+		}
+	}
+	*f = n;
+}
+
 static void apply_input(struct tui_state *t)
 {
 	struct msrtop_filter n = t->filter;
@@ -96,6 +127,9 @@ static void apply_input(struct tui_state *t)
 	switch (t->prompt) {
 	case PROMPT_PID:
 		parse_pids(t, in, &n);
+		break;
+	case PROMPT_GUEST:
+		parse_guests(t, in, &n);
 		break;
 	case PROMPT_VCPU:
 		n.has_vcpu = false;
@@ -261,6 +295,9 @@ void tui_key(struct tui_state *t, int ch, struct tui_action *out)
 		break;
 	case 'p':
 		start_prompt(t, PROMPT_PID);
+		break;
+	case 'g':
+		start_prompt(t, PROMPT_GUEST);
 		break;
 	case 'c':
 		start_prompt(t, PROMPT_VCPU);

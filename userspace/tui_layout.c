@@ -229,6 +229,14 @@ static int draw_filters(struct tui_state *t, int y, int max_y)
 		fmt_pids(buf, sizeof(buf), "pid", flt->pids, flt->nr_pids);
 		tui_flow_item(&f, buf, A_BOLD);
 	}
+	if (flt->nr_guests) {
+		int n = snprintf(buf, sizeof(buf), "guest");
+
+		for (size_t i = 0; i < flt->nr_guests && n < (int)sizeof(buf); i++)
+			n += snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : " ",
+				      flt->guests[i]);
+		tui_flow_item(&f, buf, A_BOLD);
+	}
 	if (flt->has_vcpu) {
 		snprintf(buf, sizeof(buf), "vcpu %u", flt->vcpu);
 		tui_flow_item(&f, buf, A_BOLD);
@@ -300,6 +308,8 @@ static void draw_status(struct tui_state *t)
 	if (t->prompt != PROMPT_NONE) {
 		static const char *const what[] = {
 			[PROMPT_PID] = "filter by VM pid (pids separated by commas; empty: any): ",
+			[PROMPT_GUEST] = "filter by guest name or VMM comm (separated by commas; "
+					 "empty: any): ",
 			[PROMPT_VCPU] = "filter by vCPU id (empty: any): ",
 			[PROMPT_MSR] = "filter by MSR (name or number; empty: any): ",
 			[PROMPT_REASON] = "filter by exit reason (name or number; empty: any): ",
@@ -324,7 +334,7 @@ static void draw_status(struct tui_state *t)
 		}
 		keys[2 * t->nr_views] = '\0';
 		snprintf(buf, sizeof(buf),
-			 "q quit  1-%u%s views  s/S sort  p c M r filter  F clear  +/- interval  "
+			 "q quit  1-%u%s views  s/S sort  p g c M r filter  F clear  +/- interval  "
 			 "space pause  h help",
 			 t->nr_views, keys);
 		tui_put(y, 0, buf, A_DIM);
@@ -338,7 +348,8 @@ static void draw_help(struct tui_state *t)
 		"",
 		NULL, /* the views (from the view list) */
 		"  s S   next sort key / reverse the order",
-		"  p     filter by VM pid          c   filter by vCPU id",
+		"  p     filter by VM pid          g   filter by guest name or VMM comm",
+		"  c     filter by vCPU id",
 		"  M     filter by MSR             r   filter by exit reason (VMX or SVM name)",
 		"  F     clear the view's filters  (an empty answer clears one filter)",
 		"  + -   longer / shorter refresh interval",
@@ -346,7 +357,8 @@ static void draw_help(struct tui_state *t)
 		"  ^L    redraw                    q   quit",
 		"",
 		"RATE/s: per second over the last interval; TOTAL: since msrtop attached.",
-		"P50/P99: percentiles since attach, as the upper bound of their log2 bucket",
+		"P50/P99: percentiles since attach, as the upper bound of their log2 bucket;",
+		"MIN/MAX: the shortest/longest, exact; MEAN: their sum over their count",
 		"(exits: exit to the next entry on the same thread; outcomes: handling time).",
 		"VCPU: the kernel's vcpu_id (N~: learned for the thread from another event);",
 		"tNNN: the vCPU thread's id when no vcpu_id is known.",

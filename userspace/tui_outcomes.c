@@ -51,6 +51,21 @@ static int cmp_outcome_key(const void *pa, const void *pb)
 	return CMP_ASC(a->write, b->write);
 }
 
+/* Adds the values of src to dst. */
+static void hist_add(struct msrtop_hist *dst, const struct msrtop_hist *src)
+{
+	if (!src->count)
+		return;
+	if (!dst->count || src->min_ns < dst->min_ns)
+		dst->min_ns = src->min_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
+		dst->slots[i] += src->slots[i];
+}
+
 static int sum_outcomes(struct tui_state *t)
 {
 	const struct msrtop_outcome_row *all = snapshot_rows(t->shown, MSRTOP_KIND_OUTCOMES);
@@ -100,8 +115,7 @@ static int sum_outcomes(struct tui_state *t)
 			o->all.total += r->count.total;
 			o->all.rate += r->count.rate;
 		}
-		for (k = 0; k < MSRTOP_HIST_SLOTS; k++)
-			o->slots[k] += r->duration.slots[k];
+		hist_add(&o->duration, &r->duration);
 	}
 	free(rows);
 	return 0;
@@ -126,7 +140,8 @@ static int oc_gp(const struct tui_state *t, size_t a, size_t b)
 
 static int oc_p99(const struct tui_state *t, size_t a, size_t b)
 {
-	return CMP_DESC(tui_hist_slot(t->osums[a].slots, 99), tui_hist_slot(t->osums[b].slots, 99));
+	return CMP_DESC(tui_hist_slot(t->osums[a].duration.slots, 99),
+			tui_hist_slot(t->osums[b].duration.slots, 99));
 }
 
 static int oc_msr(const struct tui_state *t, size_t a, size_t b)
@@ -146,15 +161,17 @@ const struct view_sort tui_outcome_sorts[NR_OUTCOME_SORTS] = {
 	{"p99", oc_p99},   {"msr", oc_msr},	{"vm", oc_vm},
 };
 
-/* Narrow: as wide as the titles and the numbers need, to fit 120 columns. */
+/* Narrow: as wide as the titles and the numbers need; all but the #GP reasons fit 120
+ * columns. */
 static const struct col outcome_cols[] = {
 	{"VM", 6, 22, true},	 {"MSR", 14, 46, true},	 {"R/W", 3, 3, true},
 	{"RATE/s", 0, 0, false}, {"TOTAL", 0, 0, false}, {"HANDLED", 0, 0, false},
 	{"FAST", 0, 0, false},	 {"USER", 0, 0, false},	 {"#GP", 0, 0, false},
-	{"P50", 6, 0, false},	 {"P99", 6, 0, false},	 {"#GP REASONS", 11, 60, true},
+	{"MIN", 5, 0, false},	 {"P50", 6, 0, false},	 {"MEAN", 5, 0, false},
+	{"P99", 6, 0, false},	 {"MAX", 5, 0, false},	 {"#GP REASONS", 11, 60, true},
 };
 
-#define NR_OUTCOME_COLS 12
+#define NR_OUTCOME_COLS 15
 
 /* "invalid_value 70, unknown_msr 5": the non-zero #GP reasons of o. */
 static void fmt_gp_reasons(char *buf, size_t len, const struct outcome_sum *o)
@@ -213,9 +230,12 @@ size_t tui_draw_outcomes(struct tui_state *t, int y, int h)
 		else
 			format_u64(o->n[OC_USER], tui_cell(t, r, 7), CELL_LEN);
 		format_u64(o->n[OC_GP], tui_cell(t, r, 8), CELL_LEN);
-		tui_fmt_percentile(tui_cell(t, r, 9), CELL_LEN, o->slots, 50);
-		tui_fmt_percentile(tui_cell(t, r, 10), CELL_LEN, o->slots, 99);
-		fmt_gp_reasons(tui_cell(t, r, 11), CELL_LEN, o);
+		tui_fmt_hist_ns(tui_cell(t, r, 9), CELL_LEN, &o->duration, MSRTOP_V_MIN);
+		tui_fmt_percentile(tui_cell(t, r, 10), CELL_LEN, o->duration.slots, 50);
+		tui_fmt_hist_ns(tui_cell(t, r, 11), CELL_LEN, &o->duration, MSRTOP_V_MEAN);
+		tui_fmt_percentile(tui_cell(t, r, 12), CELL_LEN, o->duration.slots, 99);
+		tui_fmt_hist_ns(tui_cell(t, r, 13), CELL_LEN, &o->duration, MSRTOP_V_MAX);
+		fmt_gp_reasons(tui_cell(t, r, 14), CELL_LEN, o);
 	}
 	tui_draw_table(t, y, outcome_cols, NR_OUTCOME_COLS, &p, 1); /* a wide one */
 	return t->nr_osums;

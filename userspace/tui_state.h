@@ -34,12 +34,13 @@
 enum prompt {
 	PROMPT_NONE,
 	PROMPT_PID,
+	PROMPT_GUEST,
 	PROMPT_VCPU,
 	PROMPT_MSR,
 	PROMPT_REASON,
 };
 
-#define INPUT_LEN 64
+#define INPUT_LEN 160 /* a guest name (up to 127 bytes) and then some */
 #define MESSAGE_LEN 200
 #define CELL_LEN 64
 #define MAX_COLS 16
@@ -172,7 +173,7 @@ struct outcome_sum {
 	struct msrtop_counter all; /* accesses: every outcome but USERSPACE_DONE */
 	uint64_t n[OC_NR];
 	uint64_t gp[GP_REASONS];
-	uint64_t slots[MSRTOP_HIST_SLOTS];
+	struct msrtop_hist duration; /* of every outcome summed */
 };
 
 #define NR_OUTCOME_SORTS 6
@@ -201,8 +202,11 @@ void tui_draw_table(struct tui_state *t, int y, const struct col *cols, int nr_c
 		    const struct page *p, int gap);
 int tui_put(int y, int x, const char *text, attr_t attr);
 void tui_fmt_percentile(char *buf, size_t len, const uint64_t *slots, unsigned int pct);
+void tui_fmt_hist_ns(char *buf, size_t len, const struct msrtop_hist *h,
+		     enum msrtop_view_col_type which);
 struct page tui_page_of(struct tui_state *t, size_t total, int h);
 void tui_draw_empty(int y, const char *why);
+void tui_draw_note(int y, const char *text);
 int tui_grow_cells(struct tui_state *t, size_t rows);
 void tui_flow_start(struct flow *f, int y, int max_y, const char *label);
 int tui_put_wrapped(int y, int max_y, const char *text, attr_t attr);

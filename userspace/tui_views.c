@@ -13,6 +13,7 @@
 
 #include "exit_reasons.h"
 #include "format.h"
+#include "msr_passthrough.h"
 #include "kinds.h"
 #include "snapshot.h"
 #include "tui.h"
@@ -102,6 +103,11 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 		tui_fmt_percentile(cell, CELL_LEN, kind_hist(row, c->off)->slots,
 				   c->type == MSRTOP_V_P50 ? 50 : 99);
 		break;
+	case MSRTOP_V_MIN:
+	case MSRTOP_V_MEAN:
+	case MSRTOP_V_MAX:
+		tui_fmt_hist_ns(cell, CELL_LEN, kind_hist(row, c->off), c->type);
+		break;
 	case MSRTOP_V_HEX_IF:
 		if (kind_bool(row, c->aux))
 			snprintf(cell, CELL_LEN, "0x%016" PRIx64,
@@ -140,6 +146,11 @@ static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind
 	else
 		snprintf(why, sizeof(why), "no %s yet%s", v->what, v->yet);
 	tui_draw_empty(y, why);
+	if (k->passthrough_note && src->state == MSRTOP_SRC_ATTACHED && !kind_nr(t->raw, k)) {
+		char note[512];
+
+		tui_draw_note(y + 2, msr_passthrough_note(t->raw->cpu_vendor, note, sizeof(note)));
+	}
 }
 
 static size_t draw_kind(struct tui_state *t, int y, int h)

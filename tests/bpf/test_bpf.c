@@ -387,6 +387,25 @@ static long learned_vcpu(struct fixture *f, uint32_t tid)
 	return (long)vcpu;
 }
 
+/* vm_cmdlines has the start of this process's command line, as /proc has it. */
+static void assert_vm_cmdline(struct fixture *f)
+{
+	static struct msrtop_vm_cmdline got;
+	static char want[MSRTOP_VM_CMDLINE_LEN];
+	uint32_t pid = getpid();
+	FILE *fp = fopen("/proc/self/cmdline", "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(want, 1, sizeof(want), fp);
+	fclose(fp);
+	assert_true(n > 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_cmdlines), &pid, &got),
+			 0);
+	assert_int_equal(got.len, n);
+	assert_memory_equal(got.args, want, n);
+}
+
 /* vm_comms has this process's comm (that of its thread-group leader). */
 static void assert_vm_comm(struct fixture *f)
 {
@@ -400,6 +419,7 @@ static void assert_vm_comm(struct fixture *f)
 	want[strcspn(want, "\n")] = '\0';
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vm_comms), &pid, comm), 0);
 	assert_string_equal(comm, want);
+	assert_vm_cmdline(f);
 }
 
 /* Only kvm_msr attached (--sources kvm_msr): no thread learns a vCPU, and the
@@ -545,6 +565,48 @@ static void test_exit_latency(void **state)
 	assert_int_equal(v.lat_count, 0);
 }
 
+/*
+ * Exit latency from a clock the test sets (test_clock): exit at t, entry at
+ * t + d, for known d. Count, sum, minimum, maximum and slots must be exactly
+ * those of the d's, the minimum and maximum wherever they come in the order.
+ */
+static void test_exit_latency_exact(void **state)
+{
+	static const uint64_t d[] = {700, 300, 5000, 300, 1024};
+	struct fixture *f = *state;
+	struct msrtop_exit_val v;
+	uint64_t t = 1000000, sum = 0;
+
+	f->skel->rodata->test_clock = true;
+	f = start(state, true);
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		f->skel->bss->test_now_ns = t;
+		run_exit(f, 4, MSRTOP_ISA_SVM, 0x7c, 0);
+		f->skel->bss->test_now_ns = t + d[i];
+		RUN(f->skel->progs.kvm_entry_raw, 0);
+		sum += d[i];
+		t += 100000;
+	}
+	assert_true(exit_val(f, exit_key(4, MSRTOP_ISA_SVM, 0x7c, 0), &v));
+	assert_int_equal(v.count, 5);
+	assert_int_equal(v.lat_count, 5);
+	assert_int_equal(v.lat_sum_ns, sum);
+	assert_int_equal(v.lat_min_ns, 300);
+	assert_int_equal(v.lat_max_ns, 5000);
+	assert_int_equal(v.lat_hist[8], 2);  /* 300, 300: 256..511 */
+	assert_int_equal(v.lat_hist[9], 1);  /* 700 */
+	assert_int_equal(v.lat_hist[10], 1); /* 1024 */
+	assert_int_equal(v.lat_hist[12], 1); /* 5000: 4096..8191 */
+
+	/* A row with no latency yet (an exit in flight) keeps 0 for both. */
+	f->skel->bss->test_now_ns = t;
+	run_exit(f, 4, MSRTOP_ISA_SVM, 0x78, 0);
+	assert_true(exit_val(f, exit_key(4, MSRTOP_ISA_SVM, 0x78, 0), &v));
+	assert_int_equal(v.lat_count, 0);
+	assert_int_equal(v.lat_min_ns, 0);
+	assert_int_equal(v.lat_max_ns, 0);
+}
+
 /* kvm_entry off (--sources without it): exits are counted, the thread still
  * learns its vCPU, and no latency is kept even if entries did run. */
 static void test_exit_without_latency(void **state)
@@ -659,8 +721,8 @@ static void test_msr_outcome(void **state)
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1000); /* slot 9: 512..1023 */
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1023);
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1024); /* slot 10 */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 0);	 /* slot 0 */
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 1);	 /* slot 0 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 0);	 /* slot 0; the minimum, second */
 	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 2);	 /* slot 1 */
 	RUN(p, 0, 0xc0000080, 1ull << 63, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 300);
 	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_UNKNOWN, 50);
@@ -673,10 +735,14 @@ static void test_msr_outcome(void **state)
 	assert_int_equal(v.sum_ns, 1000 + 1023 + 1024);
 	assert_int_equal(v.hist[9], 2);
 	assert_int_equal(v.hist[10], 1);
+	assert_int_equal(v.min_ns, 1000);
+	assert_int_equal(v.max_ns, 1024);
 	assert_true(outcome_val(f, outcome_key(0, 0x277, 1, MSRTOP_OUTCOME_FASTPATH, 0), &v));
 	assert_int_equal(v.count, 3);
 	assert_int_equal(v.hist[0], 2);
 	assert_int_equal(v.hist[1], 1);
+	assert_int_equal(v.min_ns, 0);
+	assert_int_equal(v.max_ns, 2);
 	assert_true(outcome_val(
 		f, outcome_key(0, 0xc0000080, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE), &v));
 	assert_int_equal(v.count, 1);
@@ -988,6 +1054,7 @@ int main(void)
 		T(test_exit_reasons),
 		T(test_exit_vcpus_and_nested),
 		T(test_exit_latency),
+		T(test_exit_latency_exact),
 		T(test_exit_without_latency),
 		T(test_userspace_exits),
 		T(test_msr_intercept),

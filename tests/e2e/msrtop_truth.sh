@@ -47,6 +47,12 @@ if phase_collects; then
 	mt_msr=$!
 	wait_lines "$work/nolat.jsonl" 1 30 || tap_fail "msrtop --sources (no kvm_entry) started" "$(cat "$work/nolat.err")"
 	wait_lines "$work/msr.jsonl" 1 30 || tap_fail "msrtop --sources kvm_msr started" "$(cat "$work/msr.err")"
+	# Only the guest named bvm (VM B, msrload --name, as QEMU's -name), which
+	# does not exist yet: the filter waits for it.
+	"$MT" --json --interval 0.5 --guest bvm >"$work/guest.jsonl" 2>"$work/guest.err" &
+	pids+=($!)
+	mt_guest=$!
+	wait_lines "$work/guest.jsonl" 1 30 || tap_fail "msrtop --guest started" "$(cat "$work/guest.err")"
 
 	# VM A: the default script on 2 vCPUs, held stopped until the msrtop that
 	# filters on its pid has attached. VM B: a different mix on 3 vCPUs.
@@ -63,7 +69,7 @@ if phase_collects; then
 	mt_a=$!
 	wait_lines "$work/a-only.jsonl" 1 30 || tap_fail "msrtop --pid started" "$(cat "$work/a-only.err")"
 	kill -CONT $pid_a
-	b_ops=(--vcpus 3 --reps 5 --rate 20
+	b_ops=(--name bvm --vcpus 3 --reps 5 --rate 20
 		--wrmsr 0x277:0x0007040600070406:37 --rdmsr 0x1b:11 --wrmsr 0x2ff:0x6:5
 		--wrmsr 0x277:0x0808080808080808:3 --rdmsr 0xbad:2
 		--deny 0x3b:rw:ok --wrmsr 0x3b:7:4 --rdmsr 0x3b:2 --cpuid 1:3 --outb 0x80:2 --hlt 2)
@@ -84,16 +90,16 @@ if phase_collects; then
 	wait_lines "$work/all.jsonl" $((n + 2)) 30
 	n=$(wc -l <"$work/a-only.jsonl")
 	wait_lines "$work/a-only.jsonl" $((n + 2)) 30
-	for f in nolat msr; do
+	for f in nolat msr guest; do
 		n=$(wc -l <"$work/$f.jsonl")
 		wait_lines "$work/$f.jsonl" $((n + 2)) 30
 	done
-	kill -INT $mt_all $mt_a $mt_nolat $mt_msr
+	kill -INT $mt_all $mt_a $mt_nolat $mt_msr $mt_guest
 	wait $mt_all
 	tap_eq "msrtop exits 0 on SIGINT" 0 $?
-	wait $mt_a $mt_nolat $mt_msr
+	wait $mt_a $mt_nolat $mt_msr $mt_guest
 	pids=()
-	for f in all a-only nolat msr; do
+	for f in all a-only nolat msr guest; do
 		tail -n 1 "$work/$f.jsonl" >"$work/$f.json"
 	done
 
@@ -103,18 +109,25 @@ if phase_collects; then
 	"$MT" -v --json --once --interval 15 >"$work/short.json" 2>"$work/short.err" &
 	mt_short=$!
 	pids+=($mt_short)
+	# The same VM's tables as CSV (--csv), from another msrtop.
+	"$MT" -v --csv --once --interval 15 >"$work/short.csv" 2>"$work/short-csv.err" &
+	mt_csv=$!
+	pids+=($mt_csv)
 	attached=no
 	for ((i = 0; i < 300; i++)); do
 		# print_attached() runs once every program is attached (libbpf's -v lines
 		# name kvm_msr long before).
-		grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" && { attached=yes; break; }
+		grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" &&
+			grep -Eq "^msrtop: kvm_msr +attached" "$work/short-csv.err" && { attached=yes; break; }
 		sleep 0.1
 	done
 	tap_eq "msrtop -v --once says kvm_msr is attached" yes "$attached"
-	"$ML" --reps 1 >"$work/c.json" 2>"$work/c.err"
+	"$ML" --name shortvm --reps 1 >"$work/c.json" 2>"$work/c.err"
 	tap_eq "short-lived msrload ran" 0 $?
 	wait $mt_short
 	tap_eq "msrtop --once exits 0" 0 $?
+	wait $mt_csv
+	tap_eq "msrtop --csv --once exits 0" 0 $?
 	pids=()
 	phase_keep pid_a pid_b
 fi
@@ -242,9 +255,47 @@ check_vm() {
 		"$(jq --argjson p "$pid" '[.exits[] | select(.pid == $p and .reason_name == "MSR") | .latency.count] | add // 0' "$snap")"
 }
 
+# check_latency NAME SNAPSHOT.json: every exit row with latency samples obeys
+# what min, max and mean mean, against the row's own histogram and sum: the
+# minimum lies in the lowest non-empty log2 slot and the maximum in the
+# highest (so min <= P50 <= P99 <= max, by slot), min <= mean <= max, mean is
+# sum / count rounded down, the slots add up to count, and no exit re-entered
+# in 0 ns.
+check_latency() {
+	local name=$1 snap=$2 rows bad
+	rows=$(jq '[.exits[] | select(.latency != null and .latency.count > 0)] | length' "$snap")
+	if [ "${rows:-0}" = 0 ]; then
+		tap_skip "$name: exit latency min/max/mean invariants" "no exit row has latency samples"
+		return
+	fi
+	bad=$(jq -r '.exits[] | select(.latency != null and .latency.count > 0) |
+		.latency as $l | ($l.log2_slots | first) as $lo | ($l.log2_slots | last) as $hi |
+		select(($l.min_ns > 0 and $l.min_ns <= $l.max_ns
+			and $l.min_ns >= $lo.low_ns and $l.min_ns <= $lo.high_ns
+			and $l.max_ns >= $hi.low_ns and ($hi.high_ns == null or $l.max_ns <= $hi.high_ns)
+			and $l.min_ns <= $l.mean_ns and $l.mean_ns <= $l.max_ns
+			and $l.mean_ns == (($l.sum_ns / $l.count) | floor)
+			and ([$l.log2_slots[].count] | add) == $l.count) | not) |
+		"pid \(.pid) vcpu \(.vcpu) \(.reason_text): \($l | del(.log2_slots)) slots \([$l.log2_slots[] | [.slot, .count]])"' "$snap")
+	if [ -z "$bad" ]; then
+		tap_ok "$name: exit latency min/max/mean agree with the histogram and sum ($rows rows)"
+	else
+		echo "$bad" | sed 's/^/#   /'
+		tap_fail "$name: exit latency min/max/mean agree with the histogram and sum"
+	fi
+}
+
+check_latency "all VMs" "$work/all.json"
 check_vm A "$work/a.json" "$work/all.json"
 check_vm B "$work/b.json" "$work/all.json"
 check_vm "A (--pid A)" "$work/a.json" "$work/a-only.json"
+check_vm "B (--guest bvm)" "$work/b.json" "$work/guest.json"
+tap_eq "--guest bvm: the filter is in the document" '["bvm"]' \
+	"$(jq -c .filter.guests "$work/guest.json")"
+tap_eq "--guest bvm: nothing of any other VM (B is pid $pid_b)" "$pid_b" \
+	"$(jq -r '[.vms[], .exits[], .msrs[], .userspace_exits[] | .pid] | unique | map(tostring) | join(" ")' "$work/guest.json")"
+tap_eq "--guest bvm: the VM's name is msrload's --name" "$(jq -r .name "$work/b.json")" \
+	"$(jq -r --argjson p "$pid_b" '.vms[] | select(.pid == $p) | .name' "$work/all.json")"
 for vm in A B; do
 	truth=$work/$(echo $vm | tr AB ab).json
 	check_vm "$vm (--sources kvm_exit,kvm_msr,kvm_userspace_exit)" "$truth" "$work/nolat.json"
@@ -260,4 +311,45 @@ tap_eq "short-lived VM: gone at msrtop's snapshot" false \
 	"$(jq --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .alive' "$work/short.json")"
 tap_eq "short-lived VM: named msrload all the same" msrload \
 	"$(jq -r --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .comm' "$work/short.json")"
+# --csv, read with Python's csv module: every line has as many fields as its
+# table's header; the msrs rows of the short-lived VM, summed per MSR and
+# direction, equal what KVM handled according to msrload (as check_vm does).
+csv_check=$(python3 - "$work/short.csv" "$work/c.json" <<'PY'
+import csv, json, sys
+truth = json.load(open(sys.argv[2]))
+pid = str(truth["pid"])
+header, got, bad = {}, {}, []
+with open(sys.argv[1], newline="") as f:
+    for row in csv.reader(f):
+        if row[0] == "table":
+            header = {}
+            cols = row
+            continue
+        if len(row) != len(cols):
+            bad.append("%s row with %d fields, header has %d" % (row[0], len(row), len(cols)))
+            continue
+        r = dict(zip(cols, row))
+        if row[0] == "msrs" and r["PID"] == pid:
+            k = (int(r["MSR"], 16), r["R/W"])
+            c, g = got.get(k, (0, 0))
+            got[k] = (c + int(r["COUNT"]), g + int(r["#GP"]))
+want = {}
+for m in truth["total"]["msrs"]:
+    for acc, n, fl, u, ug in (("write", "writes", "write_faults", "write_userspace", "write_userspace_gp"),
+                              ("read", "reads", "read_faults", "read_userspace", "read_userspace_gp")):
+        cnt, gp = m[n] - m[u], m[fl] - m[ug]
+        if cnt or gp:
+            want[(m["msr"], acc)] = (cnt, gp)
+if got != want:
+    bad.append("msrs of pid %s: csv %s, msrload %s" % (pid, sorted(got.items()), sorted(want.items())))
+print("; ".join(bad) if bad else "ok %d" % len(got))
+PY
+)
+case "$csv_check" in
+ok*) tap_ok "--csv: Python's csv module reads it; the short-lived VM's MSR counts equal msrload's (${csv_check#ok } rows)" ;;
+*) tap_fail "--csv: Python's csv module reads it; the short-lived VM's MSR counts equal msrload's" "$csv_check" ;;
+esac
+tap_eq "short-lived VM: its guest name too (its command line, copied at first sight)" \
+	"$(jq -r .name "$work/c.json")" \
+	"$(jq -r --argjson p "$pid_c" '.vms[] | select(.pid == $p) | .name' "$work/short.json")"
 tap_done

@@ -28,8 +28,8 @@ check_screen "the view comes up with its title and sources" \
 check_screen "sources with their event counts" 'sources: kvm_exit [0-9]+ \('
 check_screen "a source missing from the kernel is said so" 'kvm_nested_vmexit: not in this kernel'
 tap_eq "the view is on the alternate screen" 1 "$(pane_state | cut -d' ' -f1)"
-check_screen "exits: SVM MSR exits of VM 1000 vCPU 0, total and latency percentiles" \
-	'^1000 fakevmm +0 +svm +MSR +[0-9.]+ +900 +<2\.0us +<32\.8us$'
+check_screen "exits: SVM MSR exits of VM 1000 vCPU 0, total, latency minimum, P50, mean, P99, maximum" \
+	'^1000 fakevmm +0 +svm +MSR +[0-9.]+ +900 +1\.1us +<2\.0us +3\.4us +<32\.8us +20\.0us$'
 check_screen "exits: VMX modifier bits shown as flags, a thread id as tNNN" \
 	'^2000 otherv +t2001 +vmx +MSR_WRITE\|FAILED_VMENTRY +[0-9.]+ +9 '
 keys 2
@@ -90,6 +90,22 @@ keys -l 1000
 keys Enter
 check_screen "a pid filter" 'filter: +pid 1000'
 check_no_screen "the pid filter removes other VMs" '^2000 otherv'
+keys F g
+keys -l demo
+keys Enter
+check_screen "a guest filter, by the guest's name" 'filter: +guest demo'
+check_screen "the guest filter keeps that VM" '^1000 fakevmm +0 +IA32_CR_PAT 0x277'
+check_no_screen "the guest filter removes other VMs" '^2000 otherv'
+keys g
+keys -l otherv
+keys Enter
+check_screen "a guest filter by the VMM's comm keeps that VM" '^2000 otherv +t2001 +EFER'
+check_no_screen "... and only that one" '^1000 fakevmm'
+keys g
+keys -l 'demo,,x'
+keys Enter
+check_screen "an empty guest name in the list is an error" "^bad guest name '': empty"
+check_screen "... and the filter stays as it was" 'filter: +guest otherv'
 keys F 1 r
 keys -l npf
 keys Enter
@@ -169,13 +185,16 @@ pane_wait_exit pvm >/dev/null
 pane_run patched "$FAKE" --patched
 check_screen "patched kernel: the patched sources are listed" 'kvm_msr_outcome [0-9]+ \('
 keys o
-check_screen "outcomes: handled, #GP and their reasons, latency" \
-	'^1000 fakevmm +IA32_CR_PAT 0x277 +W +[0-9.]+ +300 +270 +0 +0 +30 +<1\.0us +<1\.0us +invalid_value 30$'
+# Fifteen columns: the #GP reasons, last, need a terminal wider than 120 columns.
+tmx resize-window -t t -x 140 -y 40
+check_screen "outcomes: handled, #GP and their reasons, latency minimum, P50, mean, P99, maximum" \
+	'^1000 fakevmm +IA32_CR_PAT 0x277 +W +[0-9.]+ +300 +270 +0 +0 +30 +513ns +<1\.0us +768ns +<1\.0us +1\.0us +invalid_value 30$'
 check_screen "outcomes: userspace exits" '^1000 fakevmm +IA32_TSC_ADJUST 0x3b +W +[0-9.]+ +30 +0 +0 +30 +0 '
 check_screen "outcomes: userspace exits answered with an error, counted once in TOTAL" \
 	'^1000 fakevmm +IA32_FEAT_CTL 0x3a +W +[0-9.]+ +12 +0 +0 +12 \(12 err\) +0 +'
 check_screen "outcomes: the latency includes the userspace round trip" \
-	'^1000 fakevmm +IA32_FEAT_CTL 0x3a .* +<8\.2us +<32\.8us +-$'
+	'^1000 fakevmm +IA32_FEAT_CTL 0x3a .* +4\.1us +<8\.2us +15\.4us +<32\.8us +32\.8us +-$'
+tmx resize-window -t t -x 120 -y 40
 keys k
 check_screen "canonical: events, rejected, fixups" '^1000 fakevmm +0 +LSTAR 0xc0000082 +[0-9.]+ +24 +6 +3$'
 keys q

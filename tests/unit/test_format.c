@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../lib/cmocka_tap.h"
 
 #include "format.h"
+#include "msr_passthrough.h"
 #include "msrtop.h"
 
 static void test_isa(void **state)
@@ -116,6 +118,46 @@ static void test_parse_u32(void **state)
 	}
 }
 
+/* The vendor of a /proc/cpuinfo text, and the pass-through MSRs named for it. */
+static enum msrtop_cpu_vendor vendor_of(const char *text)
+{
+	char path[] = "/tmp/test_format_cpuinfo.XXXXXX";
+	int fd = mkstemp(path);
+	enum msrtop_cpu_vendor v;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	v = msr_passthrough_vendor(path);
+	unlink(path);
+	return v;
+}
+
+static void test_passthrough(void **state)
+{
+	char note[512];
+
+	assert_int_equal(vendor_of("processor\t: 0\nvendor_id\t: GenuineIntel\n"),
+			 MSRTOP_CPU_INTEL);
+	assert_int_equal(vendor_of("processor\t: 0\nvendor_id\t: AuthenticAMD\n"),
+			 MSRTOP_CPU_AMD);
+	assert_int_equal(vendor_of("vendor_id\t: HygonGenuine\n"), MSRTOP_CPU_AMD);
+	assert_int_equal(vendor_of("vendor_id\t: CentaurHauls\n"), MSRTOP_CPU_UNKNOWN);
+	assert_int_equal(vendor_of(""), MSRTOP_CPU_UNKNOWN);
+	assert_int_equal(msr_passthrough_vendor("/nonexistent/cpuinfo"), MSRTOP_CPU_UNKNOWN);
+
+	/* docs/msrload.md's table: SVM passes STAR/LSTAR/CSTAR/SFMASK through, VMX does not. */
+	msr_passthrough_note(MSRTOP_CPU_AMD, note, sizeof(note));
+	assert_non_null(strstr(note, "AMD (SVM) host: FS_BASE, GS_BASE, KERNEL_GS_BASE"));
+	assert_non_null(strstr(note, "LSTAR"));
+	msr_passthrough_note(MSRTOP_CPU_INTEL, note, sizeof(note));
+	assert_non_null(strstr(note, "Intel (VMX) host: FS_BASE, GS_BASE, KERNEL_GS_BASE"));
+	assert_null(strstr(note, "STAR"));
+	assert_true(strlen(note) < sizeof(note) - 1); /* not cut */
+	msr_passthrough_note(MSRTOP_CPU_UNKNOWN, note, sizeof(note));
+	assert_non_null(strstr(note, "depends on the CPU vendor"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_msr_and_outcome),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_parse_u32),
+		cmocka_unit_test(test_passthrough),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

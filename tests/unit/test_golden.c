@@ -72,6 +72,8 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 	e->latency.slots[10] = 90 * k;
 	e->latency.slots[12] = 9 * k;
 	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = k;
+	e->latency.min_ns = 1030;
+	e->latency.max_ns = (1ull << 31) + 4 * k;
 	e = sb_row(s, MSRTOP_KIND_EXITS,
 		   &(struct msrtop_exit_row){.pid = 4242,
 					     .vcpu_src = MSRTOP_VCPU_LEARNED,
@@ -193,6 +195,8 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 		o->duration.count = oc[j].n * k;
 		o->duration.sum_ns = oc[j].n * k * (600 + 100 * j);
 		o->duration.slots[9 + j % 3] = oc[j].n * k;
+		o->duration.min_ns = (1u << (9 + j % 3)) + j;
+		o->duration.max_ns = (2u << (9 + j % 3)) - 1 - j;
 	}
 
 	/* Canonical checks. */
@@ -249,6 +253,8 @@ static struct msrtop_snapshot *golden_snapshot(void)
 static const struct msrtop_filter golden_filter = {
 	.pids = {4242},
 	.nr_pids = 1,
+	.guests = {"nosuchguest", "web \"1\""},
+	.nr_guests = 2,
 	.has_vcpu = true,
 	.vcpu = 1,
 	.has_msr = true,

@@ -41,6 +41,8 @@ bad "--reps with a space before" "invalid --reps ' 1': remove the white space" -
 bad "--reps with a space after" "invalid --reps '1 ': remove the white space" --reps '1 '
 bad "--vcpus=VALUE is checked" "--vcpus '0': want 1" --vcpus=0
 bad "an operand" "unexpected argument 'foo'" foo
+bad "--name with a comma (QEMU's key=value syntax) is refused" "--name 'a,b': want 1 to 64" --name a,b
+bad "an empty --name is refused" "--name '': want 1 to 64" --name=
 bad "a value with ESC is echoed escaped" 'invalid --wrmsr .\\e\[2J.: it holds a control character' \
 	--wrmsr $'\e[2J'
 

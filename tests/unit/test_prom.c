@@ -267,6 +267,8 @@ static void test_histogram(void **state)
 	e->latency.slots[MSRTOP_HIST_SLOTS - 1] = 4; /* >= 2^31 ns */
 	e->latency.count = 12;
 	e->latency.sum_ns = 3 * SEC + 250;
+	e->latency.min_ns = 1;
+	e->latency.max_ns = 2 * SEC + 5;
 	/* The same exit seen as nested: a counter, no histogram. */
 	e = snapshot_add_row(s, MSRTOP_KIND_EXITS);
 	*e = (struct msrtop_exit_row){
@@ -322,6 +324,17 @@ static void test_histogram(void **state)
 	assert_non_null(strstr(text, "le=\"2.147483647\""));
 	/* No histogram for the nested row: one +Inf bucket in all. */
 	assert_null(strstr(strstr(text, "le=\"+Inf\"") + 1, "le=\"+Inf\""));
+	/* Minimum and maximum: gauges in seconds, exact, for the rows with latency only. */
+	assert_non_null(strstr(text, "# TYPE msrtop_exit_latency_min_seconds gauge\n"));
+	assert_non_null(strstr(text, "# TYPE msrtop_exit_latency_max_seconds gauge\n"));
+	snprintf(prefix, sizeof(prefix), "msrtop_exit_latency_min_seconds{%s} 0.000000001\n",
+		 labels);
+	assert_non_null(strstr(text, prefix));
+	snprintf(prefix, sizeof(prefix), "msrtop_exit_latency_max_seconds{%s} 2.000000005\n",
+		 labels);
+	assert_non_null(strstr(text, prefix));
+	assert_null(strstr(strstr(text, "msrtop_exit_latency_min_seconds{") + 1,
+			   "msrtop_exit_latency_min_seconds{"));
 	free(text);
 	prom_state_free(st);
 	snapshot_put(s);
@@ -343,6 +356,8 @@ static void test_histogram_needs_entry(void **state)
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	text = render(st, s);
 	assert_null(strstr(text, "msrtop_exit_latency_seconds_bucket"));
+	assert_null(strstr(text, "msrtop_exit_latency_min_seconds{"));
+	assert_null(strstr(text, "msrtop_exit_latency_max_seconds{"));
 	assert_non_null(strstr(text, "reason=\"MSR_WRITE\"} 1\n"));
 	free(text);
 	prom_state_free(st);

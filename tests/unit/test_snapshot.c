@@ -464,6 +464,67 @@ static void test_filter_pid(void **state)
 	snapshot_put(s);
 }
 
+/* --guest: a VM by guest name or comm, exactly; one that matches nothing keeps nothing. */
+static void test_filter_guest(void **state)
+{
+	struct msrtop_snapshot *s = filter_input(), *f;
+	struct msrtop_filter flt = {0};
+	char why[128];
+
+	strcpy(snapshot_find_vm(s, 200)->name, "web1");
+	strcpy(snapshot_find_vm(s, 200)->comm, "qemu-system-x86");
+	assert_int_equal(snapshot_filter_add_guest(&flt, "web1"), 0);
+	assert_false(snapshot_filter_is_empty(&flt));
+	f = snapshot_filter(s, &flt);
+	assert_non_null(f);
+	assert_int_equal(f->nr_vms, 1);
+	assert_int_equal(f->vms[0].pid, 200);
+	assert_string_equal(f->vms[0].name, "web1");
+	assert_int_equal(SB_NR(f, EXITS), 2);
+	assert_int_equal(SB_NR(f, INTERCEPTS), 1);
+	assert_int_equal(f->totals.exits.total, 23);
+	snapshot_put(f);
+
+	/* By comm (VM 100 has no guest name), beside the name: both VMs. */
+	assert_int_equal(snapshot_filter_add_guest(&flt, "qemu"), 0);
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_vms, 2);
+	snapshot_put(f);
+
+	/* A prefix is not a match, nor is another VM's name; with --pid both must match. */
+	memset(&flt, 0, sizeof(flt));
+	snapshot_filter_add_guest(&flt, "web");
+	snapshot_filter_add_guest(&flt, "qemu-system");
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_vms, 0);
+	assert_int_equal(SB_NR(f, EXITS), 0);
+	snapshot_put(f);
+	memset(&flt, 0, sizeof(flt));
+	snapshot_filter_add_guest(&flt, "web1");
+	flt.pids[0] = 100;
+	flt.nr_pids = 1;
+	f = snapshot_filter(s, &flt);
+	assert_int_equal(f->nr_vms, 0);
+	snapshot_put(f);
+
+	/* At most MSRTOP_FILTER_MAX_GUESTS names; bad names refused. */
+	memset(&flt, 0, sizeof(flt));
+	for (int i = 0; i < MSRTOP_FILTER_MAX_GUESTS; i++)
+		assert_int_equal(snapshot_filter_add_guest(&flt, "g"), 0);
+	assert_int_equal(snapshot_filter_add_guest(&flt, "g"), -E2BIG);
+	assert_int_equal(snapshot_guest_name_check("web1", why, sizeof(why)), 0);
+	assert_int_equal(snapshot_guest_name_check("", why, sizeof(why)), -EINVAL);
+	assert_int_equal(snapshot_guest_name_check("a\x1b[2Jb", why, sizeof(why)), -EINVAL);
+	char lng[MSRTOP_VM_NAME_LEN + 1];
+
+	memset(lng, 'x', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = '\0';
+	assert_int_equal(snapshot_guest_name_check(lng, why, sizeof(why)), -EINVAL);
+	lng[MSRTOP_VM_NAME_LEN - 1] = '\0';
+	assert_int_equal(snapshot_guest_name_check(lng, why, sizeof(why)), 0);
+	snapshot_put(s);
+}
+
 static void test_filter_vcpu(void **state)
 {
 	struct msrtop_snapshot *s = filter_input(), *f;
@@ -626,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_filter_empty),
 		cmocka_unit_test(test_filter_pid),
+		cmocka_unit_test(test_filter_guest),
 		cmocka_unit_test(test_filter_vcpu),
 		cmocka_unit_test(test_filter_msr),
 		cmocka_unit_test(test_filter_reason),

@@ -59,6 +59,9 @@ static void usage(FILE *f)
 		"  -t, --duration SEC   stop each vCPU at the first repetition end after SEC\n"
 		"      --rate N         at most N repetitions per second per vCPU\n"
 		"  -O, --output FILE    write the JSON to FILE (atomically) instead of stdout\n"
+		"      --name NAME      the guest's name, as QEMU's -name NAME: it stays in\n"
+		"                       msrload's command line, where msrtop reads guest\n"
+		"                       names (letters, digits, '.', '_', '-'; up to 64)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        print the version\n"
 		"\n"
@@ -234,6 +237,20 @@ static int opt_output(void *ctx, const char *arg)
 	return 0;
 }
 
+/* A plain name: what QEMU's -name takes without its key=value syntax. */
+static int opt_name(void *ctx, const char *arg)
+{
+	size_t n = strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+	if (!*arg || arg[n] || n > 64) {
+		cmdline_error("msrload", "--name '%s': want 1 to 64 letters, digits, '.', '_' or '-'",
+			      arg);
+		return -EINVAL;
+	}
+	((struct ml_args *)ctx)->s.name = arg;
+	return 0;
+}
+
 #define ML_HELP 1
 #define ML_VERSION 2
 
@@ -262,6 +279,7 @@ static const struct cmdline_opt ml_opts[] = {
 	{ "duration", 't', CMDLINE_ARG, opt_duration },
 	{ "rate", 0, CMDLINE_ARG, opt_rate },
 	{ "output", 'O', CMDLINE_ARG, opt_output },
+	{ "name", 0, CMDLINE_ARG, opt_name },
 	{ "help", 'h', 0, opt_help },
 	{ "version", 'V', 0, opt_version },
 };

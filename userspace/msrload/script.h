@@ -35,6 +35,7 @@ struct script {
 	int reps_given;
 	double duration; /* seconds; 0 = none */
 	double rate; /* repetitions per second per vCPU; 0 = as fast as possible */
+	const char *name; /* --name: the guest's name (in argv, as QEMU's -name); NULL: none */
 };
 
 /* Ground truth for one MSR on one vCPU (or merged over vCPUs). */

@@ -123,6 +123,7 @@ json_object *result_json(const struct script *s, const struct vmm_result *r)
 	json_object_object_add(o, "tool", json_object_new_string("msrload"));
 	json_object_object_add(o, "version", json_object_new_int(1));
 	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+	json_object_object_add(o, "name", s->name ? json_object_new_string(s->name) : NULL);
 	json_object_object_add(o, "vcpus", json_object_new_int((int)r->nvcpus));
 	json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
 	json_object_object_add(o, "script", script_json(s));
