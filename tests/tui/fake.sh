@@ -113,6 +113,9 @@ check_screen "an exit reason filter (SVM name)" 'filter: +reason .*svm NPF'
 check_screen "the reason filter keeps NPF exits" '^1000 fakevmm +0 +svm +NPF +[0-9.]+ +60 '
 check_no_screen "the reason filter removes other exits" 'MSR_WRITE'
 keys F p
+# The prompt first: until F and p are handled, the screen before them (with
+# its reason filter and its "q quit" line) would satisfy the checks below.
+check_screen "F then p: the pid prompt" '^filter by VM pid'
 keys -l 12
 keys Escape
 check_screen "Escape leaves the prompt" '^q quit '
