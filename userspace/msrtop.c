@@ -75,6 +75,29 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* text on f in lines of at most width columns, broken at spaces, then a newline. */
+static void print_wrapped(FILE *f, const char *text, size_t width)
+{
+	size_t col = 0;
+
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (col && col + 1 + word > width) {
+			fputc('\n', f);
+			col = 0;
+		} else if (col) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(text, 1, word, f);
+		col += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
 static void usage(FILE *f)
 {
 	enum msrtop_cpu_vendor vendor = msr_passthrough_vendor("/proc/cpuinfo");
@@ -137,11 +160,11 @@ static void usage(FILE *f)
 		"is shown and leave tables without that dimension alone (--msr keeps all\n"
 		"exits); filters of different kinds must all match.\n"
 		"MSR rows exist only for accesses KVM intercepts: a guest's RDMSR/WRMSR of a\n"
-		"pass-through MSR runs in hardware, never reaches KVM and is not seen (%s).\n"
-		"Exit status: 0 done, 1 runtime error, 2 bad command line.\n",
+		"pass-through MSR runs in hardware, never reaches KVM and is not seen:\n",
 		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, MSRTOP_FILTER_MAX_GUESTS,
-		COLLECTOR_DEFAULT_ROWS,
-		COLLECTOR_DEFAULT_FORGET_S, passthrough);
+		COLLECTOR_DEFAULT_ROWS, COLLECTOR_DEFAULT_FORGET_S);
+	print_wrapped(f, passthrough, 78);
+	fprintf(f, "Exit status: 0 done, 1 runtime error, 2 bad command line.\n");
 }
 
 /* One line on stderr, prefixed "msrtop: ", with control characters escaped (cmdline.h). */
