@@ -9,8 +9,8 @@
 # MODROOT  a module tree of the same kernel with DKMS's modules in
 #          updates/dkms (modprobe -d MODROOT loads them instead of kernel/)
 # SHARE    the directory shared with the host: SHARE/stock and SHARE/patched
-#          receive what the suites collected, SHARE/srcversion-{stock,patched}
-#          the srcversion of the kvm and kvm_amd modules that were loaded
+#          receive what the suites collected, SHARE/build-id-{stock,patched}
+#          the build ids of the kvm and kvm_amd modules that were loaded
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
@@ -24,6 +24,18 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do stock+=("$1"); shift; done
 while [ $# -gt 0 ] && [ "$1" != -- ]; do patched+=("$1"); shift; done
 [ $# -gt 0 ] && shift
 bt=("$@")
+
+# The GNU build id of a loaded module, from the ELF note sysfs exposes (a
+# 16-byte note header, "GNU\0", then the id). Debian's modules have no
+# srcversion (no MODULE_VERSION), but every module has a build id.
+loaded_build_id() {
+	local f=/sys/module/$1/notes/.note.gnu.build-id
+	if [ -r "$f" ]; then
+		od -An -v -tx1 -j16 "$f" | tr -d ' \n'
+	else
+		echo "no-build-id-for-$1"
+	fi
+}
 
 # phase NAME MODULE-DIR SUITE...: load kvm_amd (and kvm) from MODULE-DIR,
 # check its module BTF, run the suites, unload.
@@ -43,8 +55,7 @@ phase() {
 			tap_fail "$name: /sys/kernel/btf/$m exists (module BTF for CO-RE and tp_btf)"
 		fi
 	done
-	echo "$(cat /sys/module/kvm/srcversion) $(cat /sys/module/kvm_amd/srcversion)" \
-		>"$share/srcversion-$name"
+	echo "$(loaded_build_id kvm) $(loaded_build_id kvm_amd)" >"$share/build-id-$name"
 	"$top/tests/vm/batch.sh" --share "$share/$name" "$@" |
 		sed -u "s/^\(not \)\{0,1\}ok [0-9]* - /&$name: /"
 	if rmmod kvm_amd kvm 2>"/tmp/rmmod-$name"; then

@@ -19,7 +19,7 @@
 #    on DEBIAN_BPFTRACE_KVERS (default 6.1) the bpftrace suite's scripts (the
 #    one-liners run in the 6.1 test kernel), elsewhere the msrtop suite again;
 #    each phase checks that the module BTF of kvm and kvm_amd is there;
-# 4. on the host: the loaded modules' srcversion against Debian's and DKMS's
+# 4. on the host: the loaded modules' GNU build ids against Debian's and DKMS's
 #    files, and the suites' checks (tests/vm/batch.sh --check).
 # Results are named "[KREL] ...". DEBIAN_STOCK_SUITES and
 # DEBIAN_PATCHED_SUITES change the suites of each phase.
@@ -44,7 +44,8 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/msrtop-debian-$kver.XXXXXX") ||
 	{ tap_fail "[$kver] a work directory"; tap_done; }
-trap 'rm -rf "$work"' EXIT
+# A failed run keeps its work directory (the suites' JSON) for inspection.
+trap 'if [ "$_tap_failed" = 0 ]; then rm -rf "$work"; else echo "# $kver: kept $work for inspection" >&2; fi' EXIT
 
 t=$(date +%s)
 if ! out=$("$top/tests/vm/debian-kernel.sh" "$kver" 2>"$work/fetch.log"); then
@@ -102,18 +103,21 @@ r=${PIPESTATUS[0]}
 [ "$r" = 0 ] || [ "$r" = 1 ] || tap_fail "$L the VM ran its suites to completion" "run.sh exit $r"
 
 # ---- on the host --------------------------------------------------------------
-srcv() { modinfo -F srcversion "$1"; }
+# The GNU build id of a module file (.ko or .ko.xz), "none" when it has none.
+file_build_id() {
+	local f=$1 id
+	case $f in *.xz) xz -dc "$f" >"$work/module.ko" && f=$work/module.ko ;; esac
+	id=$(readelf -n "$f" 2>/dev/null | awk '/Build ID:/ { print $3; exit }')
+	echo "${id:-none}"
+}
 mod_file() { modprobe -d "$1" -S "$krel" --show-depends kvm_amd | awk -v m="/$2.ko" 'index($2, m) { print $2 }'; }
-if [ -f "$share/srcversion-stock" ]; then
-	tap_eq "$L stock: the kvm and kvm_amd loaded are Debian's" \
-		"$(srcv "$(mod_file "$dir/root" kvm)") $(srcv "$(mod_file "$dir/root" kvm-amd)")" \
-		"$(cat "$share/srcversion-stock")"
-fi
-if [ -f "$share/srcversion-patched" ]; then
-	tap_eq "$L patched: the kvm and kvm_amd loaded are DKMS's" \
-		"$(srcv "$(mod_file "$mods" kvm)") $(srcv "$(mod_file "$mods" kvm-amd)")" \
-		"$(cat "$share/srcversion-patched")"
-fi
+for phase in stock patched; do
+	if [ $phase = stock ]; then tree=$dir/root who="Debian's"; else tree=$mods who="DKMS's"; fi
+	[ -f "$share/build-id-$phase" ] || continue
+	tap_eq "$L $phase: the kvm and kvm_amd loaded are $who (GNU build ids)" \
+		"$(file_build_id "$(mod_file "$tree" kvm)") $(file_build_id "$(mod_file "$tree" kvm-amd)")" \
+		"$(cat "$share/build-id-$phase")"
+done
 echo "# $L checking on the host what the VM collected"
 for phase in stock patched; do
 	if [ $phase = stock ]; then names=("${stock[@]}"); else names=("${patched[@]}"); fi
