@@ -38,6 +38,9 @@ BENCH_DEPS :=
 # The test kernels (kernel-patches/): built before any suite runs, and booted
 # by the VM suites (one tests/vm/suite-KVER.sh each).
 TEST_KVERS ?= 6.1 6.12
+# Debian's own kernels of these series, fetched (never installed) and booted
+# by the VM suites tests/vm/suite-debian-KVER.sh.
+DEBIAN_KVERS ?= 6.1 6.12
 
 # Libraries more than one part links, looked up once.
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -74,6 +77,10 @@ test-kernels: deps
 		t=$$(date +%s); kernel-patches/build.sh $$v >/dev/null || exit 1; \
 		echo "  KERNEL   $$v test kernel ready in $$(($$(date +%s) - t)) s"; \
 	done
+	$(Q)for v in $(DEBIAN_KVERS); do \
+		t=$$(date +%s); k=$$(tests/vm/debian-kernel.sh $$v) || exit 1; \
+		echo "  KERNEL   Debian $${k% *} ready in $$(($$(date +%s) - t)) s"; \
+	done
 
 # Every suite: the VM suites (each a lane of its own: one test VM keeps one CPU
 # busy) side by side with the host suites (one lane, in order), TEST_JOBS
@@ -103,6 +110,8 @@ help:
 	@echo 'make kernel     build the patched test kernel (KVER=6.1 or 6.12)'
 	@echo 'make vm-test    only the tests that boot the patched kernels under QEMU'
 	@echo 'make fuzz       the fuzz suites of make test, 50 times as many inputs'
+	@echo 'make kvm-modules [KREL=...]  patched KVM modules for a Debian kernel (default: running)'
+	@echo 'make dkms-install [KREL=...] the same under DKMS, installed to updates/dkms'
 	@echo 'make test-kernels  build (or find in the cache) the 6.1 and 6.12 test kernels'
 	@echo 'make install    install the programs under $$(PREFIX) (default /usr/local)'
 	@echo 'V=1             show the full commands'

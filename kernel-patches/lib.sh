@@ -12,6 +12,12 @@
 #   kernel-KVER-KEY/     bzImage, .config and System.map of the full series;
 #                        KEY hashes every input (see kp_key), so a changed
 #                        input rebuilds
+#   debs/                .debs fetched with apt-get download (never installed):
+#                        the pinned linux-source of a test kernel when another
+#                        version is installed, Debian's kernels for the VM tests
+#   src/                 linux-source-KVER-VERSION.tar.xz taken from those .debs
+#   kvm-modules/         patched KVM modules for Debian kernels (kvm-modules.sh)
+#   debian/              Debian kernels unpacked for the VM tests
 #   ccache/              ccache's store for every kernel compile (both KVERs):
 #                        a tree reset to the pristine source and a patch that
 #                        changes one file recompile from it, not from scratch
@@ -70,20 +76,70 @@ kp_key() {
 	} | sha256sum | cut -c1-16
 }
 
-# The exact Debian source the series was made against; installed if missing.
-kp_ensure_source() {
-	local have
-	have=$(dpkg-query -W -f='${Version}' "linux-source-$kp_kver" 2>/dev/null || true)
-	if [ "$have" != "$kp_deb_version" ]; then
-		kp_log "installing linux-source-$kp_kver=$kp_deb_version (have '${have:-none}')"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades \
-			"linux-source-$kp_kver=$kp_deb_version" >&2 ||
-			kp_die "cannot install linux-source-$kp_kver=$kp_deb_version; the series" \
-				"is pinned to it (see $kp_series/BASE): rebase the series onto" \
-				"the version apt offers and update BASE"
+# kp_source_tarball KVER VERSION: sets kp_tarball to the tarball of Debian's
+# linux-source-KVER at exactly VERSION, without installing, upgrading or
+# downgrading any package: the installed package's
+# /usr/src/linux-source-KVER.tar.xz when that is the version installed,
+# otherwise the tarball inside the package's .deb, fetched with
+# `apt-get download` into $kp_cache/debs and unpacked into $kp_cache/src.
+# Returns 1 (after one line on stderr) when neither is possible.
+kp_source_tarball() {
+	local kver=$1 ver=$2 pkg=linux-source-$1 deb have
+	have=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
+	if [ "$have" = "$ver" ] && [ -f "/usr/src/$pkg.tar.xz" ]; then
+		kp_tarball=/usr/src/$pkg.tar.xz
+		return 0
 	fi
-	kp_tarball=/usr/src/linux-source-$kp_kver.tar.xz
-	[ -f "$kp_tarball" ] || kp_die "$kp_tarball not found after installing linux-source-$kp_kver"
+	kp_tarball=$kp_cache/src/$pkg-$ver.tar.xz
+	[ -f "$kp_tarball" ] && return 0
+	mkdir -p "$kp_cache/debs" "$kp_cache/src"
+	deb=$(kp_fetch_deb "$pkg" "$ver") || return 1
+	kp_log "unpacking the tarball of $pkg $ver from $deb"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" >"$kp_tarball.tmp" &&
+		mv "$kp_tarball.tmp" "$kp_tarball" || {
+		rm -f "$kp_tarball.tmp"
+		kp_log "$deb holds no usr/src/$pkg.tar.xz"
+		return 1
+	}
+}
+
+# kp_fetch_deb PACKAGE VERSION: the path of PACKAGE_VERSION_*.deb in
+# $kp_cache/debs, fetched with `apt-get download` if it is not there yet
+# (nothing is installed). Returns 1 when apt has no such version.
+kp_fetch_deb() {
+	local pkg=$1 ver=$2 deb
+	deb=$(kp_cached_deb "$pkg" "$ver")
+	if [ -z "$deb" ]; then
+		kp_log "fetching $pkg=$ver with apt-get download into $kp_cache/debs"
+		mkdir -p "$kp_cache/debs"
+		(cd "$kp_cache/debs" && apt-get download -q -o APT::Sandbox::User=root \
+			"$pkg=$ver" >&2) || {
+			kp_log "apt-get download $pkg=$ver failed (run 'apt-get update'?)"
+			return 1
+		}
+		deb=$(kp_cached_deb "$pkg" "$ver")
+		[ -n "$deb" ] || { kp_log "apt-get download left no ${pkg}_${ver}_*.deb"; return 1; }
+	fi
+	echo "$deb"
+}
+
+kp_cached_deb() {
+	local f
+	# apt names the file PACKAGE_VERSION_ARCH.deb, with ':' of an epoch as %3a.
+	for f in "$kp_cache/debs/${1}_${2//:/%3a}"_*.deb; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 0
+}
+
+# The exact Debian source the series was made against (vKVER/BASE), taken
+# from the installed package or fetched into the cache (kp_source_tarball):
+# the test kernels stay reproducible and a newer installed package is kept.
+kp_ensure_source() {
+	kp_source_tarball "$kp_kver" "$kp_deb_version" ||
+		kp_die "linux-source-$kp_kver $kp_deb_version, which the series is pinned to" \
+			"($kp_series/BASE), is neither installed nor fetchable: rebase the series onto" \
+			"the version apt offers and update BASE"
 }
 
 # Take the per-version lock for tree-KVER and obj-KVER (held until exit).

@@ -16,3 +16,7 @@ $(BUILD)/kvm_stat: | $(BUILD)
 	$(Q)tar -xJf $(KVM_STAT_TARBALL) --wildcards -O '*/tools/kvm/kvm_stat/kvm_stat' >$@.tmp
 	$(Q)chmod +x $@.tmp && mv $@.tmp $@
 TEST_DEPS += $(BUILD)/kvm_stat
+
+# Debian's own kernels (tests/vm/debian.sh): stock KVM modules, then the
+# patched ones DKMS built, one boot each.
+VM_SUITES += $(foreach v,$(DEBIAN_KVERS),tests/vm/suite-debian-$(v).sh)

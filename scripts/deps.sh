@@ -13,6 +13,8 @@ pkgs=(
 	# patched-kernel build and VM tests
 	linux-source-6.1 linux-source-6.12 bc flex bison libssl-dev dwarves cpio ccache
 	qemu-system-x86 busybox-static kmod git
+	# Debian's own kernels in the VM tests: patched KVM modules under DKMS
+	dkms xz-utils
 )
 
 missing=()

@@ -72,7 +72,8 @@ bt_probe_missing() {
 		local fn=${p#*:}
 		if ! bt_have_kprobes; then
 			echo "$p: this kernel has no kprobes"
-		elif ! grep -qE "^[0-9a-f]+ [tT] $fn\$" /proc/kallsyms; then
+		elif ! grep -qE "^[0-9a-f]+ [tT] $fn(	\[[^]]+\])?\$" /proc/kallsyms; then
+			# (a function of a module is listed with a tab and "[module]" after it)
 			echo "$p: no function $fn in this kernel"
 		fi
 		;;

@@ -2,7 +2,7 @@
 # Run a command inside a test kernel under QEMU (TCG, -cpu max: AMD SVM with
 # nested paging is emulated, so KVM inside gets real hardware-style exits).
 #
-#   tests/vm/run.sh [--kver 6.1|6.12 | --kernel BZIMAGE] [--timeout SEC]
+#   tests/vm/run.sh [--kver 6.1|6.12 | --kernel BZIMAGE [--initrd FILE]] [--timeout SEC]
 #                   [--append KERNEL-ARGS] [--smp N] [--share DIR] [--interactive]
 #                   -- COMMAND [ARG]...
 #
@@ -15,17 +15,21 @@
 # With --interactive, COMMAND gets this terminal instead (its size and TERM are
 # passed on; Ctrl-C goes to COMMAND, not to QEMU).
 # VM_KERNEL=BZIMAGE in the environment is the default for --kernel.
+# --initrd: an initramfs that mounts the root itself from the root=, rootflags=
+# and init= below (a Debian kernel, whose virtio and 9p drivers are modules:
+# tests/vm/debian-kernel.sh makes one).
 # The exit status is COMMAND's, or 124 if the VM timed out, or 125 if the VM
 # ended without reporting one (kernel panic, QEMU failure).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kver=6.1 kernel=${VM_KERNEL:-} timeout=600 append= smp=2 interactive=0 share=
+kver=6.1 kernel=${VM_KERNEL:-} initrd= timeout=600 append= smp=2 interactive=0 share=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
@@ -66,7 +70,7 @@ cmdline+=" root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,m
 cmdline+=" ro init=$here/guest-init.sh $append"
 
 qemu=(qemu-system-x86_64 -cpu max -machine q35 -smp "$smp" -m 2048 -display none -monitor none
-	-no-reboot -kernel "$kernel" -append "$cmdline"
+	-no-reboot -kernel "$kernel" -append "$cmdline" ${initrd:+-initrd "$initrd"}
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot
 	-fsdev local,id=vmout,path="$dir",security_model=none
