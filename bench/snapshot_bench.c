@@ -28,8 +28,7 @@
  * `msrtop --json` does per interval, in its steps: "read" collector_read()
  * (every map read, summed over CPUs, the snapshot finished against the
  * previous one, the VM table filled); "write" json_out_write() to /dev/null
- * (the document built and serialised by json-c row by row, as msrtop writes
- * it); "free" the snapshot. Prints median, p90, p99 and max in ms.
+ * (the document written row by row, as msrtop writes it); "free" the snapshot. Prints median, p90, p99 and max in ms.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -358,8 +357,8 @@ static int cmp_u64(const void *a, const void *b)
  * The phases of one refresh, each timed on the wall clock and in CPU time.
  * write: with the row text cache msrtop keeps per stream, here with every
  * row unchanged since the previous refresh (idle), so every row's text is
- * reused; write_all: the same document with an empty cache, every row made
- * by json-c, what a refresh costs when every row changed; metrics: the
+ * reused; write_all: the same document with an empty cache, every row
+ * written anew, what a refresh costs when every row changed; metrics: the
  * Prometheus text of the snapshot (prom_render(), what --listen adds per
  * refresh). total = read + write + free; total_all = read + write_all + free.
  */
@@ -525,7 +524,7 @@ static void measure(const struct shape *shape, unsigned int iterations)
 		}
 	}
 	printf("refreshes %u, JSON document %zu bytes, %zu rows written from the cache "
-	       "(of %zu, write) or made by json-c (write_all)\n",
+	       "(of %zu, write) or written anew (write_all)\n",
 	       iterations, doc_bytes, json_out_cache_reused(cache), nr_rows);
 	for (int p = 0; p < PH_NR; p++)
 		print_stats("wall", phase_names[p], wall[p], iterations);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The JSON writer (json_out.h). Every value is made and serialized by json-c:
- * no text is escaped here. json_out_write() streams a document row by row
+ * The JSON writer (json_out.h). The document's head and the VMs are made and
+ * serialized by json-c; the event kinds' rows, most of a large document, are
+ * written as text by the jt_*() functions below, which give json-c's bytes. json_out_write() streams a document row by row
  * (see there); json_out_build() makes the same document as one object tree. The layout is
  * documented in docs/json.md and docs/msrtop.schema.json; change the three
  * together and bump MSRTOP_JSON_VERSION on incompatible changes.
  */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,6 +370,350 @@ static const char *serialize(struct json_object *o)
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
+/* ---- rows written as text ---------------------------------------------------- */
+
+/*
+ * A row of an event kind written straight as JSON text: the same bytes
+ * serializing jrow()'s json-c object gives (PLAIN, NOSLASHESCAPE: no spaces,
+ * '/' not escaped, control characters as \u00xx), without making the object.
+ * json_out_build() keeps the json-c tree; tests/unit/test_json_out.c checks
+ * that json_out_write()'s document is byte for byte the tree's.
+ */
+struct jtext {
+	char *p;
+	size_t len, cap;
+	bool first; /* no member/element written yet in the innermost object/array */
+	bool oom;
+};
+
+static void jt_reserve(struct jtext *t, size_t n)
+{
+	char *p;
+	size_t cap;
+
+	if (t->oom || t->len + n + 1 <= t->cap)
+		return;
+	cap = t->cap ? t->cap : 1024;
+	while (cap < t->len + n + 1)
+		cap *= 2;
+	p = realloc(t->p, cap);
+	if (!p) {
+		t->oom = true;
+		return;
+	}
+	t->p = p;
+	t->cap = cap;
+}
+
+static void jt_raw(struct jtext *t, const char *s, size_t n)
+{
+	jt_reserve(t, n);
+	if (t->oom)
+		return;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+static void jt_char(struct jtext *t, char c)
+{
+	jt_raw(t, &c, 1);
+}
+
+static void jt_open(struct jtext *t, char c)
+{
+	jt_char(t, c);
+	t->first = true;
+}
+
+static void jt_close(struct jtext *t, char c)
+{
+	jt_char(t, c);
+	t->first = false;
+}
+
+/* Before an array element. */
+static void jt_elem(struct jtext *t)
+{
+	if (!t->first)
+		jt_char(t, ',');
+	t->first = false;
+}
+
+/* A string value, escaped as json-c escapes it with JSON_C_TO_STRING_NOSLASHESCAPE. */
+static void jt_str(struct jtext *t, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	jt_char(t, '"');
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		char esc[7] = "\\u00";
+
+		switch (*c) {
+		case '"': jt_raw(t, "\\\"", 2); break;
+		case '\\': jt_raw(t, "\\\\", 2); break;
+		case '\b': jt_raw(t, "\\b", 2); break;
+		case '\f': jt_raw(t, "\\f", 2); break;
+		case '\n': jt_raw(t, "\\n", 2); break;
+		case '\r': jt_raw(t, "\\r", 2); break;
+		case '\t': jt_raw(t, "\\t", 2); break;
+		default:
+			if (*c < ' ') {
+				esc[4] = hex[*c >> 4];
+				esc[5] = hex[*c & 0xf];
+				jt_raw(t, esc, 6);
+			} else {
+				jt_char(t, (char)*c);
+			}
+		}
+	}
+	jt_char(t, '"');
+}
+
+/* The member name: `"key":`, after a comma unless it is the first. */
+static void jt_key(struct jtext *t, const char *key)
+{
+	if (!t->first)
+		jt_char(t, ',');
+	t->first = false;
+	jt_char(t, '"');
+	jt_raw(t, key, strlen(key)); /* keys are constants that need no escaping */
+	jt_raw(t, "\":", 2);
+}
+
+static void jt_u64(struct jtext *t, uint64_t v)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jt_raw(t, buf + i, sizeof(buf) - i);
+}
+
+static void jt_null(struct jtext *t)
+{
+	jt_raw(t, "null", 4);
+}
+
+static void jt_bool(struct jtext *t, bool v)
+{
+	if (v)
+		jt_raw(t, "true", 4);
+	else
+		jt_raw(t, "false", 5);
+}
+
+/* key: a string, or null when s is NULL or empty (jstr_or_null()). */
+static void jt_key_str_or_null(struct jtext *t, const char *key, const char *s)
+{
+	jt_key(t, key);
+	if (s && *s)
+		jt_str(t, s);
+	else
+		jt_null(t);
+}
+
+static void jt_key_u64(struct jtext *t, const char *key, uint64_t v)
+{
+	jt_key(t, key);
+	jt_u64(t, v);
+}
+
+/*
+ * A rate as jrate() has json-c print it ("%.3f"). Digits by hand where the
+ * rounding is beyond doubt, printf where v * 1000 lies near a tie or the
+ * value is not a plain non-negative number.
+ */
+static void jt_rate(struct jtext *t, double v)
+{
+	char buf[64];
+	double scaled = v * 1000.0, whole;
+
+	/* Below 1e11 the product's error (under 2^-16) cannot move a value
+	 * more than 0.0001 from a tie across it. */
+	if (v >= 0 && scaled < 1e11) {
+		double frac;
+		uint64_t m;
+
+		whole = (double)(uint64_t)scaled;
+		frac = scaled - whole;
+		if (frac < 0.4999 || frac > 0.5001) {
+			char dec[4];
+
+			m = (uint64_t)whole + (frac > 0.5);
+			jt_u64(t, m / 1000);
+			dec[0] = '.';
+			dec[1] = (char)('0' + m % 1000 / 100);
+			dec[2] = (char)('0' + m % 100 / 10);
+			dec[3] = (char)('0' + m % 10);
+			jt_raw(t, dec, 4);
+			return;
+		}
+	}
+	if (isnan(v))
+		snprintf(buf, sizeof(buf), "NaN"); /* json-c's words, though not JSON */
+	else if (isinf(v))
+		snprintf(buf, sizeof(buf), v > 0 ? "Infinity" : "-Infinity");
+	else
+		snprintf(buf, sizeof(buf), "%.3f", v);
+	jt_raw(t, buf, strlen(buf));
+}
+
+static void jt_counter(struct jtext *t, const struct msrtop_counter *c)
+{
+	jt_open(t, '{');
+	jt_key_u64(t, "total", c->total);
+	jt_key_u64(t, "delta", c->delta);
+	jt_key(t, "rate");
+	jt_rate(t, c->rate);
+	jt_close(t, '}');
+}
+
+static void jt_key_u64_or_null(struct jtext *t, const char *key, bool has, uint64_t v)
+{
+	jt_key(t, key);
+	if (has)
+		jt_u64(t, v);
+	else
+		jt_null(t);
+}
+
+static void jt_hist(struct jtext *t, const struct msrtop_hist *h)
+{
+	jt_open(t, '{');
+	jt_key_u64(t, "count", h->count);
+	jt_key_u64(t, "sum_ns", h->sum_ns);
+	jt_key_u64_or_null(t, "mean_ns", h->count, h->count ? h->sum_ns / h->count : 0);
+	jt_key_u64_or_null(t, "min_ns", h->count, h->min_ns);
+	jt_key_u64_or_null(t, "max_ns", h->count, h->max_ns);
+	jt_key(t, "log2_slots");
+	jt_open(t, '[');
+	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++) {
+		if (!h->slots[i])
+			continue;
+		jt_elem(t);
+		jt_open(t, '{');
+		jt_key_u64(t, "slot", (uint64_t)i);
+		jt_key_u64(t, "low_ns", i ? 1ull << i : 0);
+		jt_key_u64_or_null(t, "high_ns", i < MSRTOP_HIST_SLOTS - 1, (2ull << i) - 1);
+		jt_key_u64(t, "count", h->slots[i]);
+		jt_close(t, '}');
+	}
+	jt_close(t, ']');
+	jt_close(t, '}');
+}
+
+/* add_field(), as text. */
+static void jt_field(struct jtext *t, const struct msrtop_field *f, const void *row)
+{
+	const char *const *key = f->json;
+	char text[128];
+
+	if ((f->null == MSRTOP_NULL_IF && kind_bool(row, f->null_off)) ||
+	    (f->null == MSRTOP_NULL_UNLESS && !kind_bool(row, f->null_off))) {
+		jt_key(t, key[0]);
+		jt_null(t);
+		return;
+	}
+	switch (f->type) {
+	case MSRTOP_F_PID:
+		jt_key_u64(t, key[0], kind_u32(row, f->off));
+		break;
+	case MSRTOP_F_VCPU:
+		jt_key_u64(t, key[0], kind_u32(row, 0));
+		jt_key_u64(t, key[1], kind_u32(row, f->off));
+		jt_key(t, key[2]);
+		jt_str(t, msrtop_vcpu_src_name(kind_u8(row, f->aux)));
+		break;
+	case MSRTOP_F_ISA:
+		jt_key_u64(t, key[0], kind_u8(row, f->off));
+		jt_key_str_or_null(t, key[1], format_isa_name(kind_u8(row, f->off)));
+		break;
+	case MSRTOP_F_EXIT_REASON: {
+		uint8_t isa = kind_u8(row, f->aux);
+		uint64_t code = kind_uint(row, f->off, f->size);
+
+		jt_key_u64(t, key[0], code);
+		jt_key_str_or_null(t, key[1], exit_reason_name(isa, code));
+		exit_reason_format(isa, code, text, sizeof(text));
+		jt_key(t, key[2]);
+		jt_str(t, text);
+		break;
+	}
+	case MSRTOP_F_VMX_FLAGS:
+		jt_key_u64_or_null(t, key[0], kind_u8(row, f->aux) == MSRTOP_ISA_VMX,
+				   vmx_exit_flags(kind_u32(row, f->off)));
+		break;
+	case MSRTOP_F_BOOL:
+		jt_key(t, key[0]);
+		jt_bool(t, kind_bool(row, f->off));
+		break;
+	case MSRTOP_F_MSR:
+		jt_key_u64(t, key[0], kind_u32(row, f->off));
+		jt_key_str_or_null(t, key[1], msr_name(kind_u32(row, f->off)));
+		break;
+	case MSRTOP_F_ACCESS:
+		jt_key(t, key[0]);
+		jt_str(t, format_access(kind_bool(row, f->off)));
+		break;
+	case MSRTOP_F_UEXIT:
+		jt_key(t, key[0]);
+		jt_bool(t, kind_bool(row, f->aux));
+		jt_key_u64(t, key[1], kind_u32(row, f->off));
+		kvm_uexit_format(kind_u32(row, f->off), kind_bool(row, f->aux), text, sizeof(text));
+		jt_key(t, key[2]);
+		jt_str(t, text);
+		break;
+	case MSRTOP_F_OUTCOME:
+		jt_key_u64(t, key[0], kind_u8(row, f->off));
+		jt_key_str_or_null(t, key[1], msr_outcome_name(kind_u8(row, f->off)));
+		break;
+	case MSRTOP_F_OUTCOME_REASON:
+		jt_key_u64(t, key[0], kind_u8(row, f->off));
+		jt_key_str_or_null(t, key[1],
+				   msr_outcome_reason_name(kind_u8(row, f->aux),
+							   kind_u8(row, f->off)));
+		break;
+	case MSRTOP_F_COUNTER:
+		jt_key(t, key[0]);
+		jt_counter(t, kind_counter(row, f->off));
+		break;
+	case MSRTOP_F_HIST:
+		jt_key(t, key[0]);
+		jt_hist(t, kind_hist(row, f->off));
+		break;
+	case MSRTOP_F_LAST_VALUE: {
+		uint64_t v = *(const uint64_t *)kind_at(row, f->off);
+		bool has = kind_bool(row, f->aux);
+
+		jt_key_u64_or_null(t, key[0], has, v);
+		jt_key(t, key[1]);
+		if (has)
+			jt_str(t, format_hex(v, text, sizeof(text)));
+		else
+			jt_null(t);
+		break;
+	}
+	}
+}
+
+/* jrow() as text into t (emptied first). 0, or -ENOMEM. */
+static int jt_row(struct jtext *t, const struct msrtop_snapshot *s, const struct msrtop_kind *k,
+		  size_t i)
+{
+	const void *row = kind_row(s, k, i);
+
+	t->len = 0;
+	jt_open(t, '{');
+	for (unsigned int f = 0; f < k->nr_fields; f++)
+		jt_field(t, &k->fields[f], row);
+	jt_close(t, '}');
+	return t->oom ? -ENOMEM : 0;
+}
+
 /* ---- the row text cache ------------------------------------------------------ */
 
 /* One row's serialized text, and the hash of the row it was made from. */
@@ -505,9 +851,10 @@ static int cache_keep(struct json_out_cache *c, size_t t, struct row_text *texts
 }
 
 /* Row i of table t as text: from the cache when an equal row was written
- * last time, else made by json-c. *text is malloc'ed; 0 or -ENOMEM. */
+ * last time, else written (an event kind's row, jt_row()) or made by json-c
+ * (a VM). *text is malloc'ed; 0 or -ENOMEM. */
 static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, size_t t, size_t i,
-		    struct row_text *out)
+		    struct jtext *scratch, struct row_text *out)
 {
 	const void *row = table_row(s, t, i);
 	size_t size = table_row_size(t);
@@ -531,6 +878,16 @@ static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, s
 		c->reused++;
 		return 0;
 	}
+	if (t) { /* an event kind's row: written directly, then copied to its size */
+		if (jt_row(scratch, s, &msrtop_kinds[t - 1], i))
+			return -ENOMEM;
+		out->text = malloc(scratch->len + 1);
+		if (!out->text)
+			return -ENOMEM;
+		memcpy(out->text, scratch->p, scratch->len + 1);
+		out->len = scratch->len;
+		return 0;
+	}
 	o = table_json(s, t, i);
 	text = o ? serialize(o) : NULL;
 	if (text) {
@@ -544,16 +901,16 @@ static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, s
 }
 
 /*
- * The same document as json_out_build(), serialized by json-c one row at a
- * time: only one row's objects exist at once, so a large snapshot costs no
- * more memory than a small one. Only the glue between json-c's pieces is
- * written here: constant keys and punctuation, nothing that needs escaping.
- * With a cache, rows equal to one of the previous document's reuse its text.
+ * The same document as json_out_build(), one row at a time: the head and
+ * the VMs serialized by json-c, the event kinds' rows written as text
+ * (jt_row()), so a large snapshot costs no more memory than its text. With a
+ * cache, rows equal to one of the previous document's reuse its text.
  */
 int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
 		   struct json_out_cache *cache)
 {
 	struct json_object *head = jhead(s, filter);
+	struct jtext scratch = {0}; /* one row's text, before it is copied to its size */
 	const char *text;
 	size_t len;
 	int err = 0;
@@ -581,7 +938,7 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 		}
 		fprintf(f, ",\"%s\":[", table_key(t));
 		for (size_t i = 0; !err && i < n; i++) {
-			err = row_text(cache, s, t, i, &texts[i]);
+			err = row_text(cache, s, t, i, &scratch, &texts[i]);
 			if (err)
 				break;
 			if (i)
@@ -597,6 +954,7 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 			free(texts);
 		}
 	}
+	free(scratch.p);
 	if (cache) {
 		if (err) {
 			cache_reset(cache);

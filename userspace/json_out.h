@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The JSON form of a snapshot (docs/json.md, docs/msrtop.schema.json), built
- * with json-c: one document per snapshot, written as one line (JSON lines).
+ * The JSON form of a snapshot (docs/json.md, docs/msrtop.schema.json): one
+ * document per snapshot, written as one line (JSON lines). json-c builds the
+ * reference tree (json_out_build()); json_out_write() gives its bytes, with
+ * the event kinds' rows written as text without json-c.
  */
 #ifndef MSRTOP_JSON_OUT_H
 #define MSRTOP_JSON_OUT_H
@@ -22,7 +24,7 @@ struct json_object *json_out_build(const struct msrtop_snapshot *s,
 /*
  * Remembers the rows of the documents one stream writes, and their text:
  * a row equal to one of the previous document's (an idle row) is written
- * again without json-c. One per stream (stdout, the --output file, the HTTP
+ * again from that text. One per stream (stdout, the --output file, the HTTP
  * server); NULL when out of memory.
  */
 struct json_out_cache;

@@ -19,6 +19,7 @@
 
 #include "exit_reasons.h"
 #include "json_out.h"
+#include "kinds.h"
 #include "snapshot.h"
 #include "snapshot_builder.h"
 
@@ -373,6 +374,154 @@ static void test_error_document(void **state)
 	json_object_put(d);
 }
 
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* A rate json-c must print with "%.3f": ties, near-ties, integers, large and odd values. */
+static double rnd_rate(void)
+{
+	switch (rnd() % 8) {
+	case 0: return 0;
+	case 1: return (double)(rnd() % 100000) / 16; /* exact binary: ties at .xxx5 */
+	case 2: return (double)(rnd() % 100000) / 1000 + 0.0005;
+	case 3: return (double)(rnd() % 1000000);
+	case 4: return (double)rnd() / 3;
+	case 5: return 123456789012.0625;
+	case 6: return (double)(rnd() % 100000) / 7;
+	default: return (double)(rnd() % 1000) / 1024 + (double)(rnd() % 1000);
+	}
+}
+
+/* Row bytes for every field of a kind, in the ranges the row's fields take. */
+static void fill_row(const struct msrtop_kind *k, void *row)
+{
+	char *r = row;
+
+	for (unsigned int i = 0; i < k->nr_fields; i++) {
+		const struct msrtop_field *f = &k->fields[i];
+		uint32_t u32 = (uint32_t)rnd();
+		uint64_t u64 = rnd();
+
+		if (f->null != MSRTOP_NULL_NEVER)
+			r[f->null_off] = rnd() % 2;
+		switch (f->type) {
+		case MSRTOP_F_PID:
+		case MSRTOP_F_MSR:
+			memcpy(r + f->off, &u32, 4);
+			break;
+		case MSRTOP_F_VCPU:
+			memcpy(r + f->off, &u32, 4);
+			r[f->aux] = rnd() % 3;
+			break;
+		case MSRTOP_F_ISA:
+			r[f->off] = rnd() % 3;
+			break;
+		case MSRTOP_F_EXIT_REASON:
+			memcpy(r + f->off, &u64, f->size);
+			r[f->aux] = 1 + rnd() % 2;
+			break;
+		case MSRTOP_F_VMX_FLAGS:
+			memcpy(r + f->off, &u32, 4);
+			break;
+		case MSRTOP_F_BOOL:
+		case MSRTOP_F_ACCESS:
+			r[f->off] = rnd() % 2;
+			break;
+		case MSRTOP_F_UEXIT:
+			u32 %= 40;
+			memcpy(r + f->off, &u32, 4);
+			r[f->aux] = rnd() % 2;
+			break;
+		case MSRTOP_F_OUTCOME:
+			r[f->off] = rnd() % 7;
+			break;
+		case MSRTOP_F_OUTCOME_REASON:
+			r[f->off] = rnd() % 6;
+			break;
+		case MSRTOP_F_COUNTER: {
+			struct msrtop_counter c = {.total = rnd(), .delta = rnd() % 1000000,
+						   .rate = rnd_rate()};
+
+			memcpy(r + f->off, &c, sizeof(c));
+			break;
+		}
+		case MSRTOP_F_HIST: {
+			struct msrtop_hist h = {0};
+
+			if (rnd() % 4) {
+				h.count = 1 + rnd() % 100000;
+				h.sum_ns = rnd() >> 8;
+				h.min_ns = rnd() % 1000;
+				h.max_ns = rnd();
+				for (int b = 0; b < MSRTOP_HIST_SLOTS; b++)
+					h.slots[b] = rnd() % 3 ? 0 : rnd() % 1000;
+			}
+			memcpy(r + f->off, &h, sizeof(h));
+			break;
+		}
+		case MSRTOP_F_LAST_VALUE:
+			memcpy(r + f->off, &u64, 8);
+			r[f->aux] = rnd() % 2;
+			break;
+		}
+	}
+}
+
+/*
+ * The rows json_out_write() writes as text are json-c's bytes, for every kind
+ * and every field type, with values from all over their ranges.
+ */
+static void test_row_text_equals_json_c(void **state)
+{
+	struct msrtop_snapshot *s = snapshot_new();
+	struct json_object *tree;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+	const char *want;
+
+	assert_non_null(s);
+	for (int k = 0; k < MSRTOP_KIND_NR; k++)
+		for (int i = 0; i < 300; i++) {
+			void *row = snapshot_add_row(s, (enum msrtop_kind_id)k);
+
+			assert_non_null(row);
+			fill_row(&msrtop_kinds[k], row);
+		}
+	assert_int_equal(snapshot_finish(s, NULL), 0);
+	/* snapshot_finish() made the rates from the deltas: now any rate. */
+	for (int k = 0; k < MSRTOP_KIND_NR; k++) {
+		const struct msrtop_kind *kind = &msrtop_kinds[k];
+
+		for (size_t i = 0; i < kind_nr(s, kind); i++)
+			for (unsigned int f = 0; f < kind->nr_fields; f++)
+				if (kind->fields[f].type == MSRTOP_F_COUNTER)
+					((struct msrtop_counter *)((char *)kind_row(s, kind, i) +
+								   kind->fields[f].off))
+						->rate = rnd_rate();
+	}
+	tree = json_out_build(s, NULL);
+	assert_non_null(tree);
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
+	fclose(mem);
+	want = json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	assert_int_equal(len, strlen(want) + 1);
+	assert_memory_equal(buf, want, len - 1);
+	free(buf);
+	json_object_put(tree);
+	snapshot_put(s);
+}
+
 /* json_out_write() streams exactly what serializing json_out_build() gives. */
 static void test_streamed_equals_tree(void **state)
 {
@@ -509,6 +658,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_filter_echoed),
 		cmocka_unit_test(test_error_document),
 		cmocka_unit_test(test_streamed_equals_tree),
+		cmocka_unit_test(test_row_text_equals_json_c),
 		cmocka_unit_test(test_cache_reuses_idle_rows),
 	};
 
