@@ -132,7 +132,7 @@ void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind)
 	return add_row(&t->rows, &t->nr, &t->cap, msrtop_kinds[kind].row_size);
 }
 
-static struct msrtop_vm *add_vm(struct msrtop_snapshot *s)
+struct msrtop_vm *snapshot_add_vm(struct msrtop_snapshot *s)
 {
 	return add_row((void **)&s->vms, &s->nr_vms, &s->cap_vms, sizeof(*s->vms));
 }
@@ -491,7 +491,7 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 	if (err)
 		return err;
 	for (size_t i = 0; i < nr_pids; i++) {
-		struct msrtop_vm *vm = add_vm(s), *old;
+		struct msrtop_vm *vm = snapshot_add_vm(s), *old;
 
 		if (!vm) {
 			free(pids);

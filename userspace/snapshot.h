@@ -198,6 +198,9 @@ static inline size_t snapshot_nr(const struct msrtop_snapshot *s, enum msrtop_ki
  * table must be unique.
  */
 void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind);
+/* A zeroed VM appended to s's VM table (snapshot_finish() makes that table
+ * from the rows; a snapshot read back from JSON has it from the document). */
+struct msrtop_vm *snapshot_add_vm(struct msrtop_snapshot *s);
 
 /* The row of kind whose key is that of key (a row of that kind) once s is sorted, or NULL. */
 void *snapshot_find_row(const struct msrtop_snapshot *s, enum msrtop_kind_id kind, const void *key);
