@@ -424,8 +424,15 @@ int json_in_parse(const char *text, size_t len, struct msrtop_snapshot **out, ch
 	}
 	doc = json_tokener_parse_ex(tok, text, (int)len);
 	if (!doc || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
 		snprintf(msg, msg_len, "not a JSON document: %s",
-			 json_tokener_error_desc(json_tokener_get_error(tok)));
+			 e == json_tokener_continue ? "it ends early (a line cut short?)"
+						    : json_tokener_error_desc(e));
+		goto cleanup;
+	}
+	if (json_tokener_get_parse_end(tok) < len) {
+		snprintf(msg, msg_len, "not one JSON document: text follows it");
 		goto cleanup;
 	}
 	if (!json_object_is_type(doc, json_type_object)) {

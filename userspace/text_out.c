@@ -372,11 +372,14 @@ static void csv_kind(FILE *f, const struct msrtop_snapshot *s, const struct msrt
 int text_out_write_csv(FILE *f, const struct msrtop_snapshot *s)
 {
 	time_t sec = s->time_ns / 1000000000ull;
-	char when[40];
+	char date[32], when[48];
 	struct tm tm;
 
+	/* Milliseconds, as JSON's "time": snapshots less than a second apart differ. */
 	gmtime_r(&sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when, sizeof(when), "%s.%03uZ", date,
+		 (unsigned int)(s->time_ns % 1000000000ull / 1000000));
 	csv_vms(f, s, when);
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
 		csv_kind(f, s, &msrtop_kinds[k], when);
