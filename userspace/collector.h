@@ -65,6 +65,9 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 /* The sources and their states, as decided by collector_open(). */
 const struct msrtop_source *collector_sources(const struct collector *c);
 
+/* Whether the sources are this kernel's default set (no --sources given). */
+bool collector_default_sources(const struct collector *c);
+
 /* Whether maps are read with BPF_MAP_LOOKUP_BATCH (false: key by key). */
 bool collector_uses_batch(const struct collector *c);
 

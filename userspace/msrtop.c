@@ -152,10 +152,13 @@ static void usage(FILE *f)
 		"                       (--interval: another pace; space pause, , and . step,\n"
 		"                       < and > first/last); --json, --csv or a pipe print\n"
 		"                       every snapshot of it\n"
-		"      --sources LIST   attach only these KVM tracepoints (comma-separated;\n"
-		"                       default all): fewer sources cost less per exit, e.g.\n"
-		"                       kvm_msr alone for MSR counts, or all but kvm_entry\n"
-		"                       for exits without their latency (docs/performance.md)\n"
+		"      --sources LIST   attach only these KVM tracepoints (comma-separated, or\n"
+		"                       all); default: all the kernel has, but where it has\n"
+		"                       kvm_msr_outcome (msrtop's patches) that fills the MSR\n"
+		"                       table and kvm_msr and kvm_msr_intercept stay off.\n"
+		"                       Fewer sources cost less per exit, e.g. kvm_msr alone\n"
+		"                       for MSR counts, or all but kvm_entry for exits\n"
+		"                       without their latency (docs/performance.md)\n"
 		"      --max-rows N     rows per table in the kernel (default %u: 200 VMs x 16\n"
 		"                       vCPUs x 20 exit reasons); taken at start, -v shows\n"
 		"                       the memory; a full table's events are counted as\n"
@@ -554,6 +557,7 @@ static void report_error(const struct options *o, const char *msg)
 static void print_attached(const struct collector *c)
 {
 	const struct msrtop_source *src = collector_sources(c);
+	enum msrtop_source_id msr_src = msrtop_table_source(src, MSRTOP_SRC_KVM_MSR);
 
 	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 		bool on = src[i].state == MSRTOP_SRC_ATTACHED;
@@ -569,6 +573,14 @@ static void print_attached(const struct collector *c)
 				"costs more per exit; perf and kvm_stat still get every event\n",
 				src[i].name);
 	}
+	if (collector_default_sources(c) && msr_src == MSRTOP_SRC_KVM_MSR_OUTCOME)
+		fprintf(stderr,
+			"msrtop: default sources of a kernel with kvm_msr_outcome: it fills the MSR "
+			"table, kvm_msr and kvm_msr_intercept stay off (one program per access "
+			"instead of three); --sources all attaches them\n");
+	else if (collector_default_sources(c))
+		fprintf(stderr, "msrtop: default sources: every KVM tracepoint of this kernel\n");
+	fprintf(stderr, "msrtop: the MSR table comes from %s\n", msrtop_source_name(msr_src));
 	collector_print_maps(c, stderr);
 }
 

@@ -42,6 +42,15 @@ const char *msrtop_source_name(enum msrtop_source_id id)
 	return (unsigned int)id < MSRTOP_SRC_NR ? source_names[id] : "?";
 }
 
+enum msrtop_source_id msrtop_table_source(const struct msrtop_source *sources,
+					  enum msrtop_source_id id)
+{
+	if (id == MSRTOP_SRC_KVM_MSR && sources[id].state != MSRTOP_SRC_ATTACHED &&
+	    sources[MSRTOP_SRC_KVM_MSR_OUTCOME].state == MSRTOP_SRC_ATTACHED)
+		return MSRTOP_SRC_KVM_MSR_OUTCOME;
+	return id;
+}
+
 int msrtop_source_id(const char *name)
 {
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
@@ -544,9 +553,11 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 			ev[MSRTOP_SRC_KVM_ENTRY].delta += e[i].latency_delta.count;
 		}
 		acc_rate(&ev[MSRTOP_SRC_KVM_ENTRY], iv);
-		ev[MSRTOP_SRC_KVM_MSR] = t->msr_reads;
-		acc(&ev[MSRTOP_SRC_KVM_MSR], &t->msr_writes);
-		acc_rate(&ev[MSRTOP_SRC_KVM_MSR], iv);
+		if (msrtop_table_source(s->sources, MSRTOP_SRC_KVM_MSR) == MSRTOP_SRC_KVM_MSR) {
+			ev[MSRTOP_SRC_KVM_MSR] = t->msr_reads;
+			acc(&ev[MSRTOP_SRC_KVM_MSR], &t->msr_writes);
+			acc_rate(&ev[MSRTOP_SRC_KVM_MSR], iv);
+		}
 		ev[MSRTOP_SRC_KVM_USERSPACE_EXIT] = t->uexits;
 		ev[MSRTOP_SRC_KVM_MSR_INTERCEPT] = t->intercepts;
 		ev[MSRTOP_SRC_KVM_MSR_OUTCOME] = t->outcomes;

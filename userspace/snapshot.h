@@ -68,6 +68,14 @@ const char *msrtop_source_state_name(enum msrtop_source_state state); /* "attach
 /* The source named name ("kvm_msr"), or -1. */
 int msrtop_source_id(const char *name);
 const char *msrtop_source_name(enum msrtop_source_id id); /* "kvm_exit"... */
+/*
+ * The source that fills a table whose rows come from source id (a kind's
+ * source): id itself, except for the MSR table (id kvm_msr), which
+ * kvm_msr_outcome fills when kvm_msr is not attached and it is (it fires for
+ * every access kvm_msr would).
+ */
+enum msrtop_source_id msrtop_table_source(const struct msrtop_source *sources,
+					  enum msrtop_source_id id);
 const char *msrtop_map_name(unsigned int map_id);	  /* MSRTOP_MAP_* -> "exits"... */
 const char *msrtop_vcpu_src_name(unsigned int vcpu_src);  /* MSRTOP_VCPU_* -> "kernel"... */
 

@@ -192,10 +192,11 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 /* Why the table of kind k is empty, by the state of its source. */
 static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
-	const char *src = msrtop_source_name(k->source);
+	enum msrtop_source_id id = msrtop_table_source(s->sources, k->source);
+	const char *src = msrtop_source_name(id);
 
 	fprintf(f, "\n%s: ", k->text_title);
-	switch (s->sources[k->source].state) {
+	switch (s->sources[id].state) {
 	case MSRTOP_SRC_ATTACHED:
 		fprintf(f, "none yet: %s is attached but %s\n", src, k->text_none_yet);
 		if (k->passthrough_note) {
@@ -209,7 +210,9 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 		fprintf(f, "not available: %s is not in this kernel\n", src);
 		break;
 	case MSRTOP_SRC_OFF:
-		fprintf(f, "not available: %s is off (not in --sources)\n", src);
+		fprintf(f, "not available: %s is off (--sources all, or a list naming it, "
+			"attaches it)\n",
+			src);
 		break;
 	default:
 		fprintf(f, "not available: %s is not attached\n", src);
