@@ -22,7 +22,7 @@ extern int bpf_kvm_vcpu_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *value) __ks
 
 const volatile uint32_t msrs[KFUNC_MAX_MSRS] = {};
 const volatile uint32_t nr_msrs = 0;
-const volatile uint32_t denied_msr = 0x1b; /* IA32_APIC_BASE: not allowlisted */
+const volatile uint32_t denied_msr = 0x1b; /* IA32_APIC_BASE: not allowlisted; 0: no call */
 uint32_t target_tgid = 0;		      /* set after load: msrload's pid */
 
 struct {
@@ -93,6 +93,8 @@ int BPF_PROG(sample_exit, struct kvm_vcpu *vcpu, u32 isa)
 		s->samples++;
 		s->last = value;
 	}
+	if (!denied_msr)
+		return 0;
 	value = 0;
 	ret = bpf_kvm_vcpu_get_msr(vcpu, denied_msr, &value);
 	count_call(&denied, ret, -EINVAL_);

@@ -4,7 +4,7 @@
  * MSRs of its vCPU at every kvm_exit through bpf_kvm_vcpu_get_msr(), then
  * print what the programs saw as one JSON object on stdout:
  *
- *   kfunc_probe MSR[,MSR...] -- COMMAND [ARG]...
+ *   kfunc_probe [--sample-only] MSR[,MSR...] -- COMMAND [ARG]...
  *
  *   {"kfunc": true, "exit_status": 0,
  *    "msrs": [{"msr": N, "samples": N, "changes": N, "errors": N,
@@ -15,11 +15,14 @@
  *    "misuse": {"loaded": BOOL, "verifier": "...", "calls": N, "eperm": N,
  *               "succeeded": N, "other": N}}
  *
+ * --sample-only: only the MSRs' reads (no APIC_BASE call, no misuse program),
+ * for measuring what sampling costs per exit.
  * "kfunc": false (and exit 3) when the running kernel has no
  * bpf_kvm_vcpu_get_msr. The command's own stdout is left alone: give msrload
  * --output. Exit 2 on a bad command line, 1 on any other failure.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,15 +120,22 @@ int main(int argc, char **argv)
 {
 	struct kfunc_bpf *skel = NULL, *misuse = NULL;
 	struct ring_buffer *rb = NULL;
-	struct json_object *out = NULL, *arr, *m;
+	struct json_object *out = NULL, *arr, *m = NULL;
 	uint32_t msrs[KFUNC_MAX_MSRS], nr, i;
 	char log[4096] = "";
 	int gate[2] = {-1, -1}, status = 0, ret = 1, err;
 	pid_t child = -1;
+	bool sample_only = false;
 
+	if (argc > 1 && !strcmp(argv[1], "--sample-only")) {
+		sample_only = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 4 || strcmp(argv[2], "--") || parse_msrs(argv[1], msrs, &nr)) {
-		fprintf(stderr, "usage: %s MSR[,MSR...] -- COMMAND [ARG]...  (at most %d MSRs)\n",
-			argv[0], KFUNC_MAX_MSRS);
+		fprintf(stderr,
+			"usage: kfunc_probe [--sample-only] MSR[,MSR...] -- COMMAND [ARG]...  (at most %d MSRs)\n",
+			KFUNC_MAX_MSRS);
 		return 2;
 	}
 	out = json_object_new_object();
@@ -139,6 +149,8 @@ int main(int argc, char **argv)
 	json_object_object_add(out, "kfunc", json_object_new_boolean(1));
 
 	/* The misuse program alone: the verifier may refuse it (6.12's filter). */
+	if (sample_only)
+		goto sample;
 	misuse = kfunc_bpf__open();
 	if (!misuse) {
 		fprintf(stderr, "kfunc_probe: cannot open the BPF object\n");
@@ -167,6 +179,7 @@ int main(int argc, char **argv)
 	}
 	json_object_object_add(out, "misuse", m);
 
+sample:
 	skel = kfunc_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "kfunc_probe: cannot open the BPF object\n");
@@ -175,6 +188,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr; i++)
 		skel->rodata->msrs[i] = msrs[i];
 	skel->rodata->nr_msrs = nr;
+	if (sample_only)
+		skel->rodata->denied_msr = 0;
 	bpf_program__set_autoload(skel->progs.misuse_ioctl_run, false);
 	if (kfunc_bpf__load(skel)) {
 		fprintf(stderr, "kfunc_probe: the kvm_exit program does not load (see above)\n");
