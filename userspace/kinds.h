@@ -41,6 +41,7 @@ enum msrtop_field_type {
 	MSRTOP_F_COUNTER,	 /* JSON only: struct msrtop_counter */
 	MSRTOP_F_HIST,		 /* JSON only: struct msrtop_hist */
 	MSRTOP_F_LAST_VALUE,	 /* JSON only: uint64_t value; aux: bool has_value */
+	MSRTOP_F_VALUE,		 /* a uint64_t key field: its number and "0x..." text */
 };
 
 /* JSON null in place of a field when... */
@@ -102,6 +103,7 @@ enum msrtop_text_col_type {
 	MSRTOP_T_MEAN_NS,     /* a histogram's mean, or "-" */
 	MSRTOP_T_VALUE_HEX, /* "0x%llx" of the value at off when the bool at aux is set, else "-" */
 	MSRTOP_T_TOTAL_IF,  /* a counter's total when the bool at aux is set, else "-" */
+	MSRTOP_T_HEX,	    /* "0x%llx" of the uint64_t at off */
 };
 
 struct msrtop_text_col {
@@ -128,6 +130,7 @@ enum msrtop_view_col_type {
 	MSRTOP_V_P50,	      /* a histogram's 50th percentile (log2 bucket bound) */
 	MSRTOP_V_P99,	      /* its 99th */
 	MSRTOP_V_HEX_IF, /* the uint64_t at off as 0x%016 when the bool at aux is set, else "-" */
+	MSRTOP_V_HEX,	 /* the uint64_t at off as 0x%016 */
 };
 
 struct msrtop_view_col {
