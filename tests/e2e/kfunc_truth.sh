@@ -14,12 +14,18 @@
 #     kvm_arch_vcpu_ioctl_run, before vcpu_load) is refused: 6.12's verifier
 #     rejects the program (the kfunc admits tp_btf callers only); on 6.1 the
 #     kfunc returns -EPERM, once per KVM_RUN.
+# msrtop --sample-msr FS_BASE,LSTAR --watch-msr LSTAR runs beside it, and a
+# second msrtop with --sample-every 4: their samples, changes, last values,
+# exits per FS_BASE value and every watched LSTAR change (old, new) against
+# the same truth.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
+. "$top/tests/lib/wait.sh"
 
 PROBE=$top/build/tests/kfunc/kfunc_probe
 ML=$top/build/msrload
+MT=$top/build/msrtop
 FS=0xc0000100 LSTAR=0xc0000082 REPS=20
 T1=0x7f0000001000 T2=0x7f0000002000 T3=0x7f0000003000
 A=0xffffffff81000000 B=0xffffffff82000000
@@ -29,7 +35,18 @@ A=0xffffffff81000000 B=0xffffffff82000000
 [ -x "$PROBE" ] || { tap_fail "kfunc_probe is built" "missing $PROBE: make $PROBE"; tap_done; }
 
 work=$(mktemp -d /tmp/msrtop-kfunc.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+mts=()
+trap 'for p in "${mts[@]}"; do kill -INT "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+
+# msrtop sampling at every exit (FS_BASE, LSTAR watched), and at every 4th (FS_BASE).
+"$MT" --json --interval 0.5 --sample-msr FS_BASE,LSTAR --watch-msr LSTAR \
+	>"$work/mt.jsonl" 2>"$work/mt.err" &
+mts+=($!)
+"$MT" --json --interval 0.5 --sample-msr FS_BASE --sample-every 4 \
+	>"$work/mt4.jsonl" 2>"$work/mt4.err" &
+mts+=($!)
+wait_lines "$work/mt.jsonl" 1 60 && wait_lines "$work/mt4.jsonl" 1 60 ||
+	tap_fail "msrtop --sample-msr started" "$(cat "$work/mt.err" "$work/mt4.err")"
 
 "$PROBE" "$FS,$LSTAR" -- "$ML" --vcpus 1 --reps $REPS --output "$work/truth.json" \
 	--outb 0x80 --wrmsr $FS:$T1 --outb 0x80:1 --wrmsr $LSTAR:$A --outb 0x80 \
@@ -77,6 +94,65 @@ tap_eq "no change lost to a full ring buffer" 0 "$(jq .ring_lost "$work/probe.js
 
 tap_eq "APIC_BASE (not allowlisted): one call per exit" "$exits" "$(jq .denied.calls "$work/probe.json")"
 tap_eq "APIC_BASE (not allowlisted): every call -EINVAL" "$exits" "$(jq .denied.einval "$work/probe.json")"
+
+# msrtop: after msrload has ended, two more snapshots, then stop it.
+mt_check() {
+	local out=$1 n
+	n=$(wc -l <"$out")
+	wait_lines "$out" $((n + 2)) 30 || tap_fail "msrtop ($out) kept writing" "stopped at $n lines"
+}
+mt_check "$work/mt.jsonl"
+mt_check "$work/mt4.jsonl"
+for p in "${mts[@]}"; do kill -INT "$p" 2>/dev/null; wait "$p"; done
+mts=()
+pid=$(jq .pid "$work/truth.json")
+tap_eq "msrtop --sample-msr: the sampler was attached (the kernel has the kfunc)" attached \
+	"$(tail -n 1 "$work/mt.jsonl" | jq -r '.sources[] | select(.name == "msr_sample") | .state')"
+read -r fs_s fs_c fs_e fs_l ls_s ls_c ls_e ls_l lost <<<"$(tail -n 1 "$work/mt.jsonl" | jq -r --argjson p "$pid" '
+	def row($m): [.msr_samples[] | select(.pid == $p and .vcpu == 0 and .msr == $m)][0];
+	[row(3221225728), row(3221225602)] as [$f, $l] |
+	"\($f.samples.total) \($f.changes.total) \($f.errors.total) \($f.last_value_hex) \($l.samples.total) \($l.changes.total) \($l.errors.total) \($l.last_value_hex) \(.overflow.msr_changes.total)"' 2>/dev/null)"
+tap_eq "msrtop FS_BASE: samples = KVM's exits" "$exits" "$fs_s"
+tap_eq "msrtop LSTAR: samples = KVM's exits" "$exits" "$ls_s"
+tap_eq "msrtop FS_BASE: changes = 3 per repetition" $((3 * REPS)) "$fs_c"
+tap_eq "msrtop LSTAR: changes = 2 per repetition" $((2 * REPS)) "$ls_c"
+tap_eq "msrtop: no refused read" "0 0" "$fs_e $ls_e"
+tap_eq "msrtop FS_BASE: last value = the last written" $T3 "$fs_l"
+tap_eq "msrtop LSTAR: last value = the last written" $B "$ls_l"
+tap_eq "msrtop: no watched change lost to a full ring buffer" 0 "$lost"
+
+# Every watched change, in order, from the documents' msr_changes and the log lines.
+got=$(jq -r --argjson p "$pid" '.msr_changes[] | select(.pid == $p) | "\(.msr) \(.old_value_hex) \(.new_value_hex)"' "$work/mt.jsonl")
+tap_eq "msrtop --watch-msr LSTAR: every change, in order, old and new (JSON)" \
+	"$(expect $LSTAR $A $B | md5sum)" "$(md5sum <<<"$got")"
+tap_eq "msrtop --watch-msr LSTAR: one log line per change on stderr" $((2 * REPS)) \
+	"$(grep -c "watched MSR changed: pid $pid vcpu 0 LSTAR" "$work/mt.err")"
+
+# Exits per FS_BASE value. Each window between two FS_BASE writes holds known
+# port writes (msrload's script; 0x80:N is N writes): T1 2 and T2 2 per
+# repetition; T3 5 (its 3, the end of the repetition, and the next one's first
+# or the end of the run); the value before the first write (0) one, the first
+# repetition's first.
+# Exits not caused by the script (interrupts, page faults) fall in whichever
+# window they hit: each value has at least its port writes, and the values
+# add up to every exit.
+read -r vals sum <<<"$(tail -n 1 "$work/mt.jsonl" | jq -r --argjson p "$pid" '
+	[.msr_values[] | select(.pid == $p and .msr == 3221225728)] |
+	"\(map("\(.value_hex)=\(.exits.total)") | join(",")) \(map(.exits.total) | add)"')"
+tap_eq "msrtop top values: FS_BASE's values are 0 and the three written" \
+	"0x0 $T1 $T2 $T3" "$(tr , '\n' <<<"$vals" | cut -d= -f1 | sort | xargs)"
+tap_eq "msrtop top values: exits per value add up to KVM's exits" "$exits" "$sum"
+short=
+for w in 0x0:1 $T1:$((2 * REPS)) $T2:$((2 * REPS)) $T3:$((5 * REPS)); do
+	v=${w%%:*} min=${w##*:}
+	n=$(tr , '\n' <<<"$vals" | sed -n "s/^$v=//p")
+	[ "${n:-0}" -ge "$min" ] || short+=" $v: $n < $min"
+done
+tap_eq "msrtop top values: each value has at least the port writes of its window" "" "$short"
+
+read -r s4 l4 <<<"$(tail -n 1 "$work/mt4.jsonl" | jq -r --argjson p "$pid" '
+	[.msr_samples[] | select(.pid == $p and .msr == 3221225728)][0] | "\(.samples.total) \(.last_value_hex)"')"
+tap_eq "msrtop --sample-every 4: samples = KVM's exits / 4" $((exits / 4)) "$s4"
 
 case "$(uname -r)" in
 6.1.*)
