@@ -822,7 +822,9 @@ int main(int argc, char **argv)
 	live_view = !o.json && !o.once && isatty(STDOUT_FILENO);
 	if (live_view) {
 		struct tui_opts topts = { .interval_ms = (unsigned int)(o.interval_s * 1000 + 0.5),
-					  .filter = &o.filter, .kernel_pids = true };
+					  .filter = &o.filter, .kernel_pids = true,
+					  .sampling = o.nr_sample_msrs > 0,
+					  .watching = o.sample_watch != 0 };
 
 		if (tui_init(&topts, &tui)) {
 			status = EXIT_RUNTIME;

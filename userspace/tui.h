@@ -46,6 +46,10 @@ struct tui_opts {
 	 */
 	const struct msrtop_filter *filter;
 	bool kernel_pids;
+	/* --sample-msr or --watch-msr given: the guest MSRs and threads tabs, and the
+	 * watched changes in the header (otherwise neither is shown). */
+	bool sampling;
+	bool watching; /* --watch-msr given: the header counts the changes */
 };
 
 enum tui_action_kind {

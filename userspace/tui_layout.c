@@ -180,6 +180,21 @@ static int draw_totals(struct tui_state *t, int y, int max_y)
 		tui_flow_item(&f, buf, A_NORMAL);
 	}
 	y = tui_flow_end(&f);
+	if (t->watching) {
+		const struct msrtop_msr_change_ev *e = &t->last_change;
+		char what[160];
+
+		tui_flow_start(&f, y, max_y, "watched: ");
+		snprintf(buf, sizeof(buf), "%" PRIu64 " MSR changes", t->changes_seen);
+		tui_flow_item(&f, buf, A_NORMAL);
+		if (t->changes_seen) {
+			snprintf(what, sizeof(what), "last: %s",
+				 format_msr_change(e->pid, e->vcpu, e->msr, e->old_value,
+						   e->new_value, buf, sizeof(buf)));
+			tui_flow_item(&f, what, A_BOLD);
+		}
+		y = tui_flow_end(&f);
+	}
 
 	y = draw_lost(&f, y, max_y, t->shown->overflow,
 		      "OVERFLOW (map full, events not counted): ");

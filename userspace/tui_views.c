@@ -288,7 +288,8 @@ void tui_views_init(struct tui_state *t)
 	for (int k = 0; k < MSRTOP_KIND_NR; k++) {
 		const struct msrtop_view *v = &msrtop_kinds[k].view;
 
-		if (v->tab) {
+		/* The sampler's tabs only when it was asked for. */
+		if (v->tab && (t->sampling || msrtop_kinds[k].source != MSRTOP_SRC_MSR_SAMPLE)) {
 			t->kind_views[k] =
 				(struct tui_view){v->tab, v->key,      v->help,	 &msrtop_kinds[k],
 						  NULL,	  v->nr_sorts, draw_kind};
