@@ -15,7 +15,7 @@
 # tests/kfunc/kfunc_probe --sample-only), four (FS_BASE, GS_BASE, LSTAR,
 # KERNEL_GS_BASE). Each sampling run also checks that the program read the MSR
 # at every exit (its samples = KVM's exits statistic).
-# Not yet part of `make bench` (bench/run.sh).
+# `make bench` runs it with 2 rounds (bench/run.sh, step 1c).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 P=$top/build/tests/kfunc/kfunc_probe

@@ -29,3 +29,5 @@ $(KFUNC_OBJ)/kfunc_probe: $(KFUNC_OBJ)/kfunc_probe.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(MSRTOP_LIBS)
 
 TEST_DEPS += $(KFUNC_OBJ)/kfunc_probe
+# bench/kfunc_cost.sh (make bench, step 1c) runs it too.
+BENCH_DEPS += $(KFUNC_OBJ)/kfunc_probe
