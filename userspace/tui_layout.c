@@ -68,7 +68,10 @@ static int draw_sources(struct tui_state *t, int y, int max_y)
 	for (i = 0; i < MSRTOP_SRC_NR; i++) {
 		const struct msrtop_source *s = tui_src(t, i);
 
-		if (s->patched && s->state == MSRTOP_SRC_MISSING && patched_all_missing(t)) {
+		if (i == MSRTOP_SRC_MSR_SAMPLE && s->state == MSRTOP_SRC_OFF)
+			continue; /* no --sample-msr: nothing to say */
+		if (s->patched && s->state == MSRTOP_SRC_MISSING && i != MSRTOP_SRC_MSR_SAMPLE &&
+		    patched_all_missing(t)) {
 			if (i == MSRTOP_SRC_KVM_MSR_INTERCEPT)
 				tui_flow_item(&f, "patched kvm_msr_*: not in this kernel", A_DIM);
 			continue;
