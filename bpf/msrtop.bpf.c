@@ -20,6 +20,9 @@
  *
  * Patched-kernel tracepoints take scalar arguments only, so nothing here needs
  * their types: BPF_PROG reads the u64 argument array with the declared types.
+ *
+ * The maps and helpers this object shares with the --sample-msr sampler
+ * (msrtop_sample.bpf.c) are in msrtop_shared.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -30,7 +33,8 @@
 #include "msrtop_shared.bpf.h"
 
 /* Set by userspace between open and load. */
-const volatile bool latency = true;	 /* kvm_entry attached: time exits until it */
+const volatile bool latency = true; /* kvm_entry attached: time exits until it */
+
 /* Per-thread state: the vcpu_id learned for the thread and the exit in flight. */
 struct thread_state {
 	u64 exit_ts; /* kvm_exit time, 0 when no exit is in flight */

@@ -181,7 +181,7 @@ bool collector_msr_sampleable(uint32_t msr)
 {
 	/* kvm_bpf_msr_readable() of kernel patch 0006 (v6.1 and v6.12) */
 	static const uint32_t allowed[] = {
-		0xc0000100, 0xc0000101, 0xc0000102,		/* FS_BASE, GS_BASE, KERNEL_GS_BASE */
+		0xc0000100, 0xc0000101, 0xc0000102, /* FS_BASE, GS_BASE, KERNEL_GS_BASE */
 		0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
 		0x174,	    0x175,	0x176,			/* SYSENTER_CS, _ESP, _EIP */
 		0xc0000080, 0x277,	0xc0000103, 0x48,	/* EFER, PAT, TSC_AUX, SPEC_CTRL */
@@ -428,8 +428,8 @@ static void load_sampler(struct collector *c, const struct collector_opts *opts,
 	if (!err)
 		err = bpf_map__set_max_entries(sk->maps.msr_values, rows);
 	for (size_t i = 0; !err && i < sizeof(shared) / sizeof(shared[0]); i++) {
-		struct bpf_map *mine = bpf_object__find_map_by_name(
-			sk->obj, bpf_map__name(shared[i].main));
+		struct bpf_map *mine =
+			bpf_object__find_map_by_name(sk->obj, bpf_map__name(shared[i].main));
 
 		err = mine ? bpf_map__reuse_fd(mine, bpf_map__fd(shared[i].main)) : -ENOENT;
 	}
@@ -598,7 +598,8 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 					      c, NULL);
 		if (!c->changes) {
 			err = -errno;
-			snprintf(msg, msg_len, "cannot read the BPF ring buffer of MSR changes (%s)",
+			snprintf(msg, msg_len,
+				 "cannot read the BPF ring buffer of MSR changes (%s)",
 				 strerror(errno));
 			goto cleanup;
 		}

@@ -52,7 +52,7 @@ struct options {
 	uint32_t sources;   /* --sources: 1 << MSRTOP_SRC_*; 0: all */
 	uint32_t max_rows;  /* --max-rows; 0: the default */
 	double forget_after_s; /* --forget-after; 0: the default */
-	/* --sample-msr and --watch-msr together, in the order given; watch: bit i watches msrs[i] */
+	/* --sample-msr and --watch-msr together, in order; bit i of sample_watch: msrs[i] watched */
 	uint32_t sample_msrs[MSRTOP_SAMPLE_MAX_MSRS];
 	uint32_t nr_sample_msrs;
 	uint32_t sample_watch;

@@ -67,8 +67,9 @@ static void print_sources(FILE *f, const struct msrtop_snapshot *s)
 			fprintf(f, "FAILED to attach: %s", strerror(src->error));
 			break;
 		case MSRTOP_SRC_OFF:
-			fprintf(f, i == MSRTOP_SRC_MSR_SAMPLE ? "off (no --sample-msr or --watch-msr)"
-							      : "off (not in --sources)");
+			fprintf(f, i == MSRTOP_SRC_MSR_SAMPLE
+					   ? "off (no --sample-msr or --watch-msr)"
+					   : "off (not in --sources)");
 			break;
 		}
 		fputc('\n', f);
@@ -192,8 +193,10 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 
 	if (k->source == MSRTOP_SRC_MSR_SAMPLE) { /* not a tracepoint: --sample-msr's */
 		if (s->sources[k->source].state == MSRTOP_SRC_MISSING)
-			fprintf(f, "\n%s: not available: this kernel has no bpf_kvm_vcpu_get_msr "
-				"(msrtop's kernel patch 0006)\n", k->text_title);
+			fprintf(f,
+				"\n%s: not available: this kernel has no bpf_kvm_vcpu_get_msr "
+				"(msrtop's kernel patch 0006)\n",
+				k->text_title);
 		if (s->sources[k->source].state != MSRTOP_SRC_ATTACHED)
 			return; /* off: no --sample-msr; failed: said at start */
 	}

@@ -126,7 +126,8 @@ static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind
 	else if (k->source == MSRTOP_SRC_MSR_SAMPLE && src->state == MSRTOP_SRC_MISSING)
 		snprintf(why, sizeof(why),
 			 "no %s: this kernel has no bpf_kvm_vcpu_get_msr (msrtop's kernel patch "
-			 "0006)", v->what);
+			 "0006)",
+			 v->what);
 	else if (src->state == MSRTOP_SRC_MISSING && src->patched)
 		snprintf(why, sizeof(why),
 			 "%s is not in this kernel: this view needs msrtop's kernel patches "

@@ -181,25 +181,32 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 		static const uint64_t fs[3] = {0x7f0000001000, 0x7f0000002000, 0x7f0000003000};
 		struct msrtop_sample_row *r = snapshot_add_row(s, MSRTOP_KIND_MSR_SAMPLES);
 
-		*r = (struct msrtop_sample_row){.pid = 1000, .msr = 0xc0000100, .has_value = true,
-						.last_value = fs[2]};
+		*r = (struct msrtop_sample_row){
+			.pid = 1000, .msr = 0xc0000100, .has_value = true, .last_value = fs[2]};
 		r->samples.total = 30 * k;
 		r->changes.total = 3 * k;
 		r = snapshot_add_row(s, MSRTOP_KIND_MSR_SAMPLES);
-		*r = (struct msrtop_sample_row){.pid = 1000, .msr = 0xc0000082, .has_value = true,
+		*r = (struct msrtop_sample_row){.pid = 1000,
+						.msr = 0xc0000082,
+						.has_value = true,
 						.last_value = 0xffffffff82000000ull};
 		r->samples.total = 30 * k;
 		r->changes.total = k;
 		for (i = 0; i < 3; i++) {
 			struct msrtop_value_row *val = snapshot_add_row(s, MSRTOP_KIND_MSR_VALUES);
 
-			*val = (struct msrtop_value_row){.pid = 1000, .msr = 0xc0000100,
-							 .value = fs[i]};
+			*val = (struct msrtop_value_row){
+				.pid = 1000, .msr = 0xc0000100, .value = fs[i]};
 			val->exits.total = (i == 0 ? 10 : i == 1 ? 8 : 12) * k;
 		}
-		*snapshot_add_change(s) = (struct msrtop_msr_change_ev){
-			.time_ns = s->time_ns, .pid = 1000, .tid = 1001, .vcpu = 0, .msr = 0xc0000082,
-			.old_value = 0xffffffff81000000ull, .new_value = 0xffffffff82000000ull};
+		*snapshot_add_change(s) =
+			(struct msrtop_msr_change_ev){.time_ns = s->time_ns,
+						      .pid = 1000,
+						      .tid = 1001,
+						      .vcpu = 0,
+						      .msr = 0xc0000082,
+						      .old_value = 0xffffffff81000000ull,
+						      .new_value = 0xffffffff82000000ull};
 	}
 	if (!o.sampled)
 		s->sources[MSRTOP_SRC_MSR_SAMPLE].state = MSRTOP_SRC_OFF;

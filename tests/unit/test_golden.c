@@ -232,8 +232,9 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 	counter(&sm->errors, 2);
 	for (uint64_t t = 1; t <= 3; t++) {
 		v = sb_row(s, MSRTOP_KIND_MSR_VALUES,
-			   &(struct msrtop_value_row){
-				   .pid = 4242, .msr = 0xc0000100, .value = 0x7f0000000000 + t * 0x1000});
+			   &(struct msrtop_value_row){.pid = 4242,
+						      .msr = 0xc0000100,
+						      .value = 0x7f0000000000 + t * 0x1000});
 		counter(&v->exits, (25 - 5 * t) * k);
 	}
 }
