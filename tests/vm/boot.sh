@@ -23,7 +23,8 @@
 #   patched   the patched tracepoints against msrload, ftrace hist triggers and
 #             msrtop (tests/e2e/patched_truth.sh)
 #   kfunc     patch 0006's bpf_kvm_vcpu_get_msr() against msrload: FS_BASE and
-#             LSTAR read at every exit, refusals (tests/e2e/kfunc_truth.sh)
+#             LSTAR read at every exit, refusals, and msrtop --sample-msr,
+#             --watch-msr, --sample-every (tests/e2e/kfunc_truth.sh)
 #   exports   --listen/--output through a real Prometheus (tests/exports/vm.sh)
 #   tui       the live view in tmux (tests/tui/vm.sh), in TUI_KVERS (default
 #             6.1) only; its screens are kept in build/tui-screens.txt
