@@ -139,6 +139,8 @@ tap_eq "msrtop --watch-msr LSTAR: one log line per change on stderr" $((2 * REPS
 read -r vals sum <<<"$(tail -n 1 "$work/mt.jsonl" | jq -r --argjson p "$pid" '
 	[.msr_values[] | select(.pid == $p and .msr == 3221225728)] |
 	"\(map("\(.value_hex)=\(.exits.total)") | join(",")) \(map(.exits.total) | add)"')"
+tap_eq "msrload's port writes are the windows' (9 per repetition and the end of the run)" \
+	$((9 * REPS + 1)) "$user_exits"
 tap_eq "msrtop top values: FS_BASE's values are 0 and the three written" \
 	"0x0 $T1 $T2 $T3" "$(tr , '\n' <<<"$vals" | cut -d= -f1 | sort | xargs)"
 tap_eq "msrtop top values: exits per value add up to KVM's exits" "$exits" "$sum"
