@@ -15,6 +15,9 @@
 #    OVERHEAD-OPTIONs go to both (--rounds, --reps, --configs...). --stock
 #    runs them in the same kernel without the patch series
 #    (kernel-patches/build.sh --stock): msrtop on stock tracepoints only.
+#    c. with -icount too: what reading 1 and 4 guest MSRs at every exit
+#       with patch 0006's kfunc adds (bench/kfunc_cost.sh, 2 rounds, about
+#       2 minutes; not with --stock, whose kernel has no kfunc).
 # 2. Snapshot cost, on this host (no KVM needed): build/bench/snapshot_bench
 #    times --iterations refreshes (default 1000) with 10,000 live map entries,
 #    then a tenth as many with 100,000 (160 VMs), with the maps' memory and
@@ -118,6 +121,20 @@ if [ $skip_icount = 0 ]; then
 	PATH=$work/icount:$PATH overhead_vm \
 		"a. added cost per WRMSR exit, in guest instructions (QEMU -icount shift=0, $kernel_label, nested SVM)" \
 		"$out/overhead-icount-$stamp.log" --icount --rounds 3 --stats-rounds 2 "$@"
+	# 1c. The kfunc of patch 0006 (not in a stock kernel): about a minute a round.
+	if [ $stock = 0 ]; then
+		say ""
+		say "== 1c. reading guest MSRs at every exit with bpf_kvm_vcpu_get_msr, in guest instructions per exit (QEMU -icount shift=0, $kernel_label, nested SVM)"
+		log=$out/kfunc-icount-$stamp.log
+		PATH=$work/icount:$PATH "$top/tests/vm/run.sh" --kver "${KVER:-6.1}" --timeout 1800 \
+			-- "$top/bench/kfunc_cost.sh" 2 >"$log" 2>&1
+		rc=$?
+		grep -E ' round |kfunc_cost.sh:' "$log" | tee -a "$results"
+		if [ $rc != 0 ]; then
+			say "kfunc_cost: FAILED (exit status $rc), console log: $log"
+			status=1
+		fi
+	fi
 fi
 if [ $skip_realtime = 0 ]; then
 	overhead_vm "b. added cost per WRMSR exit, in ns of QEMU TCG on this shared host ($kernel_label, nested SVM): noisy" \

@@ -20,6 +20,9 @@
  *
  * Patched-kernel tracepoints take scalar arguments only, so nothing here needs
  * their types: BPF_PROG reads the u64 argument array with the declared types.
+ *
+ * The maps and helpers this object shares with the --sample-msr sampler
+ * (msrtop_sample.bpf.c) are in msrtop_shared.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -27,13 +30,58 @@
 #include <bpf/bpf_tracing.h>
 
 #include "msrtop.h"
+/*
+ * vm_cmdlines (LRU hash, see struct msrtop_vm_cmdline): the start of each VMM's
+ * command line, recorded with its comm (vm_comm_record() of msrtop_shared.bpf.h
+ * calls MSRTOP_VM_SEEN). Only this object has it. LRU: it never fills.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MSRTOP_MAX_VM_CMDLINES);
+	__type(key, u32);
+	__type(value, struct msrtop_vm_cmdline);
+} vm_cmdlines SEC(".maps");
 
-#define EEXIST 17
-#define E2BIG 7
+static const struct msrtop_vm_cmdline zero_cmdline;
+
+/*
+ * Copy the start of the current process's command line into vm_cmdlines,
+ * once: its argv, in its own memory (mm->arg_start..arg_end). The copy cannot
+ * fault pages in here (interrupts may be off): if the page is not resident,
+ * len stays 0 and the next call tries again.
+ */
+static __always_inline void vm_cmdline_record(struct task_struct *task, u32 tgid)
+{
+	struct msrtop_vm_cmdline *v;
+	u64 start, end, n;
+
+	v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
+	if (v && v->len)
+		return;
+	if (!v) {
+		bpf_map_update_elem(&vm_cmdlines, &tgid, &zero_cmdline, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
+		if (!v)
+			return;
+	}
+	start = BPF_CORE_READ(task, mm, arg_start);
+	end = BPF_CORE_READ(task, mm, arg_end);
+	if (!start || end <= start)
+		return;
+	n = end - start;
+	if (n > MSRTOP_VM_CMDLINE_LEN)
+		n = MSRTOP_VM_CMDLINE_LEN;
+	if (bpf_probe_read_user(v->args, n, (const void *)start))
+		return;
+	v->len = n;
+}
+
+#define MSRTOP_VM_SEEN(task, tgid) vm_cmdline_record(task, tgid)
+
+#include "msrtop_shared.bpf.h"
 
 /* Set by userspace between open and load. */
-const volatile bool filter_pids = false; /* count only tgids in pid_filter */
-const volatile bool latency = true;	 /* kvm_entry attached: time exits until it */
+const volatile bool latency = true; /* kvm_entry attached: time exits until it */
 /* Tests only (tests/bpf): the programs read the clock from test_now_ns instead of
  * bpf_ktime_get_ns(), so that latencies are known exactly. Off, the verifier
  * removes the branch: no cost. */
@@ -107,50 +155,6 @@ struct {
 	__type(value, struct msrtop_count_val);
 } intercepts SEC(".maps");
 
-/* Failed inserts per map because it was full (MSRTOP_MAP_*). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MSRTOP_MAP_NR);
-	__type(key, u32);
-	__type(value, u64);
-} overflow SEC(".maps");
-
-/* Events not counted per map for any other reason (MSRTOP_MAP_*). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MSRTOP_MAP_NR);
-	__type(key, u32);
-	__type(value, u64);
-} errors SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MSRTOP_MAX_PID_FILTER);
-	__type(key, u32);
-	__type(value, u8);
-} pid_filter SEC(".maps");
-
-/*
- * vm_comms (LRU hash): tgid -> the VMM's comm (its thread-group leader's), set
- * when a thread is first seen running a vCPU. Userspace names VMs from /proc,
- * and falls back to this for a VMM that exited before it could be looked up.
- * LRU: it never fills; the oldest VMs' names go first.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MSRTOP_MAX_VM_COMMS);
-	__type(key, u32);
-	__type(value, char[MSRTOP_VM_COMM_LEN]);
-} vm_comms SEC(".maps");
-
-/* vm_cmdlines: see struct msrtop_vm_cmdline. LRU: it never fills. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MSRTOP_MAX_VM_CMDLINES);
-	__type(key, u32);
-	__type(value, struct msrtop_vm_cmdline);
-} vm_cmdlines SEC(".maps");
-
 /*
  * tid_vcpus (LRU hash): thread id -> the vcpu_id it runs, learned from the
  * events that carry one (kvm_exit, kvm_entry, kvm_msr_intercept), written
@@ -164,15 +168,6 @@ struct {
 	__type(key, u32);
 	__type(value, u64); /* the vcpu_id; u64 so that userspace reads it as a counter */
 } tid_vcpus SEC(".maps");
-
-/* Initial value for any map insert: the largest value type, all zero. */
-static const struct msrtop_exit_val zero_val;
-_Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
-		       sizeof(zero_val) >= sizeof(struct msrtop_msr_val) &&
-		       sizeof(zero_val) >= sizeof(struct msrtop_msr_write_val) &&
-		       sizeof(zero_val) >= sizeof(struct msrtop_canon_val) &&
-		       sizeof(zero_val) >= sizeof(struct msrtop_count_val),
-	       "zero_val must cover every value type");
 
 /*
  * Who updates a row. Every map of counters is a shared (not per-CPU) hash,
@@ -196,111 +191,6 @@ _Static_assert(sizeof(zero_val) >= sizeof(struct msrtop_outcome_val) &&
  * with the task).
  */
 
-static __always_inline void count_overflow(u32 map_id)
-{
-	u64 *n = bpf_map_lookup_elem(&overflow, &map_id);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
-
-/* An event of map_id not counted for another reason than a full map (E2BIG):
- * another insert error, or tracepoint data that could not be read. */
-static __always_inline void count_error(u32 map_id)
-{
-	u64 *n = bpf_map_lookup_elem(&errors, &map_id);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
-
-/*
- * Record the current process's comm in vm_comms, and its command line in
- * vm_cmdlines: when a thread is first seen
- * running a vCPU, and when any map gets a new entry of this process (so that
- * a VM is named whatever sources are attached).
- */
-static const struct msrtop_vm_cmdline zero_cmdline;
-
-/*
- * Copy the start of the current process's command line into vm_cmdlines,
- * once: its argv, in its own memory (mm->arg_start..arg_end). The copy cannot
- * fault pages in here (interrupts may be off): if the page is not resident,
- * len stays 0 and the next call tries again.
- */
-static __always_inline void vm_cmdline_record(struct task_struct *task, u32 tgid)
-{
-	struct msrtop_vm_cmdline *v;
-	u64 start, end, n;
-
-	v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
-	if (v && v->len)
-		return;
-	if (!v) {
-		bpf_map_update_elem(&vm_cmdlines, &tgid, &zero_cmdline, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&vm_cmdlines, &tgid);
-		if (!v)
-			return;
-	}
-	start = BPF_CORE_READ(task, mm, arg_start);
-	end = BPF_CORE_READ(task, mm, arg_end);
-	if (!start || end <= start)
-		return;
-	n = end - start;
-	if (n > MSRTOP_VM_CMDLINE_LEN)
-		n = MSRTOP_VM_CMDLINE_LEN;
-	if (bpf_probe_read_user(v->args, n, (const void *)start))
-		return;
-	v->len = n;
-}
-
-static __always_inline void vm_comm_record(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	char comm[MSRTOP_VM_COMM_LEN] = {};
-
-	BPF_CORE_READ_STR_INTO(&comm, task, group_leader, comm);
-	bpf_map_update_elem(&vm_comms, &tgid, comm, BPF_ANY);
-	vm_cmdline_record(task, tgid);
-}
-
-/* Find key's value, inserting a zero value first when absent. NULL when the
- * insert fails: counted as an overflow of map_id when the map is full, as an
- * insert error otherwise (e.g. EBUSY: the bucket is locked by a program this
- * one interrupted). */
-static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_id)
-{
-	void *val;
-	long err;
-
-	val = bpf_map_lookup_elem(map, key);
-	if (val)
-		return val;
-	err = bpf_map_update_elem(map, key, &zero_val, BPF_NOEXIST);
-	if (err == -E2BIG) {
-		count_overflow(map_id);
-		return NULL;
-	}
-	if (err && err != -EEXIST) {
-		count_error(map_id);
-		return NULL;
-	}
-	if (!err) {
-		u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-		if (!bpf_map_lookup_elem(&vm_comms, &tgid))
-			vm_comm_record();
-	}
-	return bpf_map_lookup_elem(map, key);
-}
-
-static __always_inline bool pid_wanted(u32 tgid)
-{
-	if (!filter_pids)
-		return true;
-	return bpf_map_lookup_elem(&pid_filter, &tgid) != NULL;
-}
 
 /* Index of v's highest set bit, capped at the last histogram slot. */
 static __always_inline u32 hist_slot(u64 v)

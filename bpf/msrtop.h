@@ -37,6 +37,8 @@ typedef u64 uint64_t;
 #define MSRTOP_MAX_PID_FILTER 64
 #define MSRTOP_MAX_VM_COMMS 4096
 #define MSRTOP_MAX_TID_VCPUS 16384
+#define MSRTOP_MAX_MSR_SAMPLES 1024
+#define MSRTOP_MAX_MSR_VALUES 4096
 #define MSRTOP_VM_COMM_LEN 16 /* TASK_COMM_LEN */
 #define MSRTOP_MAX_VM_CMDLINES 512
 #define MSRTOP_VM_CMDLINE_LEN 2048 /* bytes of a VMM's command line kept */
@@ -64,7 +66,10 @@ typedef u64 uint64_t;
 #define MSRTOP_MAP_CANONICAL 5
 #define MSRTOP_MAP_INTERCEPTS 6
 #define MSRTOP_MAP_THREADS 7 /* per-thread state (task storage) could not be created */
-#define MSRTOP_MAP_NR 8
+#define MSRTOP_MAP_MSR_SAMPLES 8
+#define MSRTOP_MAP_MSR_VALUES 9
+#define MSRTOP_MAP_MSR_CHANGES 10 /* a watched change not sent: the ring buffer was full */
+#define MSRTOP_MAP_NR 11
 
 /* kvm_msr_outcome's outcome argument (patched kernels). */
 #define MSRTOP_OUTCOME_HANDLED 0
@@ -221,6 +226,57 @@ struct msrtop_vm_cmdline {
 	uint32_t len; /* bytes of args set, at most MSRTOP_VM_CMDLINE_LEN */
 	uint32_t pad;
 	char args[MSRTOP_VM_CMDLINE_LEN];
+};
+
+/*
+ * Guest MSRs sampled at kvm_exit through bpf_kvm_vcpu_get_msr() (kernel
+ * patch 0006): --sample-msr and --watch-msr. At most MSRTOP_SAMPLE_MAX_MSRS
+ * MSRs, in slots 0..n-1 of the program's sample_msrs[]; the watched ones and
+ * the ones counted per value are bit masks of those slots.
+ */
+#define MSRTOP_SAMPLE_MAX_MSRS 4
+
+/*
+ * msr_samples (shared hash): per VM, vCPU and MSR. Written only by the thread
+ * running the vCPU (plain adds, like msr_writes).
+ */
+struct msrtop_sample_key {
+	uint32_t tgid;
+	uint32_t vcpu; /* vcpu_id, from kvm_exit's vcpu (MSRTOP_VCPU_KERNEL) */
+	uint32_t msr;
+	uint8_t vcpu_src;
+	uint8_t pad[3];
+};
+
+struct msrtop_sample_val {
+	uint64_t samples;    /* successful reads */
+	uint64_t changes;    /* reads whose value differs from the previous read's */
+	uint64_t errors;     /* reads the kfunc refused */
+	uint64_t last_value; /* of the last successful read; valid when samples > 0 */
+};
+
+/*
+ * msr_values (shared hash): per VM, MSR and value, the sampled exits that saw
+ * that value (FS_BASE: a guest user thread; GS_BASE / KERNEL_GS_BASE: a guest
+ * CPU's kernel area). Keyed by VM, not vCPU (a guest thread moves between
+ * vCPUs): all vCPU threads of the VM add to a row, atomically.
+ * Value: struct msrtop_count_val.
+ */
+struct msrtop_value_key {
+	uint64_t value;
+	uint32_t tgid;
+	uint32_t msr;
+};
+
+/* msr_changes (ring buffer): one record per change of a watched MSR. */
+struct msrtop_msr_change {
+	uint64_t time_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) at the exit that saw it */
+	uint64_t old_value;
+	uint64_t new_value;
+	uint32_t tgid;
+	uint32_t tid;
+	uint32_t vcpu;
+	uint32_t msr;
 };
 
 #endif /* MSRTOP_H */

@@ -15,7 +15,8 @@
 #   and the directory of any other .c file the patch touches; tinyconfig +
 #   config.fragment, which has both CONFIG_KVM_INTEL=y and CONFIG_KVM_AMD=y):
 #   the series bisects;
-# - the kernel of the whole series builds and defines the series' tracepoints.
+# - the kernel of the whole series builds and defines the series' tracepoints
+#   and its kfunc (bpf_kvm_vcpu_get_msr, patch 0006).
 #
 # Builds are incremental in the shared tree/object directory of lib.sh and go
 # through ccache (lib.sh), so a per-patch check recompiles only the KVM files
@@ -42,6 +43,7 @@ v=v$kp_kver
 results=$kp_cache/check-$kp_kver
 self=$(sha256sum "$0" | cut -c1-16)
 tracepoints="kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical"
+kfuncs="bpf_kvm_vcpu_get_msr"
 
 # marker I: the file whose existence says that patches 1..I passed every check
 # (I = 0 stands for the series-level checks and the final tracepoint check).
@@ -135,7 +137,7 @@ if [ $all_cached = 1 ]; then
 		tap_ok "$v: $name is checkpatch --strict clean"
 		tap_ok "$v: KVM compiles with $name applied"
 	done
-	tap_ok "$v: the series builds a kernel that defines tracepoints $tracepoints"
+	tap_ok "$v: the series builds a kernel that defines tracepoints $tracepoints and kfuncs $kfuncs"
 	tap_done
 fi
 
@@ -200,7 +202,7 @@ for ((i = 1; i <= n; i++)); do
 	fi
 done
 
-final="$v: the series builds a kernel that defines tracepoints $tracepoints"
+final="$v: the series builds a kernel that defines tracepoints $tracepoints and kfuncs $kfuncs"
 if [ $failed = 1 ] || [ $built = 0 ]; then
 	tap_skip "$final" "the series did not compile"
 	tap_done
@@ -224,6 +226,9 @@ fi
 missing=
 for tp in $tracepoints; do
 	grep -q " __tracepoint_$tp\$" "$result/System.map" || missing+=" $tp"
+done
+for kf in $kfuncs; do
+	grep -q " [Tt] $kf\$" "$result/System.map" || missing+=" $kf"
 done
 if [ -z "$missing" ]; then
 	tap_ok "$final"

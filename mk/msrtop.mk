@@ -3,6 +3,7 @@
 #   $(BUILD)/vmlinux.h          every type of the build host's kernel (bpftool btf dump)
 #   $(BUILD)/msrtop.bpf.o       CO-RE BPF object (clang -target bpf)
 #   $(BUILD)/msrtop.skel.h      libbpf skeleton embedding that object
+#   $(BUILD)/msrtop_sample.*    the same for the --sample-msr sampler
 #   $(BUILD)/msrtop             the program: every object it links is listed here
 #
 # Read after mk/names.mk (the Makefile says so): NAMES_OBJS is set.
@@ -51,16 +52,20 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 		"VMLINUX_BTF=<vmlinux file>" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(BUILD)/msrtop.bpf.o: bpf/msrtop.bpf.c bpf/msrtop.h $(BUILD)/vmlinux.h | $(BUILD)
+# Two objects: the tracepoints, and the --sample-msr sampler (its kfunc is in
+# patched kernels only: bpf/msrtop_sample.bpf.c says why it is apart).
+$(BUILD)/msrtop.bpf.o $(BUILD)/msrtop_sample.bpf.o: $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/msrtop.h \
+		bpf/msrtop_shared.bpf.h $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/msrtop.skel.h: $(BUILD)/msrtop.bpf.o
+$(BUILD)/msrtop.skel.h $(BUILD)/msrtop_sample.skel.h: $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name msrtop > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-# What includes the skeleton waits for it (the .d files know only after a first build).
-$(MSRTOP_OBJ)/collector.o $(MSRTOP_TESTS)/test_bpf.o: $(BUILD)/msrtop.skel.h
+# What includes the skeletons waits for them (the .d files know only after a first build).
+$(MSRTOP_OBJ)/collector.o $(MSRTOP_TESTS)/test_bpf.o: $(BUILD)/msrtop.skel.h \
+	$(BUILD)/msrtop_sample.skel.h
 
 $(MSRTOP_TUI_OBJS): CFLAGS += $(TUI_CFLAGS)
 $(MSRTOP_EXPORTS_OBJS): CFLAGS += $(MHD_CFLAGS)

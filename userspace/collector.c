@@ -21,6 +21,7 @@
 #include "msrtop.h"
 #include "msr_passthrough.h"
 #include "msrtop.skel.h"
+#include "msrtop_sample.skel.h"
 #include "vm_info.h"
 
 /* Every per-CPU value is an array of u64 counters: summed as such. */
@@ -54,7 +55,14 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	/* and the MSR table where kvm_msr is not attached (outcome_msrs) */
 	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes", "msrs", "msr_writes"}},
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {true, false, {"canonical"}},
+	[MSRTOP_SRC_MSR_SAMPLE] = {true, false, {"msr_samples", "msr_values"}},
 };
+
+/* The kfunc of kernel patch 0006 that the msr_sample source calls. */
+#define SAMPLE_KFUNC "bpf_kvm_vcpu_get_msr"
+
+/* Ring buffer for --watch-msr changes: 8,192 records of 48 bytes (and 8 of header). */
+#define CHANGES_RING_BYTES (512u << 10)
 
 /* Maps sized by --max-rows; rows keyed by VM only (uexits) get a share. */
 #define UEXIT_ROWS_DIVISOR 16
@@ -73,6 +81,7 @@ struct tid_vcpu {
 
 struct collector {
 	struct msrtop *skel;
+	struct msrtop_sample *sample; /* the --sample-msr sampler; NULL when it is not on */
 	struct bpf_link *links[MSRTOP_SRC_NR];
 	struct msrtop_source sources[MSRTOP_SRC_NR];
 	struct msrtop_snapshot *prev;
@@ -98,6 +107,10 @@ struct collector {
 	uint8_t *del_keys;
 	size_t nr_del, cap_del;
 	uint64_t forgotten_rows; /* map entries deleted so far */
+	/* --watch-msr: the ring buffer of changes, and the snapshot its records go to. */
+	struct ring_buffer *changes;
+	struct msrtop_snapshot *changes_to;
+	int changes_err;
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -132,6 +145,8 @@ static struct bpf_program *source_prog(const struct collector *c, enum msrtop_so
 		return skel->progs.kvm_msr_outcome_btf;
 	case MSRTOP_SRC_KVM_MSR_CANONICAL:
 		return skel->progs.kvm_msr_canonical_btf;
+	case MSRTOP_SRC_MSR_SAMPLE:
+		return c->sample ? c->sample->progs.msr_sample_btf : NULL;
 	case MSRTOP_SRC_NR:
 		break;
 	}
@@ -168,6 +183,35 @@ static bool exit_types_known(const struct btf *vmlinux)
 	return known;
 }
 
+bool collector_msr_sampleable(uint32_t msr)
+{
+	/* kvm_bpf_msr_readable() of kernel patch 0006 (v6.1 and v6.12) */
+	static const uint32_t allowed[] = {
+		0xc0000100, 0xc0000101, 0xc0000102, /* FS_BASE, GS_BASE, KERNEL_GS_BASE */
+		0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, /* STAR, LSTAR, CSTAR, SFMASK */
+		0x174,	    0x175,	0x176,			/* SYSENTER_CS, _ESP, _EIP */
+		0xc0000080, 0x277,	0xc0000103, 0x48,	/* EFER, PAT, TSC_AUX, SPEC_CTRL */
+	};
+
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (allowed[i] == msr)
+			return true;
+	return false;
+}
+
+bool collector_msr_per_value(uint32_t msr)
+{
+	return msr == 0xc0000100 || msr == 0xc0000101 || msr == 0xc0000102; /* FS/GS/KERNEL_GS */
+}
+
+/* Whether the kernel has the sampler's kfunc: in vmlinux's BTF, or KVM's module BTF. */
+static bool have_sample_kfunc(const struct btf *vmlinux, const struct btf *kvm)
+{
+	if (btf__find_by_name_kind(vmlinux, SAMPLE_KFUNC, BTF_KIND_FUNC) > 0)
+		return true;
+	return kvm && btf__find_by_name_kind(kvm, SAMPLE_KFUNC, BTF_KIND_FUNC) > 0;
+}
+
 /*
  * The sources attached when --sources is not given: every one the kernel has,
  * except, where the kernel has kvm_msr_outcome (msrtop's patches), kvm_msr
@@ -189,9 +233,11 @@ static uint32_t default_sources(const struct btf *vmlinux, const struct btf *kvm
 /*
  * Decides each source's state from the kernel's BTF (and tracefs for classic
  * tracepoints). Fails when the kernel has none of the stock KVM tracepoints.
+ * The msr_sample source is not a tracepoint: it is on when MSRs are to be
+ * sampled (sampling) and needs the kfunc, not --sources.
  */
-static int detect_sources(struct collector *c, const char *tracefs, uint32_t wanted, char *msg,
-			  size_t len)
+static int detect_sources(struct collector *c, const char *tracefs, uint32_t wanted, bool sampling,
+			  char *msg, size_t len)
 {
 	struct btf *vmlinux, *kvm = NULL;
 	int nr_stock = 0, nr_wanted = 0, err = 0;
@@ -205,7 +251,8 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 			 KC_VMLINUX_BTF, strerror(errno));
 		return err;
 	}
-	if (!kc_btf_has_tracepoint(vmlinux, NULL, "kvm_exit"))
+	if (!kc_btf_has_tracepoint(vmlinux, NULL, "kvm_exit") ||
+	    (sampling && btf__find_by_name_kind(vmlinux, SAMPLE_KFUNC, BTF_KIND_FUNC) <= 0))
 		kvm = btf__load_module_btf("kvm", vmlinux); /* KVM built as a module */
 	c->exit_core = exit_types_known(vmlinux);
 	/* For tests and diagnosis: the classic tracepoint even where CO-RE works. */
@@ -223,6 +270,14 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 		s->attach = d->exit_reason && !c->exit_core ? "tracepoint" : "tp_btf";
 		s->patched = d->patched;
 		s->state = MSRTOP_SRC_MISSING;
+		if (i == MSRTOP_SRC_MSR_SAMPLE) {
+			if (!sampling)
+				s->state = MSRTOP_SRC_OFF;
+			else if (kc_btf_has_tracepoint(vmlinux, kvm, "kvm_exit") &&
+				 have_sample_kfunc(vmlinux, kvm))
+				s->state = MSRTOP_SRC_ATTACHED;
+			continue;
+		}
 		if (!kc_btf_has_tracepoint(vmlinux, kvm, s->name))
 			continue;
 		if (!d->patched)
@@ -346,6 +401,71 @@ static int size_maps(struct collector *c, uint32_t rows, char *msg, size_t len)
 	return 0;
 }
 
+/* Failure to load the sampler: its source failed, the rest of msrtop runs on. */
+static void sampler_failed(struct collector *c, int err)
+{
+	c->sources[MSRTOP_SRC_MSR_SAMPLE].state = MSRTOP_SRC_FAILED;
+	c->sources[MSRTOP_SRC_MSR_SAMPLE].error = err < 0 ? -err : EINVAL;
+	msrtop_sample__destroy(c->sample);
+	c->sample = NULL;
+}
+
+/*
+ * Loads the --sample-msr sampler (its own object, msrtop_sample.bpf.c), once
+ * the main object is loaded: its MSRs and options, its tables sized by rows,
+ * and the maps both objects have taken over from the main one. Only where the
+ * kernel has the kfunc (the source is attached, for now). A sampler that does
+ * not load is a failed source, not a failed msrtop.
+ */
+static void load_sampler(struct collector *c, const struct collector_opts *opts, uint32_t rows)
+{
+	struct msrtop_sample *sk;
+	const struct {
+		struct bpf_map *mine, *main;
+	} shared[] = {{NULL, c->skel->maps.overflow},
+		      {NULL, c->skel->maps.errors},
+		      {NULL, c->skel->maps.pid_filter},
+		      {NULL, c->skel->maps.vm_comms}};
+	uint32_t values = 0, n = opts->nr_sample_msrs;
+	int err;
+
+	if (c->sources[MSRTOP_SRC_MSR_SAMPLE].state != MSRTOP_SRC_ATTACHED)
+		return;
+	c->sample = sk = msrtop_sample__open();
+	if (!sk) {
+		sampler_failed(c, -errno);
+		return;
+	}
+	bpf_program__set_autoload(sk->progs.msr_sample_test, false);
+	for (uint32_t i = 0; i < n && i < MSRTOP_SAMPLE_MAX_MSRS; i++) {
+		sk->rodata->sample_msrs[i] = opts->sample_msrs[i];
+		if (collector_msr_per_value(opts->sample_msrs[i]))
+			values |= 1u << i;
+	}
+	sk->rodata->nr_sample_msrs = n < MSRTOP_SAMPLE_MAX_MSRS ? n : MSRTOP_SAMPLE_MAX_MSRS;
+	sk->rodata->sample_watch = opts->sample_watch;
+	sk->rodata->sample_values = values;
+	sk->rodata->sample_every = opts->sample_every > 1 ? opts->sample_every : 1;
+	sk->rodata->filter_pids = opts->nr_pids > 0;
+	/* The smallest ring buffer (a page) where nothing is watched. */
+	err = bpf_map__set_max_entries(sk->maps.msr_changes,
+				       opts->sample_watch ? CHANGES_RING_BYTES : 4096);
+	if (!err)
+		err = bpf_map__set_max_entries(sk->maps.msr_samples, rows);
+	if (!err)
+		err = bpf_map__set_max_entries(sk->maps.msr_values, rows);
+	for (size_t i = 0; !err && i < sizeof(shared) / sizeof(shared[0]); i++) {
+		struct bpf_map *mine =
+			bpf_object__find_map_by_name(sk->obj, bpf_map__name(shared[i].main));
+
+		err = mine ? bpf_map__reuse_fd(mine, bpf_map__fd(shared[i].main)) : -ENOENT;
+	}
+	if (!err)
+		err = msrtop_sample__load(sk);
+	if (err)
+		sampler_failed(c, err);
+}
+
 static int load(struct collector *c, const struct collector_opts *opts, char *msg, size_t len)
 {
 	struct bpf_program *prog;
@@ -361,7 +481,7 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 	/* Only the programs of the sources the kernel has; never the test entries. */
 	bpf_object__for_each_program(prog, c->skel->obj) bpf_program__set_autoload(prog, false);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
-		if (c->sources[i].state == MSRTOP_SRC_ATTACHED)
+		if (c->sources[i].state == MSRTOP_SRC_ATTACHED && i != MSRTOP_SRC_MSR_SAMPLE)
 			bpf_program__set_autoload(source_prog(c, i), true);
 	err = size_maps(c, opts->max_rows ? opts->max_rows : COLLECTOR_DEFAULT_ROWS, msg, len);
 	if (err)
@@ -395,6 +515,7 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 			return err;
 		}
 	}
+	load_sampler(c, opts, opts->max_rows ? opts->max_rows : COLLECTOR_DEFAULT_ROWS);
 	return 0;
 }
 
@@ -424,6 +545,32 @@ static int attach(struct collector *c, char *msg, size_t len)
 			 strerror(first_err ? first_err : ENOENT));
 		return -(first_err ? first_err : ENOENT);
 	}
+	return 0;
+}
+
+/* A --watch-msr record: into the snapshot collector_read() is making. */
+static int on_change(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	const struct msrtop_msr_change *r = data;
+	struct msrtop_snapshot *s = c->changes_to;
+	struct msrtop_msr_change_ev *e;
+
+	if (!s || size < sizeof(*r))
+		return 0;
+	e = snapshot_add_change(s);
+	if (!e) {
+		c->changes_err = -ENOMEM;
+		return -ENOMEM;
+	}
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: placed on the real clock by the snapshot's. */
+	e->time_ns = s->time_ns - (s->mono_ns - r->time_ns);
+	e->pid = r->tgid;
+	e->tid = r->tid;
+	e->vcpu = r->vcpu;
+	e->msr = r->msr;
+	e->old_value = r->old_value;
+	e->new_value = r->new_value;
 	return 0;
 }
 
@@ -467,7 +614,7 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = detect_sources(c, tracefs, opts->sources, msg, msg_len);
+	err = detect_sources(c, tracefs, opts->sources, opts->nr_sample_msrs > 0, msg, msg_len);
 	if (err)
 		goto cleanup;
 	err = load(c, opts, msg, msg_len);
@@ -476,6 +623,17 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 	err = attach(c, msg, msg_len);
 	if (err)
 		goto cleanup;
+	if (c->sources[MSRTOP_SRC_MSR_SAMPLE].state == MSRTOP_SRC_ATTACHED && opts->sample_watch) {
+		c->changes = ring_buffer__new(bpf_map__fd(c->sample->maps.msr_changes), on_change,
+					      c, NULL);
+		if (!c->changes) {
+			err = -errno;
+			snprintf(msg, msg_len,
+				 "cannot read the BPF ring buffer of MSR changes (%s)",
+				 strerror(errno));
+			goto cleanup;
+		}
+	}
 	c->start_time_ns = now_ns(CLOCK_REALTIME);
 	c->start_mono_ns = now_ns(CLOCK_MONOTONIC);
 	*out = c;
@@ -490,8 +648,10 @@ void collector_close(struct collector *c)
 {
 	if (!c)
 		return;
+	ring_buffer__free(c->changes);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
 		bpf_link__destroy(c->links[i]);
+	msrtop_sample__destroy(c->sample);
 	msrtop__destroy(c->skel);
 	snapshot_put(c->prev);
 	map_reader_fini(&c->reader);
@@ -513,18 +673,23 @@ static uint64_t map_memlock(int fd)
 
 void collector_print_maps(const struct collector *c, FILE *f)
 {
+	struct bpf_object *objs[2] = {c->skel->obj, c->sample ? c->sample->obj : NULL};
 	uint64_t total = 0;
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, c->skel->obj) {
-		uint64_t bytes;
+	for (int o = 0; o < 2 && objs[o]; o++) {
+		bpf_object__for_each_map(map, objs[o]) {
+			uint64_t bytes;
 
-		if (bpf_map__type(map) == BPF_MAP_TYPE_ARRAY && bpf_map__is_internal(map))
-			continue; /* .rodata */
-		bytes = map_memlock(bpf_map__fd(map));
-		total += bytes;
-		fprintf(f, "msrtop: map %-12s %8u rows %10.1f KiB\n", bpf_map__name(map),
-			bpf_map__max_entries(map), bytes / 1024.0);
+			if (bpf_map__type(map) == BPF_MAP_TYPE_ARRAY && bpf_map__is_internal(map))
+				continue; /* .rodata */
+			if (o && bpf_object__find_map_by_name(objs[0], bpf_map__name(map)))
+				continue; /* the sampler's share of a main object's map */
+			bytes = map_memlock(bpf_map__fd(map));
+			total += bytes;
+			fprintf(f, "msrtop: map %-12s %8u rows %10.1f KiB\n", bpf_map__name(map),
+				bpf_map__max_entries(map), bytes / 1024.0);
+		}
 	}
 	fprintf(f, "msrtop: maps in all %.1f MiB (the kernel's account, fdinfo memlock)\n",
 		total / 1048576.0);
@@ -703,6 +868,11 @@ static int read_kinds(struct collector *c, struct msrtop_snapshot *s, const char
 			int err;
 
 			*what = k->maps[m];
+			if (!map && k->source == MSRTOP_SRC_MSR_SAMPLE) {
+				if (!c->sample)
+					continue; /* the sampler is not loaded: no rows */
+				map = bpf_object__find_map_by_name(c->sample->obj, k->maps[m]);
+			}
 			if (!map)
 				return -ENOENT;
 			kc.key_size = bpf_map__key_size(map);
@@ -872,6 +1042,18 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	err = plan_forget(c, s->mono_ns);
 	if (err)
 		goto cleanup;
+	if (c->changes) {
+		what = "msr_changes";
+		c->changes_to = s;
+		c->changes_err = 0;
+		err = ring_buffer__consume(c->changes);
+		c->changes_to = NULL;
+		if (err >= 0)
+			err = c->changes_err;
+		if (err < 0)
+			goto cleanup;
+		err = 0;
+	}
 	what = "tid_vcpus";
 	err = read_tids(c); /* before the rows whose thread ids it maps to vCPUs */
 	if (err)

@@ -22,7 +22,18 @@ struct collector_opts {
 	uint32_t sources;     /* bit 1 << MSRTOP_SRC_*: attach only these; 0: every source */
 	uint32_t max_rows;    /* rows per table (--max-rows); 0: COLLECTOR_DEFAULT_ROWS */
 	double forget_after_s; /* rows of an exited VM kept this long (--forget-after); 0: default */
+	/* --sample-msr / --watch-msr: guest MSRs read at kvm_exit (patch 0006's kfunc). */
+	uint32_t sample_msrs[MSRTOP_SAMPLE_MAX_MSRS];
+	uint32_t nr_sample_msrs; /* 0: no sampling (the msr_sample source is off) */
+	uint32_t sample_watch;	 /* bit i: every change of sample_msrs[i] is reported */
+	uint32_t sample_every;	 /* read at every Nth exit of a vCPU; 0 or 1: every exit */
 };
+
+/* Whether bpf_kvm_vcpu_get_msr() (patch 0006) reads the MSR: its allowlist. */
+bool collector_msr_sampleable(uint32_t msr);
+
+/* Whether the MSR's values are counted per value ("top guest threads"): FS/GS/KERNEL_GS_BASE. */
+bool collector_msr_per_value(uint32_t msr);
 
 /*
  * How long the rows of a VM whose process is gone stay in the maps (and so in

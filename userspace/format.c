@@ -60,6 +60,16 @@ const char *format_msr_and_index(uint32_t msr, char *buf, size_t len)
 	return buf;
 }
 
+const char *format_msr_change(uint32_t pid, uint32_t vcpu, uint32_t msr, uint64_t old_value,
+			      uint64_t new_value, char *buf, size_t len)
+{
+	char name[64];
+
+	snprintf(buf, len, "pid %" PRIu32 " vcpu %" PRIu32 " %s: 0x%" PRIx64 " -> 0x%" PRIx64, pid,
+		 vcpu, format_msr_and_index(msr, name, sizeof(name)), old_value, new_value);
+	return buf;
+}
+
 const char *format_access(bool write)
 {
 	return write ? "write" : "read";

@@ -33,6 +33,11 @@ const char *format_msr_and_index(uint32_t msr, char *buf, size_t len);
 /* "read" or "write". */
 const char *format_access(bool write);
 
+/* A watched MSR's change (--watch-msr), without its time:
+ * "pid 812 vcpu 0 LSTAR 0xc0000082: 0xffffffff81000000 -> 0xffffffff82000000". */
+const char *format_msr_change(uint32_t pid, uint32_t vcpu, uint32_t msr, uint64_t old_value,
+			      uint64_t new_value, char *buf, size_t len);
+
 /*
  * An MSR outcome with its reason: "gp/invalid_value", "handled" (reason 0
  * without a name), else the numbers that have no name: "error/4", "?/255".

@@ -261,6 +261,10 @@ static void get_field(struct parse *p, struct json_object *o, const struct msrto
 		put_u8(row, f->aux, get_u64_or_null(p, o, key[0], &v));
 		memcpy((char *)row + f->off, &v, sizeof(v));
 		break;
+	case MSRTOP_F_VALUE:
+		v = get_u64(p, o, key[0]);
+		memcpy((char *)row + f->off, &v, sizeof(v));
+		break;
 	}
 }
 
@@ -344,6 +348,37 @@ static void get_totals(struct parse *p, struct json_object *doc, struct msrtop_t
 	get_counter(p, o, "canonical", &t->canonical);
 	get_counter(p, o, "canonical_rejected", &t->canonical_rejected);
 	get_counter(p, o, "canonical_fixups", &t->canonical_fixups);
+	get_counter(p, o, "msr_samples", &t->msr_samples);
+	get_counter(p, o, "msr_sample_changes", &t->msr_sample_changes);
+}
+
+/* --watch-msr's changes of the snapshot (jchanges()). */
+static void get_changes(struct parse *p, struct json_object *doc, struct msrtop_snapshot *s)
+{
+	struct json_object *a = member(p, doc, "msr_changes");
+
+	if (p->failed)
+		return;
+	if (!json_object_is_type(a, json_type_array)) {
+		fail(p, "\"msr_changes\" is not an array");
+		return;
+	}
+	for (size_t i = 0; !p->failed && i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+		struct msrtop_msr_change_ev *e = snapshot_add_change(s);
+
+		if (!e) {
+			fail(p, "out of memory");
+			return;
+		}
+		e->time_ns = get_u64(p, o, "time_ns");
+		e->pid = (uint32_t)get_u64(p, o, "pid");
+		e->tid = (uint32_t)get_u64(p, o, "tid");
+		e->vcpu = (uint32_t)get_u64(p, o, "vcpu");
+		e->msr = (uint32_t)get_u64(p, o, "msr");
+		e->old_value = get_u64(p, o, "old_value");
+		e->new_value = get_u64(p, o, "new_value");
+	}
 }
 
 static void get_vms(struct parse *p, struct json_object *doc, struct msrtop_snapshot *s)
@@ -466,6 +501,7 @@ int json_in_parse(const char *text, size_t len, struct msrtop_snapshot **out, ch
 	get_per_map(&p, doc, "overflow", s->overflow);
 	get_per_map(&p, doc, "errors", s->errors);
 	get_totals(&p, doc, &s->totals);
+	get_changes(&p, doc, s);
 	get_vms(&p, doc, s);
 	for (int k = 0; !p.failed && k < MSRTOP_KIND_NR; k++)
 		get_kind(&p, doc, s, (enum msrtop_kind_id)k);

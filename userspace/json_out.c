@@ -191,6 +191,13 @@ static void add_field(struct json_object *o, const struct msrtop_field *f, const
 		add(o, key[1], has ? json_object_new_string(format_hex(v, text, sizeof(text))) : NULL);
 		break;
 	}
+	case MSRTOP_F_VALUE: {
+		uint64_t v = *(const uint64_t *)kind_at(row, f->off);
+
+		add(o, key[0], ju64(v));
+		add(o, key[1], json_object_new_string(format_hex(v, text, sizeof(text))));
+		break;
+	}
 	}
 }
 
@@ -251,7 +258,37 @@ static struct json_object *jtotals(const struct msrtop_totals *t)
 	add(o, "canonical", jcounter(&t->canonical));
 	add(o, "canonical_rejected", jcounter(&t->canonical_rejected));
 	add(o, "canonical_fixups", jcounter(&t->canonical_fixups));
+	add(o, "msr_samples", jcounter(&t->msr_samples));
+	add(o, "msr_sample_changes", jcounter(&t->msr_sample_changes));
 	return o;
+}
+
+/* --watch-msr: the changes seen since the previous snapshot, oldest first. */
+static struct json_object *jchanges(const struct msrtop_snapshot *s)
+{
+	struct json_object *a = json_object_new_array();
+	char text[32];
+
+	for (size_t i = 0; a && i < s->nr_changes; i++) {
+		const struct msrtop_msr_change_ev *e = &s->changes[i];
+		struct json_object *o = json_object_new_object();
+
+		add(o, "time", jtime(e->time_ns));
+		add(o, "time_ns", ju64(e->time_ns));
+		add(o, "pid", ju64(e->pid));
+		add(o, "tid", ju64(e->tid));
+		add(o, "vcpu", ju64(e->vcpu));
+		add(o, "msr", ju64(e->msr));
+		add(o, "msr_name", jstr_or_null(msr_name(e->msr)));
+		add(o, "old_value", ju64(e->old_value));
+		add(o, "old_value_hex",
+		    json_object_new_string(format_hex(e->old_value, text, sizeof(text))));
+		add(o, "new_value", ju64(e->new_value));
+		add(o, "new_value_hex",
+		    json_object_new_string(format_hex(e->new_value, text, sizeof(text))));
+		json_object_array_add(a, o);
+	}
+	return a;
 }
 
 static struct json_object *jvm(const struct msrtop_snapshot *s, size_t i)
@@ -343,6 +380,7 @@ static struct json_object *jhead(const struct msrtop_snapshot *s,
 	add(o, "overflow", jper_map(s->overflow));
 	add(o, "errors", jper_map(s->errors));
 	add(o, "totals", jtotals(&s->totals));
+	add(o, "msr_changes", jchanges(s));
 	return o;
 }
 
@@ -695,6 +733,14 @@ static void jt_field(struct jtext *t, const struct msrtop_field *f, const void *
 			jt_str(t, format_hex(v, text, sizeof(text)));
 		else
 			jt_null(t);
+		break;
+	}
+	case MSRTOP_F_VALUE: {
+		uint64_t v = *(const uint64_t *)kind_at(row, f->off);
+
+		jt_key_u64(t, key[0], v);
+		jt_key(t, key[1]);
+		jt_str(t, format_hex(v, text, sizeof(text)));
 		break;
 	}
 	}

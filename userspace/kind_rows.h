@@ -45,6 +45,8 @@ enum msrtop_kind_id {
 	MSRTOP_KIND_INTERCEPTS,
 	MSRTOP_KIND_OUTCOMES,
 	MSRTOP_KIND_CANON,
+	MSRTOP_KIND_MSR_SAMPLES,
+	MSRTOP_KIND_MSR_VALUES,
 	MSRTOP_KIND_NR
 };
 
@@ -125,6 +127,27 @@ struct msrtop_canon_row {
 	struct msrtop_counter count;
 	struct msrtop_counter rejected;
 	struct msrtop_counter fixups; /* accepted with a changed value */
+};
+
+/* --sample-msr: guest MSRs read at kvm_exit (patch 0006's kfunc). Key: pid, vcpu_src, vcpu, msr. */
+struct msrtop_sample_row {
+	uint32_t pid;
+	uint8_t vcpu_src;
+	uint32_t vcpu;
+	uint32_t msr;
+	struct msrtop_counter samples; /* successful reads */
+	struct msrtop_counter changes; /* reads whose value differs from the previous read's */
+	struct msrtop_counter errors;  /* reads the kfunc refused */
+	bool has_value;		       /* samples > 0 */
+	uint64_t last_value;
+};
+
+/* Sampled exits per VM, MSR and value (FS_BASE, GS_BASE, KERNEL_GS_BASE). Key: pid, msr, value. */
+struct msrtop_value_row {
+	uint32_t pid;
+	uint32_t msr;
+	uint64_t value;
+	struct msrtop_counter exits;
 };
 
 #endif /* MSRTOP_KIND_ROWS_H */

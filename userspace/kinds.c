@@ -305,6 +305,70 @@ static void canon_decode(void *row, const void *key, const uint64_t *val)
 	r->fixups.total = v->fixups;
 }
 
+/* ---- sampled guest MSRs: --sample-msr (kvm_exit and patch 0006's kfunc) --------------- */
+
+static int cmp_sample(const void *pa, const void *pb)
+{
+	const struct msrtop_sample_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vcpu_src);
+	CMP_FIELD(a, b, vcpu);
+	CMP_FIELD(a, b, msr);
+	return 0;
+}
+
+static void sample_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	const struct msrtop_sample_row *r = row;
+
+	acc(&t->msr_samples, &r->samples);
+	acc(&t->msr_sample_changes, &r->changes);
+}
+
+static void sample_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_sample_key *k = key;
+	const struct msrtop_sample_val *v = (const void *)val;
+	struct msrtop_sample_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->msr = k->msr;
+	r->samples.total = v->samples;
+	r->changes.total = v->changes;
+	r->errors.total = v->errors;
+	r->has_value = v->samples > 0;
+	r->last_value = v->last_value;
+}
+
+static int cmp_value(const void *pa, const void *pb)
+{
+	const struct msrtop_value_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, msr);
+	CMP_FIELD(a, b, value);
+	return 0;
+}
+
+static void value_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+	/* The same exits as the sample rows': nothing more to add. */
+}
+
+static void value_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_value_key *k = key;
+	struct msrtop_value_row *r = row;
+
+	r->pid = k->tgid;
+	r->msr = k->msr;
+	r->value = k->value;
+	r->exits.total = val[0];
+}
+
 /* ---- the table -------------------------------------------------------------------------- */
 
 /* The kind's row struct. */
@@ -931,6 +995,171 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 							S_VM,
 						},
 					.nr_sorts = 6,
+				},
+		},
+	[MSRTOP_KIND_MSR_SAMPLES] =
+		{
+			.name = "msr_samples",
+			ROWS(msrtop_sample_row),
+			.cmp = cmp_sample,
+			.counters = {OFF(msrtop_sample_row, samples), OFF(msrtop_sample_row, changes),
+				     OFF(msrtop_sample_row, errors)},
+			.nr_counters = 3,
+			VCPU(msrtop_sample_row),
+			.has_msr = true,
+			.msr_off = OFF(msrtop_sample_row, msr),
+			.account = sample_account,
+			.maps = {"msr_samples"},
+			.key_pid_off = offsetof(struct msrtop_sample_key, tgid),
+			.decode = {sample_decode},
+			.fields =
+				{
+					F_VCPU(msrtop_sample_row),
+					F_MSR(msrtop_sample_row),
+					F_COUNTER(msrtop_sample_row, samples, "samples"),
+					F_COUNTER(msrtop_sample_row, changes, "changes"),
+					F_COUNTER(msrtop_sample_row, errors, "errors"),
+					{MSRTOP_F_LAST_VALUE,
+					 {"last_value", "last_value_hex"},
+					 OFF(msrtop_sample_row, last_value),
+					 OFF(msrtop_sample_row, has_value)},
+				},
+			.nr_fields = 6,
+			.families =
+				{
+					{"msrtop_msr_samples_total",
+					 "Guest MSR reads at kvm_exit (--sample-msr, the "
+					 "bpf_kvm_vcpu_get_msr kfunc of patched kernels).",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_sample_row, samples)},
+					{"msrtop_msr_sample_changes_total",
+					 "Sampled guest MSR reads whose value differs from the vCPU's "
+					 "previous read.",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_sample_row, changes)},
+					{"msrtop_msr_sample_errors_total",
+					 "Guest MSR reads at kvm_exit that the kfunc refused.", false,
+					 MSRTOP_ROWS_ALL, 0, OFF(msrtop_sample_row, errors)},
+				},
+			.nr_families = 3,
+			.source = MSRTOP_SRC_MSR_SAMPLE,
+			.text_title = "SAMPLED MSRS",
+			.text_none_yet = "no vCPU has exited yet",
+			.text_cols =
+				{
+					T_PID,
+					T_VCPU(msrtop_sample_row),
+					T_MSR(msrtop_sample_row),
+					{"SAMPLES", 12, MSRTOP_T_TOTAL, OFF(msrtop_sample_row, samples)},
+					{"CHANGES", 10, MSRTOP_T_TOTAL, OFF(msrtop_sample_row, changes)},
+					{"ERRORS", 8, MSRTOP_T_TOTAL, OFF(msrtop_sample_row, errors)},
+					{"LAST-VALUE", 18, MSRTOP_T_VALUE_HEX,
+					 OFF(msrtop_sample_row, last_value),
+					 OFF(msrtop_sample_row, has_value)},
+				},
+			.nr_text_cols = 7,
+			.text_sort = OFF(msrtop_sample_row, samples),
+			.view =
+				{
+					.tab = "guest MSRs",
+					.key = 'g',
+					.help = "guest MSRs read at exits (--sample-msr, patched "
+						"kernels): last value, changes",
+					.what = "MSR samples",
+					.yet = "",
+					.cols =
+						{
+							V_VM,
+							V_VCPU(msrtop_sample_row),
+							V_MSR(msrtop_sample_row),
+							{"RATE/s", 8, 0, false, MSRTOP_V_RATE,
+							 OFF(msrtop_sample_row, samples)},
+							V_TOTAL("SAMPLES", 10, msrtop_sample_row, samples),
+							V_TOTAL("CHANGES", 7, msrtop_sample_row, changes),
+							V_TOTAL("ERRORS", 6, msrtop_sample_row, errors),
+							{"LAST VALUE", 18, 18, true, MSRTOP_V_HEX_IF,
+							 OFF(msrtop_sample_row, last_value),
+							 OFF(msrtop_sample_row, has_value)},
+						},
+					.nr_cols = 8,
+					.sorts =
+						{
+							S_TOTAL("changes", msrtop_sample_row, changes),
+							S_TOTAL("samples", msrtop_sample_row, samples),
+							{"msr", MSRTOP_S_FIELD, OFF(msrtop_sample_row, msr), 0,
+							 4},
+							S_VM,
+						},
+					.nr_sorts = 4,
+				},
+		},
+	[MSRTOP_KIND_MSR_VALUES] =
+		{
+			.name = "msr_values",
+			ROWS(msrtop_value_row),
+			.cmp = cmp_value,
+			.counters = {OFF(msrtop_value_row, exits)},
+			.nr_counters = 1,
+			.has_msr = true,
+			.msr_off = OFF(msrtop_value_row, msr),
+			.account = value_account,
+			.maps = {"msr_values"},
+			.key_pid_off = offsetof(struct msrtop_value_key, tgid),
+			.decode = {value_decode},
+			.fields =
+				{
+					{MSRTOP_F_PID, {"pid"}, OFF(msrtop_value_row, pid)},
+					F_MSR(msrtop_value_row),
+					{MSRTOP_F_VALUE, {"value", "value_hex"}, OFF(msrtop_value_row, value)},
+					F_COUNTER(msrtop_value_row, exits, "exits"),
+				},
+			.nr_fields = 4,
+			.families =
+				{
+					{"msrtop_msr_value_exits_total",
+					 "Sampled exits by the value a guest MSR held (FS_BASE: the "
+					 "guest thread; GS_BASE, KERNEL_GS_BASE: the guest CPU).",
+					 false, MSRTOP_ROWS_ALL, 0, OFF(msrtop_value_row, exits)},
+				},
+			.nr_families = 1,
+			.source = MSRTOP_SRC_MSR_SAMPLE,
+			.text_title = "TOP GUEST THREADS BY EXITS",
+			.text_none_yet = "no vCPU has exited yet (values of FS_BASE, GS_BASE, "
+					 "KERNEL_GS_BASE only)",
+			.text_cols =
+				{
+					T_PID,
+					T_MSR(msrtop_value_row),
+					{"VALUE", -18, MSRTOP_T_HEX, OFF(msrtop_value_row, value)},
+					{"EXITS", 12, MSRTOP_T_TOTAL, OFF(msrtop_value_row, exits)},
+					{"/s", 10, MSRTOP_T_RATE, OFF(msrtop_value_row, exits)},
+				},
+			.nr_text_cols = 5,
+			.text_sort = OFF(msrtop_value_row, exits),
+			.view =
+				{
+					.tab = "threads",
+					.key = 't',
+					.help = "sampled exits per FS_BASE/GS_BASE value: top guest "
+						"threads by exits (--sample-msr)",
+					.what = "sampled values",
+					.yet = " (FS_BASE, GS_BASE, KERNEL_GS_BASE only)",
+					.cols =
+						{
+							V_VM,
+							V_MSR(msrtop_value_row),
+							{"VALUE", 18, 18, true, MSRTOP_V_HEX,
+							 OFF(msrtop_value_row, value)},
+							{"RATE/s", 8, 0, false, MSRTOP_V_RATE,
+							 OFF(msrtop_value_row, exits)},
+							V_TOTAL("EXITS", 10, msrtop_value_row, exits),
+						},
+					.nr_cols = 5,
+					.sorts =
+						{
+							{"rate", MSRTOP_S_RATE, OFF(msrtop_value_row, exits)},
+							S_TOTAL("exits", msrtop_value_row, exits),
+							S_VM,
+						},
+					.nr_sorts = 3,
 				},
 		},
 };

@@ -41,6 +41,7 @@ enum msrtop_field_type {
 	MSRTOP_F_COUNTER,	 /* JSON only: struct msrtop_counter */
 	MSRTOP_F_HIST,		 /* JSON only: struct msrtop_hist */
 	MSRTOP_F_LAST_VALUE,	 /* JSON only: uint64_t value; aux: bool has_value */
+	MSRTOP_F_VALUE,		 /* a uint64_t key field: its number and "0x..." text */
 };
 
 /* JSON null in place of a field when... */
@@ -112,6 +113,7 @@ enum msrtop_text_col_type {
 	MSRTOP_T_MAX_NS,      /* a histogram's largest value, or "-" */
 	MSRTOP_T_VALUE_HEX, /* "0x%llx" of the value at off when the bool at aux is set, else "-" */
 	MSRTOP_T_TOTAL_IF,  /* a counter's total when the bool at aux is set, else "-" */
+	MSRTOP_T_HEX,	    /* "0x%llx" of the uint64_t at off */
 };
 
 struct msrtop_text_col {
@@ -141,6 +143,7 @@ enum msrtop_view_col_type {
 	MSRTOP_V_MEAN,	      /* its mean */
 	MSRTOP_V_MAX,	      /* its largest value, exact */
 	MSRTOP_V_HEX_IF, /* the uint64_t at off as 0x%016 when the bool at aux is set, else "-" */
+	MSRTOP_V_HEX,	 /* the uint64_t at off as 0x%016 */
 };
 
 struct msrtop_view_col {

@@ -61,6 +61,11 @@ struct options {
 	uint32_t sources;   /* --sources: 1 << MSRTOP_SRC_*; 0: all */
 	uint32_t max_rows;  /* --max-rows; 0: the default */
 	double forget_after_s; /* --forget-after; 0: the default */
+	/* --sample-msr and --watch-msr together, in order; bit i of sample_watch: msrs[i] watched */
+	uint32_t sample_msrs[MSRTOP_SAMPLE_MAX_MSRS];
+	uint32_t nr_sample_msrs;
+	uint32_t sample_watch;
+	uint32_t sample_every; /* --sample-every; 0: not given (every exit) */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -166,6 +171,14 @@ static void usage(FILE *f)
 		"      --forget-after SEC  keep an exited VM's rows SEC seconds after it was\n"
 		"                       first found gone (default %.0f), then delete them from\n"
 		"                       the kernel's tables\n"
+		"      --sample-msr LIST  read these guest MSRs at every VM exit (comma-separated\n"
+		"                       names or indexes, at most %d with --watch-msr's): last\n"
+		"                       value, changes and, for FS_BASE/GS_BASE/KERNEL_GS_BASE,\n"
+		"                       exits per value (top guest threads); needs the kfunc\n"
+		"                       of msrtop's kernel patch 0006 (docs/tracepoints.md)\n"
+		"      --sample-every N read them at every Nth exit of a vCPU only (default 1)\n"
+		"      --watch-msr LIST sample these too, and report every change of their\n"
+		"                       value (VM, vCPU, old, new), e.g. LSTAR\n"
 		"  -v, --verbose        also print libbpf's messages, what was attached and\n"
 		"                       the tables' memory\n"
 		"  -h, --help           print this help and exit\n"
@@ -180,7 +193,7 @@ static void usage(FILE *f)
 		"MSR rows exist only for accesses KVM intercepts: a guest's RDMSR/WRMSR of a\n"
 		"pass-through MSR runs in hardware, never reaches KVM and is not seen:\n",
 		INTERVAL_MIN, INTERVAL_MAX, MSRTOP_FILTER_MAX_PIDS, MSRTOP_FILTER_MAX_GUESTS,
-		COLLECTOR_DEFAULT_ROWS, COLLECTOR_DEFAULT_FORGET_S);
+		COLLECTOR_DEFAULT_ROWS, COLLECTOR_DEFAULT_FORGET_S, MSRTOP_SAMPLE_MAX_MSRS);
 	print_wrapped(f, passthrough, 78);
 	fprintf(f, "Exit status: 0 done, 1 runtime error, 2 bad command line.\n");
 }
@@ -239,15 +252,22 @@ static int parse_sources(const char *arg, uint32_t *mask)
 		int id = msrtop_source_id(name);
 
 		if (!strcmp(name, "all")) {
-			*mask |= (1u << MSRTOP_SRC_NR) - 1;
+			*mask |= ((1u << MSRTOP_SRC_NR) - 1) & ~(1u << MSRTOP_SRC_MSR_SAMPLE);
 			continue;
+		}
+		if (id == MSRTOP_SRC_MSR_SAMPLE) {
+			error("msr_sample is not a tracepoint for --sources: --sample-msr or "
+			      "--watch-msr switches it on");
+			err = -EINVAL;
+			goto out;
 		}
 		if (id < 0) {
 			char names[256] = "";
 
 			for (int i = 0; i < MSRTOP_SRC_NR; i++)
-				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s, ",
-					 msrtop_source_name(i));
+				if (i != MSRTOP_SRC_MSR_SAMPLE)
+					snprintf(names + strlen(names), sizeof(names) - strlen(names),
+						 "%s, ", msrtop_source_name(i));
 			error("unknown source '%s' for --sources: give tracepoint names from %sor all",
 			      name, names);
 			err = -EINVAL;
@@ -439,6 +459,82 @@ static int opt_forget_after(void *ctx, const char *arg)
 			     &((struct options *)ctx)->forget_after_s);
 }
 
+/*
+ * --sample-msr and --watch-msr: MSR names or indexes, each one the kfunc
+ * reads, added to the MSRs sampled (an MSR in both lists is sampled once,
+ * and watched).
+ */
+static int add_sample_msrs(struct options *o, const char *opt, const char *arg, bool watch)
+{
+	char *copy = strdup(arg), *save = NULL, *name;
+	int err = 0, nr = 0;
+
+	if (!copy) {
+		error("out of memory");
+		return -ENOMEM;
+	}
+	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		uint32_t msr, i;
+
+		nr++;
+		if (msr_parse(name, &msr)) {
+			error("unknown MSR '%s' for %s: give a name (FS_BASE, LSTAR) or an index "
+			      "(0xc0000082)", name, opt);
+			err = -EINVAL;
+			break;
+		}
+		if (!collector_msr_sampleable(msr)) {
+			error("%s cannot read MSR '%s': the kfunc reads FS_BASE, GS_BASE, "
+			      "KERNEL_GS_BASE, STAR, LSTAR, CSTAR, SYSCALL_MASK, SYSENTER_CS/ESP/EIP, "
+			      "EFER, PAT, TSC_AUX and SPEC_CTRL only", opt, name);
+			err = -EINVAL;
+			break;
+		}
+		for (i = 0; i < o->nr_sample_msrs && o->sample_msrs[i] != msr; i++)
+			;
+		if (i == o->nr_sample_msrs) {
+			if (i == MSRTOP_SAMPLE_MAX_MSRS) {
+				error("too many MSRs for --sample-msr and --watch-msr: give at most %d "
+				      "in all", MSRTOP_SAMPLE_MAX_MSRS);
+				err = -EINVAL;
+				break;
+			}
+			o->sample_msrs[o->nr_sample_msrs++] = msr;
+		}
+		if (watch)
+			o->sample_watch |= 1u << i;
+	}
+	if (!err && !nr) {
+		error("empty %s: give MSR names or indexes (FS_BASE,LSTAR)", opt);
+		err = -EINVAL;
+	}
+	free(copy);
+	return err;
+}
+
+static int opt_sample_msr(void *ctx, const char *arg)
+{
+	return add_sample_msrs(ctx, "--sample-msr", arg, false);
+}
+
+static int opt_watch_msr(void *ctx, const char *arg)
+{
+	return add_sample_msrs(ctx, "--watch-msr", arg, true);
+}
+
+static int opt_sample_every(void *ctx, const char *arg)
+{
+	struct options *o = ctx;
+
+	if (parse_u32_option("--sample-every", arg, &o->sample_every))
+		return -EINVAL;
+	if (!o->sample_every) {
+		error("invalid --sample-every '0': give N >= 1 (read the MSRs at every Nth exit)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int opt_verbose(void *ctx, const char *arg)
 {
 	((struct options *)ctx)->verbose = true;
@@ -469,6 +565,9 @@ static const struct cmdline_opt msrtop_opts[] = {
 	{ "sources", 0, CMDLINE_ARG, opt_sources },
 	{ "max-rows", 0, CMDLINE_ARG, opt_max_rows },
 	{ "forget-after", 0, CMDLINE_ARG, opt_forget_after },
+	{ "sample-msr", 0, CMDLINE_ARG, opt_sample_msr },
+	{ "sample-every", 0, CMDLINE_ARG, opt_sample_every },
+	{ "watch-msr", 0, CMDLINE_ARG, opt_watch_msr },
 	{ "verbose", 'v', 0, opt_verbose },
 	{ "help", 'h', 0, opt_help },
 };
@@ -496,9 +595,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.nr_conflicts = sizeof(msrtop_conflicts) / sizeof(msrtop_conflicts[0]),
 	};
 
+	int err;
+
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 1;
-	return cmdline_parse(&cl, argc, argv, o);
+	err = cmdline_parse(&cl, argc, argv, o);
+	if (!err && o->sample_every && !o->nr_sample_msrs) {
+		error("--sample-every needs --sample-msr or --watch-msr: it says how often they "
+		      "are read");
+		return -EINVAL;
+	}
+	return err;
 }
 
 static uint64_t mono_ns(void)
@@ -653,6 +760,27 @@ static int export_snapshot(struct msrtop_snapshot *snap, const struct options *o
 	return err;
 }
 
+/*
+ * --watch-msr without text tables on stdout (JSON, a daemon): each change as
+ * a log line on stderr, and the changes the ring buffer had no room for.
+ */
+static void log_changes(const struct msrtop_snapshot *s)
+{
+	uint64_t lost = s->overflow[MSRTOP_MAP_MSR_CHANGES].delta;
+	char buf[160];
+
+	for (size_t i = 0; i < s->nr_changes; i++) {
+		const struct msrtop_msr_change_ev *e = &s->changes[i];
+
+		fprintf(stderr, "msrtop: watched MSR changed: %s\n",
+			format_msr_change(e->pid, e->vcpu, e->msr, e->old_value, e->new_value, buf,
+					  sizeof(buf)));
+	}
+	if (lost)
+		fprintf(stderr, "msrtop: %llu watched MSR changes NOT reported: the ring buffer "
+			"was full\n", (unsigned long long)lost);
+}
+
 /* snap on stdout (--json, --csv or text), through the command line's filter.
  * 0, 1 when stdout is gone, or a negative errno (reported). */
 static int print_snapshot(struct msrtop_snapshot *snap, const struct options *o)
@@ -705,6 +833,8 @@ static int one_interval(struct collector *c, const struct options *o)
 		report_error(o, msg);
 		return err;
 	}
+	if (!live_view && (o->json || o->listen || o->output))
+		log_changes(snap);
 	if (record && record_snapshot(snap, o)) {
 		err = -EIO;
 		goto cleanup;
@@ -1011,12 +1141,27 @@ int main(int argc, char **argv)
 	copts.sources = o.sources;
 	copts.max_rows = o.max_rows;
 	copts.forget_after_s = o.forget_after_s;
+	memcpy(copts.sample_msrs, o.sample_msrs, sizeof(copts.sample_msrs));
+	copts.nr_sample_msrs = o.nr_sample_msrs;
+	copts.sample_watch = o.sample_watch;
+	copts.sample_every = o.sample_every;
 	err = collector_open(&copts, &c, msg, sizeof(msg));
 	if (err) {
 		report_error(&o, msg);
 		status = EXIT_RUNTIME;
 		goto cleanup;
 	}
+	if (o.nr_sample_msrs &&
+	    collector_sources(c)[MSRTOP_SRC_MSR_SAMPLE].state == MSRTOP_SRC_FAILED)
+		error("%s: attaching the MSR sampler to kvm_exit failed (%s): guest MSRs are not "
+		      "sampled; everything else is counted",
+		      o.sample_watch ? "--watch-msr" : "--sample-msr",
+		      strerror(collector_sources(c)[MSRTOP_SRC_MSR_SAMPLE].error));
+	else if (o.nr_sample_msrs &&
+		 collector_sources(c)[MSRTOP_SRC_MSR_SAMPLE].state != MSRTOP_SRC_ATTACHED)
+		error("%s: this kernel has no bpf_kvm_vcpu_get_msr (msrtop's kernel patch 0006, "
+		      "docs/tracepoints.md): guest MSRs are not sampled; everything else is counted",
+		      o.sample_watch ? "--watch-msr" : "--sample-msr");
 	if (o.verbose)
 		print_attached(c);
 
@@ -1024,7 +1169,9 @@ int main(int argc, char **argv)
 	live_view = !o.json && !o.csv && !o.once && isatty(STDOUT_FILENO);
 	if (live_view) {
 		struct tui_opts topts = { .interval_ms = (unsigned int)(o.interval_s * 1000 + 0.5),
-					  .filter = &o.filter, .kernel_pids = true };
+					  .filter = &o.filter, .kernel_pids = true,
+					  .sampling = o.nr_sample_msrs > 0,
+					  .watching = o.sample_watch != 0 };
 
 		if (tui_init(&topts, &tui)) {
 			status = EXIT_RUNTIME;

@@ -442,6 +442,10 @@ static void field_labels(struct ctx *c, const struct msrtop_field *f, const void
 			buf_puts(&c->lb, ",outcome_reason=\"none\"");
 		break;
 	}
+	case MSRTOP_F_VALUE:
+		prom_buf_printf(&c->lb, ",value=\"0x%" PRIx64 "\"",
+				*(const uint64_t *)kind_at(row, f->off));
+		break;
 	case MSRTOP_F_VMX_FLAGS:
 	case MSRTOP_F_BOOL:
 	case MSRTOP_F_COUNTER:

@@ -35,6 +35,7 @@ static const char *const source_names[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = "kvm_msr_intercept",
 	[MSRTOP_SRC_KVM_MSR_OUTCOME] = "kvm_msr_outcome",
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = "kvm_msr_canonical",
+	[MSRTOP_SRC_MSR_SAMPLE] = "msr_sample",
 };
 
 const char *msrtop_source_name(enum msrtop_source_id id)
@@ -70,6 +71,9 @@ const char *msrtop_map_name(unsigned int map_id)
 		[MSRTOP_MAP_CANONICAL] = "canonical",
 		[MSRTOP_MAP_INTERCEPTS] = "msr_intercepts",
 		[MSRTOP_MAP_THREADS] = "threads",
+		[MSRTOP_MAP_MSR_SAMPLES] = "msr_samples",
+		[MSRTOP_MAP_MSR_VALUES] = "msr_values",
+		[MSRTOP_MAP_MSR_CHANGES] = "msr_changes",
 	};
 
 	return map_id < MSRTOP_MAP_NR ? names[map_id] : "unknown";
@@ -112,6 +116,7 @@ void snapshot_put(struct msrtop_snapshot *s)
 	free(s->vms);
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
 		free(kind_rows(s, &msrtop_kinds[k]));
+	free(s->changes);
 	free(s);
 }
 
@@ -139,6 +144,11 @@ void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind)
 	struct msrtop_table *t = &s->tables[kind];
 
 	return add_row(&t->rows, &t->nr, &t->cap, msrtop_kinds[kind].row_size);
+}
+
+struct msrtop_msr_change_ev *snapshot_add_change(struct msrtop_snapshot *s)
+{
+	return add_row((void **)&s->changes, &s->nr_changes, &s->cap_changes, sizeof(*s->changes));
 }
 
 struct msrtop_vm *snapshot_add_vm(struct msrtop_snapshot *s)
@@ -562,6 +572,7 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 		ev[MSRTOP_SRC_KVM_MSR_INTERCEPT] = t->intercepts;
 		ev[MSRTOP_SRC_KVM_MSR_OUTCOME] = t->outcomes;
 		ev[MSRTOP_SRC_KVM_MSR_CANONICAL] = t->canonical;
+		ev[MSRTOP_SRC_MSR_SAMPLE] = t->msr_samples;
 		for (int i = 0; i < MSRTOP_SRC_NR; i++)
 			s->sources[i].events = ev[i];
 	}
@@ -723,6 +734,18 @@ struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 				goto nomem;
 			memcpy(d, r, k->row_size);
 		}
+	}
+	for (size_t i = 0; i < s->nr_changes; i++) {
+		const struct msrtop_msr_change_ev *e = &s->changes[i];
+		struct msrtop_msr_change_ev *d;
+
+		if (!pid_ok(f, e->pid) || !vcpu_ok(f, MSRTOP_VCPU_KERNEL, e->vcpu) ||
+		    !msr_ok(f, e->msr))
+			continue;
+		d = snapshot_add_change(out);
+		if (!d)
+			goto nomem;
+		*d = *e;
 	}
 	if (derive(out, s, false))
 		goto nomem;

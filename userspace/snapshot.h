@@ -39,6 +39,8 @@ enum msrtop_source_id {
 	MSRTOP_SRC_KVM_MSR_INTERCEPT, /* patched kernels only */
 	MSRTOP_SRC_KVM_MSR_OUTCOME,   /* patched kernels only */
 	MSRTOP_SRC_KVM_MSR_CANONICAL, /* patched kernels only */
+	/* Not a tracepoint of its own: kvm_exit with patch 0006's kfunc (--sample-msr). */
+	MSRTOP_SRC_MSR_SAMPLE,
 	MSRTOP_SRC_NR
 };
 
@@ -115,6 +117,8 @@ struct msrtop_totals {
 	struct msrtop_counter canonical;
 	struct msrtop_counter canonical_rejected;
 	struct msrtop_counter canonical_fixups;
+	struct msrtop_counter msr_samples;	  /* --sample-msr: successful reads */
+	struct msrtop_counter msr_sample_changes; /* and those that saw a new value */
 };
 
 #define MSRTOP_FILTER_MAX_PIDS MSRTOP_MAX_PID_FILTER
@@ -150,6 +154,17 @@ struct msrtop_filter {
 	uint64_t reason_svm;
 };
 
+/* One change of a watched guest MSR (--watch-msr), as the sampler saw it at an exit. */
+struct msrtop_msr_change_ev {
+	uint64_t time_ns; /* CLOCK_REALTIME of the exit that saw the new value */
+	uint32_t pid;
+	uint32_t tid; /* the vCPU thread */
+	uint32_t vcpu;
+	uint32_t msr;
+	uint64_t old_value;
+	uint64_t new_value;
+};
+
 /* ---- the snapshot ------------------------------------------------------------ */
 
 /* The rows of one kind: nr used of cap allocated (row_size each, kinds.h). */
@@ -180,6 +195,10 @@ struct msrtop_snapshot {
 	size_t cap_vms; /* allocated length of vms (internal) */
 	/* The rows of each kind (index: enum msrtop_kind_id). */
 	struct msrtop_table tables[MSRTOP_KIND_NR];
+	/* --watch-msr: the changes seen since the previous snapshot, oldest first; those the
+	 * ring buffer had no room for are counted in overflow[MSRTOP_MAP_MSR_CHANGES]. */
+	struct msrtop_msr_change_ev *changes;
+	size_t nr_changes, cap_changes;
 };
 
 /* A new, empty snapshot with one reference; NULL when out of memory. */
@@ -209,6 +228,9 @@ void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind);
 /* A zeroed VM appended to s's VM table (snapshot_finish() makes that table
  * from the rows; a snapshot read back from JSON has it from the document). */
 struct msrtop_vm *snapshot_add_vm(struct msrtop_snapshot *s);
+
+/* A zeroed change event appended to s->changes, or NULL when out of memory. */
+struct msrtop_msr_change_ev *snapshot_add_change(struct msrtop_snapshot *s);
 
 /* The row of kind whose key is that of key (a row of that kind) once s is sorted, or NULL. */
 void *snapshot_find_row(const struct msrtop_snapshot *s, enum msrtop_kind_id kind, const void *key);

@@ -69,7 +69,9 @@ static void print_sources(FILE *f, const struct msrtop_snapshot *s)
 			fprintf(f, "FAILED to attach: %s", strerror(src->error));
 			break;
 		case MSRTOP_SRC_OFF:
-			fprintf(f, "off (not in --sources)");
+			fprintf(f, i == MSRTOP_SRC_MSR_SAMPLE
+					   ? "off (no --sample-msr or --watch-msr)"
+					   : "off (not in --sources)");
 			break;
 		}
 		fputc('\n', f);
@@ -185,6 +187,8 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 		if (!kind_bool(row, col->aux))
 			return "-";
 		return format_u64(kind_counter(row, col->off)->total, buf, len);
+	case MSRTOP_T_HEX:
+		return format_hex(*(const uint64_t *)kind_at(row, col->off), buf, len);
 	}
 	return buf;
 }
@@ -195,6 +199,15 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 	enum msrtop_source_id id = msrtop_table_source(s->sources, k->source);
 	const char *src = msrtop_source_name(id);
 
+	if (k->source == MSRTOP_SRC_MSR_SAMPLE) { /* not a tracepoint: --sample-msr's */
+		if (s->sources[k->source].state == MSRTOP_SRC_MISSING)
+			fprintf(f,
+				"\n%s: not available: this kernel has no bpf_kvm_vcpu_get_msr "
+				"(msrtop's kernel patch 0006)\n",
+				k->text_title);
+		if (s->sources[k->source].state != MSRTOP_SRC_ATTACHED)
+			return; /* off: no --sample-msr; failed: said at start */
+	}
 	fprintf(f, "\n%s: ", k->text_title);
 	switch (s->sources[id].state) {
 	case MSRTOP_SRC_ATTACHED:
@@ -252,6 +265,28 @@ static void print_kind(FILE *f, const struct msrtop_snapshot *s, const struct ms
 	free(rows);
 }
 
+/* --watch-msr: the changes since the previous snapshot, oldest first. */
+static void print_changes(FILE *f, const struct msrtop_snapshot *s)
+{
+	const struct msrtop_counter *lost = &s->overflow[MSRTOP_MAP_MSR_CHANGES];
+	char buf[160];
+
+	if (!s->nr_changes && !lost->delta)
+		return;
+	fprintf(f, "\nWATCHED MSR CHANGES\n");
+	for (size_t i = 0; i < s->nr_changes; i++) {
+		const struct msrtop_msr_change_ev *e = &s->changes[i];
+
+		print_time(f, e->time_ns);
+		fprintf(f, ".%06u  %s\n", (unsigned int)(e->time_ns % 1000000000ull / 1000),
+			format_msr_change(e->pid, e->vcpu, e->msr, e->old_value, e->new_value, buf,
+					  sizeof(buf)));
+	}
+	if (lost->delta)
+		fprintf(f, "(%llu changes NOT shown: the ring buffer was full)\n",
+			(unsigned long long)lost->delta);
+}
+
 int text_out_write(FILE *f, const struct msrtop_snapshot *s)
 {
 	fprintf(f, "msrtop ");
@@ -269,6 +304,7 @@ int text_out_write(FILE *f, const struct msrtop_snapshot *s)
 	print_vms(f, s);
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
 		print_kind(f, s, &msrtop_kinds[k]);
+	print_changes(f, s);
 	fprintf(f,
 		"(VCPU: N = vcpu_id from the event, N~ = learned for the thread, tN = thread id; "
 		"/s = per second over the interval)\n\n");

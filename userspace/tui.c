@@ -165,6 +165,8 @@ int tui_init(const struct tui_opts *opts, struct tui_state **out)
 		return -ENOMEM;
 	}
 	t->sig_pipe[0] = t->sig_pipe[1] = -1;
+	t->sampling = opts->sampling;
+	t->watching = opts->watching;
 	tui_views_init(t);
 	t->interval_ms = opts->interval_ms ? opts->interval_ms : 1000;
 	t->replay = opts->replay;
@@ -263,6 +265,10 @@ int tui_update(struct tui_state *t, struct msrtop_snapshot *s)
 {
 	if (!t || !t->active)
 		return -EINVAL;
+	if (s->nr_changes) { /* each snapshot has its own: kept even while paused */
+		t->changes_seen += s->nr_changes;
+		t->last_change = s->changes[s->nr_changes - 1];
+	}
 	if (t->paused)
 		return 0; /* the screen stays as it was; the loop keeps counting */
 	return show(t, s);

@@ -49,6 +49,10 @@ struct tui_opts {
 	/* --replay: the recording's name; its snapshots are stepped through with
 	 * the replay keys (TUI_ACT_STEP) instead of coming every interval. */
 	const char *replay;
+	/* --sample-msr or --watch-msr given: the guest MSRs and threads tabs, and the
+	 * watched changes in the header (otherwise neither is shown). */
+	bool sampling;
+	bool watching; /* --watch-msr given: the header counts the changes */
 };
 
 enum tui_action_kind {

@@ -68,7 +68,10 @@ static int draw_sources(struct tui_state *t, int y, int max_y)
 	for (i = 0; i < MSRTOP_SRC_NR; i++) {
 		const struct msrtop_source *s = tui_src(t, i);
 
-		if (s->patched && s->state == MSRTOP_SRC_MISSING && patched_all_missing(t)) {
+		if (i == MSRTOP_SRC_MSR_SAMPLE && s->state == MSRTOP_SRC_OFF)
+			continue; /* no --sample-msr: nothing to say */
+		if (s->patched && s->state == MSRTOP_SRC_MISSING && i != MSRTOP_SRC_MSR_SAMPLE &&
+		    patched_all_missing(t)) {
 			if (i == MSRTOP_SRC_KVM_MSR_INTERCEPT)
 				tui_flow_item(&f, "patched kvm_msr_*: not in this kernel", A_DIM);
 			continue;
@@ -180,6 +183,21 @@ static int draw_totals(struct tui_state *t, int y, int max_y)
 		tui_flow_item(&f, buf, A_NORMAL);
 	}
 	y = tui_flow_end(&f);
+	if (t->watching) {
+		const struct msrtop_msr_change_ev *e = &t->last_change;
+		char what[160];
+
+		tui_flow_start(&f, y, max_y, "watched: ");
+		snprintf(buf, sizeof(buf), "%" PRIu64 " MSR changes", t->changes_seen);
+		tui_flow_item(&f, buf, A_NORMAL);
+		if (t->changes_seen) {
+			snprintf(what, sizeof(what), "last: %s",
+				 format_msr_change(e->pid, e->vcpu, e->msr, e->old_value,
+						   e->new_value, buf, sizeof(buf)));
+			tui_flow_item(&f, what, A_BOLD);
+		}
+		y = tui_flow_end(&f);
+	}
 
 	y = draw_lost(&f, y, max_y, t->shown->overflow,
 		      "OVERFLOW (map full, events not counted): ");

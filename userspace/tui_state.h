@@ -81,6 +81,10 @@ struct tui_state {
 	struct msrtop_snapshot *raw;   /* the loop's last snapshot */
 	struct msrtop_snapshot *shown; /* raw, or raw through the view filter */
 	struct msrtop_filter filter;
+	bool sampling, watching; /* tui_opts.sampling, tui_opts.watching */
+	/* --watch-msr: changes seen since the view started (paused or not), and the last. */
+	uint64_t changes_seen;
+	struct msrtop_msr_change_ev last_change;
 
 	/* The views in tab order (tui_views_init()), and the one shown. */
 	struct tui_view kind_views[MSRTOP_KIND_NR]; /* made from the kinds' descriptors */

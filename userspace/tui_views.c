@@ -108,8 +108,9 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 	case MSRTOP_V_MAX:
 		tui_fmt_hist_ns(cell, CELL_LEN, kind_hist(row, c->off), c->type);
 		break;
+	case MSRTOP_V_HEX:
 	case MSRTOP_V_HEX_IF:
-		if (kind_bool(row, c->aux))
+		if (c->type == MSRTOP_V_HEX || kind_bool(row, c->aux))
 			snprintf(cell, CELL_LEN, "0x%016" PRIx64,
 				 *(const uint64_t *)kind_at(row, c->off));
 		else
@@ -127,7 +128,14 @@ static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind
 	const char *name = msrtop_source_name(id);
 	char why[256];
 
-	if (src->state == MSRTOP_SRC_MISSING && src->patched)
+	if (k->source == MSRTOP_SRC_MSR_SAMPLE && src->state == MSRTOP_SRC_OFF)
+		snprintf(why, sizeof(why), "no %s: give --sample-msr or --watch-msr", v->what);
+	else if (k->source == MSRTOP_SRC_MSR_SAMPLE && src->state == MSRTOP_SRC_MISSING)
+		snprintf(why, sizeof(why),
+			 "no %s: this kernel has no bpf_kvm_vcpu_get_msr (msrtop's kernel patch "
+			 "0006)",
+			 v->what);
+	else if (src->state == MSRTOP_SRC_MISSING && src->patched)
 		snprintf(why, sizeof(why),
 			 "%s is not in this kernel: this view needs msrtop's kernel patches "
 			 "(kernel-patches/)",
@@ -294,7 +302,8 @@ void tui_views_init(struct tui_state *t)
 	for (int k = 0; k < MSRTOP_KIND_NR; k++) {
 		const struct msrtop_view *v = &msrtop_kinds[k].view;
 
-		if (v->tab) {
+		/* The sampler's tabs only when it was asked for. */
+		if (v->tab && (t->sampling || msrtop_kinds[k].source != MSRTOP_SRC_MSR_SAMPLE)) {
 			t->kind_views[k] =
 				(struct tui_view){v->tab, v->key,      v->help,	 &msrtop_kinds[k],
 						  NULL,	  v->nr_sorts, draw_kind};

@@ -30,6 +30,7 @@
 
 #include "msrtop.h"
 #include "msrtop.skel.h"
+#include "msrtop_sample.skel.h"
 
 static int nr_cpus;
 
@@ -1097,6 +1098,146 @@ static void test_patched_programs_need_patched_kernel(void **state)
 		assert_int_not_equal(err, 0);
 }
 
+
+/* ---- the --sample-msr sampler (msrtop_sample.bpf.c), through its test entry ---------- */
+
+#define FS_BASE 0xc0000100u
+#define LSTAR 0xc0000082u
+
+/*
+ * The sampler object with only its test entry, which takes the kfunc's
+ * result as arguments: slot 0 FS_BASE (counted per value), slot 1 LSTAR
+ * (watched). every: --sample-every.
+ */
+static struct msrtop_sample *open_sampler(uint32_t every)
+{
+	struct msrtop_sample *sk = msrtop_sample__open();
+	int err;
+
+	assert_non_null(sk);
+	bpf_program__set_autoload(sk->progs.msr_sample_btf, false);
+	sk->rodata->sample_msrs[0] = FS_BASE;
+	sk->rodata->sample_msrs[1] = LSTAR;
+	sk->rodata->nr_sample_msrs = 2;
+	sk->rodata->sample_values = 1u << 0;
+	sk->rodata->sample_watch = 1u << 1;
+	sk->rodata->sample_every = every;
+	err = msrtop_sample__load(sk);
+	if (err) {
+		msrtop_sample__destroy(sk);
+		fail_msg("loading the sampler object failed: %s (TEST_BPF_VERBOSE=1 shows why)",
+			 strerror(-err));
+	}
+	return sk;
+}
+
+static void sample(struct msrtop_sample *sk, uint32_t vcpu, uint32_t slot, int ret, uint64_t v)
+{
+	RUN(sk->progs.msr_sample_test, vcpu, slot, I32(ret), v);
+}
+
+static struct msrtop_sample_val sample_val(struct msrtop_sample *sk, uint32_t vcpu, uint32_t msr)
+{
+	struct msrtop_sample_key key = {.tgid = getpid(), .vcpu = vcpu, .msr = msr};
+	struct msrtop_sample_val v;
+
+	assert_true(lookup_value(sk->maps.msr_samples, &key, (uint64_t *)&v, 4));
+	return v;
+}
+
+static uint64_t value_exits(struct msrtop_sample *sk, uint32_t msr, uint64_t value)
+{
+	struct msrtop_value_key key = {.value = value, .tgid = getpid(), .msr = msr};
+	uint64_t n = 0;
+
+	lookup_value(sk->maps.msr_values, &key, &n, 1);
+	return n;
+}
+
+static int on_sampled_change(void *ctx, void *data, size_t size)
+{
+	struct msrtop_msr_change *out = ctx;
+	int i = 0;
+
+	while (out[i].msr)
+		i++;
+	if (i < 3 && size == sizeof(*out))
+		memcpy(&out[i], data, size);
+	return 0;
+}
+
+/*
+ * Samples, changes, last values, exits per value, refused reads, and a
+ * watched MSR's changes in the ring buffer, against the reads fed in.
+ */
+static void test_msr_sample(void **state)
+{
+	struct msrtop_sample *sk = open_sampler(1);
+	const uint64_t t1 = 0x7f0000001000, t2 = 0x7f0000002000, t3 = 0x7f0000003000;
+	const uint64_t a = 0xffffffff81000000ull, b = 0xffffffff82000000ull;
+	struct msrtop_msr_change got[4] = {0};
+	struct msrtop_sample_val v;
+	struct ring_buffer *rb;
+
+	/* FS_BASE of vCPU 0: t1 t1 t2 t3 t1 (3 changes); of vCPU 1: t2 once. */
+	sample(sk, 0, 0, 0, t1);
+	sample(sk, 0, 0, 0, t1);
+	sample(sk, 0, 0, 0, t2);
+	sample(sk, 0, 0, 0, t3);
+	sample(sk, 0, 0, 0, t1);
+	sample(sk, 1, 0, 0, t2);
+	/* LSTAR of vCPU 0: a, a refused read (-EINVAL), b. */
+	sample(sk, 0, 1, 0, a);
+	sample(sk, 0, 1, -22, 0);
+	sample(sk, 0, 1, 0, b);
+
+	v = sample_val(sk, 0, FS_BASE);
+	assert_int_equal(v.samples, 5);
+	assert_int_equal(v.changes, 3);
+	assert_int_equal(v.errors, 0);
+	assert_int_equal(v.last_value, t1);
+	v = sample_val(sk, 1, FS_BASE);
+	assert_int_equal(v.samples, 1);
+	assert_int_equal(v.changes, 0); /* a first read is not a change */
+	v = sample_val(sk, 0, LSTAR);
+	assert_int_equal(v.samples, 2);
+	assert_int_equal(v.changes, 1);
+	assert_int_equal(v.errors, 1);
+	assert_int_equal(v.last_value, b);
+
+	/* Per VM and value, whatever the vCPU; LSTAR is not counted per value. */
+	assert_int_equal(value_exits(sk, FS_BASE, t1), 3);
+	assert_int_equal(value_exits(sk, FS_BASE, t2), 2);
+	assert_int_equal(value_exits(sk, FS_BASE, t3), 1);
+	assert_int_equal(map_entries(sk->maps.msr_values), 3);
+
+	/* The watched MSR's one change; FS_BASE's are not watched. */
+	rb = ring_buffer__new(bpf_map__fd(sk->maps.msr_changes), on_sampled_change, got, NULL);
+	assert_non_null(rb);
+	assert_int_equal(ring_buffer__consume(rb), 1);
+	ring_buffer__free(rb);
+	assert_int_equal(got[0].msr, LSTAR);
+	assert_int_equal(got[0].vcpu, 0);
+	assert_int_equal(got[0].tgid, getpid());
+	assert_int_equal(got[0].old_value, a);
+	assert_int_equal(got[0].new_value, b);
+	assert_int_equal(got[1].msr, 0);
+	msrtop_sample__destroy(sk);
+}
+
+/* --sample-every 4: the 4th, 8th... exit of the thread is read, no other. */
+static void test_msr_sample_every(void **state)
+{
+	struct msrtop_sample *sk = open_sampler(4);
+
+	for (uint64_t i = 1; i <= 10; i++)
+		sample(sk, 0, 0, 0, i);
+	assert_int_equal(sample_val(sk, 0, FS_BASE).samples, 2);
+	assert_int_equal(sample_val(sk, 0, FS_BASE).last_value, 8);
+	assert_int_equal(sample_val(sk, 0, FS_BASE).changes, 1);
+	msrtop_sample__destroy(sk);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1125,6 +1266,8 @@ int main(void)
 		T(test_two_vcpus_concurrently_exact),
 		T(test_exit_reason_unreadable),
 		T(test_pid_filter),
+		T(test_msr_sample),
+		T(test_msr_sample_every),
 		T(test_production_programs_attach),
 		T(test_patched_programs_need_patched_kernel),
 	};

@@ -210,6 +210,23 @@ check_screen "stock kernel: the outcomes view says it needs the patches" \
 keys q
 pane_wait_exit stock >/dev/null
 
+pane_run sampled "$FAKE" --sampled
+check_screen "--watch-msr: the header counts the watched changes and shows the last" \
+	'^watched: [1-9][0-9]* MSR changes  last: pid 1000 vcpu 0 LSTAR 0xc0000082: 0xffffffff81000000 -> 0xffffffff82000000'
+keys g
+check_screen "guest MSRs: samples, changes and last value per vCPU and MSR" \
+	'^1000 fakevmm +0 +FS_BASE 0xc0000100 +[0-9.]+ +90 +9 +0 +0x00007f0000003000$'
+keys t
+check_screen "threads: exits per FS_BASE value, the busiest first" \
+	'^1000 fakevmm +FS_BASE 0xc0000100 +0x00007f0000003000 +[0-9.]+ +36$'
+keys q
+pane_wait_exit sampled >/dev/null
+
+pane_run stock2 "$FAKE"
+check_no_screen "without --sample-msr: no guest MSRs or threads tab" 'guest MSRs|threads'
+keys q
+pane_wait_exit stock2 >/dev/null
+
 pane_run rows "$FAKE" --rows 100
 keys m
 check_screen "many rows: the view says which are shown" 'rows 1-[0-9]+ of 107'

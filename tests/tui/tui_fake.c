@@ -18,6 +18,11 @@
  *     userspace, userspace answered with an error) and canonical checks for
  *     LSTAR (0xc0000082)
  *   --rows N: N extra MSR rows (0x10000 + i reads, i + 1 each) in VM 3000
+ *   --sampled: --sample-msr FS_BASE --watch-msr LSTAR in VM 1000 vCPU 0:
+ *     FS_BASE 30 k samples, 3 k changes, last 0x7f0000003000, exits per value
+ *     0x7f0000001000 10 k, 0x7f0000002000 8 k, 0x7f0000003000 12 k; LSTAR 30 k
+ *     samples, k changes, last 0xffffffff82000000, and one watched change
+ *     (0xffffffff81000000 -> 0xffffffff82000000) per snapshot
  * --pvm: kvm_exit attached but silent while kvm_msr counts (a PVM host).
  * --crash-after N: a NULL write after N snapshots (the crash path).
  * --own-signals: SIGINT/SIGTERM handled by this program (a flag), not tui.c.
@@ -40,7 +45,7 @@ static struct {
 	unsigned int snapshots;
 	unsigned int crash_after;
 	unsigned int rows;
-	bool pvm, patched, own_signals, overflow;
+	bool pvm, patched, own_signals, overflow, sampled;
 } o = {.interval_ms = 500, .snapshots = 3};
 
 static volatile sig_atomic_t stop;
@@ -120,10 +125,6 @@ static void add_outcome(struct msrtop_snapshot *s, uint32_t msr, bool write, uin
 static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrtop_snapshot *prev,
 				    uint64_t start_rt, uint64_t start_mono)
 {
-	static const char *const names[MSRTOP_SRC_NR] = {
-		"kvm_exit",	      "kvm_entry",	   "kvm_nested_vmexit", "kvm_msr",
-		"kvm_userspace_exit", "kvm_msr_intercept", "kvm_msr_outcome",	"kvm_msr_canonical",
-	};
 	struct msrtop_snapshot *s = snapshot_new();
 	struct msrtop_uexit_row *u;
 	struct msrtop_vm *vm;
@@ -137,7 +138,7 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 	s->start_time_ns = start_rt;
 	s->start_mono_ns = start_mono;
 	for (i = 0; i < MSRTOP_SRC_NR; i++) {
-		s->sources[i].name = names[i];
+		s->sources[i].name = msrtop_source_name(i);
 		s->sources[i].attach = "tp_btf";
 		s->sources[i].patched = i >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
 		s->sources[i].state = s->sources[i].patched && !o.patched ? MSRTOP_SRC_MISSING
@@ -184,6 +185,39 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 			c->fixups.total = k;
 		}
 	}
+	if (o.sampled) {
+		static const uint64_t fs[3] = {0x7f0000001000, 0x7f0000002000, 0x7f0000003000};
+		struct msrtop_sample_row *r = snapshot_add_row(s, MSRTOP_KIND_MSR_SAMPLES);
+
+		*r = (struct msrtop_sample_row){
+			.pid = 1000, .msr = 0xc0000100, .has_value = true, .last_value = fs[2]};
+		r->samples.total = 30 * k;
+		r->changes.total = 3 * k;
+		r = snapshot_add_row(s, MSRTOP_KIND_MSR_SAMPLES);
+		*r = (struct msrtop_sample_row){.pid = 1000,
+						.msr = 0xc0000082,
+						.has_value = true,
+						.last_value = 0xffffffff82000000ull};
+		r->samples.total = 30 * k;
+		r->changes.total = k;
+		for (i = 0; i < 3; i++) {
+			struct msrtop_value_row *val = snapshot_add_row(s, MSRTOP_KIND_MSR_VALUES);
+
+			*val = (struct msrtop_value_row){
+				.pid = 1000, .msr = 0xc0000100, .value = fs[i]};
+			val->exits.total = (i == 0 ? 10 : i == 1 ? 8 : 12) * k;
+		}
+		*snapshot_add_change(s) =
+			(struct msrtop_msr_change_ev){.time_ns = s->time_ns,
+						      .pid = 1000,
+						      .tid = 1001,
+						      .vcpu = 0,
+						      .msr = 0xc0000082,
+						      .old_value = 0xffffffff81000000ull,
+						      .new_value = 0xffffffff82000000ull};
+	}
+	if (!o.sampled)
+		s->sources[MSRTOP_SRC_MSR_SAMPLE].state = MSRTOP_SRC_OFF;
 	if (snapshot_finish(s, prev))
 		abort();
 	/* Names are the collector's business (from /proc): set them as it would. */
@@ -205,7 +239,7 @@ static int usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--interval MS] [--snapshots N] [--rows N] [--pvm] [--patched] "
-		"[--overflow] [--crash-after N] [--own-signals]\n",
+		"[--overflow] [--crash-after N] [--own-signals] [--sampled]\n",
 		argv0);
 	return 2;
 }
@@ -221,6 +255,7 @@ int main(int argc, char **argv)
 		{"patched", no_argument, NULL, 'p'},
 		{"overflow", no_argument, NULL, 'o'},
 		{"own-signals", no_argument, NULL, 's'},
+		{"sampled", no_argument, NULL, 'S'},
 		{0},
 	};
 	struct tui_opts topts = {0};
@@ -249,6 +284,9 @@ int main(int argc, char **argv)
 		case 'p':
 			o.patched = true;
 			break;
+		case 'S':
+			o.sampled = true;
+			break;
 		case 'o':
 			o.overflow = true;
 			break;
@@ -266,6 +304,7 @@ int main(int argc, char **argv)
 	start_rt = now_ns(CLOCK_REALTIME);
 	start_mono = now_ns(CLOCK_MONOTONIC);
 	topts.interval_ms = o.interval_ms;
+	topts.sampling = topts.watching = o.sampled;
 	if (tui_init(&topts, &tui))
 		return 1;
 	while (!stop) {

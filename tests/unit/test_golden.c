@@ -57,6 +57,8 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 	struct msrtop_intercept_row *i;
 	struct msrtop_outcome_row *o;
 	struct msrtop_canon_row *c;
+	struct msrtop_sample_row *sm;
+	struct msrtop_value_row *v;
 
 	/* Exits: VMX with a modifier flag, VMX with latency, SVM nested, another ISA. */
 	e = sb_row(s, MSRTOP_KIND_EXITS,
@@ -211,6 +213,34 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 					      .vcpu = 2,
 					      .msr = 0x12345678});
 	counter(&c->count, 2);
+
+	/* Sampled MSRs: FS_BASE changing, LSTAR changed, EFER refused; FS_BASE per value. */
+	sm = sb_row(s, MSRTOP_KIND_MSR_SAMPLES,
+		    &(struct msrtop_sample_row){.pid = 4242,
+						.vcpu = 0,
+						.msr = 0xc0000100,
+						.has_value = true,
+						.last_value = 0x7f0000003000});
+	counter(&sm->samples, 40 * k);
+	counter(&sm->changes, 3 * k);
+	sm = sb_row(s, MSRTOP_KIND_MSR_SAMPLES,
+		    &(struct msrtop_sample_row){.pid = 4242,
+						.vcpu = 1,
+						.msr = 0xc0000082,
+						.has_value = true,
+						.last_value = 0xffffffff82000000ull});
+	counter(&sm->samples, 10 * k);
+	counter(&sm->changes, k);
+	sm = sb_row(s, MSRTOP_KIND_MSR_SAMPLES,
+		    &(struct msrtop_sample_row){.pid = 5150, .vcpu = 0, .msr = 0xc0000080});
+	counter(&sm->errors, 2);
+	for (uint64_t t = 1; t <= 3; t++) {
+		v = sb_row(s, MSRTOP_KIND_MSR_VALUES,
+			   &(struct msrtop_value_row){.pid = 4242,
+						      .msr = 0xc0000100,
+						      .value = 0x7f0000000000 + t * 0x1000});
+		counter(&v->exits, (25 - 5 * t) * k);
+	}
 }
 
 static void set_sources(struct msrtop_snapshot *s)
@@ -243,6 +273,16 @@ static struct msrtop_snapshot *golden_snapshot(void)
 	sb_vm(prev, 5150, "crosvm", "", true);
 
 	add_rows(s, 3);
+	s->overflow[MSRTOP_MAP_MSR_CHANGES].total = 2;
+	*snapshot_add_change(s) = (struct msrtop_msr_change_ev){
+		.time_ns = s->time_ns - SEC / 4,
+		.pid = 4242,
+		.tid = 4250,
+		.vcpu = 1,
+		.msr = 0xc0000082,
+		.old_value = 0xffffffff81000000ull,
+		.new_value = 0xffffffff82000000ull,
+	};
 	assert_int_equal(snapshot_finish(s, prev), 0);
 	sb_vm(s, 5150, "crosvm", "", false); /* gone since */
 	snapshot_put(prev);

@@ -500,6 +500,9 @@ static void fill_row(const struct msrtop_kind *k, void *row)
 			memcpy(r + f->off, &u64, 8);
 			r[f->aux] = rnd() % 2;
 			break;
+		case MSRTOP_F_VALUE:
+			memcpy(r + f->off, &u64, 8);
+			break;
 		}
 	}
 }
@@ -530,6 +533,15 @@ static void test_row_text_equals_json_c(void **state)
 			assert_non_null(row);
 			fill_row(&msrtop_kinds[k], row);
 		}
+	for (int i = 0; i < 20; i++) { /* --watch-msr's changes */
+		struct msrtop_msr_change_ev *e = snapshot_add_change(s);
+
+		assert_non_null(e);
+		*e = (struct msrtop_msr_change_ev){.time_ns = rnd(), .pid = (uint32_t)rnd(),
+						   .tid = (uint32_t)rnd(), .vcpu = (uint32_t)rnd(),
+						   .msr = (uint32_t)rnd(), .old_value = rnd(),
+						   .new_value = rnd()};
+	}
 	assert_int_equal(snapshot_finish(s, NULL), 0);
 	/* snapshot_finish() made the rates from the deltas: now any rate. */
 	for (int k = 0; k < MSRTOP_KIND_NR; k++) {

@@ -63,6 +63,20 @@ bad "an error after good options" 2 "invalid --interval" --json --pid 1 --interv
 bad "--sources unknown" 2 "unknown source 'kvm_bogus' for --sources" --sources kvm_msr,kvm_bogus
 bad "--sources empty" 2 "empty --sources" --sources ,
 bad "--sources kvm_entry without kvm_exit" 2 "kvm_entry without kvm_exit" --sources kvm_entry,kvm_msr
+bad "--sources msr_sample: not a tracepoint" 2 "--sample-msr or --watch-msr switches it on" \
+	--sources kvm_exit,msr_sample
+bad "--sample-msr with an unknown name" 2 "unknown MSR 'FS_BAS' for --sample-msr" --sample-msr FS_BAS
+bad "--sample-msr with an MSR the kfunc does not read" 2 \
+	"--sample-msr cannot read MSR 'IA32_APICBASE'" --sample-msr FS_BASE,IA32_APICBASE
+bad "--watch-msr with an MSR the kfunc does not read" 2 "--watch-msr cannot read MSR '0x10'" \
+	--watch-msr 0x10
+bad "--sample-msr empty" 2 "empty --sample-msr" --sample-msr ,
+bad "more than 4 MSRs between --sample-msr and --watch-msr" 2 "give at most 4 in all" \
+	--sample-msr FS_BASE,GS_BASE,KERNEL_GS_BASE --watch-msr LSTAR,CSTAR
+bad "--sample-every 0" 2 "invalid --sample-every '0'" --sample-msr FS_BASE --sample-every 0
+bad "--sample-every junk" 2 "invalid --sample-every 'often'" --sample-msr FS_BASE --sample-every often
+bad "--sample-every without MSRs to sample" 2 "--sample-every needs --sample-msr or --watch-msr" \
+	--sample-every 4
 
 # The one strict parser (userspace/cmdline.h): values after '=', prefixes,
 # duplicates, conflicts, white space, and what is echoed is escaped.
@@ -319,7 +333,32 @@ print(" ".join(s["name"] + "=" + s["state"] for s in d["sources"][:5]))' 2>/dev/
 			"none of the tracepoints given to --sources is in this kernel" \
 			"$msrtop" --sources kvm_msr_outcome,kvm_msr_canonical --once
 	fi
+	# A kernel without patch 0006's kfunc: one line, and everything else as usual.
+	t="--sample-msr without the kfunc: one line, the rest runs"
+	if grep -q bpf_kvm_vcpu_get_msr /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm 2>/dev/null; then
+		tap_skip "$t" "this kernel has bpf_kvm_vcpu_get_msr (the VM suite kfunc tests it)"
+	elif ! grep -q btf_trace_kvm_exit /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm 2>/dev/null; then
+		tap_skip "$t" "no KVM tracepoints"
+	else
+		"$msrtop" --json --once --interval 0.1 --sample-msr FS_BASE --watch-msr LSTAR \
+			>"$tmp/out" 2>"$tmp/err"
+		rc=$?
+		states=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x["state"] for x in d["sources"]}
+print(s["kvm_exit"], s["kvm_msr"], s["msr_sample"], len(d["msr_samples"]), len(d["msr_changes"]))' \
+			"$tmp/out" 2>&1)
+		if [ $rc != 0 ] || [ "$(wc -l <"$tmp/err")" != 1 ] ||
+			! grep -q "^msrtop: --watch-msr: this kernel has no bpf_kvm_vcpu_get_msr (msrtop's kernel patch 0006" "$tmp/err"; then
+			tap_fail "$t" "status $rc, stderr: $(cat "$tmp/err")"
+		elif [ "$states" != "attached attached missing 0 0" ]; then
+			tap_fail "$t" "sources kvm_exit, kvm_msr, msr_sample, rows, changes: $states"
+		else
+			tap_ok "$t"
+		fi
+	fi
 else
+	tap_skip "--sample-msr without the kfunc: one line, the rest runs" "needs root"
 	tap_skip "--once prints one block with its sources and exits" "needs root"
 	tap_skip "--duration 0.5 --interval 0.2 prints 3 documents" "needs root"
 	tap_skip "stdout closed, --output without --json: runs and writes the file" "needs root"

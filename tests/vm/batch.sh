@@ -36,6 +36,7 @@ inner() {
 	coexist) cmd=("$top/tests/e2e/coexist.sh") limit=600 split=1 ;;
 	churn) cmd=("$top/tests/e2e/churn.sh") limit=1200 ;;
 	patched) cmd=("$top/tests/e2e/patched_truth.sh") limit=600 split=1 ;;
+	kfunc) cmd=("$top/tests/e2e/kfunc_truth.sh") limit=420 ;;
 	exports) cmd=("$top/tests/exports/vm.sh") limit=900 ;;
 	tui) cmd=("$top/tests/tui/vm.sh") limit=900 ;;
 	bpftrace) cmd=("$top/tests/bpftrace/run.sh" --where vm --copy-tools "${bt_opts[@]}") limit=1800 split=1 ;;

@@ -22,6 +22,9 @@
 #             /dev/kvm: otherwise it runs in the host lane
 #   patched   the patched tracepoints against msrload, ftrace hist triggers and
 #             msrtop (tests/e2e/patched_truth.sh)
+#   kfunc     patch 0006's bpf_kvm_vcpu_get_msr() against msrload: FS_BASE and
+#             LSTAR read at every exit, refusals, and msrtop --sample-msr,
+#             --watch-msr, --sample-every (tests/e2e/kfunc_truth.sh)
 #   exports   --listen/--output through a real Prometheus (tests/exports/vm.sh)
 #   tui       the live view in tmux (tests/tui/vm.sh), in TUI_KVERS (default
 #             6.1) only; its screens are kept in build/tui-screens.txt
@@ -44,7 +47,7 @@ names=()
 # host lane); elsewhere in the 6.12 test kernel (CHURN_KVERS).
 churn=
 [ -c /dev/kvm ] || churn=churn
-for n in ${VM_ONLY:-msrload msrtop coexist patched exports tui bpftrace $churn}; do
+for n in ${VM_ONLY:-msrload msrtop coexist patched kfunc exports tui bpftrace $churn}; do
 	[ "$n" != churn ] || in_list "$kver" "${CHURN_KVERS:-6.12}" || continue
 	[ "$n" != tui ] || in_list "$kver" "${TUI_KVERS:-6.1}" || continue
 	names+=("$n")
