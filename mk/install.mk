@@ -1,4 +1,5 @@
-# make install: the programs, the systemd unit and the documentation.
+# make install: the programs, the systemd unit, the documentation, the man
+# pages and bash completion.
 #
 #   make install                      under /usr/local (PREFIX)
 #   make install PREFIX=/usr          distribution layout
@@ -9,6 +10,8 @@
 BINDIR ?= $(PREFIX)/bin
 DOCDIR ?= $(PREFIX)/share/doc/msrtop
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALL_BINS := $(BUILD)/msrtop $(BUILD)/msrload
 INSTALL_DOCS = $(sort $(wildcard docs/*.md docs/*.json))
 
@@ -26,13 +29,25 @@ install: $(INSTALL_BINS)
 	$(Q)mv "$(DESTDIR)$(UNITDIR)/msrtop.service.tmp" "$(DESTDIR)$(UNITDIR)/msrtop.service"
 	$(call msg,INSTALL,$(DESTDIR)$(DOCDIR))
 	$(Q)install -m 0644 $(INSTALL_DOCS) "$(DESTDIR)$(DOCDIR)/"
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR): msrtop.8 msrload.1)
+	$(Q)install -D -m 0644 man/msrtop.8 "$(DESTDIR)$(MANDIR)/man8/msrtop.8"
+	$(Q)install -D -m 0644 man/msrload.1 "$(DESTDIR)$(MANDIR)/man1/msrload.1"
+	$(call msg,INSTALL,$(DESTDIR)$(COMPLETIONDIR): msrtop msrload)
+	$(Q)install -d "$(DESTDIR)$(COMPLETIONDIR)"
+	$(Q)install -m 0644 completion/msrtop.bash "$(DESTDIR)$(COMPLETIONDIR)/msrtop"
+	$(Q)ln -sf msrtop "$(DESTDIR)$(COMPLETIONDIR)/msrload"
 	@echo "installed; to run the daemon: systemctl daemon-reload && systemctl enable --now msrtop"
 
 uninstall:
 	$(call msg,RM,$(DESTDIR)$(BINDIR)/msrtop $(DESTDIR)$(UNITDIR)/msrtop.service $(DESTDIR)$(DOCDIR))
 	$(Q)rm -f "$(DESTDIR)$(BINDIR)/msrtop" "$(DESTDIR)$(BINDIR)/msrload" \
-		"$(DESTDIR)$(UNITDIR)/msrtop.service"
+		"$(DESTDIR)$(UNITDIR)/msrtop.service" "$(DESTDIR)$(MANDIR)/man8/msrtop.8" \
+		"$(DESTDIR)$(MANDIR)/man1/msrload.1" "$(DESTDIR)$(COMPLETIONDIR)/msrtop" \
+		"$(DESTDIR)$(COMPLETIONDIR)/msrload"
 	$(Q)rm -rf "$(DESTDIR)$(DOCDIR)"
 
 # The staged installation: files, the unit's paths, systemd-analyze verify.
 TEST_SUITES += tests/exports/install.sh
+
+# The man pages against --help, the bash completion against --help and bash.
+TEST_SUITES += tests/unit/test_manpages.sh tests/unit/test_completion.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Suite: `make install` into a staging root (DESTDIR, PREFIX=/usr): the
-# programs, the unit with its paths rewritten, the docs; systemd-analyze
-# verify accepts the unit, and its security exposure stays "OK" or better.
+# programs, the unit with its paths rewritten, the docs, man pages, bash
+# completion; systemd-analyze verify accepts the unit, and
+# its security exposure stays "OK" or better.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
@@ -17,6 +18,10 @@ for f in usr/bin/msrtop usr/bin/msrload; do
 	tap_eq "$f installed, executable" yes "$([ -x "$stage/$f" ] && echo yes || echo no)"
 done
 unit=$stage/usr/lib/systemd/system/msrtop.service
+for f in usr/share/man/man8/msrtop.8 usr/share/man/man1/msrload.1 \
+	usr/share/bash-completion/completions/msrtop usr/share/bash-completion/completions/msrload; do
+	tap_eq "$f installed" yes "$([ -f "$stage/$f" ] && echo yes || echo no)"
+done
 for f in daemon.md msrload.md json.md msrtop.schema.json grafana-dashboard.json; do
 	tap_eq "usr/share/doc/msrtop/$f installed" yes \
 		"$([ -f "$stage/usr/share/doc/msrtop/$f" ] && echo yes || echo no)"
@@ -24,7 +29,7 @@ done
 tap_eq "the unit runs the installed msrtop" \
 	"ExecStart=/usr/bin/msrtop --listen 127.0.0.1:9781 --output /run/msrtop/stats.json --interval 5" \
 	"$(grep '^ExecStart=' "$unit")"
-tap_eq "the unit points at the installed docs" "Documentation=file:/usr/share/doc/msrtop/daemon.md" \
+tap_eq "the unit points at the man page and the installed docs" "Documentation=man:msrtop(8) file:/usr/share/doc/msrtop/daemon.md" \
 	"$(grep '^Documentation=' "$unit")"
 tap_eq "the unit keeps only CAP_BPF CAP_PERFMON CAP_DAC_READ_SEARCH" \
 	"CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_DAC_READ_SEARCH" \
