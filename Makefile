@@ -114,6 +114,7 @@ help:
 	@echo 'make dkms-install [KREL=...] the same under DKMS, installed to updates/dkms'
 	@echo 'make test-kernels  build (or find in the cache) the 6.1 and 6.12 test kernels'
 	@echo 'make install    install the programs under $$(PREFIX) (default /usr/local)'
+	@echo 'make deb        Debian packages msrtop, msrtop-kvm-dkms into build/deb (lintian-checked)'
 	@echo 'V=1             show the full commands'
 
 -include $(shell find $(BUILD) -name "*.d" -type f 2>/dev/null)

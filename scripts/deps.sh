@@ -15,6 +15,8 @@ pkgs=(
 	qemu-system-x86 busybox-static kmod git
 	# Debian's own kernels in the VM tests: patched KVM modules under DKMS
 	dkms xz-utils
+	# make deb and its checks; the systemd VM test's Debian root (mmdebstrap)
+	dpkg-dev debhelper dh-dkms lintian mmdebstrap groff-base
 )
 
 missing=()

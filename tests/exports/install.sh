@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Suite: `make install` into a staging root (DESTDIR, PREFIX=/usr): the
 # programs, the unit with its paths rewritten, the docs, man pages, bash
-# completion; systemd-analyze verify accepts the unit, and
+# completion, bpftrace scripts; systemd-analyze verify accepts the unit, and
 # its security exposure stays "OK" or better.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +22,10 @@ for f in usr/share/man/man8/msrtop.8 usr/share/man/man1/msrload.1 \
 	usr/share/bash-completion/completions/msrtop usr/share/bash-completion/completions/msrload; do
 	tap_eq "$f installed" yes "$([ -f "$stage/$f" ] && echo yes || echo no)"
 done
+tap_eq "usr/share/msrtop/bpftrace: every bpftrace/*.bt, executable" \
+	"$(cd "$top/bpftrace" && ls -- *.bt | xargs)" \
+	"$(cd "$stage/usr/share/msrtop/bpftrace" 2>/dev/null && find . -name '*.bt' -perm -0755 |
+		sed 's|^\./||' | sort | xargs)"
 for f in daemon.md msrload.md json.md msrtop.schema.json grafana-dashboard.json; do
 	tap_eq "usr/share/doc/msrtop/$f installed" yes \
 		"$([ -f "$stage/usr/share/doc/msrtop/$f" ] && echo yes || echo no)"
