@@ -43,6 +43,8 @@ TEST_SUITES += $(EXPORTS_TEST_BINS) tests/exports/host.sh
 # http.c against dribbling, half-request, silent and reading-nothing clients
 # while a scraper must get every /metrics (no root needed).
 TEST_SUITES += tests/exports/http_hostile.py
+# docs/alerts.yml: promtool check rules, promtool test rules (alerts.test.yml).
+TEST_SUITES += tests/exports/alerts.sh
 # Inside the test kernels, exact counters through a real Prometheus server
 # (tests/exports/vm.sh) run in the one boot per kernel of mk/e2e.mk.
 

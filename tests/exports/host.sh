@@ -78,6 +78,12 @@ tap_eq "kvm_msr is reported as a source" 1 \
 tap_eq "every map has an overflow counter (MSRTOP_MAP_NR of bpf/msrtop.h)" \
 	"$(sed -n 's/^#define MSRTOP_MAP_NR \([0-9]*\).*/\1/p' "$top/bpf/msrtop.h")" \
 	"$(grep -c '^msrtop_map_overflow_total{' "$work/metrics.txt")"
+# docs/alerts.yml: every msrtop_ metric its expressions use is a family this
+# msrtop serves (recorded rules' names, msrtop_vm:..., have a colon).
+used=$(grep -oP 'msrtop_[a-z_]*[a-z](?![a-z_:])' "$top/docs/alerts.yml" | sort -u)
+served=$(sed -n 's/^# TYPE \(msrtop_[a-z_]*\) .*/\1/p' "$work/metrics.txt" | sort -u)
+tap_eq "docs/alerts.yml uses only metrics /metrics serves" "" \
+	"$(comm -23 <(echo "$used") <(echo "$served") | xargs)"
 
 # ---- JSON schema -----------------------------------------------------------------------
 mt_get /stats.json >"$work/stats.json"

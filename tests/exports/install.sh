@@ -26,7 +26,7 @@ tap_eq "usr/share/msrtop/bpftrace: every bpftrace/*.bt, executable" \
 	"$(cd "$top/bpftrace" && ls -- *.bt | xargs)" \
 	"$(cd "$stage/usr/share/msrtop/bpftrace" 2>/dev/null && find . -name '*.bt' -perm -0755 |
 		sed 's|^\./||' | sort | xargs)"
-for f in daemon.md msrload.md json.md msrtop.schema.json grafana-dashboard.json; do
+for f in daemon.md msrload.md json.md msrtop.schema.json grafana-dashboard.json alerts.yml; do
 	tap_eq "usr/share/doc/msrtop/$f installed" yes \
 		"$([ -f "$stage/usr/share/doc/msrtop/$f" ] && echo yes || echo no)"
 done
