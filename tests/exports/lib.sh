@@ -8,6 +8,15 @@
 #   check_schema NAME FILE... the files are valid against docs/msrtop.schema.json
 #   check_bpf_links_gone NAME IDS  no BPF link of IDS exists any more
 #   mt_link_ids               the BPF link ids msrtop holds open
+#   promql EXPR [JQ-FILTER]   an instant query to the Prometheus server at $PROM
+#                             (at time $at when set), filtered by jq
+#   msr_truth FILE DIR EXPR   from msrload's JSON FILE: "msr_hex value" for each
+#                             MSR KVM saw accesses of in DIR (read/write), the
+#                             value being the jq EXPR on that MSR's totals
+#   prom_by_msr EXPR          "msr value" for each MSR of sum by (msr) (EXPR)
+#   check_prom_msrs TRUTH PID LABEL  per MSR and direction, the accesses and
+#                             #GP Prometheus has for PID equal msrload's JSON
+#                             TRUTH (four checks, named "LABEL: ...")
 MSRTOP=${MSRTOP:-$top/build/msrtop}
 SCHEMA=$top/docs/msrtop.schema.json
 START_TIMEOUT=${START_TIMEOUT:-60}
@@ -81,4 +90,35 @@ check_bpf_links_gone() {
 	else
 		tap_fail "$name" "links still there:$left"
 	fi
+}
+
+promql() {
+	curl -sf --max-time 10 "http://$PROM/api/v1/query" --data-urlencode "query=$1" \
+		${at:+--data-urlencode "time=$at"} |
+		jq -r "${2:-.data.result[] | \"\\(.metric) \\(.value[1])\"}"
+}
+
+# Per MSR and direction, KVM sees every access that does not exit to msrload
+# (docs/msrload.md, "The ground truth").
+msr_truth() {
+	jq -r ".total.msrs[] | select(.$2s - .$2_userspace > 0) | \"\\(.msr_hex) \\($3)\"" \
+		"$1" | sort
+}
+
+prom_by_msr() {
+	promql "sum by (msr) ($1)" '.data.result[] | "\(.metric.msr) \(.value[1])"' | sort
+}
+
+# KVM raised the #GP the guest took minus those msrload answered.
+check_prom_msrs() {
+	local truth=$1 pid=$2 label=$3 dir want got
+	for dir in write read; do
+		want=$(msr_truth "$truth" "$dir" ".${dir}s - .${dir}_userspace")
+		got=$(prom_by_msr "msrtop_msr_accesses_total{pid=\"$pid\",direction=\"$dir\"}")
+		tap_eq "$label: MSR ${dir}s per MSR for pid $pid equal msrload's" "$want" "$got"
+		printf '%s\n' "$got" | sed "s/^/#   $dir /"
+		want=$(msr_truth "$truth" "$dir" ".${dir}_faults - .${dir}_userspace_gp")
+		got=$(prom_by_msr "msrtop_msr_gp_total{pid=\"$pid\",direction=\"$dir\"}")
+		tap_eq "$label: #GP on MSR ${dir}s per MSR for pid $pid equal msrload's" "$want" "$got"
+	done
 }

@@ -32,14 +32,9 @@ if [ ! -e /dev/kvm ]; then
 	tap_done
 fi
 
-# promql EXPR [JQ-FILTER]: the result of an instant query (at $at, when set:
-# rates are taken over the window that ends when msrload exited).
+# promql (tests/exports/lib.sh) queries at $at when set: rates are taken
+# over the window that ends when msrload exited.
 at=
-promql() {
-	curl -sf --max-time 10 "http://$PROM/api/v1/query" --data-urlencode "query=$1" \
-		${at:+--data-urlencode "time=$at"} |
-		jq -r "${2:-.data.result[] | \"\\(.metric) \\(.value[1])\"}"
-}
 
 if ! msrtop_start "$work/msrtop.log" --listen "127.0.0.1:$PORT" --output "$work/out/stats.json" \
 	--interval 0.5; then
@@ -120,23 +115,7 @@ tap_cmd "Prometheus has scraped snapshot $seq, taken after msrload exited" \
 # Per MSR and direction, KVM saw every access that did not exit to msrload
 # (see docs/msrload.md, "The ground truth"); #GP from KVM are those the guest
 # took minus those msrload answered.
-# truth DIR EXPR: "msr_hex value" for each MSR of which KVM saw accesses in DIR.
-truth() {
-	jq -r ".total.msrs[] | select(.$1s - .$1_userspace > 0) | \"\\(.msr_hex) \\($2)\"" \
-		"$work/truth.json" | sort
-}
-by_msr() {
-	promql "sum by (msr) ($1)" '.data.result[] | "\(.metric.msr) \(.value[1])"' | sort
-}
-for dir in write read; do
-	want=$(truth "$dir" ".${dir}s - .${dir}_userspace")
-	got=$(by_msr "msrtop_msr_accesses_total{pid=\"$pid\",direction=\"$dir\"}")
-	tap_eq "Prometheus: MSR ${dir}s per MSR for pid $pid equal msrload's" "$want" "$got"
-	printf '%s\n' "$got" | sed "s/^/#   $dir /"
-	want=$(truth "$dir" ".${dir}_faults - .${dir}_userspace_gp")
-	got=$(by_msr "msrtop_msr_gp_total{pid=\"$pid\",direction=\"$dir\"}")
-	tap_eq "Prometheus: #GP on MSR ${dir}s per MSR for pid $pid equal msrload's" "$want" "$got"
-done
+check_prom_msrs "$work/truth.json" "$pid" Prometheus
 uexit() {
 	promql "sum(msrtop_userspace_exits_total{pid=\"$pid\",reason=\"$1\"})" \
 		'.data.result[0].value[1] // "0"'
