@@ -35,8 +35,8 @@ tap_eq "the unit runs the installed msrtop" \
 	"$(grep '^ExecStart=' "$unit")"
 tap_eq "the unit points at the man page and the installed docs" "Documentation=man:msrtop(8) file:/usr/share/doc/msrtop/daemon.md" \
 	"$(grep '^Documentation=' "$unit")"
-tap_eq "the unit keeps only CAP_BPF CAP_PERFMON CAP_DAC_READ_SEARCH" \
-	"CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_DAC_READ_SEARCH" \
+tap_eq "the unit keeps only CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_DAC_READ_SEARCH" \
+	"CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_DAC_READ_SEARCH" \
 	"$(grep '^CapabilityBoundingSet=' "$unit")"
 
 if ! command -v systemd-analyze >/dev/null; then
