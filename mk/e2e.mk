@@ -20,3 +20,8 @@ TEST_DEPS += $(BUILD)/kvm_stat
 # Debian's own kernels (tests/vm/debian.sh): stock KVM modules, then the
 # patched ones DKMS built, one boot each.
 VM_SUITES += $(foreach v,$(DEBIAN_KVERS),tests/vm/suite-debian-$(v).sh)
+
+# msrtop's Debian package (make deb) in a bookworm system with systemd as
+# PID 1 (mmdebstrap), on Debian's 6.1 kernel: the unit against msrload through
+# Prometheus, reload, sandbox, stop, purge (tests/vm/systemd.sh).
+VM_SUITES += tests/vm/suite-systemd.sh

@@ -3,8 +3,8 @@
 # nested paging is emulated, so KVM inside gets real hardware-style exits).
 #
 #   tests/vm/run.sh [--kver 6.1|6.12 | --kernel BZIMAGE [--initrd FILE]] [--timeout SEC]
-#                   [--append KERNEL-ARGS] [--smp N] [--share DIR] [--interactive]
-#                   -- COMMAND [ARG]...
+#                   [--append KERNEL-ARGS] [--smp N] [--share DIR] [--disk IMAGE]
+#                   [--interactive] -- COMMAND [ARG]...
 #
 # The guest's root is the host's own root over virtio-9p, read-only, so the
 # binaries under test run unchanged; /tmp and /run are fresh tmpfs. COMMAND runs
@@ -12,6 +12,9 @@
 # serial console, which this script prints on stdout without carriage returns.
 # --share DIR: the host directory DIR is mounted read-write at the same path
 # in the guest, so files COMMAND writes there are the host's after the run.
+# --disk IMAGE: a raw disk image as a virtio disk (/dev/vda in the guest), for
+# a guest that makes it its root (tests/vm/systemd.sh); QEMU's snapshot=on
+# keeps the guest's writes in a temporary file, IMAGE is never written.
 # With --interactive, COMMAND gets this terminal instead (its size and TERM are
 # passed on; Ctrl-C goes to COMMAND, not to QEMU).
 # VM_KERNEL=BZIMAGE in the environment is the default for --kernel.
@@ -24,7 +27,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kver=6.1 kernel=${VM_KERNEL:-} initrd= timeout=600 append= smp=2 interactive=0 share=
+kver=6.1 kernel=${VM_KERNEL:-} initrd= timeout=600 append= smp=2 interactive=0 share= disk=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kver) kver=$2; shift 2 ;;
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--share) share=$(cd "$2" 2>/dev/null && pwd) || { echo "run.sh: --share: no directory '$2'" >&2; exit 2; }; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--) shift; break ;;
 	*) echo "run.sh: unknown option '$1' (usage: see the header of $0)" >&2; exit 2 ;;
@@ -89,6 +93,10 @@ if [ -n "$share" ]; then
 	printf '%s\n' "$share" >"$dir/share"
 	qemu+=(-fsdev "local,id=share,path=$share,security_model=none"
 		-device virtio-9p-pci,fsdev=share,mount_tag=share)
+fi
+if [ -n "$disk" ]; then
+	[ -f "$disk" ] || { echo "run.sh: --disk: no file '$disk'" >&2; exit 2; }
+	qemu+=(-drive "file=$disk,if=virtio,format=raw,snapshot=on")
 fi
 if [ $interactive = 1 ]; then
 	set +e
