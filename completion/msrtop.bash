@@ -21,7 +21,7 @@ _msrtop()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=
 	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	case $prev in
-	--output)
+	--output | --record | --replay)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -37,13 +37,15 @@ _msrtop()
 		return
 		;;
 	-i | --interval | -d | --duration | --vcpu | -m | --msr | -r | --reason | \
-		--listen | --max-rows | --forget-after)
+		--listen | --max-rows | --forget-after | -g | --guest | --sample-msr | \
+		--sample-every | --watch-msr)
 		return
 		;;
 	esac
-	COMPREPLY=($(compgen -W "-i --interval --once -d --duration -j --json -p --pid
-		--vcpu -m --msr -r --reason --listen --output --sources --max-rows
-		--forget-after -v --verbose -h --help" -- "$cur"))
+	COMPREPLY=($(compgen -W "-i --interval --once -d --duration -j --json --csv -p --pid
+		-g --guest --vcpu -m --msr -r --reason --listen --output --record --replay
+		--sources --max-rows --forget-after --sample-msr --sample-every --watch-msr
+		-v --verbose -h --help" -- "$cur"))
 }
 
 _msrload()
@@ -56,12 +58,13 @@ _msrload()
 		return
 		;;
 	-w | --wrmsr | -r | --rdmsr | -c | --cpuid | -o | --outb | -i | --inb | -H | --hlt | \
-		-W | --wbinvd | -d | --deny | -n | --vcpus | -R | --reps | -t | --duration | --rate)
+		-W | --wbinvd | -d | --deny | -n | --vcpus | -R | --reps | -t | --duration | --rate | \
+		--name)
 		return
 		;;
 	esac
 	COMPREPLY=($(compgen -W "-w --wrmsr -r --rdmsr -c --cpuid -o --outb -i --inb -H --hlt
-		-W --wbinvd -d --deny -n --vcpus -R --reps -t --duration --rate -O --output
+		-W --wbinvd -d --deny --name -n --vcpus -R --reps -t --duration --rate -O --output
 		-h --help -V --version" -- "$cur"))
 }
 
