@@ -1060,7 +1060,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.view =
 				{
 					.tab = "guest MSRs",
-					.key = 'g',
+					.key = 'G',
 					.help = "guest MSRs read at exits (--sample-msr, patched "
 						"kernels): last value, changes",
 					.what = "MSR samples",

@@ -213,7 +213,7 @@ pane_wait_exit stock >/dev/null
 pane_run sampled "$FAKE" --sampled
 check_screen "--watch-msr: the header counts the watched changes and shows the last" \
 	'^watched: [1-9][0-9]* MSR changes  last: pid 1000 vcpu 0 LSTAR 0xc0000082: 0xffffffff81000000 -> 0xffffffff82000000'
-keys g
+keys G
 check_screen "guest MSRs: samples, changes and last value per vCPU and MSR" \
 	'^1000 fakevmm +0 +FS_BASE 0xc0000100 +[0-9.]+ +90 +9 +0 +0x00007f0000003000$'
 keys t
