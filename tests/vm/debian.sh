@@ -17,7 +17,7 @@
 #    inside): Debian's own kvm_amd with the msrtop suite (msrtop against
 #    msrload's ground truth), then DKMS's modules with the patched suite, and
 #    on DEBIAN_BPFTRACE_KVERS (default 6.1) the bpftrace suite's scripts (the
-#    one-liners run in the 6.1 test kernel), elsewhere the msrtop suite again;
+#    one-liners run in the 6.1 test kernel), elsewhere the msrtop suite again and the kfunc suite;
 #    each phase checks that the module BTF of kvm and kvm_amd is there;
 # 4. on the host: the loaded modules' GNU build ids against Debian's and DKMS's
 #    files, and the suites' checks (tests/vm/batch.sh --check).
@@ -32,14 +32,15 @@ kver=$1
 in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 # With DKMS's modules: the patched suite (msrtop and hist triggers through the
 # new tracepoints) everywhere; then the bpftrace scripts on 6.1, the msrtop
-# suite again on 6.12, so that the two lanes take about the same time.
+# suite again and patch 0006's kfunc (a kfunc in module BTF) on 6.12, so that
+# the two lanes take about the same time.
 stock=(${DEBIAN_STOCK_SUITES:-msrtop})
 bt_opts=()
 if in_list "$kver" "${DEBIAN_BPFTRACE_KVERS:-6.1}"; then
 	patched=(${DEBIAN_PATCHED_SUITES:-patched bpftrace})
 	bt_opts=(--scripts-only "one-liners run in the 6.1 test kernel (tests/vm/boot.sh)")
 else
-	patched=(${DEBIAN_PATCHED_SUITES:-patched msrtop})
+	patched=(${DEBIAN_PATCHED_SUITES:-patched msrtop kfunc})
 fi
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/msrtop-debian-$kver.XXXXXX") ||
