@@ -23,8 +23,10 @@ MSRTOP_LIBS := $(BPF_LIBS) $(JSON_LIBS)
 BPF_CFLAGS ?= -g -O2
 BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -Ibpf
 
-# The snapshot and the event kind table: what every output and test of them links.
-MSRTOP_SNAPSHOT_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o)
+# The snapshot and the event kind table: what every output and test of them links;
+# and the debugfs reader of KVM's statistics, whose name check (json_in.c) and
+# state text (text_out.c, the terminal view) the outputs use.
+MSRTOP_SNAPSHOT_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o kvm_debugfs.o)
 # Names and formatting: what every output links.
 MSRTOP_FORMAT_OBJS := $(addprefix $(MSRTOP_OBJ)/,format.o kvm_names.o msr_passthrough.o) $(NAMES_OBJS)
 # Everything of msrtop but main(), the terminal view and the HTTP and file exports

@@ -158,7 +158,10 @@ static void usage(FILE *f)
 		"                       table and kvm_msr and kvm_msr_intercept stay off.\n"
 		"                       Fewer sources cost less per exit, e.g. kvm_msr alone\n"
 		"                       for MSR counts, or all but kvm_entry for exits\n"
-		"                       without their latency (docs/performance.md)\n"
+		"                       without their latency (docs/performance.md).\n"
+		"                       kvm_debugfs, on by default, is no tracepoint: KVM's\n"
+		"                       own statistics read from debugfs each interval; it\n"
+		"                       alone needs no BPF, nor BTF\n"
 		"      --max-rows N     rows per table in the kernel (default %u: 200 VMs x 16\n"
 		"                       vCPUs x 20 exit reasons); taken at start, -v shows\n"
 		"                       the memory; a full table's events are counted as\n"
@@ -582,6 +585,7 @@ static void print_attached(const struct collector *c)
 		fprintf(stderr, "msrtop: default sources: every KVM tracepoint of this kernel\n");
 	fprintf(stderr, "msrtop: the MSR table comes from %s\n", msrtop_source_name(msr_src));
 	collector_print_maps(c, stderr);
+	collector_print_debugfs(c, stderr);
 }
 
 /* The JSON document of view, as --json prints it (a malloc'ed string), or NULL. */
@@ -1017,6 +1021,9 @@ int main(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto cleanup;
 	}
+	if (collector_no_bpf(c) && !o.sources)
+		fprintf(stderr, "msrtop: no BPF (%s): showing KVM's statistics from debugfs only\n",
+			collector_no_bpf(c));
 	if (o.verbose)
 		print_attached(c);
 

@@ -15,6 +15,7 @@
 #include "format.h"
 #include "msr_passthrough.h"
 #include "kinds.h"
+#include "kvm_debugfs.h"
 #include "snapshot.h"
 #include "tui.h"
 #include "tui_state.h"
@@ -115,6 +116,18 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 		else
 			snprintf(cell, CELL_LEN, "-");
 		break;
+	case MSRTOP_V_KVM_STAT:
+		format_kvm_stat(kind_u32(row, c->off), kind_at(row, c->off + 4), cell, CELL_LEN);
+		break;
+	case MSRTOP_V_U64:
+		format_u64(*(const uint64_t *)kind_at(row, c->off), cell, CELL_LEN);
+		break;
+	case MSRTOP_V_RATE_IF:
+		if (kind_bool(row, c->aux))
+			format_rate_short(kind_counter(row, c->off)->rate, cell, CELL_LEN);
+		else
+			snprintf(cell, CELL_LEN, "-");
+		break;
 	}
 }
 
@@ -126,8 +139,13 @@ static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind
 	const struct msrtop_source *src = tui_src(t, id);
 	const char *name = msrtop_source_name(id);
 	char why[256];
+	const char *debugfs = id == MSRTOP_SRC_KVM_DEBUGFS && !kind_nr(t->raw, k)
+				      ? kvm_debugfs_why(src, why, sizeof(why))
+				      : NULL;
 
-	if (src->state == MSRTOP_SRC_MISSING && src->patched)
+	if (debugfs)
+		snprintf(why, sizeof(why), "no %s: %s", v->what, debugfs);
+	else if (src->state == MSRTOP_SRC_MISSING && src->patched)
 		snprintf(why, sizeof(why),
 			 "%s is not in this kernel: this view needs msrtop's kernel patches "
 			 "(kernel-patches/)",
