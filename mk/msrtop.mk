@@ -132,8 +132,13 @@ $(MSRTOP_TESTS)/test_format: $(MSRTOP_TESTS)/test_format.o $(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
+# KVM's debugfs files: parsers, names, mountinfo, whole reads of a tree made by the test.
+$(MSRTOP_TESTS)/test_kvm_debugfs: $(MSRTOP_TESTS)/test_kvm_debugfs.o $(MSRTOP_SNAPSHOT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_map_read test_snapshot test_vm_info \
-	test_json_out test_golden test_format)
+	test_json_out test_golden test_format test_kvm_debugfs)
 # Shell suites: the command line's error paths; the JSON schema against real output.
 TEST_SUITES += $(MSRTOP_TEST_BINS) tests/unit/test_msrtop_cli.sh tests/unit/test_json_schema.sh
 TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop
