@@ -400,8 +400,12 @@ static void get_kind(struct parse *p, struct json_object *doc, struct msrtop_sna
 		     enum msrtop_kind_id kid)
 {
 	const struct msrtop_kind *k = &msrtop_kinds[kid];
-	struct json_object *a = member(p, doc, k->name);
+	struct json_object *a;
 
+	/* A recording made before msrtop read KVM's debugfs statistics has none. */
+	if (kid == MSRTOP_KIND_KVM_STATS && !json_object_object_get_ex(doc, k->name, NULL))
+		return;
+	a = member(p, doc, k->name);
 	if (p->failed)
 		return;
 	if (!json_object_is_type(a, json_type_array)) {
