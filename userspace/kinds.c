@@ -1003,7 +1003,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 			.text_sort = OFF(msrtop_kvm_stat_row, count),
 			.view =
 				{
-					.tab = "kvmstats",
+					.tab = "stats",
 					.key = 'd',
 					.help = "KVM's own statistics per VM (and vCPU), from debugfs",
 					.what = "KVM statistics",
