@@ -534,6 +534,7 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 	/* KVM's statistics in debugfs: whatever its state, never fatal by itself. */
 	dbg = &c->sources[MSRTOP_SRC_KVM_DEBUGFS];
 	if (dbg->state != MSRTOP_SRC_OFF) {
+		/* MSRTOP_DEBUGFS: another debugfs mount point (tests and diagnosis). */
 		err = kvm_debugfs_open(getenv("MSRTOP_DEBUGFS"), NULL, dbg, &c->debugfs);
 		if (err) {
 			snprintf(msg, msg_len, "out of memory");
