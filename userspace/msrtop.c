@@ -583,9 +583,12 @@ static void print_attached(const struct collector *c)
 			"instead of three); --sources all attaches them\n");
 	else if (collector_default_sources(c))
 		fprintf(stderr, "msrtop: default sources: every KVM tracepoint of this kernel\n");
+	if (collector_no_bpf(c)) {
+		fprintf(stderr, "msrtop: no BPF: %s\n", collector_no_bpf(c));
+		return;
+	}
 	fprintf(stderr, "msrtop: the MSR table comes from %s\n", msrtop_source_name(msr_src));
 	collector_print_maps(c, stderr);
-	collector_print_debugfs(c, stderr);
 }
 
 /* The JSON document of view, as --json prints it (a malloc'ed string), or NULL. */
@@ -1049,9 +1052,11 @@ int main(int argc, char **argv)
 			break; /* interrupted: exit quietly */
 		err = one_interval(c, &o);
 		if (o.verbose && !err && first) {
-			fprintf(stderr, "msrtop: reading maps %s\n",
-				collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)"
-							: "key by key (no batch lookups)");
+			if (!collector_no_bpf(c))
+				fprintf(stderr, "msrtop: reading maps %s\n",
+					collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)"
+								: "key by key (no batch lookups)");
+			collector_print_debugfs(c, stderr);
 			first = false;
 		}
 		if (err) {
