@@ -55,7 +55,7 @@ if phase_collects; then
 
 	# Two vCPUs, enough exits of several kinds (HLT, port I/O, MSRs, CPUID).
 	rm -f "$work/truth.json"
-	"$ML" --vcpus 2 --reps 5 --linger 120 --output "$work/truth.json" \
+	"$ML" --vcpus 2 --reps 5 --linger 120 --name kvmstats-e2e --output "$work/truth.json" \
 		>"$work/ml.out" 2>"$work/ml.err" &
 	ml_pid=$!
 	for ((i = 0; i < 1200; i++)); do
@@ -95,6 +95,9 @@ if phase_collects; then
 	"$MT" --once --json --interval 0.2 --sources kvm_debugfs --pid "$ml_pid" \
 		>"$work/msrtop.json" 2>"$work/msrtop.err"
 	echo $? >"$work/msrtop.rc"
+	# The same VM by guest name (msrload --name, as QEMU's -name).
+	"$MT" --once --json --interval 0.2 --sources kvm_debugfs --guest kvmstats-e2e \
+		>"$work/guest.json" 2>"$work/guest.err"
 	# The files again: the VM is idle, nothing may have changed in between.
 	list_files >"$work/files-after.txt"
 
@@ -220,6 +223,15 @@ ok("every statistic of msrload's missing in msrtop is refused by debugfs", not u
 if denied:
     ok("the source's error names the refusal", denied == "Operation not permitted"
        or denied == "Permission denied", denied)
+
+try:
+    g = json.load(open(f"{work}/guest.json"))
+    ok("--guest NAME: the rows of that VM, the same", {(r["pid"], r["vcpu"], r["stat"]): r["value"]
+       for r in g["kvm_stats"]} == {(truth["pid"], k[0], k[1]): r["value"] for k, r in got.items()},
+       f"{len(g['kvm_stats'])} rows")
+except ValueError as e:
+    ok("--guest NAME: the rows of that VM, the same", False,
+       f"{e}: {open(work + '/guest.err').read()}")
 
 try:
     rc = int(open(f"{work}/nobtf.rc").read())
