@@ -512,8 +512,9 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 		c->sources[i].name = msrtop_source_name(i);
 		c->sources[i].attach = "tp_btf";
 		c->sources[i].patched = source_defs[i].patched;
-		c->sources[i].state = opts->sources && !(opts->sources & 1u << i) ? MSRTOP_SRC_OFF
-										  : MSRTOP_SRC_MISSING;
+		c->sources[i].state = opts->sources && !(opts->sources & 1u << i)
+					      ? MSRTOP_SRC_OFF
+					      : MSRTOP_SRC_MISSING;
 	}
 	memcpy(c->pids, opts->pids, opts->nr_pids * sizeof(*opts->pids));
 	c->nr_pids = opts->nr_pids;
@@ -1012,7 +1013,8 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 		/* Files debugfs refused say why in the source's error. */
 		sk = kvm_debugfs_skipped(c->debugfs);
 		if (c->sources[MSRTOP_SRC_KVM_DEBUGFS].state == MSRTOP_SRC_ATTACHED)
-			c->sources[MSRTOP_SRC_KVM_DEBUGFS].error = sk->denied ? sk->denied_errno : 0;
+			c->sources[MSRTOP_SRC_KVM_DEBUGFS].error =
+				sk->denied ? sk->denied_errno : 0;
 		s->sources[MSRTOP_SRC_KVM_DEBUGFS] = c->sources[MSRTOP_SRC_KVM_DEBUGFS];
 	}
 	err = snapshot_finish(s, c->prev);

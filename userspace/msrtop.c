@@ -1054,8 +1054,9 @@ int main(int argc, char **argv)
 		if (o.verbose && !err && first) {
 			if (!collector_no_bpf(c))
 				fprintf(stderr, "msrtop: reading maps %s\n",
-					collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)"
-								: "key by key (no batch lookups)");
+					collector_uses_batch(c)
+						? "in batches (BPF_MAP_LOOKUP_BATCH)"
+						: "key by key (no batch lookups)");
 			collector_print_debugfs(c, stderr);
 			first = false;
 		}

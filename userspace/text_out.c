@@ -194,7 +194,8 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 			return "-";
 		return format_u64(kind_counter(row, col->off)->total, buf, len);
 	case MSRTOP_T_KVM_STAT:
-		return format_kvm_stat(kind_u32(row, col->off), kind_at(row, col->off + 4), buf, len);
+		return format_kvm_stat(kind_u32(row, col->off), kind_at(row, col->off + 4), buf,
+				       len);
 	case MSRTOP_T_U64:
 		return format_u64(*(const uint64_t *)kind_at(row, col->off), buf, len);
 	case MSRTOP_T_RATE_IF:
@@ -266,8 +267,8 @@ static void print_kind(FILE *f, const struct msrtop_snapshot *s, const struct ms
 		char why[256];
 
 		if (kvm_debugfs_why(&s->sources[k->source], why, sizeof(why)))
-			fprintf(f, "  (%s)\n", kvm_debugfs_why(&s->sources[k->source], why,
-							       sizeof(why)));
+			fprintf(f, "  (%s)\n",
+				kvm_debugfs_why(&s->sources[k->source], why, sizeof(why)));
 	}
 	for (unsigned int c = 0; c < k->nr_text_cols; c++)
 		fprintf(f, "%s%*s", c ? " " : "", k->text_cols[c].width, k->text_cols[c].title);

@@ -121,9 +121,9 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 				    uint64_t start_rt, uint64_t start_mono)
 {
 	static const char *const names[MSRTOP_SRC_NR] = {
-		"kvm_exit",	      "kvm_entry",	   "kvm_nested_vmexit", "kvm_msr",
-		"kvm_userspace_exit", "kvm_msr_intercept", "kvm_msr_outcome",	"kvm_msr_canonical",
-		"kvm_debugfs",
+		"kvm_exit",	   "kvm_entry",		 "kvm_nested_vmexit",
+		"kvm_msr",	   "kvm_userspace_exit", "kvm_msr_intercept",
+		"kvm_msr_outcome", "kvm_msr_canonical",	 "kvm_debugfs",
 	};
 	struct msrtop_snapshot *s = snapshot_new();
 	struct msrtop_uexit_row *u;
@@ -169,7 +169,8 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 	/* KVM's statistics from debugfs: a count, a level, one vCPU's level. */
 	for (i = 0; i < 3; i++) {
 		struct msrtop_kvm_stat_row *r = snapshot_add_row(s, MSRTOP_KIND_KVM_STATS);
-		static const char *const stat[] = {"halt_exits", "pages_4k", "lapic_timer_advance_ns"};
+		static const char *const stat[] = {"halt_exits", "pages_4k",
+						   "lapic_timer_advance_ns"};
 
 		if (!r)
 			abort();

@@ -227,9 +227,10 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 		{1, "tsc-offset", false, 0},
 	};
 	for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++) {
-		struct msrtop_kvm_stat_row *r = sb_row(
-			s, MSRTOP_KIND_KVM_STATS,
-			&(struct msrtop_kvm_stat_row){.pid = 4242, .vm_fd = 11, .vcpu = ks[j].vcpu});
+		struct msrtop_kvm_stat_row *r =
+			sb_row(s, MSRTOP_KIND_KVM_STATS,
+			       &(struct msrtop_kvm_stat_row){
+				       .pid = 4242, .vm_fd = 11, .vcpu = ks[j].vcpu});
 
 		snprintf(r->name, sizeof(r->name), "%s", ks[j].name);
 		r->cumulative = ks[j].cumulative;

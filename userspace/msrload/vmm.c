@@ -440,8 +440,7 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn stopped,
-	    void *ctx)
+int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn stopped, void *ctx)
 {
 	size_t code_size = (size_t)(guest_blob_end - guest_blob_start);
 	struct vcpu *vcpus = NULL;

@@ -29,7 +29,6 @@ typedef int (*vmm_stopped_fn)(const struct vmm_result *result, void *ctx);
  * call stopped (if not NULL) before the VM is closed.
  * Returns 0, or -1 after printing one line that says what failed and what to do.
  */
-int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn stopped,
-	    void *ctx);
+int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn stopped, void *ctx);
 
 #endif
