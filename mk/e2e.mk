@@ -5,6 +5,9 @@
 # msrtop, patched, exports, tui, bpftrace; VM_SUITES, also run alone by
 # `make vm-test`).
 TEST_SUITES += tests/e2e/host.sh tests/e2e/churn.sh tests/e2e/replay.sh
+# KVM's statistics from debugfs against msrload's (on the host's /dev/kvm; the
+# same suite runs in the test VMs: kvmstats).
+TEST_SUITES += tests/e2e/kvm_debugfs.sh
 VM_SUITES += $(foreach v,$(TEST_KVERS),tests/vm/suite-$(v).sh)
 
 # kvm_stat, the kernel's own KVM statistics tool (tools/kvm/kvm_stat), taken

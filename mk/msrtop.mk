@@ -24,8 +24,10 @@ MSRTOP_LIBS := $(BPF_LIBS) $(JSON_LIBS)
 BPF_CFLAGS ?= -g -O2
 BPF_CFLAGS += -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD) -Ibpf
 
-# The snapshot and the event kind table: what every output and test of them links.
-MSRTOP_SNAPSHOT_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o)
+# The snapshot and the event kind table: what every output and test of them links;
+# and the debugfs reader of KVM's statistics, whose name check (json_in.c) and
+# state text (text_out.c, the terminal view) the outputs use.
+MSRTOP_SNAPSHOT_OBJS := $(addprefix $(MSRTOP_OBJ)/,snapshot.o kinds.o kvm_debugfs.o)
 # Names and formatting: what every output links.
 MSRTOP_FORMAT_OBJS := $(addprefix $(MSRTOP_OBJ)/,format.o kvm_names.o msr_passthrough.o) $(NAMES_OBJS)
 # Everything of msrtop but main(), the terminal view and the HTTP and file exports
@@ -135,8 +137,13 @@ $(MSRTOP_TESTS)/test_format: $(MSRTOP_TESTS)/test_format.o $(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
+# KVM's debugfs files: parsers, names, mountinfo, whole reads of a tree made by the test.
+$(MSRTOP_TESTS)/test_kvm_debugfs: $(MSRTOP_TESTS)/test_kvm_debugfs.o $(MSRTOP_SNAPSHOT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
 MSRTOP_TEST_BINS := $(addprefix $(MSRTOP_TESTS)/,test_bpf test_map_read test_snapshot test_vm_info \
-	test_json_out test_golden test_format)
+	test_json_out test_golden test_format test_kvm_debugfs)
 # Shell suites: the command line's error paths; the JSON schema against real output.
 TEST_SUITES += $(MSRTOP_TEST_BINS) tests/unit/test_msrtop_cli.sh tests/unit/test_json_schema.sh
 TEST_DEPS += $(MSRTOP_TEST_BINS) $(BUILD)/msrtop

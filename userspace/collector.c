@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "kernel_check.h"
 #include "kinds.h"
+#include "kvm_debugfs.h"
 #include "map_read.h"
 #include "msrtop.h"
 #include "msr_passthrough.h"
@@ -56,6 +57,8 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes", "msrs", "msr_writes"}},
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {true, false, {"canonical"}},
 	[MSRTOP_SRC_MSR_SAMPLE] = {true, false, {"msr_samples", "msr_values"}},
+	/* not BPF: kvm_debugfs.c */
+	[MSRTOP_SRC_KVM_DEBUGFS] = {false, false, {NULL}},
 };
 
 /* The kfunc of kernel patch 0006 that the msr_sample source calls. */
@@ -63,6 +66,9 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 
 /* Ring buffer for --watch-msr changes: 8,192 records of 48 bytes (and 8 of header). */
 #define CHANGES_RING_BYTES (512u << 10)
+
+/* The sources that are BPF programs (all but kvm_debugfs). */
+#define BPF_SOURCES (((1u << MSRTOP_SRC_NR) - 1) & ~(1u << MSRTOP_SRC_KVM_DEBUGFS))
 
 /* Maps sized by --max-rows; rows keyed by VM only (uexits) get a share. */
 #define UEXIT_ROWS_DIVISOR 16
@@ -80,8 +86,12 @@ struct tid_vcpu {
 };
 
 struct collector {
-	struct msrtop *skel;
+	struct msrtop *skel; /* NULL: KVM's debugfs statistics only (no BPF) */
 	struct msrtop_sample *sample; /* the --sample-msr sampler; NULL when it is not on */
+	struct kvm_debugfs *debugfs;
+	uint32_t pids[MSRTOP_FILTER_MAX_PIDS]; /* --pid, for the debugfs reader */
+	size_t nr_pids;
+	char no_bpf[256]; /* why there is no BPF, when skel is NULL */
 	struct bpf_link *links[MSRTOP_SRC_NR];
 	struct msrtop_source sources[MSRTOP_SRC_NR];
 	struct msrtop_snapshot *prev;
@@ -147,6 +157,7 @@ static struct bpf_program *source_prog(const struct collector *c, enum msrtop_so
 		return skel->progs.kvm_msr_canonical_btf;
 	case MSRTOP_SRC_MSR_SAMPLE:
 		return c->sample ? c->sample->progs.msr_sample_btf : NULL;
+	case MSRTOP_SRC_KVM_DEBUGFS:
 	case MSRTOP_SRC_NR:
 		break;
 	}
@@ -266,6 +277,8 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 		const struct source_def *d = &source_defs[i];
 		struct msrtop_source *s = &c->sources[i];
 
+		if (!(BPF_SOURCES & 1u << i))
+			continue;
 		s->name = msrtop_source_name(i);
 		s->attach = d->exit_reason && !c->exit_core ? "tracepoint" : "tp_btf";
 		s->patched = d->patched;
@@ -296,7 +309,7 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	}
 	btf__free(kvm);
 	btf__free(vmlinux);
-	if (nr_stock && wanted && !nr_wanted) {
+	if (nr_stock && (wanted & BPF_SOURCES) && !nr_wanted) {
 		snprintf(msg, len,
 			 "none of the tracepoints given to --sources is in this kernel (the "
 			 "kvm_msr_* ones come with msrtop's kernel patches): run 'msrtop -v "
@@ -481,7 +494,8 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 	/* Only the programs of the sources the kernel has; never the test entries. */
 	bpf_object__for_each_program(prog, c->skel->obj) bpf_program__set_autoload(prog, false);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
-		if (c->sources[i].state == MSRTOP_SRC_ATTACHED && i != MSRTOP_SRC_MSR_SAMPLE)
+		if (c->sources[i].state == MSRTOP_SRC_ATTACHED && i != MSRTOP_SRC_MSR_SAMPLE &&
+		    source_prog(c, i))
 			bpf_program__set_autoload(source_prog(c, i), true);
 	err = size_maps(c, opts->max_rows ? opts->max_rows : COLLECTOR_DEFAULT_ROWS, msg, len);
 	if (err)
@@ -526,7 +540,7 @@ static int attach(struct collector *c, char *msg, size_t len)
 	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 		struct msrtop_source *s = &c->sources[i];
 
-		if (s->state != MSRTOP_SRC_ATTACHED)
+		if (s->state != MSRTOP_SRC_ATTACHED || !source_prog(c, i))
 			continue;
 		c->links[i] = bpf_program__attach(source_prog(c, i));
 		if (!c->links[i]) {
@@ -574,19 +588,13 @@ static int on_change(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int collector_open(const struct collector_opts *opts, struct collector **out, char *msg,
-		   size_t msg_len)
+/* Privileges, BTF, tracefs, the tracepoints this kernel has; then load and attach. */
+static int open_bpf(struct collector *c, const struct collector_opts *opts, char *msg,
+		    size_t msg_len)
 {
-	struct collector *c = NULL;
 	char tracefs[256];
 	int err;
 
-	libbpf_set_print(opts->verbose ? libbpf_stderr : libbpf_quiet);
-	if (opts->nr_pids > MSRTOP_FILTER_MAX_PIDS) {
-		snprintf(msg, msg_len, "too many --pid (%zu): give at most %d", opts->nr_pids,
-			 MSRTOP_FILTER_MAX_PIDS);
-		return -E2BIG;
-	}
 	err = kc_check_privileges(msg, msg_len);
 	if (err)
 		return err;
@@ -596,12 +604,86 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 	err = kc_tracefs(tracefs, sizeof(tracefs), msg, msg_len);
 	if (err)
 		return err;
+	err = detect_sources(c, tracefs, opts->sources, opts->nr_sample_msrs > 0, msg, msg_len);
+	if (err)
+		return err;
+	err = load(c, opts, msg, msg_len);
+	if (err)
+		return err;
+	err = attach(c, msg, msg_len);
+	if (err)
+		return err;
+	if (c->sources[MSRTOP_SRC_MSR_SAMPLE].state == MSRTOP_SRC_ATTACHED && opts->sample_watch) {
+		c->changes = ring_buffer__new(bpf_map__fd(c->sample->maps.msr_changes), on_change,
+					      c, NULL);
+		if (!c->changes) {
+			err = -errno;
+			snprintf(msg, msg_len, "cannot read the BPF ring buffer of MSR changes (%s)",
+				 strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Without BPF (no BTF, no KVM tracepoint, a load that failed): the BPF
+ * sources are left failed with err, and what is attached is dropped.
+ */
+static void drop_bpf(struct collector *c, int err, const char *why)
+{
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		struct msrtop_source *s = &c->sources[i];
+
+		if (!(BPF_SOURCES & 1u << i))
+			continue;
+		bpf_link__destroy(c->links[i]);
+		c->links[i] = NULL;
+		if (s->state == MSRTOP_SRC_ATTACHED || s->state == MSRTOP_SRC_MISSING) {
+			s->state = MSRTOP_SRC_FAILED;
+			s->error = err < 0 ? -err : EINVAL;
+		}
+	}
+	ring_buffer__free(c->changes);
+	c->changes = NULL;
+	msrtop_sample__destroy(c->sample);
+	c->sample = NULL;
+	msrtop__destroy(c->skel);
+	c->skel = NULL;
+	snprintf(c->no_bpf, sizeof(c->no_bpf), "%s", why);
+}
+
+int collector_open(const struct collector_opts *opts, struct collector **out, char *msg,
+		   size_t msg_len)
+{
+	struct collector *c = NULL;
+	bool bpf_wanted = !opts->sources || (opts->sources & BPF_SOURCES);
+	struct msrtop_source *dbg;
+	int err;
+
+	libbpf_set_print(opts->verbose ? libbpf_stderr : libbpf_quiet);
+	if (opts->nr_pids > MSRTOP_FILTER_MAX_PIDS) {
+		snprintf(msg, msg_len, "too many --pid (%zu): give at most %d", opts->nr_pids,
+			 MSRTOP_FILTER_MAX_PIDS);
+		return -E2BIG;
+	}
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		snprintf(msg, msg_len, "out of memory");
 		return -ENOMEM;
 	}
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
+		c->sources[i].name = msrtop_source_name(i);
+		c->sources[i].attach = "tp_btf";
+		c->sources[i].patched = source_defs[i].patched;
+		c->sources[i].state = opts->sources && !(opts->sources & 1u << i)
+					      ? MSRTOP_SRC_OFF
+					      : MSRTOP_SRC_MISSING;
+	}
+	memcpy(c->pids, opts->pids, opts->nr_pids * sizeof(*opts->pids));
+	c->nr_pids = opts->nr_pids;
+	c->default_sources = !opts->sources;
 	c->proc = opts->proc ? opts->proc : "/proc";
 	c->cpu_vendor = msr_passthrough_vendor("/proc/cpuinfo");
 	c->forget_ns = (uint64_t)((opts->forget_after_s > 0 ? opts->forget_after_s
@@ -614,25 +696,27 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 			 strerror(-err));
 		goto cleanup;
 	}
-	err = detect_sources(c, tracefs, opts->sources, opts->nr_sample_msrs > 0, msg, msg_len);
-	if (err)
-		goto cleanup;
-	err = load(c, opts, msg, msg_len);
-	if (err)
-		goto cleanup;
-	err = attach(c, msg, msg_len);
-	if (err)
-		goto cleanup;
-	if (c->sources[MSRTOP_SRC_MSR_SAMPLE].state == MSRTOP_SRC_ATTACHED && opts->sample_watch) {
-		c->changes = ring_buffer__new(bpf_map__fd(c->sample->maps.msr_changes), on_change,
-					      c, NULL);
-		if (!c->changes) {
-			err = -errno;
-			snprintf(msg, msg_len,
-				 "cannot read the BPF ring buffer of MSR changes (%s)",
-				 strerror(errno));
+
+	/* KVM's statistics in debugfs: whatever its state, never fatal by itself. */
+	dbg = &c->sources[MSRTOP_SRC_KVM_DEBUGFS];
+	if (dbg->state != MSRTOP_SRC_OFF) {
+		/* MSRTOP_DEBUGFS: another debugfs mount point (tests and diagnosis). */
+		err = kvm_debugfs_open(getenv("MSRTOP_DEBUGFS"), NULL, dbg, &c->debugfs);
+		if (err) {
+			snprintf(msg, msg_len, "out of memory");
 			goto cleanup;
 		}
+	}
+
+	err = bpf_wanted ? open_bpf(c, opts, msg, msg_len) : 0;
+	if (err) {
+		/* Only with the default sources may debugfs stand in for BPF. */
+		if (opts->sources || dbg->state != MSRTOP_SRC_ATTACHED)
+			goto cleanup;
+		drop_bpf(c, err, msg);
+		err = 0;
+	} else if (!bpf_wanted) {
+		drop_bpf(c, -ENOENT, "--sources names no tracepoint");
 	}
 	c->start_time_ns = now_ns(CLOCK_REALTIME);
 	c->start_mono_ns = now_ns(CLOCK_MONOTONIC);
@@ -644,6 +728,38 @@ cleanup:
 	return err;
 }
 
+const char *collector_no_bpf(const struct collector *c)
+{
+	return c->skel ? NULL : c->no_bpf;
+}
+
+void collector_print_debugfs(const struct collector *c, FILE *f)
+{
+	const struct msrtop_source *src = &c->sources[MSRTOP_SRC_KVM_DEBUGFS];
+	const struct kvm_debugfs_skipped *sk;
+	char why[256];
+
+	if (!c->debugfs) {
+		fprintf(f, "msrtop: kvm_debugfs: off\n");
+		return;
+	}
+	sk = kvm_debugfs_skipped(c->debugfs);
+	fprintf(f, "msrtop: kvm_debugfs: %s%s%s\n",
+		*kvm_debugfs_root(c->debugfs) ? kvm_debugfs_root(c->debugfs) : "(no debugfs)",
+		*kvm_debugfs_root(c->debugfs) ? "/kvm, " : ", ",
+		msrtop_source_state_name(src->state));
+	if (kvm_debugfs_why(src, why, sizeof(why)))
+		fprintf(f, "msrtop: kvm_debugfs: %s\n", kvm_debugfs_why(src, why, sizeof(why)));
+	if (sk->denied || sk->unreadable || sk->not_count || sk->bad_name || sk->over_limit)
+		fprintf(f,
+			"msrtop: kvm_debugfs: left out at the last read: %llu refused (%s), %llu "
+			"unreadable, %llu not counts, %llu bad names, %llu beyond the bounds\n",
+			(unsigned long long)sk->denied,
+			sk->denied ? strerror(sk->denied_errno) : "-",
+			(unsigned long long)sk->unreadable, (unsigned long long)sk->not_count,
+			(unsigned long long)sk->bad_name, (unsigned long long)sk->over_limit);
+}
+
 void collector_close(struct collector *c)
 {
 	if (!c)
@@ -653,6 +769,7 @@ void collector_close(struct collector *c)
 		bpf_link__destroy(c->links[i]);
 	msrtop_sample__destroy(c->sample);
 	msrtop__destroy(c->skel);
+	kvm_debugfs_close(c->debugfs);
 	snapshot_put(c->prev);
 	map_reader_fini(&c->reader);
 	free(c->tids);
@@ -673,10 +790,13 @@ static uint64_t map_memlock(int fd)
 
 void collector_print_maps(const struct collector *c, FILE *f)
 {
-	struct bpf_object *objs[2] = {c->skel->obj, c->sample ? c->sample->obj : NULL};
+	struct bpf_object *objs[2] = {c->skel ? c->skel->obj : NULL,
+				      c->sample ? c->sample->obj : NULL};
 	uint64_t total = 0;
 	struct bpf_map *map;
 
+	if (!c->skel)
+		return;
 	for (int o = 0; o < 2 && objs[o]; o++) {
 		bpf_object__for_each_map(map, objs[o]) {
 			uint64_t bytes;
@@ -915,7 +1035,7 @@ static void vm_comm_from_kernel(struct collector *c, struct msrtop_vm *vm)
 {
 	char comm[MSRTOP_VM_COMM_LEN];
 
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vm_comms), &vm->pid, comm))
+	if (!c->skel || bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vm_comms), &vm->pid, comm))
 		return;
 	comm[sizeof(comm) - 1] = '\0';
 	vm_info_sanitize(comm);
@@ -931,7 +1051,7 @@ static void vm_name_from_kernel(struct collector *c, struct msrtop_vm *vm)
 {
 	static struct msrtop_vm_cmdline cl; /* 2 KiB: not on the stack */
 
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vm_cmdlines), &vm->pid, &cl))
+	if (!c->skel || bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vm_cmdlines), &vm->pid, &cl))
 		return;
 	if (cl.len > sizeof(cl.args))
 		cl.len = sizeof(cl.args);
@@ -979,6 +1099,8 @@ static int plan_forget(struct collector *c, uint64_t now_ns)
 	for (size_t i = 0; i < c->nr_dead; i++) {
 		if (now_ns - c->dead[i].since_ns >= c->forget_ns) {
 			c->forget[c->nr_forget++] = c->dead[i].pid;
+			if (!c->skel)
+				continue;
 			bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vm_comms), &c->dead[i].pid);
 			bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vm_cmdlines),
 					    &c->dead[i].pid);
@@ -1042,34 +1164,49 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	err = plan_forget(c, s->mono_ns);
 	if (err)
 		goto cleanup;
-	if (c->changes) {
-		what = "msr_changes";
-		c->changes_to = s;
-		c->changes_err = 0;
-		err = ring_buffer__consume(c->changes);
-		c->changes_to = NULL;
-		if (err >= 0)
-			err = c->changes_err;
-		if (err < 0)
+	if (c->skel) {
+		if (c->changes) {
+			what = "msr_changes";
+			c->changes_to = s;
+			c->changes_err = 0;
+			err = ring_buffer__consume(c->changes);
+			c->changes_to = NULL;
+			if (err >= 0)
+				err = c->changes_err;
+			if (err < 0)
+				goto cleanup;
+			err = 0;
+		}
+		what = "tid_vcpus";
+		err = read_tids(c); /* before the rows whose thread ids it maps to vCPUs */
+		if (err)
 			goto cleanup;
-		err = 0;
+		err = read_kinds(c, s, &what);
+		if (err)
+			goto cleanup;
+		what = "overflow";
+		err = read_lost(c, c->skel->maps.overflow, s->overflow);
+		if (err)
+			goto cleanup;
+		what = "errors";
+		err = read_lost(c, c->skel->maps.errors, s->errors);
+		if (err)
+			goto cleanup;
 	}
-	what = "tid_vcpus";
-	err = read_tids(c); /* before the rows whose thread ids it maps to vCPUs */
-	if (err)
-		goto cleanup;
-	err = read_kinds(c, s, &what);
-	if (err)
-		goto cleanup;
-	what = "overflow";
-	err = read_lost(c, c->skel->maps.overflow, s->overflow);
-	if (err)
-		goto cleanup;
-	what = "errors";
-	err = read_lost(c, c->skel->maps.errors, s->errors);
-	if (err)
-		goto cleanup;
 	what = "";
+	if (c->debugfs) {
+		const struct kvm_debugfs_skipped *sk;
+
+		err = kvm_debugfs_read(c->debugfs, s, c->pids, c->nr_pids);
+		if (err)
+			goto cleanup;
+		/* Files debugfs refused say why in the source's error. */
+		sk = kvm_debugfs_skipped(c->debugfs);
+		if (c->sources[MSRTOP_SRC_KVM_DEBUGFS].state == MSRTOP_SRC_ATTACHED)
+			c->sources[MSRTOP_SRC_KVM_DEBUGFS].error =
+				sk->denied ? sk->denied_errno : 0;
+		s->sources[MSRTOP_SRC_KVM_DEBUGFS] = c->sources[MSRTOP_SRC_KVM_DEBUGFS];
+	}
 	err = snapshot_finish(s, c->prev);
 	if (err)
 		goto cleanup;

@@ -58,7 +58,10 @@ struct collector;
  * Checks privileges, BTF, tracefs and which KVM tracepoints the kernel has,
  * then loads the programs for those and attaches them. A source that exists
  * but fails to attach is reported in its state (MSRTOP_SRC_FAILED) and is not
- * fatal, unless no source at all could be attached.
+ * fatal, unless no source at all could be attached. KVM's statistics in
+ * debugfs (kvm_debugfs.h) are a source too, never fatal: with the default
+ * sources, when BPF cannot be used at all but debugfs can, msrtop goes on with
+ * those alone (collector_no_bpf() says why).
  * Returns 0 and *out, or a negative errno and a one-line message in msg
  * (what failed and what to do).
  */
@@ -84,6 +87,16 @@ bool collector_uses_batch(const struct collector *c);
 
 /* One line per map on f: its name, capacity and the kernel memory it takes. */
 void collector_print_maps(const struct collector *c, FILE *f);
+
+/*
+ * Why msrtop runs without BPF, KVM's debugfs statistics only (what made
+ * loading fail with the default sources: no BTF, no KVM tracepoint...; or
+ * --sources naming kvm_debugfs alone), or NULL when BPF programs are attached.
+ */
+const char *collector_no_bpf(const struct collector *c);
+
+/* Where KVM's debugfs statistics are read, their state and what the last read left out. */
+void collector_print_debugfs(const struct collector *c, FILE *f);
 
 /* Detaches and unloads everything. NULL is fine. */
 void collector_close(struct collector *c);

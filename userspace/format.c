@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "format.h"
+#include "kind_rows.h"
 #include "kvm_names.h"
 #include "msr_names.h"
 #include "msrtop.h"
@@ -92,6 +93,15 @@ const char *format_outcome(uint8_t outcome, uint8_t reason, char *buf, size_t le
 const char *format_u64(uint64_t v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+const char *format_kvm_stat(uint32_t vcpu, const char *name, char *buf, size_t len)
+{
+	if (vcpu == MSRTOP_KVM_STAT_VM)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "vcpu%u/%s", vcpu, name);
 	return buf;
 }
 

@@ -46,6 +46,8 @@ const char *format_outcome(uint8_t outcome, uint8_t reason, char *buf, size_t le
 
 /* "1234". */
 const char *format_u64(uint64_t v, char *buf, size_t len);
+/* A KVM statistic (kind_rows.h): "exits" (VM-wide), "vcpu0/tsc-offset". */
+const char *format_kvm_stat(uint32_t vcpu, const char *name, char *buf, size_t len);
 /* "0x7040600070406". */
 const char *format_hex(uint64_t v, char *buf, size_t len);
 /* A rate per second with one decimal: "12.8". */

@@ -18,6 +18,7 @@
 #include "json_in.h"
 #include "json_out.h"
 #include "kinds.h"
+#include "kvm_debugfs.h"
 
 struct parse {
 	char *msg;
@@ -261,6 +262,21 @@ static void get_field(struct parse *p, struct json_object *o, const struct msrto
 		put_u8(row, f->aux, get_u64_or_null(p, o, key[0], &v));
 		memcpy((char *)row + f->off, &v, sizeof(v));
 		break;
+	case MSRTOP_F_KVM_STAT: {
+		const char *name;
+
+		put_u32(row, f->off, get_u64(p, o, key[0]));
+		if (!get_u64_or_null(p, o, key[1], &v))
+			v = MSRTOP_KVM_STAT_VM;
+		put_u32(row, f->off + 4, v);
+		name = get_str_or_null(p, o, key[2]);
+		if (!p->failed && (!name || !kvm_debugfs_name_ok(name)))
+			fail(p, "\"%s\" is not a statistic's name", key[2]);
+		else if (name)
+			snprintf((char *)row + f->off + 8, MSRTOP_KVM_STAT_NAME_LEN, "%s", name);
+		break;
+	}
+	case MSRTOP_F_U64:
 	case MSRTOP_F_VALUE:
 		v = get_u64(p, o, key[0]);
 		memcpy((char *)row + f->off, &v, sizeof(v));
@@ -295,7 +311,7 @@ static void get_sources(struct parse *p, struct json_object *doc, struct msrtop_
 		s->sources[i].state = MSRTOP_SRC_MISSING;
 	}
 	for (size_t i = 0; !p->failed && i < json_object_array_length(a); i++) {
-		static const char *const attach[] = {"tp_btf", "raw_tp", "tracepoint"};
+		static const char *const attach[] = {"tp_btf", "raw_tp", "tracepoint", "debugfs"};
 		struct json_object *o = json_object_array_get_idx(a, i), *events;
 		const char *name = get_str_or_null(p, o, "name");
 		const char *how = get_str_or_null(p, o, "attach");
@@ -416,8 +432,12 @@ static void get_kind(struct parse *p, struct json_object *doc, struct msrtop_sna
 		     enum msrtop_kind_id kid)
 {
 	const struct msrtop_kind *k = &msrtop_kinds[kid];
-	struct json_object *a = member(p, doc, k->name);
+	struct json_object *a;
 
+	/* A recording made before msrtop read KVM's debugfs statistics has none. */
+	if (kid == MSRTOP_KIND_KVM_STATS && !json_object_object_get_ex(doc, k->name, NULL))
+		return;
+	a = member(p, doc, k->name);
 	if (p->failed)
 		return;
 	if (!json_object_is_type(a, json_type_array)) {

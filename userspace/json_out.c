@@ -198,6 +198,17 @@ static void add_field(struct json_object *o, const struct msrtop_field *f, const
 		add(o, key[1], json_object_new_string(format_hex(v, text, sizeof(text))));
 		break;
 	}
+	case MSRTOP_F_KVM_STAT: {
+		uint32_t vcpu = kind_u32(row, f->off + 4);
+
+		add(o, key[0], ju64(kind_u32(row, f->off)));
+		add(o, key[1], vcpu == MSRTOP_KVM_STAT_VM ? NULL : ju64(vcpu));
+		add(o, key[2], json_object_new_string(kind_at(row, f->off + 8)));
+		break;
+	}
+	case MSRTOP_F_U64:
+		add(o, key[0], ju64(*(const uint64_t *)kind_at(row, f->off)));
+		break;
 	}
 }
 
@@ -743,6 +754,18 @@ static void jt_field(struct jtext *t, const struct msrtop_field *f, const void *
 		jt_str(t, format_hex(v, text, sizeof(text)));
 		break;
 	}
+	case MSRTOP_F_KVM_STAT: {
+		uint32_t vcpu = kind_u32(row, f->off + 4);
+
+		jt_key_u64(t, key[0], kind_u32(row, f->off));
+		jt_key_u64_or_null(t, key[1], vcpu != MSRTOP_KVM_STAT_VM, vcpu);
+		jt_key(t, key[2]);
+		jt_str(t, kind_at(row, f->off + 8));
+		break;
+	}
+	case MSRTOP_F_U64:
+		jt_key_u64(t, key[0], *(const uint64_t *)kind_at(row, f->off));
+		break;
 	}
 }
 

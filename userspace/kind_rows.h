@@ -47,6 +47,7 @@ enum msrtop_kind_id {
 	MSRTOP_KIND_CANON,
 	MSRTOP_KIND_MSR_SAMPLES,
 	MSRTOP_KIND_MSR_VALUES,
+	MSRTOP_KIND_KVM_STATS,
 	MSRTOP_KIND_NR
 };
 
@@ -148,6 +149,26 @@ struct msrtop_value_row {
 	uint32_t msr;
 	uint64_t value;
 	struct msrtop_counter exits;
+};
+
+#define MSRTOP_KVM_STAT_NAME_LEN 48
+#define MSRTOP_KVM_STAT_VM UINT32_MAX /* vcpu of a VM-wide statistic */
+
+/*
+ * KVM's own statistics, read from debugfs (kvm_debugfs.h), not from BPF.
+ * Key: pid, vm_fd, vcpu (the VM-wide files first), name. A VM-wide file (vcpu
+ * MSRTOP_KVM_STAT_VM) holds a VM statistic or a vCPU statistic summed over
+ * the VM's vCPUs; vcpuN/ files one vCPU's.
+ */
+struct msrtop_kvm_stat_row {
+	uint32_t pid;
+	uint32_t vm_fd; /* the VMM's file descriptor of the VM (one VMM can hold several) */
+	uint32_t vcpu;
+	char name[MSRTOP_KVM_STAT_NAME_LEN]; /* the file's name: [A-Za-z0-9_.-] */
+	bool cumulative;		     /* a count KVM only adds to: count is set */
+	bool instant;			     /* !cumulative: a level (or a peak), in value */
+	uint64_t value;			     /* as read (a histogram file: its samples) */
+	struct msrtop_counter count;	     /* cumulative ones: value, delta and rate */
 };
 
 #endif /* MSRTOP_KIND_ROWS_H */

@@ -372,6 +372,20 @@ static void value_decode(void *row, const void *key, const uint64_t *val)
 /* ---- the table -------------------------------------------------------------------------- */
 
 /* The kind's row struct. */
+/* ---- KVM's statistics: debugfs (kvm_debugfs.c), no BPF map ------------------------ */
+
+static int cmp_kvm_stat(const void *pa, const void *pb)
+{
+	const struct msrtop_kvm_stat_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vm_fd);
+	/* The VM's own files (MSRTOP_KVM_STAT_VM, all ones) before its vCPUs'. */
+	if (a->vcpu + 1 != b->vcpu + 1)
+		return a->vcpu + 1 < b->vcpu + 1 ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
 #define ROWS(type) .row_size = sizeof(struct type)
 
 #define VCPU(type)                                                                                 \
@@ -1157,6 +1171,89 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 						{
 							{"rate", MSRTOP_S_RATE, OFF(msrtop_value_row, exits)},
 							S_TOTAL("exits", msrtop_value_row, exits),
+							S_VM,
+						},
+					.nr_sorts = 3,
+				},
+		},
+	[MSRTOP_KIND_KVM_STATS] =
+		{
+			.name = "kvm_stats",
+			ROWS(msrtop_kvm_stat_row),
+			.cmp = cmp_kvm_stat,
+			.counters = {OFF(msrtop_kvm_stat_row, count)},
+			.nr_counters = 1,
+			/* no maps: kvm_debugfs.c adds the rows (collector.c) */
+			.fields =
+				{
+					{MSRTOP_F_PID, {"pid"}, OFF(msrtop_kvm_stat_row, pid)},
+					{MSRTOP_F_KVM_STAT,
+					 {"vm_fd", "vcpu", "stat"},
+					 OFF(msrtop_kvm_stat_row, vm_fd)},
+					{MSRTOP_F_BOOL, {"cumulative"}, OFF(msrtop_kvm_stat_row, cumulative)},
+					{MSRTOP_F_U64, {"value"}, OFF(msrtop_kvm_stat_row, value)},
+					{MSRTOP_F_COUNTER,
+					 {"count"},
+					 OFF(msrtop_kvm_stat_row, count),
+					 0,
+					 0,
+					 MSRTOP_NULL_UNLESS,
+					 OFF(msrtop_kvm_stat_row, cumulative)},
+				},
+			.nr_fields = 5,
+			.families =
+				{
+					{"msrtop_kvm_stat_total",
+					 "KVM's cumulative statistics, by name, from debugfs "
+					 "(/sys/kernel/debug/kvm/PID-FD/STAT; VM-wide ones sum the "
+					 "vCPUs').",
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_IF,
+					 OFF(msrtop_kvm_stat_row, cumulative),
+					 OFF(msrtop_kvm_stat_row, count)},
+					{"msrtop_kvm_stat",
+					 "KVM's instant and peak statistics, by name, from debugfs.",
+					 MSRTOP_FAM_GAUGE, MSRTOP_ROWS_IF, OFF(msrtop_kvm_stat_row, instant),
+					 OFF(msrtop_kvm_stat_row, value)},
+				},
+			.nr_families = 2,
+			.source = MSRTOP_SRC_KVM_DEBUGFS,
+			.text_title = "KVM STATISTICS (debugfs)",
+			.text_none_yet = "no VM has a directory in it",
+			.text_cols =
+				{
+					T_PID,
+					{"VMFD", 5, MSRTOP_T_PID, OFF(msrtop_kvm_stat_row, vm_fd)},
+					{"STAT", -32, MSRTOP_T_KVM_STAT, OFF(msrtop_kvm_stat_row, vcpu)},
+					{"VALUE", 20, MSRTOP_T_U64, OFF(msrtop_kvm_stat_row, value)},
+					{"/s", 10, MSRTOP_T_RATE_IF, OFF(msrtop_kvm_stat_row, count),
+					 OFF(msrtop_kvm_stat_row, cumulative)},
+				},
+			.nr_text_cols = 5,
+			.text_sort = OFF(msrtop_kvm_stat_row, count),
+			.view =
+				{
+					.tab = "stats",
+					.key = 'd',
+					.help = "KVM's own statistics per VM (and vCPU), from debugfs",
+					.what = "KVM statistics",
+					.yet = " (no VM has a directory in debugfs's kvm/)",
+					.cols =
+						{
+							V_VM,
+							{"STAT", 12, 44, true, MSRTOP_V_KVM_STAT,
+							 OFF(msrtop_kvm_stat_row, vcpu)},
+							{"RATE/s", 8, 0, false, MSRTOP_V_RATE_IF,
+							 OFF(msrtop_kvm_stat_row, count),
+							 OFF(msrtop_kvm_stat_row, cumulative)},
+							{"VALUE", 8, 0, false, MSRTOP_V_U64,
+							 OFF(msrtop_kvm_stat_row, value)},
+						},
+					.nr_cols = 4,
+					.sorts =
+						{
+							S_RATE(msrtop_kvm_stat_row),
+							{"value", MSRTOP_S_FIELD,
+							 OFF(msrtop_kvm_stat_row, value), 0, 8},
 							S_VM,
 						},
 					.nr_sorts = 3,

@@ -42,6 +42,10 @@ enum msrtop_field_type {
 	MSRTOP_F_HIST,		 /* JSON only: struct msrtop_hist */
 	MSRTOP_F_LAST_VALUE,	 /* JSON only: uint64_t value; aux: bool has_value */
 	MSRTOP_F_VALUE,		 /* a uint64_t key field: its number and "0x..." text */
+	/* A KVM statistic's place: uint32_t vm_fd at off, then uint32_t vcpu
+	 * (MSRTOP_KVM_STAT_VM: JSON null, no label), then its name (char[]) */
+	MSRTOP_F_KVM_STAT,
+	MSRTOP_F_U64, /* JSON only: uint64_t */
 };
 
 /* JSON null in place of a field when... */
@@ -80,6 +84,7 @@ enum msrtop_family_type {
 	MSRTOP_FAM_HISTOGRAM, /* a struct msrtop_hist, as a Prometheus histogram in seconds */
 	MSRTOP_FAM_MIN,	      /* a struct msrtop_hist's min_ns, a gauge in seconds */
 	MSRTOP_FAM_MAX,	      /* its max_ns; MIN and MAX have no series for an empty one */
+	MSRTOP_FAM_GAUGE,     /* a uint64_t, as it is */
 };
 
 /* A Prometheus metric family of one kind: one series (or histogram) per row. */
@@ -114,6 +119,9 @@ enum msrtop_text_col_type {
 	MSRTOP_T_VALUE_HEX, /* "0x%llx" of the value at off when the bool at aux is set, else "-" */
 	MSRTOP_T_TOTAL_IF,  /* a counter's total when the bool at aux is set, else "-" */
 	MSRTOP_T_HEX,	    /* "0x%llx" of the uint64_t at off */
+	MSRTOP_T_KVM_STAT,  /* uint32_t vcpu at off, then the name: "name" or "vcpuN/name" */
+	MSRTOP_T_U64,	    /* a uint64_t */
+	MSRTOP_T_RATE_IF,   /* a counter's rate when the bool at aux is set, else "-" */
 };
 
 struct msrtop_text_col {
@@ -144,6 +152,9 @@ enum msrtop_view_col_type {
 	MSRTOP_V_MAX,	      /* its largest value, exact */
 	MSRTOP_V_HEX_IF, /* the uint64_t at off as 0x%016 when the bool at aux is set, else "-" */
 	MSRTOP_V_HEX,	 /* the uint64_t at off as 0x%016 */
+	MSRTOP_V_KVM_STAT, /* as MSRTOP_T_KVM_STAT */
+	MSRTOP_V_U64,	   /* a uint64_t */
+	MSRTOP_V_RATE_IF,  /* a counter's rate when the bool at aux is set, else "-" */
 };
 
 struct msrtop_view_col {

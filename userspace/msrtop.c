@@ -163,7 +163,10 @@ static void usage(FILE *f)
 		"                       table and kvm_msr and kvm_msr_intercept stay off.\n"
 		"                       Fewer sources cost less per exit, e.g. kvm_msr alone\n"
 		"                       for MSR counts, or all but kvm_entry for exits\n"
-		"                       without their latency (docs/performance.md)\n"
+		"                       without their latency (docs/performance.md).\n"
+		"                       kvm_debugfs, on by default, is no tracepoint: KVM's\n"
+		"                       own statistics read from debugfs each interval; it\n"
+		"                       alone needs no BPF, nor BTF\n"
 		"      --max-rows N     rows per table in the kernel (default %u: 200 VMs x 16\n"
 		"                       vCPUs x 20 exit reasons); taken at start, -v shows\n"
 		"                       the memory; a full table's events are counted as\n"
@@ -687,6 +690,10 @@ static void print_attached(const struct collector *c)
 			"instead of three); --sources all attaches them\n");
 	else if (collector_default_sources(c))
 		fprintf(stderr, "msrtop: default sources: every KVM tracepoint of this kernel\n");
+	if (collector_no_bpf(c)) {
+		fprintf(stderr, "msrtop: no BPF: %s\n", collector_no_bpf(c));
+		return;
+	}
 	fprintf(stderr, "msrtop: the MSR table comes from %s\n", msrtop_source_name(msr_src));
 	collector_print_maps(c, stderr);
 }
@@ -1162,6 +1169,9 @@ int main(int argc, char **argv)
 		error("%s: this kernel has no bpf_kvm_vcpu_get_msr (msrtop's kernel patch 0006, "
 		      "docs/tracepoints.md): guest MSRs are not sampled; everything else is counted",
 		      o.sample_watch ? "--watch-msr" : "--sample-msr");
+	if (collector_no_bpf(c) && !o.sources)
+		fprintf(stderr, "msrtop: no BPF (%s): showing KVM's statistics from debugfs only\n",
+			collector_no_bpf(c));
 	if (o.verbose)
 		print_attached(c);
 
@@ -1189,9 +1199,12 @@ int main(int argc, char **argv)
 			break; /* interrupted: exit quietly */
 		err = one_interval(c, &o);
 		if (o.verbose && !err && first) {
-			fprintf(stderr, "msrtop: reading maps %s\n",
-				collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)"
-							: "key by key (no batch lookups)");
+			if (!collector_no_bpf(c))
+				fprintf(stderr, "msrtop: reading maps %s\n",
+					collector_uses_batch(c)
+						? "in batches (BPF_MAP_LOOKUP_BATCH)"
+						: "key by key (no batch lookups)");
+			collector_print_debugfs(c, stderr);
 			first = false;
 		}
 		if (err) {

@@ -446,11 +446,22 @@ static void field_labels(struct ctx *c, const struct msrtop_field *f, const void
 		prom_buf_printf(&c->lb, ",value=\"0x%" PRIx64 "\"",
 				*(const uint64_t *)kind_at(row, f->off));
 		break;
+	case MSRTOP_F_KVM_STAT: {
+		uint32_t vcpu = kind_u32(row, f->off + 4);
+
+		prom_buf_printf(&c->lb, ",vm_fd=\"%" PRIu32 "\"", kind_u32(row, f->off));
+		if (vcpu != MSRTOP_KVM_STAT_VM)
+			prom_buf_printf(&c->lb, ",vcpu=\"%" PRIu32 "\"", vcpu);
+		buf_puts(&c->lb, ",stat=");
+		prom_buf_label_value(&c->lb, kind_at(row, f->off + 8));
+		break;
+	}
 	case MSRTOP_F_VMX_FLAGS:
 	case MSRTOP_F_BOOL:
 	case MSRTOP_F_COUNTER:
 	case MSRTOP_F_HIST:
 	case MSRTOP_F_LAST_VALUE:
+	case MSRTOP_F_U64:
 		break;
 	}
 }
@@ -615,6 +626,7 @@ static const char *const family_types[] = {
 	[MSRTOP_FAM_HISTOGRAM] = "histogram",
 	[MSRTOP_FAM_MIN] = "gauge",
 	[MSRTOP_FAM_MAX] = "gauge",
+	[MSRTOP_FAM_GAUGE] = "gauge",
 };
 
 /* Every metric family of every event kind (kinds.h), one series per row. */
@@ -657,6 +669,10 @@ static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 				case MSRTOP_FAM_COUNTER:
 					series(c, fam->name, "", "");
 					buf_value(c->b, kind_counter(r, fam->off)->total);
+					break;
+				case MSRTOP_FAM_GAUGE:
+					series(c, fam->name, "", "");
+					buf_value(c->b, *(const uint64_t *)kind_at(r, fam->off));
 					break;
 				}
 			}

@@ -36,6 +36,7 @@ static const char *const source_names[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_MSR_OUTCOME] = "kvm_msr_outcome",
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = "kvm_msr_canonical",
 	[MSRTOP_SRC_MSR_SAMPLE] = "msr_sample",
+	[MSRTOP_SRC_KVM_DEBUGFS] = "kvm_debugfs",
 };
 
 const char *msrtop_source_name(enum msrtop_source_id id)
@@ -537,7 +538,8 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 		for (size_t i = 0; i < kind_nr(s, k); i++) {
 			const void *r = kind_row(s, k, i);
 
-			k->account(t, snapshot_find_vm(s, kind_u32(r, 0)), r);
+			if (k->account)
+				k->account(t, snapshot_find_vm(s, kind_u32(r, 0)), r);
 		}
 	}
 

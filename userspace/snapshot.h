@@ -29,7 +29,7 @@
 
 /* ---- sources -------------------------------------------------------------- */
 
-/* The tracepoints msrtop can attach to, all in the kvm group. */
+/* The tracepoints msrtop can attach to, all in the kvm group, and debugfs (kvm_debugfs.h). */
 enum msrtop_source_id {
 	MSRTOP_SRC_KVM_EXIT,
 	MSRTOP_SRC_KVM_ENTRY,
@@ -41,6 +41,7 @@ enum msrtop_source_id {
 	MSRTOP_SRC_KVM_MSR_CANONICAL, /* patched kernels only */
 	/* Not a tracepoint of its own: kvm_exit with patch 0006's kfunc (--sample-msr). */
 	MSRTOP_SRC_MSR_SAMPLE,
+	MSRTOP_SRC_KVM_DEBUGFS,	      /* not a tracepoint: KVM's statistics in debugfs */
 	MSRTOP_SRC_NR
 };
 

@@ -12,6 +12,7 @@
 #include "exit_reasons.h"
 #include "format.h"
 #include "kinds.h"
+#include "kvm_debugfs.h"
 #include "kvm_names.h"
 #include "msr_passthrough.h"
 #include "msr_names.h"
@@ -56,6 +57,13 @@ static void print_sources(FILE *f, const struct msrtop_snapshot *s)
 		fprintf(f, "  %-20s ", src->name ? src->name : "?");
 		switch (src->state) {
 		case MSRTOP_SRC_ATTACHED:
+			if (i == MSRTOP_SRC_KVM_DEBUGFS) {
+				fprintf(f, "read (%s), %zu statistics", src->attach,
+					snapshot_nr(s, MSRTOP_KIND_KVM_STATS));
+				if (src->error)
+					fprintf(f, ", some unreadable: %s", strerror(src->error));
+				break;
+			}
 			fprintf(f, "attached (%s), %llu events", src->attach,
 				(unsigned long long)src->events.total);
 			if (!src->events.total)
@@ -189,6 +197,15 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 		return format_u64(kind_counter(row, col->off)->total, buf, len);
 	case MSRTOP_T_HEX:
 		return format_hex(*(const uint64_t *)kind_at(row, col->off), buf, len);
+	case MSRTOP_T_KVM_STAT:
+		return format_kvm_stat(kind_u32(row, col->off), kind_at(row, col->off + 4), buf,
+				       len);
+	case MSRTOP_T_U64:
+		return format_u64(*(const uint64_t *)kind_at(row, col->off), buf, len);
+	case MSRTOP_T_RATE_IF:
+		if (!kind_bool(row, col->aux))
+			return "-";
+		return format_rate(kind_counter(row, col->off)->rate, buf, len);
 	}
 	return buf;
 }
@@ -198,6 +215,10 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 {
 	enum msrtop_source_id id = msrtop_table_source(s->sources, k->source);
 	const char *src = msrtop_source_name(id);
+	char buf[256];
+	const char *why = id == MSRTOP_SRC_KVM_DEBUGFS
+				  ? kvm_debugfs_why(&s->sources[id], buf, sizeof(buf))
+				  : NULL;
 
 	if (k->source == MSRTOP_SRC_MSR_SAMPLE) { /* not a tracepoint: --sample-msr's */
 		if (s->sources[k->source].state == MSRTOP_SRC_MISSING)
@@ -209,6 +230,10 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 			return; /* off: no --sample-msr; failed: said at start */
 	}
 	fprintf(f, "\n%s: ", k->text_title);
+	if (why && s->sources[id].state != MSRTOP_SRC_ATTACHED) {
+		fprintf(f, "not available: %s\n", why);
+		return;
+	}
 	switch (s->sources[id].state) {
 	case MSRTOP_SRC_ATTACHED:
 		fprintf(f, "none yet: %s is attached but %s\n", src, k->text_none_yet);
@@ -251,6 +276,13 @@ static void print_kind(FILE *f, const struct msrtop_snapshot *s, const struct ms
 	memcpy(rows, kind_rows(s, k), nr * k->row_size);
 	qsort_r(rows, nr, k->row_size, by_activity, (void *)k);
 	fprintf(f, "\n%s\n", k->text_title);
+	if (k->source == MSRTOP_SRC_KVM_DEBUGFS) {
+		char why[256];
+
+		if (kvm_debugfs_why(&s->sources[k->source], why, sizeof(why)))
+			fprintf(f, "  (%s)\n",
+				kvm_debugfs_why(&s->sources[k->source], why, sizeof(why)));
+	}
 	for (unsigned int c = 0; c < k->nr_text_cols; c++)
 		fprintf(f, "%s%*s", c ? " " : "", k->text_cols[c].width, k->text_cols[c].title);
 	fputc('\n', f);

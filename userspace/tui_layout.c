@@ -78,6 +78,13 @@ static int draw_sources(struct tui_state *t, int y, int max_y)
 		}
 		switch (s->state) {
 		case MSRTOP_SRC_ATTACHED:
+			if (i == MSRTOP_SRC_KVM_DEBUGFS) {
+				snprintf(buf, sizeof(buf), "%s %zu stats%s", src_name(t, i),
+					 snapshot_nr(t->raw, MSRTOP_KIND_KVM_STATS),
+					 s->error ? " (some unreadable)" : "");
+				tui_flow_item(&f, buf, s->error ? A_BOLD : A_NORMAL);
+				break;
+			}
 			format_rate_short(s->events.rate, rate, sizeof(rate));
 			snprintf(buf, sizeof(buf), "%s %" PRIu64 " (%s/s)", src_name(t, i),
 				 s->events.total, rate);

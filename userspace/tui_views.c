@@ -15,6 +15,7 @@
 #include "format.h"
 #include "msr_passthrough.h"
 #include "kinds.h"
+#include "kvm_debugfs.h"
 #include "snapshot.h"
 #include "tui.h"
 #include "tui_state.h"
@@ -116,6 +117,18 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 		else
 			snprintf(cell, CELL_LEN, "-");
 		break;
+	case MSRTOP_V_KVM_STAT:
+		format_kvm_stat(kind_u32(row, c->off), kind_at(row, c->off + 4), cell, CELL_LEN);
+		break;
+	case MSRTOP_V_U64:
+		format_u64(*(const uint64_t *)kind_at(row, c->off), cell, CELL_LEN);
+		break;
+	case MSRTOP_V_RATE_IF:
+		if (kind_bool(row, c->aux))
+			format_rate_short(kind_counter(row, c->off)->rate, cell, CELL_LEN);
+		else
+			snprintf(cell, CELL_LEN, "-");
+		break;
 	}
 }
 
@@ -126,9 +139,14 @@ static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind
 	enum msrtop_source_id id = msrtop_table_source(t->shown->sources, k->source);
 	const struct msrtop_source *src = tui_src(t, id);
 	const char *name = msrtop_source_name(id);
-	char why[256];
+	char why[256], dbg[200];
+	const char *debugfs = id == MSRTOP_SRC_KVM_DEBUGFS && !kind_nr(t->raw, k)
+				      ? kvm_debugfs_why(src, dbg, sizeof(dbg))
+				      : NULL;
 
-	if (k->source == MSRTOP_SRC_MSR_SAMPLE && src->state == MSRTOP_SRC_OFF)
+	if (debugfs)
+		snprintf(why, sizeof(why), "no %s: %s", v->what, debugfs);
+	else if (k->source == MSRTOP_SRC_MSR_SAMPLE && src->state == MSRTOP_SRC_OFF)
 		snprintf(why, sizeof(why), "no %s: give --sample-msr or --watch-msr", v->what);
 	else if (k->source == MSRTOP_SRC_MSR_SAMPLE && src->state == MSRTOP_SRC_MISSING)
 		snprintf(why, sizeof(why),

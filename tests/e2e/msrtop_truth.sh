@@ -142,10 +142,10 @@ phase_checks || tap_done
 phase_load
 
 tap_eq "--sources kvm_exit,kvm_msr,kvm_userspace_exit: the other stock sources are off" \
-	"kvm_entry=off kvm_nested_vmexit=off" \
+	"kvm_entry=off kvm_nested_vmexit=off kvm_debugfs=off" \
 	"$(jq -r '[.sources[] | select(.patched == false and .state == "off") | "\(.name)=\(.state)"] | join(" ")' "$work/nolat.json")"
 tap_eq "--sources kvm_msr: every other stock source is off" \
-	"kvm_exit kvm_entry kvm_nested_vmexit kvm_userspace_exit" \
+	"kvm_exit kvm_entry kvm_nested_vmexit kvm_userspace_exit kvm_debugfs" \
 	"$(jq -r '[.sources[] | select(.patched == false and .state == "off") | .name] | join(" ")' "$work/msr.json")"
 # Default sources: on a kernel with kvm_msr_outcome (msrtop's patches) it fills
 # the MSR table, and neither kvm_msr nor kvm_msr_intercept is attached.

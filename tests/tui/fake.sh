@@ -200,6 +200,11 @@ check_screen "outcomes: the latency includes the userspace round trip" \
 tmx resize-window -t t -x 120 -y 40
 keys k
 check_screen "canonical: events, rejected, fixups" '^1000 fakevmm +0 +LSTAR 0xc0000082 +[0-9.]+ +24 +6 +3$'
+keys d
+check_screen "stats view: a cumulative statistic with its rate" '^1000 fakevmm +halt_exits +[0-9.]+ +75$'
+check_screen "stats view: an instant one without" '^1000 fakevmm +pages_4k +- +512$'
+check_screen "stats view: a vCPU's own file" '^1000 fakevmm +vcpu0/lapic_timer_advance_ns +- +1000$'
+check_screen "stats view: the source is listed with its statistics" 'kvm_debugfs 3 stats'
 keys q
 pane_wait_exit patched >/dev/null
 

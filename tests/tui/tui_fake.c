@@ -145,6 +145,9 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 									  : MSRTOP_SRC_ATTACHED;
 	}
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].state = MSRTOP_SRC_MISSING;
+	s->sources[MSRTOP_SRC_KVM_DEBUGFS].patched = false;
+	s->sources[MSRTOP_SRC_KVM_DEBUGFS].state = MSRTOP_SRC_ATTACHED;
+	s->sources[MSRTOP_SRC_KVM_DEBUGFS].attach = "debugfs";
 	if (o.overflow)
 		s->overflow[MSRTOP_MAP_MSRS].total = 12 * k;
 
@@ -162,6 +165,23 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 		add_exit(s, 1000, MSRTOP_VCPU_KERNEL, 0, MSRTOP_ISA_SVM, 0x7c, 300 * k);
 		add_exit(s, 1000, MSRTOP_VCPU_KERNEL, 0, MSRTOP_ISA_SVM, 0x400, 20 * k);
 		add_exit(s, 2000, MSRTOP_VCPU_TID, 2001, MSRTOP_ISA_VMX, 32 | 0x80000000u, 3 * k);
+	}
+	/* KVM's statistics from debugfs: a count, a level, one vCPU's level. */
+	for (i = 0; i < 3; i++) {
+		struct msrtop_kvm_stat_row *r = snapshot_add_row(s, MSRTOP_KIND_KVM_STATS);
+		static const char *const stat[] = {"halt_exits", "pages_4k",
+						   "lapic_timer_advance_ns"};
+
+		if (!r)
+			abort();
+		*r = (struct msrtop_kvm_stat_row){
+			.pid = 1000, .vm_fd = 4, .vcpu = i == 2 ? 0 : MSRTOP_KVM_STAT_VM};
+		snprintf(r->name, sizeof(r->name), "%s", stat[i]);
+		r->cumulative = i == 0;
+		r->instant = i != 0;
+		r->value = i == 0 ? 25 * k : i == 1 ? 512 : 1000;
+		if (r->cumulative)
+			r->count.total = r->value;
 	}
 	u = snapshot_add_row(s, MSRTOP_KIND_UEXITS);
 	*u = (struct msrtop_uexit_row){.pid = 1000, .reason = 2 /* IO */};

@@ -241,6 +241,33 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 						      .value = 0x7f0000000000 + t * 0x1000});
 		counter(&v->exits, (25 - 5 * t) * k);
 	}
+	/* KVM's statistics from debugfs: VM-wide counts and levels, one vCPU's level. */
+	static const struct {
+		uint32_t vcpu;
+		const char *name;
+		bool cumulative;
+		uint64_t per_k;
+	} ks[] = {
+		{MSRTOP_KVM_STAT_VM, "exits", true, 1000},
+		{MSRTOP_KVM_STAT_VM, "halt_wait_hist", true, 7},
+		{MSRTOP_KVM_STAT_VM, "pages_4k", false, 512},
+		{MSRTOP_KVM_STAT_VM, "max_mmu_rmap_size", false, 0},
+		{0, "lapic_timer_advance_ns", false, 333},
+		{1, "tsc-offset", false, 0},
+	};
+	for (size_t j = 0; j < sizeof(ks) / sizeof(ks[0]); j++) {
+		struct msrtop_kvm_stat_row *r =
+			sb_row(s, MSRTOP_KIND_KVM_STATS,
+			       &(struct msrtop_kvm_stat_row){
+				       .pid = 4242, .vm_fd = 11, .vcpu = ks[j].vcpu});
+
+		snprintf(r->name, sizeof(r->name), "%s", ks[j].name);
+		r->cumulative = ks[j].cumulative;
+		r->instant = !ks[j].cumulative;
+		r->value = ks[j].per_k * k + (ks[j].cumulative ? 0 : j);
+		if (r->cumulative)
+			counter(&r->count, r->value);
+	}
 }
 
 static void set_sources(struct msrtop_snapshot *s)
@@ -250,6 +277,9 @@ static void set_sources(struct msrtop_snapshot *s)
 	s->sources[MSRTOP_SRC_KVM_NESTED_VMEXIT].error = ENOENT;
 	s->sources[MSRTOP_SRC_KVM_MSR_CANONICAL].state = MSRTOP_SRC_MISSING;
 	s->sources[MSRTOP_SRC_KVM_USERSPACE_EXIT].state = MSRTOP_SRC_OFF;
+	s->sources[MSRTOP_SRC_KVM_DEBUGFS].attach = "debugfs";
+	s->sources[MSRTOP_SRC_KVM_DEBUGFS].patched = false;
+	s->sources[MSRTOP_SRC_KVM_DEBUGFS].error = EPERM; /* some files refused */
 }
 
 /* The fixed snapshot: the second of two, 2.5 s apart. */

@@ -500,6 +500,19 @@ static void fill_row(const struct msrtop_kind *k, void *row)
 			memcpy(r + f->off, &u64, 8);
 			r[f->aux] = rnd() % 2;
 			break;
+		case MSRTOP_F_KVM_STAT: {
+			static const char chars[] = "abcxyzABZ019_.-";
+			uint32_t vcpu = rnd() % 3 ? (uint32_t)(rnd() % 300) : MSRTOP_KVM_STAT_VM;
+			size_t n = 1 + rnd() % (MSRTOP_KVM_STAT_NAME_LEN - 1);
+
+			memcpy(r + f->off, &u32, 4);
+			memcpy(r + f->off + 4, &vcpu, 4);
+			for (size_t c = 0; c < n; c++)
+				r[f->off + 8 + c] = chars[rnd() % (sizeof(chars) - 1)];
+			r[f->off + 8 + n] = '\0';
+			break;
+		}
+		case MSRTOP_F_U64:
 		case MSRTOP_F_VALUE:
 			memcpy(r + f->off, &u64, 8);
 			break;

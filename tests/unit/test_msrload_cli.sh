@@ -43,6 +43,8 @@ bad "--vcpus=VALUE is checked" "--vcpus '0': want 1" --vcpus=0
 bad "an operand" "unexpected argument 'foo'" foo
 bad "--name with a comma (QEMU's key=value syntax) is refused" "--name 'a,b': want 1 to 64" --name a,b
 bad "an empty --name is refused" "--name '': want 1 to 64" --name=
+bad "--linger 0 is refused" "--linger '0': want seconds > 0" --linger 0
+bad "--linger with no number is refused" "--linger 'soon': want seconds > 0" --linger soon
 bad "a value with ESC is echoed escaped" 'invalid --wrmsr .\\e\[2J.: it holds a control character' \
 	--wrmsr $'\e[2J'
 

@@ -368,13 +368,23 @@ fi
 
 # The kernel's own conditions, made real in a private mount namespace: a
 # kernel whose BTF is missing or unusable, and tracefs not mounted (msrtop
-# mounts it itself).
+# mounts it itself). Without debugfs's KVM statistics too (MSRTOP_DEBUGFS: a
+# place with no kvm directory), which would otherwise stand in for BPF
+# (tests/e2e/kvm_debugfs.sh); with --sources naming tracepoints, debugfs
+# does not stand in.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	export MSRTOP_DEBUGFS=$tmp/no-debugfs
 	bad_cmd "no BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
 		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"' "$msrtop" --once
 	bad_cmd "empty BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
 		unshare -m sh -c 'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$0" "$@"' \
 		"$msrtop" --once
+	unset MSRTOP_DEBUGFS
+	bad_cmd "no BTF, --sources kvm_exit,kvm_debugfs: BPF was asked for, one line" 1 \
+		"CONFIG_DEBUG_INFO_BTF" \
+		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"' "$msrtop" --once \
+		--sources kvm_exit,kvm_debugfs
+	export MSRTOP_DEBUGFS=$tmp/no-debugfs
 	# A kernel without KVM: its BTF has no KVM tracepoint (here: a valid BTF
 	# with no types at all, and no kvm module BTF beside it).
 	python3 -c 'import struct, sys
@@ -384,6 +394,7 @@ sys.stdout.buffer.write(struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, 0, 0, 1) +
 		unshare -m sh -c 'mount --bind "$1" /sys/kernel/btf/vmlinux &&
 			{ [ ! -e /sys/kernel/btf/kvm ] || mount --bind "$1" /sys/kernel/btf/kvm; } &&
 			exec "$0" --once' "$msrtop" "$tmp/nokvm.btf"
+	unset MSRTOP_DEBUGFS
 	# --once whose one write fails (a full file system): exit status 1.
 	mkdir "$tmp/full"
 	unshare -m sh -c 'mount -t tmpfs -o size=64k none "$1" &&
@@ -414,7 +425,8 @@ sys.stdout.buffer.write(struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, 0, 0, 1) +
 			"status $rc: $(cat "$tmp/out" "$tmp/err")"
 	fi
 else
-	for t in "no BTF" "empty BTF" "kernel without KVM" "--once exits 1 when its write fails" \
+	for t in "no BTF" "empty BTF" "no BTF, --sources kvm_exit,kvm_debugfs" "kernel without KVM" \
+		"--once exits 1 when its write fails" \
 		"tracefs not mounted"; do
 		tap_skip "$t" "needs root and unshare -m (a private mount namespace)"
 	done

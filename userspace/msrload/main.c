@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmdline.h"
@@ -59,6 +60,9 @@ static void usage(FILE *f)
 		"  -t, --duration SEC   stop each vCPU at the first repetition end after SEC\n"
 		"      --rate N         at most N repetitions per second per vCPU\n"
 		"  -O, --output FILE    write the JSON to FILE (atomically) instead of stdout\n"
+		"      --linger SEC     once the vCPUs have stopped, write the JSON, then keep\n"
+		"                       the (idle) VM open SEC seconds, or until a signal, so\n"
+		"                       that KVM's statistics of it can be read (debugfs)\n"
 		"      --name NAME      the guest's name, as QEMU's -name NAME: it stays in\n"
 		"                       msrload's command line, where msrtop reads guest\n"
 		"                       names (letters, digits, '.', '_', '-'; up to 64)\n"
@@ -117,6 +121,7 @@ static int write_output(json_object *doc, const char *path)
 struct ml_args {
 	struct script s;
 	const char *output;
+	double linger; /* seconds the VM stays open after the JSON is written */
 };
 
 static int add_op(struct ml_args *a, enum guest_op_kind op, const char *arg)
@@ -237,6 +242,17 @@ static int opt_output(void *ctx, const char *arg)
 	return 0;
 }
 
+static int opt_linger(void *ctx, const char *arg)
+{
+	struct ml_args *a = ctx;
+
+	if (parse_seconds(arg, &a->linger)) {
+		cmdline_error("msrload", "--linger '%s': want seconds > 0", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* A plain name: what QEMU's -name takes without its key=value syntax. */
 static int opt_name(void *ctx, const char *arg)
 {
@@ -279,10 +295,46 @@ static const struct cmdline_opt ml_opts[] = {
 	{ "duration", 't', CMDLINE_ARG, opt_duration },
 	{ "rate", 0, CMDLINE_ARG, opt_rate },
 	{ "output", 'O', CMDLINE_ARG, opt_output },
+	{ "linger", 0, CMDLINE_ARG, opt_linger },
 	{ "name", 0, CMDLINE_ARG, opt_name },
 	{ "help", 'h', 0, opt_help },
 	{ "version", 'V', 0, opt_version },
 };
+
+/*
+ * --linger: the JSON written as soon as every vCPU has stopped, then the VM
+ * kept open (idle: no vCPU runs) for the seconds given or until a signal, so
+ * that a reader of KVM's statistics (debugfs) sees the VM's final counts.
+ */
+static int write_and_linger(const struct vmm_result *result, void *ctx)
+{
+	struct ml_args *a = ctx;
+	json_object *doc = result_json(&a->s, result);
+	struct timespec now, end;
+	int rc;
+
+	rc = write_output(doc, a->output);
+	json_object_put(doc);
+	if (rc)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)a->linger;
+	end.tv_nsec += (long)((a->linger - (double)(time_t)a->linger) * 1e9);
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	/* A signal ends the wait (its handler sets vmm_stop_requested). */
+	while (!vmm_stop_requested) {
+		struct timespec step = {0, 50 * 1000000L};
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		nanosleep(&step, NULL);
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -344,7 +396,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (vmm_run(sp, &result))
+	if (args.linger > 0)
+		return vmm_run(sp, &result, write_and_linger, &args) ? 1 : 0;
+	if (vmm_run(sp, &result, NULL, NULL))
 		return 1;
 	doc = result_json(sp, &result);
 	rc = write_output(doc, args.output);

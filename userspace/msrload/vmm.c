@@ -440,7 +440,7 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-int vmm_run(const struct script *s, struct vmm_result *result)
+int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn stopped, void *ctx)
 {
 	size_t code_size = (size_t)(guest_blob_end - guest_blob_start);
 	struct vcpu *vcpus = NULL;
@@ -529,7 +529,7 @@ int vmm_run(const struct script *s, struct vmm_result *result)
 		result->vcpu[i] = vcpus[i].truth;
 		truth_merge(&result->total, &vcpus[i].truth);
 	}
-	ret = 0;
+	ret = stopped ? stopped(result, ctx) : 0;
 cleanup:
 	if (vcpus) {
 		for (unsigned int i = 0; i < s->vcpus; i++) {

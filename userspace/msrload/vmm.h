@@ -18,9 +18,17 @@ struct vmm_result {
 extern volatile sig_atomic_t vmm_stop_requested;
 
 /*
- * Build the VM, run the script on every vCPU until done, fill result.
+ * Called once every vCPU has stopped and result is complete, while the VM and
+ * its vCPUs still exist (KVM's statistics of them still readable): its return
+ * value is vmm_run()'s.
+ */
+typedef int (*vmm_stopped_fn)(const struct vmm_result *result, void *ctx);
+
+/*
+ * Build the VM, run the script on every vCPU until done, fill result, then
+ * call stopped (if not NULL) before the VM is closed.
  * Returns 0, or -1 after printing one line that says what failed and what to do.
  */
-int vmm_run(const struct script *s, struct vmm_result *result);
+int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn stopped, void *ctx);
 
 #endif
