@@ -59,12 +59,12 @@ _msrload()
 		;;
 	-w | --wrmsr | -r | --rdmsr | -c | --cpuid | -o | --outb | -i | --inb | -H | --hlt | \
 		-W | --wbinvd | -d | --deny | -n | --vcpus | -R | --reps | -t | --duration | --rate | \
-		--name)
+		--name | --linger)
 		return
 		;;
 	esac
 	COMPREPLY=($(compgen -W "-w --wrmsr -r --rdmsr -c --cpuid -o --outb -i --inb -H --hlt
-		-W --wbinvd -d --deny --name -n --vcpus -R --reps -t --duration --rate -O --output
+		-W --wbinvd -d --deny --name --linger -n --vcpus -R --reps -t --duration --rate -O --output
 		-h --help -V --version" -- "$cur"))
 }
 
