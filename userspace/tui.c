@@ -362,9 +362,12 @@ int tui_poll(struct tui_state *t, int timeout_ms, struct tui_action *out)
 		}
 		if (r > 0 && (fds[0].revents & POLLIN))
 			drain_pipe(t);
-		if (r > 0 && nfds > 1 && (fds[1].revents & (POLLHUP | POLLERR)) &&
-		    !(fds[1].revents & POLLIN))
-			nfds = 1; /* the terminal went away: wait on signals and time only */
+		if (r > 0 && nfds > 1 && (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			/* The terminal went away (its window closed, ssh hung up): there is
+			 * nothing left to show the view on, and polling it would spin. */
+			out->kind = TUI_ACT_QUIT;
+			return 1;
+		}
 	}
 }
 

@@ -131,4 +131,20 @@ keys Space
 check_screen "space pauses" 'PAUSED'
 keys q
 tap_eq "q: msrtop --replay exits 0" 0 "$(pane_wait_exit replay)"
+
+# A view whose terminal goes away (its window closed) exits, instead of
+# polling a hung-up terminal forever.
+tmx new-window -d -n gone "sh -c 'echo \$\$ >$work/gone.pid; exec $MSRTOP --replay $work/rec.jsonl --interval 3600'"
+for _ in $(seq 50); do [ -s "$work/gone.pid" ] && break; sleep 0.1; done
+gone=$(cat "$work/gone.pid" 2>/dev/null)
+sleep 1
+tmx kill-window -t gone
+for _ in $(seq 50); do kill -0 "$gone" 2>/dev/null || break; sleep 0.1; done
+if [ -n "$gone" ] && ! kill -0 "$gone" 2>/dev/null; then
+	tap_ok "the live view exits when its terminal goes away"
+else
+	tap_fail "the live view exits when its terminal goes away" \
+		"pid '$gone' still runs 5 s after its window closed: $(ps -o stat=,pcpu= -p "$gone" 2>/dev/null)"
+	kill "$gone" 2>/dev/null
+fi
 tap_done
