@@ -51,6 +51,12 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {true, false, {"intercepts"}},
 	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes"}},
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {true, false, {"canonical"}},
+	[MSRTOP_SRC_KVM_PIO] = {false, false, {"pios"}},
+	[MSRTOP_SRC_KVM_MMIO] = {false, false, {"mmios"}},
+	[MSRTOP_SRC_KVM_HYPERCALL] = {false, false, {"hypercalls"}},
+	[MSRTOP_SRC_KVM_CPUID] = {false, false, {"cpuids"}},
+	[MSRTOP_SRC_KVM_INJ_VIRQ] = {false, false, {"inj_virqs"}},
+	[MSRTOP_SRC_KVM_INJ_EXCEPTION] = {false, false, {"inj_exceptions"}},
 };
 
 /* Maps sized by --max-rows; rows keyed by VM only (uexits) get a share. */
@@ -128,6 +134,18 @@ static struct bpf_program *source_prog(const struct collector *c, enum msrtop_so
 		return skel->progs.kvm_msr_outcome_btf;
 	case MSRTOP_SRC_KVM_MSR_CANONICAL:
 		return skel->progs.kvm_msr_canonical_btf;
+	case MSRTOP_SRC_KVM_PIO:
+		return skel->progs.kvm_pio_btf;
+	case MSRTOP_SRC_KVM_MMIO:
+		return skel->progs.kvm_mmio_btf;
+	case MSRTOP_SRC_KVM_HYPERCALL:
+		return skel->progs.kvm_hypercall_btf;
+	case MSRTOP_SRC_KVM_CPUID:
+		return skel->progs.kvm_cpuid_btf;
+	case MSRTOP_SRC_KVM_INJ_VIRQ:
+		return skel->progs.kvm_inj_virq_btf;
+	case MSRTOP_SRC_KVM_INJ_EXCEPTION:
+		return skel->progs.kvm_inj_exception_btf;
 	case MSRTOP_SRC_NR:
 		break;
 	}
@@ -202,7 +220,7 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 			continue;
 		if (!d->patched)
 			nr_stock++;
-		if (wanted && !(wanted & 1u << i)) {
+		if (!((wanted ? wanted : MSRTOP_SRCS_DEFAULT) & 1u << i)) {
 			s->state = MSRTOP_SRC_OFF;
 			continue;
 		}

@@ -45,6 +45,12 @@ enum msrtop_kind_id {
 	MSRTOP_KIND_INTERCEPTS,
 	MSRTOP_KIND_OUTCOMES,
 	MSRTOP_KIND_CANON,
+	MSRTOP_KIND_PIOS,
+	MSRTOP_KIND_MMIOS,
+	MSRTOP_KIND_HYPERCALLS,
+	MSRTOP_KIND_CPUIDS,
+	MSRTOP_KIND_INJ_VIRQS,
+	MSRTOP_KIND_INJ_EXCEPTIONS,
 	MSRTOP_KIND_NR
 };
 
@@ -125,6 +131,22 @@ struct msrtop_canon_row {
 	struct msrtop_counter count;
 	struct msrtop_counter rejected;
 	struct msrtop_counter fixups; /* accepted with a changed value */
+};
+
+/*
+ * The KVM event kinds, one row struct for all: kvm_pio, kvm_mmio,
+ * kvm_hypercall, kvm_cpuid, kvm_inj_virq, kvm_inj_exception (msrtop.h's
+ * struct msrtop_event_key says what code, arg and flag are for each).
+ * Key: pid, vcpu_src, vcpu, code, arg, flag.
+ */
+struct msrtop_event_row {
+	uint32_t pid;
+	uint8_t vcpu_src;
+	uint32_t vcpu;
+	uint64_t code;
+	uint32_t arg;
+	uint8_t flag;
+	struct msrtop_counter count;
 };
 
 #endif /* MSRTOP_KIND_ROWS_H */

@@ -41,6 +41,12 @@ enum msrtop_field_type {
 	MSRTOP_F_COUNTER,	 /* JSON only: struct msrtop_counter */
 	MSRTOP_F_HIST,		 /* JSON only: struct msrtop_hist */
 	MSRTOP_F_LAST_VALUE,	 /* JSON only: uint64_t value; aux: bool has_value */
+	/* An unsigned key field of size bytes shown through the code table at aux (enum
+	 * kvm_code_table, kvm_names.h). JSON: json[0] its number (BOOL: true/false; a name
+	 * table's name when json[1] is NULL) and, if given, json[1] its name or null (HEX: its
+	 * "0x.." text). Labels: json[0] as kvm_code_format() writes it (BOOL: "true"/"false");
+	 * a name table with json[1]: json[0] the number, json[1] its name (or number). */
+	MSRTOP_F_CODE,
 };
 
 /* JSON null in place of a field when... */
@@ -112,6 +118,7 @@ enum msrtop_text_col_type {
 	MSRTOP_T_MAX_NS,      /* a histogram's largest value, or "-" */
 	MSRTOP_T_VALUE_HEX, /* "0x%llx" of the value at off when the bool at aux is set, else "-" */
 	MSRTOP_T_TOTAL_IF,  /* a counter's total when the bool at aux is set, else "-" */
+	MSRTOP_T_CODE,	    /* kvm_code_format() of the size-byte field at off; aux: its table */
 };
 
 struct msrtop_text_col {
@@ -141,6 +148,7 @@ enum msrtop_view_col_type {
 	MSRTOP_V_MEAN,	      /* its mean */
 	MSRTOP_V_MAX,	      /* its largest value, exact */
 	MSRTOP_V_HEX_IF, /* the uint64_t at off as 0x%016 when the bool at aux is set, else "-" */
+	MSRTOP_V_CODE,	 /* kvm_code_format() of the size-byte field at off; aux: its table */
 };
 
 struct msrtop_view_col {

@@ -138,9 +138,10 @@ static void usage(FILE *f)
 		"      --output FILE    rewrite FILE with the JSON document every interval,\n"
 		"                       atomically; SIGHUP reopens its directory\n"
 		"      --sources LIST   attach only these KVM tracepoints (comma-separated;\n"
-		"                       default all): fewer sources cost less per exit, e.g.\n"
-		"                       kvm_msr alone for MSR counts, or all but kvm_entry\n"
-		"                       for exits without their latency (docs/performance.md)\n"
+		"                       'default': all but kvm_inj_virq; 'all'): fewer\n"
+		"                       sources cost less per exit, e.g. kvm_msr alone for\n"
+		"                       MSR counts, or default,kvm_inj_virq for injected\n"
+		"                       interrupts too (docs/performance.md)\n"
 		"      --max-rows N     rows per table in the kernel (default %u: 200 VMs x 16\n"
 		"                       vCPUs x 20 exit reasons); taken at start, -v shows\n"
 		"                       the memory; a full table's events are counted as\n"
@@ -206,7 +207,7 @@ static int parse_u32_option(const char *opt, const char *arg, uint32_t *out)
 	return 0;
 }
 
-/* --sources: a comma-separated list of tracepoint names, or "all". */
+/* --sources: a comma-separated list of tracepoint names, "default" and "all". */
 static int parse_sources(const char *arg, uint32_t *mask)
 {
 	char *copy = strdup(arg), *save = NULL, *name;
@@ -224,13 +225,19 @@ static int parse_sources(const char *arg, uint32_t *mask)
 			*mask |= (1u << MSRTOP_SRC_NR) - 1;
 			continue;
 		}
+		if (!strcmp(name, "default")) {
+			*mask |= MSRTOP_SRCS_DEFAULT;
+			continue;
+		}
 		if (id < 0) {
-			char names[256] = "";
+			char names[512] = "";
 
 			for (int i = 0; i < MSRTOP_SRC_NR; i++)
 				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s, ",
 					 msrtop_source_name(i));
-			error("unknown source '%s' for --sources: give tracepoint names from %sor all",
+			error("unknown source '%s' for --sources: give tracepoint names from "
+			      "%sdefault "
+			      "or all",
 			      name, names);
 			err = -EINVAL;
 			goto out;

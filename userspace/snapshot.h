@@ -39,8 +39,18 @@ enum msrtop_source_id {
 	MSRTOP_SRC_KVM_MSR_INTERCEPT, /* patched kernels only */
 	MSRTOP_SRC_KVM_MSR_OUTCOME,   /* patched kernels only */
 	MSRTOP_SRC_KVM_MSR_CANONICAL, /* patched kernels only */
+	MSRTOP_SRC_KVM_PIO,
+	MSRTOP_SRC_KVM_MMIO,
+	MSRTOP_SRC_KVM_HYPERCALL,
+	MSRTOP_SRC_KVM_CPUID,
+	MSRTOP_SRC_KVM_INJ_VIRQ,
+	MSRTOP_SRC_KVM_INJ_EXCEPTION,
 	MSRTOP_SRC_NR
 };
+
+/* The sources attached without --sources; the others only when --sources names them (or all). */
+#define MSRTOP_SRCS_OPT_IN (1u << MSRTOP_SRC_KVM_INJ_VIRQ)
+#define MSRTOP_SRCS_DEFAULT (((1u << MSRTOP_SRC_NR) - 1) & ~MSRTOP_SRCS_OPT_IN)
 
 enum msrtop_source_state {
 	MSRTOP_SRC_ATTACHED, /* attached: counts whatever fires from now on */

@@ -283,19 +283,32 @@ static void draw_title(struct tui_state *t)
 		tui_put(0, x + 2, "PAUSED (space resumes)", A_REVERSE);
 }
 
-static int draw_tabs(struct tui_state *t, int y)
+/* Room kept after the sort key for "   rows 1-20 of 107" (draw()). */
+#define ROWS_NOTE_ROOM 28
+
+/* The view tabs from line *y, on as many lines as they need (*y: the last), then the sort
+ * key; returns the column after it. */
+static int draw_tabs(struct tui_state *t, int *y)
 {
 	char buf[96];
 	int x = 0;
 
 	for (unsigned int v = 0; v < t->nr_views; v++) {
 		snprintf(buf, sizeof(buf), " %u:%s ", v + 1, t->views[v]->name);
-		x = tui_put(y, x, buf, v == t->view ? A_REVERSE | A_BOLD : A_NORMAL);
+		if (x && x + (int)strlen(buf) > COLS) {
+			(*y)++;
+			x = 0;
+		}
+		x = tui_put(*y, x, buf, v == t->view ? A_REVERSE | A_BOLD : A_NORMAL);
 	}
 	snprintf(buf, sizeof(buf), "   sort: %s%s",
 		 tui_view_sort_name(tui_view(t), t->sort[t->view]),
 		 t->reverse[t->view] ? " (reversed)" : "");
-	x = tui_put(y, x, buf, A_NORMAL);
+	if (x + (int)strlen(buf) + ROWS_NOTE_ROOM > COLS) {
+		(*y)++;
+		x = 0;
+	}
+	x = tui_put(*y, x, buf, A_NORMAL);
 	return x;
 }
 
@@ -416,7 +429,7 @@ void tui_draw(struct tui_state *t)
 	y = draw_totals(t, y, max_y);
 	y = draw_filters(t, y, max_y);
 	y++;
-	x = draw_tabs(t, y);
+	x = draw_tabs(t, &y);
 	total = tui_view_draw(t, y + 1, LINES - 1 - (y + 1));
 	if (total > (size_t)t->table_rows) {
 		size_t last = t->scroll[t->view] + t->table_rows;

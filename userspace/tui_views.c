@@ -15,6 +15,7 @@
 #include "format.h"
 #include "msr_passthrough.h"
 #include "kinds.h"
+#include "kvm_names.h"
 #include "snapshot.h"
 #include "tui.h"
 #include "tui_state.h"
@@ -114,6 +115,9 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 				 *(const uint64_t *)kind_at(row, c->off));
 		else
 			snprintf(cell, CELL_LEN, "-");
+		break;
+	case MSRTOP_V_CODE:
+		kvm_code_format(c->aux, kind_uint(row, c->off, c->size), cell, CELL_LEN);
 		break;
 	}
 }

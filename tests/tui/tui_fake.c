@@ -120,10 +120,6 @@ static void add_outcome(struct msrtop_snapshot *s, uint32_t msr, bool write, uin
 static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrtop_snapshot *prev,
 				    uint64_t start_rt, uint64_t start_mono)
 {
-	static const char *const names[MSRTOP_SRC_NR] = {
-		"kvm_exit",	      "kvm_entry",	   "kvm_nested_vmexit", "kvm_msr",
-		"kvm_userspace_exit", "kvm_msr_intercept", "kvm_msr_outcome",	"kvm_msr_canonical",
-	};
 	struct msrtop_snapshot *s = snapshot_new();
 	struct msrtop_uexit_row *u;
 	struct msrtop_vm *vm;
@@ -137,9 +133,10 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 	s->start_time_ns = start_rt;
 	s->start_mono_ns = start_mono;
 	for (i = 0; i < MSRTOP_SRC_NR; i++) {
-		s->sources[i].name = names[i];
+		s->sources[i].name = msrtop_source_name(i);
 		s->sources[i].attach = "tp_btf";
-		s->sources[i].patched = i >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
+		s->sources[i].patched =
+			i >= MSRTOP_SRC_KVM_MSR_INTERCEPT && i <= MSRTOP_SRC_KVM_MSR_CANONICAL;
 		s->sources[i].state = s->sources[i].patched && !o.patched ? MSRTOP_SRC_MISSING
 									  : MSRTOP_SRC_ATTACHED;
 	}
