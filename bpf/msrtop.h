@@ -230,8 +230,9 @@ struct msrtop_intercept_key {
  *   mmios:          GPA >> 12 (the 4 KiB page), KVM_TRACE_MMIO_* type, 0
  *   hypercalls:     the hypercall number (RAX), 0, 0
  *   cpuids:         the leaf (EAX), the subleaf (ECX), 0
- *   inj_virqs:      the vector, 0, 1 when reinjected (a delivery KVM retried)
- *   inj_exceptions: the vector, 0, 1 when reinjected
+ *   inj_virqs:      the vector, 0, 1 when reinjected (already queued: by the VMM with
+ *                   KVM_INTERRUPT, without an in-kernel irqchip, or a delivery KVM retried)
+ *   inj_exceptions: the vector, 0, 1 when reinjected (a delivery KVM retried)
  */
 struct msrtop_event_key {
 	uint32_t tgid;

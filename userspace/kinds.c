@@ -1229,7 +1229,8 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 				{
 					{"msrtop_injected_interrupts_total",
 					 "Interrupts KVM injected into guests (kvm:kvm_inj_virq), per "
-					 "vector; reinjected: a delivery KVM retried.",
+					 "vector; reinjected: one already queued (by the VMM with "
+					 "KVM_INTERRUPT, or a delivery KVM retried).",
 					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
 					 OFF(msrtop_event_row, count)},
 				},

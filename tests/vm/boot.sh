@@ -15,6 +15,8 @@
 # The suites, in this order:
 #   msrload   msrload against the kernel's own event counts (tests/e2e/msrload_trace.sh)
 #   msrtop    msrtop --json against msrload's ground truth (tests/e2e/msrtop_truth.sh)
+#   events    msrtop's KVM event kinds (port I/O, MMIO, hypercalls, CPUID, injected
+#             interrupts and exceptions) against msrload (tests/e2e/events_truth.sh)
 #   coexist   perf stat and kvm_stat count exactly while msrtop runs
 #             (tests/e2e/coexist.sh)
 #   churn     1,000 short VMs through small tables (tests/e2e/churn.sh), in
@@ -44,7 +46,7 @@ names=()
 # host lane); elsewhere in the 6.12 test kernel (CHURN_KVERS).
 churn=
 [ -c /dev/kvm ] || churn=churn
-for n in ${VM_ONLY:-msrload msrtop coexist patched exports tui bpftrace $churn}; do
+for n in ${VM_ONLY:-msrload msrtop events coexist patched exports tui bpftrace $churn}; do
 	[ "$n" != churn ] || in_list "$kver" "${CHURN_KVERS:-6.12}" || continue
 	[ "$n" != tui ] || in_list "$kver" "${TUI_KVERS:-6.1}" || continue
 	names+=("$n")
