@@ -39,7 +39,19 @@ struct source_def {
 	bool patched;
 	bool exit_reason; /* reads the exit reason: tp_btf with CO-RE, or the classic fallback */
 	const char *maps[2]; /* the maps its program fills (sized by --max-rows) */
+	/* Its maps get --max-rows / share rows, at least SHARED_ROWS_MIN (0: --max-rows). */
+	unsigned int share;
 };
+
+/*
+ * Maps are sized by --max-rows; some get a share of it: rows keyed by VM only
+ * (uexits) a sixteenth, the KVM event tables a quarter (default 16,384 rows:
+ * 200 VMs x 16 vCPUs x 5 ports, pages, leaves or vectors each), never fewer
+ * than SHARED_ROWS_MIN.
+ */
+#define UEXIT_ROWS_SHARE 16
+#define EVENT_ROWS_SHARE 4
+#define SHARED_ROWS_MIN 1024
 
 /* Names: msrtop_source_name(). */
 static const struct source_def source_defs[MSRTOP_SRC_NR] = {
@@ -47,21 +59,18 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_ENTRY] = {false, false, {NULL}},
 	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = {false, true, {"exits"}},
 	[MSRTOP_SRC_KVM_MSR] = {false, false, {"msrs", "msr_writes"}},
-	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {false, false, {"uexits"}},
+	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {false, false, {"uexits"}, UEXIT_ROWS_SHARE},
 	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {true, false, {"intercepts"}},
 	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes"}},
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {true, false, {"canonical"}},
-	[MSRTOP_SRC_KVM_PIO] = {false, false, {"pios"}},
-	[MSRTOP_SRC_KVM_MMIO] = {false, false, {"mmios"}},
-	[MSRTOP_SRC_KVM_HYPERCALL] = {false, false, {"hypercalls"}},
-	[MSRTOP_SRC_KVM_CPUID] = {false, false, {"cpuids"}},
-	[MSRTOP_SRC_KVM_INJ_VIRQ] = {false, false, {"inj_virqs"}},
-	[MSRTOP_SRC_KVM_INJ_EXCEPTION] = {false, false, {"inj_exceptions"}},
+	[MSRTOP_SRC_KVM_PIO] = {false, false, {"pios"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_MMIO] = {false, false, {"mmios"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_HYPERCALL] = {false, false, {"hypercalls"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_CPUID] = {false, false, {"cpuids"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_INJ_VIRQ] = {false, false, {"inj_virqs"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_INJ_EXCEPTION] = {false, false, {"inj_exceptions"}, EVENT_ROWS_SHARE},
 };
 
-/* Maps sized by --max-rows; rows keyed by VM only (uexits) get a share. */
-#define UEXIT_ROWS_DIVISOR 16
-#define UEXIT_ROWS_MIN 1024
 
 struct dead_vm {
 	uint32_t pid;
@@ -306,10 +315,10 @@ static int size_maps(struct collector *c, uint32_t rows, char *msg, size_t len)
 				if (strcmp(d->maps[m], name))
 					continue;
 				sized = true;
-				if (!strcmp(name, "uexits")) {
-					want = rows / UEXIT_ROWS_DIVISOR;
-					if (want < UEXIT_ROWS_MIN)
-						want = UEXIT_ROWS_MIN;
+				if (d->share) {
+					want = rows / d->share;
+					if (want < SHARED_ROWS_MIN)
+						want = SHARED_ROWS_MIN;
 				}
 				if (c->sources[i].state == MSRTOP_SRC_ATTACHED && want > entries)
 					entries = want;

@@ -283,9 +283,6 @@ static void draw_title(struct tui_state *t)
 		tui_put(0, x + 2, "PAUSED (space resumes)", A_REVERSE);
 }
 
-/* Room kept after the sort key for "   rows 1-20 of 107" (draw()). */
-#define ROWS_NOTE_ROOM 28
-
 /* The view tabs from line *y, on as many lines as they need (*y: the last), then the sort
  * key; returns the column after it. */
 static int draw_tabs(struct tui_state *t, int *y)
@@ -304,7 +301,7 @@ static int draw_tabs(struct tui_state *t, int *y)
 	snprintf(buf, sizeof(buf), "   sort: %s%s",
 		 tui_view_sort_name(tui_view(t), t->sort[t->view]),
 		 t->reverse[t->view] ? " (reversed)" : "");
-	if (x + (int)strlen(buf) + ROWS_NOTE_ROOM > COLS) {
+	if (x + (int)strlen(buf) > COLS) {
 		(*y)++;
 		x = 0;
 	}
@@ -397,7 +394,7 @@ static void draw_help(struct tui_state *t)
 
 void tui_draw(struct tui_state *t)
 {
-	int x, y, max_y;
+	int x, y, tabs_y, max_y;
 	size_t total;
 	char buf[64];
 
@@ -429,14 +426,21 @@ void tui_draw(struct tui_state *t)
 	y = draw_totals(t, y, max_y);
 	y = draw_filters(t, y, max_y);
 	y++;
+	tabs_y = y;
 	x = draw_tabs(t, &y);
 	total = tui_view_draw(t, y + 1, LINES - 1 - (y + 1));
 	if (total > (size_t)t->table_rows) {
 		size_t last = t->scroll[t->view] + t->table_rows;
+		int n;
 
-		snprintf(buf, sizeof(buf), "   rows %zu-%zu of %zu", t->scroll[t->view] + 1,
-			 last < total ? last : total, total);
-		tui_put(y, x, buf, A_BOLD);
+		n = snprintf(buf, sizeof(buf), "   rows %zu-%zu of %zu", t->scroll[t->view] + 1,
+			     last < total ? last : total, total);
+		/* After the sort key, or where it does not fit there, at the right end of the
+		 * empty line above the tabs. */
+		if (x + n <= COLS)
+			tui_put(y, x, buf, A_BOLD);
+		else
+			tui_put(tabs_y - 1, COLS > n - 3 ? COLS - (n - 3) : 0, buf + 3, A_BOLD);
 	}
 	draw_status(t);
 	refresh();
