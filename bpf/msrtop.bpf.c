@@ -39,6 +39,9 @@ const volatile bool latency = true;	 /* kvm_entry attached: time exits until it 
  * removes the branch: no cost. */
 const volatile bool test_clock = false;
 volatile __u64 test_now_ns;
+/* kvm_msr is not attached and kvm_msr_outcome is: the MSR table (msrs, msr_writes) is filled from
+ * kvm_msr_outcome, which fires for every access kvm_msr would (patched kernels). */
+const volatile bool outcome_msrs = false;
 
 /* Per-thread state: the vcpu_id learned for the thread and the exit in flight. */
 struct thread_state {
@@ -437,6 +440,38 @@ static __always_inline int handle_entry(bool have_id, u32 vcpu_id)
 	return 0;
 }
 
+/* One MSR access as kvm_msr reports it, into the MSR table (msrs or msr_writes). */
+static __always_inline void count_msr(const struct msrtop_msr_key *key, u64 data, bool exception)
+{
+	struct msrtop_msr_write_val *wval;
+	struct msrtop_msr_val *val;
+	bool had_value;
+
+	if (!key->write) {
+		val = lookup_or_init(&msrs, key, MSRTOP_MAP_MSRS);
+		if (val) {
+			val->count++;
+			if (exception)
+				val->gp++;
+		}
+		return;
+	}
+
+	wval = lookup_or_init(&msr_writes, key, MSRTOP_MAP_MSR_WRITES);
+	if (!wval)
+		return;
+	had_value = wval->count > wval->gp;
+	wval->count++;
+	if (exception) {
+		wval->gp++;
+		return;
+	}
+	if (had_value && wval->last_value != data)
+		wval->changes++;
+	wval->last_value = data;
+}
+
+/* kvm_msr carries no vCPU: its rows are keyed by thread id, mapped to vCPUs by userspace. */
 static __always_inline int handle_msr(u32 write, u32 msr, u64 data, bool exception)
 {
 	u64 id = bpf_get_current_pid_tgid();
@@ -448,34 +483,10 @@ static __always_inline int handle_msr(u32 write, u32 msr, u64 data, bool excepti
 		.write = write ? 1 : 0,
 		.vcpu_src = MSRTOP_VCPU_TID,
 	};
-	struct msrtop_msr_write_val *wval;
-	struct msrtop_msr_val *val;
-	bool had_value;
 
 	if (!pid_wanted(tgid))
 		return 0;
-	if (!write) {
-		val = lookup_or_init(&msrs, &key, MSRTOP_MAP_MSRS);
-		if (val) {
-			val->count++;
-			if (exception)
-				val->gp++;
-		}
-		return 0;
-	}
-
-	wval = lookup_or_init(&msr_writes, &key, MSRTOP_MAP_MSR_WRITES);
-	if (!wval)
-		return 0;
-	had_value = wval->count > wval->gp;
-	wval->count++;
-	if (exception) {
-		wval->gp++;
-		return 0;
-	}
-	if (had_value && wval->last_value != data)
-		wval->changes++;
-	wval->last_value = data;
+	count_msr(&key, data, exception);
 	return 0;
 }
 
@@ -527,8 +538,16 @@ static __always_inline int handle_intercept(u32 vcpu_id, u32 isa, u64 exit_code,
 	return 0;
 }
 
-static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, bool write, u32 outcome, u32 reason,
-					  u64 duration_ns)
+/*
+ * kvm_msr_outcome fires once per access KVM finished, on an MSR exit or in
+ * its instruction emulator; kvm_msr fires exactly for those finished as
+ * HANDLED, FASTPATH (success) or GP (exception), and for no USERSPACE,
+ * USERSPACE_DONE or ERROR event. With outcome_msrs this program counts
+ * those into the MSR table itself, keyed by the vcpu_id the event carries,
+ * so that kvm_msr need not be attached: one program per access, not two.
+ */
+static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, u64 data, bool write, u32 outcome,
+					  u32 reason, u64 duration_ns)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct msrtop_outcome_key key = {
@@ -545,6 +564,18 @@ static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, bool write, u32 
 
 	if (!pid_wanted(tgid))
 		return 0;
+	if (outcome_msrs && (outcome == MSRTOP_OUTCOME_HANDLED || outcome == MSRTOP_OUTCOME_GP ||
+			     outcome == MSRTOP_OUTCOME_FASTPATH)) {
+		struct msrtop_msr_key mkey = {
+			.tgid = tgid,
+			.vcpu = vcpu_id,
+			.msr = msr,
+			.write = key.write,
+			.vcpu_src = MSRTOP_VCPU_KERNEL,
+		};
+
+		count_msr(&mkey, data, outcome == MSRTOP_OUTCOME_GP);
+	}
 	val = lookup_or_init(&outcomes, &key, MSRTOP_MAP_OUTCOMES);
 	if (!val)
 		return 0;
@@ -783,7 +814,10 @@ int BPF_PROG(kvm_userspace_exit_raw, u32 reason, int err)
  * kvm_msr_intercept(unsigned int vcpu_id, unsigned int isa, u64 exit_code,
  *		     unsigned int msr, u64 data, bool write, unsigned long rip)
  * kvm_msr_outcome(unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
- *		   unsigned int outcome, unsigned int reason, u64 duration_ns)
+ *		   unsigned int outcome, unsigned int reason, u64 duration_ns,
+ *		   bool emulated)
+ *   (emulated, the last argument, is not read: the programs load on kernels of
+ *   the series without it, and count both paths alike)
  * kvm_msr_canonical(unsigned int vcpu_id, unsigned int msr, u64 value,
  *		     u64 result, bool rejected)
  */
@@ -805,14 +839,14 @@ SEC("tp_btf/kvm_msr_outcome")
 int BPF_PROG(kvm_msr_outcome_btf, unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
 	     unsigned int outcome, unsigned int reason, u64 duration_ns)
 {
-	return handle_outcome(vcpu_id, msr, write, outcome, reason, duration_ns);
+	return handle_outcome(vcpu_id, msr, data, write, outcome, reason, duration_ns);
 }
 
 SEC("raw_tp/kvm_msr_outcome")
 int BPF_PROG(kvm_msr_outcome_raw, unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
 	     unsigned int outcome, unsigned int reason, u64 duration_ns)
 {
-	return handle_outcome(vcpu_id, msr, write, outcome, reason, duration_ns);
+	return handle_outcome(vcpu_id, msr, data, write, outcome, reason, duration_ns);
 }
 
 SEC("tp_btf/kvm_msr_canonical")

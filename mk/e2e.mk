@@ -4,7 +4,7 @@
 # of each test kernel under QEMU runs them all (tests/vm/boot.sh: msrload,
 # msrtop, patched, exports, tui, bpftrace; VM_SUITES, also run alone by
 # `make vm-test`).
-TEST_SUITES += tests/e2e/host.sh tests/e2e/churn.sh
+TEST_SUITES += tests/e2e/host.sh tests/e2e/churn.sh tests/e2e/replay.sh
 VM_SUITES += $(foreach v,$(TEST_KVERS),tests/vm/suite-$(v).sh)
 
 # kvm_stat, the kernel's own KVM statistics tool (tools/kvm/kvm_stat), taken

@@ -31,7 +31,7 @@ MSRTOP_FORMAT_OBJS := $(addprefix $(MSRTOP_OBJ)/,format.o kvm_names.o msr_passth
 # (what a refresh runs: the benchmark links this).
 MSRTOP_CORE_OBJS := $(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS) \
 	$(addprefix $(MSRTOP_OBJ)/,collector.o map_read.o kernel_check.o vm_info.o json_out.o \
-		text_out.o)
+		json_in.o text_out.o)
 # The terminal view (docs/tui.md): one file per concern.
 MSRTOP_TUI_OBJS := $(addprefix $(MSRTOP_OBJ)/,tui.o tui_input.o tui_layout.o tui_draw.o tui_views.o \
 	tui_outcomes.o)
@@ -109,9 +109,9 @@ $(MSRTOP_TESTS)/test_vm_info: $(MSRTOP_TESTS)/test_vm_info.o $(MSRTOP_OBJ)/vm_in
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
-# The JSON document of a synthetic snapshot, checked field by field.
+# The JSON document of a synthetic snapshot, checked field by field, and read back.
 $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_TEST_BUILDER) \
-		$(MSRTOP_OBJ)/json_out.o \
+		$(MSRTOP_OBJ)/json_out.o $(MSRTOP_OBJ)/json_in.o \
 		$(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(CMOCKA_LIBS)

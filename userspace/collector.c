@@ -38,10 +38,12 @@ _Static_assert(sizeof(struct msrtop_exit_val) <= MAP_READ_MAX_U64 * 8 &&
 struct source_def {
 	bool patched;
 	bool exit_reason; /* reads the exit reason: tp_btf with CO-RE, or the classic fallback */
-	const char *maps[2]; /* the maps its program fills (sized by --max-rows) */
+	const char *maps[3]; /* the maps its program fills (sized by --max-rows) */
 	/* Its maps get --max-rows / share rows, at least SHARED_ROWS_MIN (0: --max-rows). */
 	unsigned int share;
 };
+
+#define SOURCE_MAPS (sizeof(((struct source_def *)0)->maps) / sizeof(const char *))
 
 /*
  * Maps are sized by --max-rows; some get a share of it: rows keyed by VM only
@@ -61,7 +63,8 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_MSR] = {false, false, {"msrs", "msr_writes"}},
 	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {false, false, {"uexits"}, UEXIT_ROWS_SHARE},
 	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {true, false, {"intercepts"}},
-	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes"}},
+	/* and the MSR table where kvm_msr is not attached (outcome_msrs) */
+	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes", "msrs", "msr_writes"}},
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = {true, false, {"canonical"}},
 	[MSRTOP_SRC_KVM_PIO] = {false, false, {"pios"}, EVENT_ROWS_SHARE},
 	[MSRTOP_SRC_KVM_MMIO] = {false, false, {"mmios"}, EVENT_ROWS_SHARE},
@@ -70,7 +73,6 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_INJ_VIRQ] = {false, false, {"inj_virqs"}, EVENT_ROWS_SHARE},
 	[MSRTOP_SRC_KVM_INJ_EXCEPTION] = {false, false, {"inj_exceptions"}, EVENT_ROWS_SHARE},
 };
-
 
 struct dead_vm {
 	uint32_t pid;
@@ -94,6 +96,7 @@ struct collector {
 	int nr_cpus;
 	bool exit_core; /* kvm_exit's reason read with CO-RE (tp_btf), not the classic tracepoint */
 	enum msrtop_cpu_vendor cpu_vendor; /* read once, at open */
+	bool default_sources; /* no --sources: the default set of this kernel */
 	const char *proc;
 	struct map_reader reader;
 	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
@@ -192,6 +195,25 @@ static bool exit_types_known(const struct btf *vmlinux)
 }
 
 /*
+ * The sources attached when --sources is not given (or with its "default"):
+ * every one the kernel has but the opt-in ones (MSRTOP_SRCS_OPT_IN:
+ * kvm_inj_virq), and, where the kernel has kvm_msr_outcome (msrtop's
+ * patches), kvm_msr and kvm_msr_intercept. kvm_msr_outcome fires for every access kvm_msr
+ * reports and fills the MSR table itself (outcome_msrs in msrtop.bpf.c), so
+ * kvm_msr would only cost a second program per access; kvm_msr_intercept
+ * would cost a third, for its own table only (exit codes and the accesses
+ * that KVM hands to userspace are in the outcome table too).
+ */
+static uint32_t default_sources(const struct btf *vmlinux, const struct btf *kvm)
+{
+	uint32_t all = ((1u << MSRTOP_SRC_NR) - 1) & ~MSRTOP_SRCS_OPT_IN;
+
+	if (!kc_btf_has_tracepoint(vmlinux, kvm, msrtop_source_name(MSRTOP_SRC_KVM_MSR_OUTCOME)))
+		return all;
+	return all & ~(1u << MSRTOP_SRC_KVM_MSR | 1u << MSRTOP_SRC_KVM_MSR_INTERCEPT);
+}
+
+/*
  * Decides each source's state from the kernel's BTF (and tracefs for classic
  * tracepoints). Fails when the kernel has none of the stock KVM tracepoints.
  */
@@ -216,6 +238,9 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	/* For tests and diagnosis: the classic tracepoint even where CO-RE works. */
 	if (getenv("MSRTOP_EXIT_ATTACH") && !strcmp(getenv("MSRTOP_EXIT_ATTACH"), "tracepoint"))
 		c->exit_core = false;
+	c->default_sources = !wanted || wanted & MSRTOP_SRCS_WITH_DEFAULT;
+	if (c->default_sources)
+		wanted = (wanted & ~MSRTOP_SRCS_WITH_DEFAULT) | default_sources(vmlinux, kvm);
 
 	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 		const struct source_def *d = &source_defs[i];
@@ -229,7 +254,7 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 			continue;
 		if (!d->patched)
 			nr_stock++;
-		if (!((wanted ? wanted : MSRTOP_SRCS_DEFAULT) & 1u << i)) {
+		if (wanted && !(wanted & 1u << i)) {
 			s->state = MSRTOP_SRC_OFF;
 			continue;
 		}
@@ -309,7 +334,7 @@ static int size_maps(struct collector *c, uint32_t rows, char *msg, size_t len)
 		for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 			const struct source_def *d = &source_defs[i];
 
-			for (int m = 0; m < 2 && d->maps[m]; m++) {
+			for (size_t m = 0; m < SOURCE_MAPS && d->maps[m]; m++) {
 				uint32_t want = rows;
 
 				if (strcmp(d->maps[m], name))
@@ -370,6 +395,8 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 		return err;
 	c->skel->rodata->filter_pids = opts->nr_pids > 0;
 	c->skel->rodata->latency = c->sources[MSRTOP_SRC_KVM_ENTRY].state == MSRTOP_SRC_ATTACHED;
+	c->skel->rodata->outcome_msrs = msrtop_table_source(c->sources, MSRTOP_SRC_KVM_MSR) ==
+					  MSRTOP_SRC_KVM_MSR_OUTCOME;
 
 	err = msrtop__load(c->skel);
 	if (err) {
@@ -533,6 +560,11 @@ void collector_print_maps(const struct collector *c, FILE *f)
 const struct msrtop_source *collector_sources(const struct collector *c)
 {
 	return c->sources;
+}
+
+bool collector_default_sources(const struct collector *c)
+{
+	return c->default_sources;
 }
 
 bool collector_uses_batch(const struct collector *c)

@@ -19,7 +19,9 @@ struct collector_opts {
 	size_t nr_pids;	      /* 0: all; at most MSRTOP_FILTER_MAX_PIDS */
 	bool verbose;	      /* let libbpf print its messages on stderr */
 	const char *proc;     /* where /proc is (tests); NULL: "/proc" */
-	uint32_t sources;     /* bit 1 << MSRTOP_SRC_*: attach only these; 0: every source */
+	/* bit 1 << MSRTOP_SRC_*: attach only these (with MSRTOP_SRCS_WITH_DEFAULT: and the
+	 * default set); 0: the default set */
+	uint32_t sources;
 	uint32_t max_rows;    /* rows per table (--max-rows); 0: COLLECTOR_DEFAULT_ROWS */
 	double forget_after_s; /* rows of an exited VM kept this long (--forget-after); 0: default */
 };
@@ -64,6 +66,9 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 
 /* The sources and their states, as decided by collector_open(). */
 const struct msrtop_source *collector_sources(const struct collector *c);
+
+/* Whether the sources are this kernel's default set (no --sources given). */
+bool collector_default_sources(const struct collector *c);
 
 /* Whether maps are read with BPF_MAP_LOOKUP_BATCH (false: key by key). */
 bool collector_uses_batch(const struct collector *c);

@@ -8,6 +8,8 @@
  * tables (text_out.c) or JSON lines (json_out.c).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <math.h>
@@ -18,12 +20,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cmdline.h"
 #include "collector.h"
 #include "exit_reasons.h"
 #include "format.h"
 #include "http.h"
+#include "json_in.h"
 #include "json_out.h"
 #include "kernel_check.h"
 #include "msr_names.h"
@@ -42,6 +46,7 @@
 
 struct options {
 	double interval_s;
+	bool interval_set;  /* --interval given (--replay: the pace; else as recorded) */
 	double duration_s; /* 0: until interrupted */
 	bool once;
 	bool json;
@@ -51,6 +56,8 @@ struct options {
 	bool listen; /* --listen: listen_at is set */
 	struct http_listen listen_at;
 	const char *output; /* --output FILE */
+	const char *record; /* --record FILE */
+	const char *replay; /* --replay FILE */
 	uint32_t sources;   /* --sources: 1 << MSRTOP_SRC_*; 0: all */
 	uint32_t max_rows;  /* --max-rows; 0: the default */
 	double forget_after_s; /* --forget-after; 0: the default */
@@ -61,6 +68,7 @@ static bool live_view; /* the terminal view (tui.c) is the output */
 static struct tui_state *tui; /* the live view, while it is on */
 static struct http_server *http; /* --listen */
 static struct output_file *output; /* --output */
+static FILE *record;		   /* --record */
 static volatile sig_atomic_t reopen_output; /* SIGHUP */
 /* Row texts of the previous document (json_out.h): --json's, and --listen's and --output's. */
 static struct json_out_cache *stdout_cache, *export_cache;
@@ -137,11 +145,22 @@ static void usage(FILE *f)
 		"                       HTTP on ADDR (default 127.0.0.1; [::1] for IPv6)\n"
 		"      --output FILE    rewrite FILE with the JSON document every interval,\n"
 		"                       atomically; SIGHUP reopens its directory\n"
+		"      --record FILE    append every snapshot's whole JSON document to FILE\n"
+		"                       (JSON lines), to look at later with --replay\n"
+		"      --replay FILE    show a recording instead of the kernel's counters\n"
+		"                       (no root needed): the live view plays it at its pace\n"
+		"                       (--interval: another pace; space pause, , and . step,\n"
+		"                       < and > first/last); --json, --csv or a pipe print\n"
+		"                       every snapshot of it\n"
 		"      --sources LIST   attach only these KVM tracepoints (comma-separated;\n"
-		"                       'default': all but kvm_inj_virq; 'all'): fewer\n"
-		"                       sources cost less per exit, e.g. kvm_msr alone for\n"
-		"                       MSR counts, or default,kvm_inj_virq for injected\n"
-		"                       interrupts too (docs/performance.md)\n"
+		"                       'all'; 'default': the default set). Default: all the\n"
+		"                       kernel has but kvm_inj_virq, and where it has\n"
+		"                       kvm_msr_outcome (msrtop's patches) that fills the MSR\n"
+		"                       table and kvm_msr and kvm_msr_intercept stay off.\n"
+		"                       Fewer sources cost less per exit, e.g. kvm_msr alone\n"
+		"                       for MSR counts, or all but kvm_entry for exits\n"
+		"                       without their latency; default,kvm_inj_virq adds\n"
+		"                       injected interrupts (docs/performance.md)\n"
 		"      --max-rows N     rows per table in the kernel (default %u: 200 VMs x 16\n"
 		"                       vCPUs x 20 exit reasons); taken at start, -v shows\n"
 		"                       the memory; a full table's events are counted as\n"
@@ -226,7 +245,7 @@ static int parse_sources(const char *arg, uint32_t *mask)
 			continue;
 		}
 		if (!strcmp(name, "default")) {
-			*mask |= MSRTOP_SRCS_DEFAULT;
+			*mask |= MSRTOP_SRCS_WITH_DEFAULT;
 			continue;
 		}
 		if (id < 0) {
@@ -247,7 +266,8 @@ static int parse_sources(const char *arg, uint32_t *mask)
 	if (!*mask) {
 		error("empty --sources: give tracepoint names (kvm_exit,kvm_msr) or all");
 		err = -EINVAL;
-	} else if (*mask & 1u << MSRTOP_SRC_KVM_ENTRY && !(*mask & 1u << MSRTOP_SRC_KVM_EXIT)) {
+	} else if (*mask & 1u << MSRTOP_SRC_KVM_ENTRY && !(*mask & 1u << MSRTOP_SRC_KVM_EXIT) &&
+		   !(*mask & MSRTOP_SRCS_WITH_DEFAULT)) {
 		error("--sources has kvm_entry without kvm_exit: kvm_entry only times the exits "
 		      "kvm_exit counts; add kvm_exit");
 		err = -EINVAL;
@@ -263,6 +283,7 @@ static int opt_interval(void *ctx, const char *arg)
 {
 	struct options *o = ctx;
 
+	o->interval_set = true;
 	return parse_seconds("--interval", arg, INTERVAL_MIN, INTERVAL_MAX, &o->interval_s);
 }
 
@@ -391,6 +412,18 @@ static int opt_output(void *ctx, const char *arg)
 	return 0;
 }
 
+static int opt_record(void *ctx, const char *arg)
+{
+	((struct options *)ctx)->record = arg;
+	return 0;
+}
+
+static int opt_replay(void *ctx, const char *arg)
+{
+	((struct options *)ctx)->replay = arg;
+	return 0;
+}
+
 static int opt_sources(void *ctx, const char *arg)
 {
 	return parse_sources(arg, &((struct options *)ctx)->sources);
@@ -440,6 +473,8 @@ static const struct cmdline_opt msrtop_opts[] = {
 	{ "reason", 'r', CMDLINE_ARG, opt_reason },
 	{ "listen", 0, CMDLINE_ARG, opt_listen },
 	{ "output", 0, CMDLINE_ARG, opt_output },
+	{ "record", 0, CMDLINE_ARG, opt_record },
+	{ "replay", 0, CMDLINE_ARG, opt_replay },
 	{ "sources", 0, CMDLINE_ARG, opt_sources },
 	{ "max-rows", 0, CMDLINE_ARG, opt_max_rows },
 	{ "forget-after", 0, CMDLINE_ARG, opt_forget_after },
@@ -450,6 +485,13 @@ static const struct cmdline_opt msrtop_opts[] = {
 static const struct cmdline_conflict msrtop_conflicts[] = {
 	{ "once", "duration", "--once stops after one interval; give one of them" },
 	{ "json", "csv", "--json and --csv are two formats of stdout; give one of them" },
+	{ "replay", "record", "--replay reads a recording; --record makes one: give one of them" },
+	{ "replay", "listen", "--replay shows a recording on stdout, it serves nothing" },
+	{ "replay", "output", "--replay shows a recording on stdout, it writes no --output" },
+	{ "replay", "sources", "--replay loads no BPF programs: --sources has no effect" },
+	{ "replay", "max-rows", "--replay loads no BPF programs: --max-rows has no effect" },
+	{ "replay", "once", "--replay shows every snapshot of the recording: no --once" },
+	{ "replay", "duration", "--replay ends with the recording: no --duration" },
 };
 
 /* 0 to run, 1 when --help was given, -EINVAL on a bad command line (already reported). */
@@ -524,6 +566,7 @@ static void report_error(const struct options *o, const char *msg)
 static void print_attached(const struct collector *c)
 {
 	const struct msrtop_source *src = collector_sources(c);
+	enum msrtop_source_id msr_src = msrtop_table_source(src, MSRTOP_SRC_KVM_MSR);
 
 	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 		bool on = src[i].state == MSRTOP_SRC_ATTACHED;
@@ -539,6 +582,15 @@ static void print_attached(const struct collector *c)
 				"costs more per exit; perf and kvm_stat still get every event\n",
 				src[i].name);
 	}
+	if (collector_default_sources(c) && msr_src == MSRTOP_SRC_KVM_MSR_OUTCOME)
+		fprintf(stderr,
+			"msrtop: default sources of a kernel with kvm_msr_outcome: it fills the MSR "
+			"table, kvm_msr and kvm_msr_intercept stay off (one program per access "
+			"instead of three); --sources all attaches them\n");
+	else if (collector_default_sources(c))
+		fprintf(stderr, "msrtop: default sources: every KVM tracepoint of this kernel but the "
+				"opt-in kvm_inj_virq (unless --sources names it)\n");
+	fprintf(stderr, "msrtop: the MSR table comes from %s\n", msrtop_source_name(msr_src));
 	collector_print_maps(c, stderr);
 }
 
@@ -611,10 +663,50 @@ static int export_snapshot(struct msrtop_snapshot *snap, const struct options *o
 	return err;
 }
 
+/* snap on stdout (--json, --csv or text), through the command line's filter.
+ * 0, 1 when stdout is gone, or a negative errno (reported). */
+static int print_snapshot(struct msrtop_snapshot *snap, const struct options *o)
+{
+	struct msrtop_snapshot *view;
+	int err;
+
+	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
+						   : snapshot_filter(snap, &o->filter);
+	if (!view) {
+		report_error(o, "out of memory while filtering a snapshot");
+		return -ENOMEM;
+	}
+	if (o->json)
+		err = json_out_write(stdout, view, &o->filter, stdout_cache);
+	else if (o->csv)
+		err = text_out_write_csv(stdout, view);
+	else
+		err = text_out_write(stdout, view);
+	snapshot_put(view);
+	if (err == -EPIPE) {
+		err = 1;
+	} else if (err) {
+		error("writing to stdout failed: %s", strerror(-err));
+	}
+	return err;
+}
+
+/* --record: snap's whole document appended to the recording. 0 or -EIO (reported). */
+static int record_snapshot(const struct msrtop_snapshot *snap, const struct options *o)
+{
+	int err = json_out_write(record, snap, NULL, NULL);
+
+	if (err) {
+		error("writing --record %s failed: %s", o->record, strerror(-err));
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Takes and prints one snapshot. 0, 1 when stdout is gone, or a negative errno. */
 static int one_interval(struct collector *c, const struct options *o)
 {
-	struct msrtop_snapshot *snap = NULL, *view;
+	struct msrtop_snapshot *snap = NULL;
 	char msg[512];
 	int err;
 
@@ -622,6 +714,10 @@ static int one_interval(struct collector *c, const struct options *o)
 	if (err) {
 		report_error(o, msg);
 		return err;
+	}
+	if (record && record_snapshot(snap, o)) {
+		err = -EIO;
+		goto cleanup;
 	}
 	/* --once: its one snapshot not written is a failed run (exit 1). */
 	err = export_snapshot(snap, o);
@@ -636,28 +732,202 @@ static int one_interval(struct collector *c, const struct options *o)
 			report_error(o, "out of memory while showing a snapshot");
 		goto cleanup;
 	}
-	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
-						   : snapshot_filter(snap, &o->filter);
-	if (!view) {
-		report_error(o, "out of memory while filtering a snapshot");
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	if (o->json)
-		err = json_out_write(stdout, view, &o->filter, stdout_cache);
-	else if (o->csv)
-		err = text_out_write_csv(stdout, view);
-	else
-		err = text_out_write(stdout, view);
-	snapshot_put(view);
-	if (err == -EPIPE) {
-		err = 1;
-	} else if (err) {
-		error("writing to stdout failed: %s", strerror(-err));
-	}
+	err = print_snapshot(snap, o);
 cleanup:
 	snapshot_put(snap);
 	return err;
+}
+
+/* ---- --replay --------------------------------------------------------------------- */
+
+struct recording {
+	struct msrtop_snapshot **snaps;
+	size_t nr, cap;
+};
+
+static void recording_free(struct recording *r)
+{
+	for (size_t i = 0; i < r->nr; i++)
+		snapshot_put(r->snaps[i]);
+	free(r->snaps);
+}
+
+/* Every snapshot of the recording at path (JSON lines). 0, or -1 (reported). */
+static int recording_load(const char *path, struct recording *r)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, msg[512];
+	size_t lcap = 0, lineno = 0;
+	struct stat st;
+	ssize_t len;
+	int err = -1;
+
+	if (!f) {
+		error("cannot open --replay %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		error("--replay %s: not a regular file (give a file msrtop --record wrote)", path);
+		goto out;
+	}
+	while ((len = getline(&line, &lcap, f)) >= 0) {
+		struct msrtop_snapshot *s;
+
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		if (json_in_parse(line, (size_t)len, &s, msg, sizeof(msg))) {
+			error("--replay %s:%zu: %s", path, lineno, msg);
+			goto out;
+		}
+		if (r->nr == r->cap) {
+			size_t cap = r->cap ? 2 * r->cap : 64;
+			struct msrtop_snapshot **p = realloc(r->snaps, cap * sizeof(*p));
+
+			if (!p) {
+				snapshot_put(s);
+				error("--replay %s: out of memory at line %zu", path, lineno);
+				goto out;
+			}
+			r->snaps = p;
+			r->cap = cap;
+		}
+		r->snaps[r->nr++] = s;
+	}
+	if (ferror(f)) {
+		error("reading --replay %s failed: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!r->nr) {
+		error("--replay %s: no snapshot in it (msrtop --record FILE makes one)", path);
+		goto out;
+	}
+	err = 0;
+out:
+	free(line);
+	fclose(f);
+	return err;
+}
+
+/* How long snapshot i is shown when playing: as recorded, or the chosen pace. */
+static uint64_t replay_pace_ns(const struct recording *r, size_t i, uint64_t fixed_ns)
+{
+	double s = i < r->nr ? r->snaps[i]->interval_s : 1;
+
+	if (fixed_ns)
+		return fixed_ns;
+	if (!(s >= INTERVAL_MIN))
+		s = INTERVAL_MIN;
+	if (s > INTERVAL_MAX)
+		s = INTERVAL_MAX;
+	return (uint64_t)(s * 1e9);
+}
+
+/* The live view over a recording: plays it at its pace; the replay keys step. */
+static int replay_view(const struct options *o, const struct recording *r)
+{
+	struct tui_opts topts = {.interval_ms = (unsigned int)(r->snaps[0]->interval_s * 1000 + 0.5),
+				 .filter = &o->filter, .replay = o->replay};
+	uint64_t fixed = o->interval_set ? (uint64_t)(o->interval_s * 1e9) : 0, next;
+	size_t pos = 0;
+	int err;
+
+	if (tui_init(&topts, &tui))
+		return EXIT_RUNTIME;
+	err = tui_show_replay(tui, r->snaps[0], 0, r->nr);
+	next = mono_ns() + replay_pace_ns(r, 1, fixed);
+	while (!err && !stop_signal) {
+		struct tui_action act = {0};
+		uint64_t now = mono_ns();
+		bool playing = !tui_paused(tui) && pos + 1 < r->nr;
+		int wait_ms = playing ? (int)(next > now ? (next - now + 999999) / 1000000 : 0) : 1000;
+		int got = tui_poll(tui, wait_ms, &act);
+		size_t to = pos;
+
+		if (got < 0 || (got > 0 && act.kind == TUI_ACT_QUIT))
+			break;
+		now = mono_ns();
+		if (got > 0 && act.kind == TUI_ACT_INTERVAL) {
+			fixed = act.interval_ms * 1000000ull;
+			continue;
+		}
+		if (got > 0 && act.kind == TUI_ACT_STEP) {
+			if (act.step == LONG_MIN)
+				to = 0;
+			else if (act.step == LONG_MAX)
+				to = r->nr - 1;
+			else if (act.step < 0)
+				to = pos ? pos - 1 : 0;
+			else
+				to = pos + 1 < r->nr ? pos + 1 : pos;
+		} else if (got == 0 && playing && now >= next) {
+			to = pos + 1;
+		} else {
+			continue;
+		}
+		if (to != pos)
+			err = tui_show_replay(tui, r->snaps[to], to, r->nr);
+		pos = to;
+		next = now + replay_pace_ns(r, pos + 1, fixed);
+	}
+	tui_fini(tui);
+	tui = NULL;
+	return err ? EXIT_RUNTIME : 0;
+}
+
+/* msrtop --replay FILE: a recording instead of the kernel's maps. */
+static int replay_main(const struct options *o)
+{
+	struct recording r = {0};
+	int status = 0, err;
+
+	if (recording_load(o->replay, &r)) {
+		recording_free(&r);
+		return EXIT_RUNTIME;
+	}
+	stdout_cache = json_out_cache_new();
+	live_view = !o->json && !o->csv && isatty(STDOUT_FILENO);
+	if (live_view) {
+		status = replay_view(o, &r);
+	} else {
+		for (size_t i = 0; i < r.nr && !stop_signal; i++) {
+			err = print_snapshot(r.snaps[i], o);
+			if (err) {
+				status = err == 1 ? 0 : EXIT_RUNTIME;
+				break;
+			}
+		}
+	}
+	json_out_cache_free(stdout_cache);
+	stdout_cache = NULL;
+	recording_free(&r);
+	return status;
+}
+
+/* --record FILE opened for appending: a regular file only. 0, or an exit status. */
+static int record_open(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		error("cannot open --record %s: %s", path, strerror(errno));
+		return errno == ELOOP ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		error("--record %s: not a regular file (give a file name)", path);
+		close(fd);
+		return EXIT_USAGE;
+	}
+	record = fdopen(fd, "a");
+	if (!record) {
+		error("cannot open --record %s: %s", path, strerror(errno));
+		close(fd);
+		return EXIT_RUNTIME;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -672,10 +942,11 @@ int main(int argc, char **argv)
 	bool first = true;
 
 	/*
-	 * Each JSON document is a tree of some 20 small json-c objects per row,
-	 * freed at once: without fastbins glibc frees them straight back instead
-	 * of consolidating hundreds of thousands of chunks later (a third of a
-	 * refresh with 10,000 rows, docs/performance.md).
+	 * Many small chunks are freed at once per refresh (rows' texts, the
+	 * json-c objects of a document's head and VM table): without fastbins
+	 * glibc frees them straight back instead of consolidating them later
+	 * (a third of a refresh with 10,000 rows when every row was a json-c
+	 * tree, docs/performance.md).
 	 */
 	mallopt(M_MXFAST, 0);
 	closed = std_fds_fill(); /* before anything is opened */
@@ -705,6 +976,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sa.sa_handler = on_sighup;
 	sigaction(SIGHUP, &sa, NULL);
+	if (o.replay) /* no BPF: no privileges needed */
+		return replay_main(&o);
 
 	/*
 	 * Privileges first (collector_open() checks them again): a run that
@@ -714,6 +987,11 @@ int main(int argc, char **argv)
 	if (err) {
 		report_error(&o, msg);
 		return EXIT_RUNTIME;
+	}
+	if (o.record) {
+		err = record_open(o.record);
+		if (err)
+			return err;
 	}
 	if (o.output) {
 		err = output_file_open(o.output, &output, msg, sizeof(msg));
@@ -793,6 +1071,10 @@ cleanup:
 	collector_close(c);
 	http_stop(http);
 	output_file_close(output);
+	if (record && fclose(record) && !status) {
+		error("writing --record %s failed: %s", o.record, strerror(errno));
+		status = EXIT_RUNTIME;
+	}
 	json_out_cache_free(stdout_cache);
 	json_out_cache_free(export_cache);
 	return status;

@@ -48,6 +48,15 @@ const char *msrtop_source_name(enum msrtop_source_id id)
 	return (unsigned int)id < MSRTOP_SRC_NR ? source_names[id] : "?";
 }
 
+enum msrtop_source_id msrtop_table_source(const struct msrtop_source *sources,
+					  enum msrtop_source_id id)
+{
+	if (id == MSRTOP_SRC_KVM_MSR && sources[id].state != MSRTOP_SRC_ATTACHED &&
+	    sources[MSRTOP_SRC_KVM_MSR_OUTCOME].state == MSRTOP_SRC_ATTACHED)
+		return MSRTOP_SRC_KVM_MSR_OUTCOME;
+	return id;
+}
+
 int msrtop_source_id(const char *name)
 {
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
@@ -144,7 +153,7 @@ void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind)
 	return add_row(&t->rows, &t->nr, &t->cap, msrtop_kinds[kind].row_size);
 }
 
-static struct msrtop_vm *add_vm(struct msrtop_snapshot *s)
+struct msrtop_vm *snapshot_add_vm(struct msrtop_snapshot *s)
 {
 	return add_row((void **)&s->vms, &s->nr_vms, &s->cap_vms, sizeof(*s->vms));
 }
@@ -509,7 +518,7 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 	if (err)
 		return err;
 	for (size_t i = 0; i < nr_pids; i++) {
-		struct msrtop_vm *vm = add_vm(s), *old;
+		struct msrtop_vm *vm = snapshot_add_vm(s), *old;
 
 		if (!vm) {
 			free(pids);
@@ -562,9 +571,11 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 			ev[MSRTOP_SRC_KVM_ENTRY].delta += e[i].latency_delta.count;
 		}
 		acc_rate(&ev[MSRTOP_SRC_KVM_ENTRY], iv);
-		ev[MSRTOP_SRC_KVM_MSR] = t->msr_reads;
-		acc(&ev[MSRTOP_SRC_KVM_MSR], &t->msr_writes);
-		acc_rate(&ev[MSRTOP_SRC_KVM_MSR], iv);
+		if (msrtop_table_source(s->sources, MSRTOP_SRC_KVM_MSR) == MSRTOP_SRC_KVM_MSR) {
+			ev[MSRTOP_SRC_KVM_MSR] = t->msr_reads;
+			acc(&ev[MSRTOP_SRC_KVM_MSR], &t->msr_writes);
+			acc_rate(&ev[MSRTOP_SRC_KVM_MSR], iv);
+		}
 		ev[MSRTOP_SRC_KVM_USERSPACE_EXIT] = t->uexits;
 		ev[MSRTOP_SRC_KVM_MSR_INTERCEPT] = t->intercepts;
 		ev[MSRTOP_SRC_KVM_MSR_OUTCOME] = t->outcomes;

@@ -48,9 +48,12 @@ enum msrtop_source_id {
 	MSRTOP_SRC_NR
 };
 
-/* The sources attached without --sources; the others only when --sources names them (or all). */
+/* Sources left out of the default set (collector.c): attached only when --sources names them
+ * (or all). */
 #define MSRTOP_SRCS_OPT_IN (1u << MSRTOP_SRC_KVM_INJ_VIRQ)
-#define MSRTOP_SRCS_DEFAULT (((1u << MSRTOP_SRC_NR) - 1) & ~MSRTOP_SRCS_OPT_IN)
+/* In a --sources mask (1 << MSRTOP_SRC_*): the kernel's default set as well ("default"). */
+#define MSRTOP_SRCS_WITH_DEFAULT (1u << 31)
+_Static_assert(MSRTOP_SRC_NR < 31, "a source's bit is MSRTOP_SRCS_WITH_DEFAULT");
 
 enum msrtop_source_state {
 	MSRTOP_SRC_ATTACHED, /* attached: counts whatever fires from now on */
@@ -78,6 +81,14 @@ const char *msrtop_source_state_name(enum msrtop_source_state state); /* "attach
 /* The source named name ("kvm_msr"), or -1. */
 int msrtop_source_id(const char *name);
 const char *msrtop_source_name(enum msrtop_source_id id); /* "kvm_exit"... */
+/*
+ * The source that fills a table whose rows come from source id (a kind's
+ * source): id itself, except for the MSR table (id kvm_msr), which
+ * kvm_msr_outcome fills when kvm_msr is not attached and it is (it fires for
+ * every access kvm_msr would).
+ */
+enum msrtop_source_id msrtop_table_source(const struct msrtop_source *sources,
+					  enum msrtop_source_id id);
 const char *msrtop_map_name(unsigned int map_id);	  /* MSRTOP_MAP_* -> "exits"... */
 const char *msrtop_vcpu_src_name(unsigned int vcpu_src);  /* MSRTOP_VCPU_* -> "kernel"... */
 
@@ -208,6 +219,9 @@ static inline size_t snapshot_nr(const struct msrtop_snapshot *s, enum msrtop_ki
  * table must be unique.
  */
 void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind);
+/* A zeroed VM appended to s's VM table (snapshot_finish() makes that table
+ * from the rows; a snapshot read back from JSON has it from the document). */
+struct msrtop_vm *snapshot_add_vm(struct msrtop_snapshot *s);
 
 /* The row of kind whose key is that of key (a row of that kind) once s is sorted, or NULL. */
 void *snapshot_find_row(const struct msrtop_snapshot *s, enum msrtop_kind_id kind, const void *key);

@@ -194,10 +194,11 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 /* Why the table of kind k is empty, by the state of its source. */
 static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_kind *k)
 {
-	const char *src = msrtop_source_name(k->source);
+	enum msrtop_source_id id = msrtop_table_source(s->sources, k->source);
+	const char *src = msrtop_source_name(id);
 
 	fprintf(f, "\n%s: ", k->text_title);
-	switch (s->sources[k->source].state) {
+	switch (s->sources[id].state) {
 	case MSRTOP_SRC_ATTACHED:
 		fprintf(f, "none yet: %s is attached but %s\n", src, k->text_none_yet);
 		if (k->passthrough_note) {
@@ -211,7 +212,9 @@ static void print_empty(FILE *f, const struct msrtop_snapshot *s, const struct m
 		fprintf(f, "not available: %s is not in this kernel\n", src);
 		break;
 	case MSRTOP_SRC_OFF:
-		fprintf(f, "not available: %s is off (not in --sources)\n", src);
+		fprintf(f, "not available: %s is off (--sources all, or a list naming it, "
+			"attaches it)\n",
+			src);
 		break;
 	default:
 		fprintf(f, "not available: %s is not attached\n", src);
@@ -374,11 +377,14 @@ static void csv_kind(FILE *f, const struct msrtop_snapshot *s, const struct msrt
 int text_out_write_csv(FILE *f, const struct msrtop_snapshot *s)
 {
 	time_t sec = s->time_ns / 1000000000ull;
-	char when[40];
+	char date[32], when[48];
 	struct tm tm;
 
+	/* Milliseconds, as JSON's "time": snapshots less than a second apart differ. */
 	gmtime_r(&sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when, sizeof(when), "%s.%03uZ", date,
+		 (unsigned int)(s->time_ns % 1000000000ull / 1000000));
 	csv_vms(f, s, when);
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
 		csv_kind(f, s, &msrtop_kinds[k], when);

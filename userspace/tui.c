@@ -167,6 +167,7 @@ int tui_init(const struct tui_opts *opts, struct tui_state **out)
 	t->sig_pipe[0] = t->sig_pipe[1] = -1;
 	tui_views_init(t);
 	t->interval_ms = opts->interval_ms ? opts->interval_ms : 1000;
+	t->replay = opts->replay;
 	memset(&t->filter, 0, sizeof(t->filter));
 	t->nr_kernel_pids = 0;
 	if (opts->filter) {
@@ -240,15 +241,11 @@ fail:
 	return err;
 }
 
-int tui_update(struct tui_state *t, struct msrtop_snapshot *s)
+/* Shows s whether paused or not. */
+static int show(struct tui_state *t, struct msrtop_snapshot *s)
 {
-	struct msrtop_snapshot *old_raw;
+	struct msrtop_snapshot *old_raw = t->raw;
 
-	if (!t || !t->active)
-		return -EINVAL;
-	old_raw = t->raw;
-	if (t->paused)
-		return 0; /* the screen stays as it was; the loop keeps counting */
 	t->raw = snapshot_get(s);
 	if (tui_refilter(t)) {
 		snapshot_put(t->raw);
@@ -260,6 +257,29 @@ int tui_update(struct tui_state *t, struct msrtop_snapshot *s)
 	snapshot_put(old_raw);
 	tui_draw(t);
 	return 0;
+}
+
+int tui_update(struct tui_state *t, struct msrtop_snapshot *s)
+{
+	if (!t || !t->active)
+		return -EINVAL;
+	if (t->paused)
+		return 0; /* the screen stays as it was; the loop keeps counting */
+	return show(t, s);
+}
+
+bool tui_paused(const struct tui_state *t)
+{
+	return t && t->paused;
+}
+
+int tui_show_replay(struct tui_state *t, struct msrtop_snapshot *s, size_t pos, size_t nr)
+{
+	if (!t || !t->active)
+		return -EINVAL;
+	t->replay_pos = pos;
+	t->replay_nr = nr;
+	return show(t, s);
 }
 
 static void drain_pipe(struct tui_state *t)

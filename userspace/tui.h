@@ -46,17 +46,22 @@ struct tui_opts {
 	 */
 	const struct msrtop_filter *filter;
 	bool kernel_pids;
+	/* --replay: the recording's name; its snapshots are stepped through with
+	 * the replay keys (TUI_ACT_STEP) instead of coming every interval. */
+	const char *replay;
 };
 
 enum tui_action_kind {
 	TUI_ACT_NONE,
 	TUI_ACT_QUIT,	  /* q, or SIGINT/SIGTERM caught by the view */
 	TUI_ACT_INTERVAL, /* + or -: take the next snapshot after interval_ms */
+	TUI_ACT_STEP,	  /* replay only: move by step snapshots (clamped to the recording) */
 };
 
 struct tui_action {
 	enum tui_action_kind kind;
 	unsigned int interval_ms; /* TUI_ACT_INTERVAL: the new interval */
+	long step;		  /* TUI_ACT_STEP: +1 next, -1 previous, LONG_MIN first, LONG_MAX last */
 };
 
 /*
@@ -74,11 +79,20 @@ int tui_init(const struct tui_opts *opts, struct tui_state **out);
 int tui_update(struct tui_state *t, struct msrtop_snapshot *s);
 
 /*
+ * Replay: shows s, snapshot pos (0-based) of nr, even while paused (a step
+ * while paused is how a recording is browsed). 0 or -ENOMEM.
+ */
+int tui_show_replay(struct tui_state *t, struct msrtop_snapshot *s, size_t pos, size_t nr);
+
+/*
  * Handles keys, resizes and signals for at most timeout_ms (0: only what is
  * pending). Returns 1 with *out set when the loop must act (quit, interval),
  * 0 when the time is up or a signal interrupted the wait, or a negative errno.
  */
 int tui_poll(struct tui_state *t, int timeout_ms, struct tui_action *out);
+
+/* Whether the user paused the view (space). */
+bool tui_paused(const struct tui_state *t);
 
 /* Leaves curses mode, drops the snapshot and frees t; NULL is fine. */
 void tui_fini(struct tui_state *t);

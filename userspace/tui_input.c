@@ -4,6 +4,7 @@
  * (applied to each snapshot with snapshot_filter()).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,23 @@ void tui_key(struct tui_state *t, int ch, struct tui_action *out)
 		break;
 	case ' ':
 		t->paused = !t->paused;
+		break;
+	case '.':
+	case KEY_RIGHT:
+	case ',':
+	case KEY_LEFT:
+	case '<':
+	case '>':
+		if (!t->replay) {
+			tui_set_message(t, true, "'%s' steps through a recording: msrtop --replay FILE",
+					ch == KEY_RIGHT ? "right" : ch == KEY_LEFT ? "left" : keyname(ch));
+			break;
+		}
+		out->kind = TUI_ACT_STEP;
+		out->step = ch == '.' || ch == KEY_RIGHT   ? 1
+			    : ch == ',' || ch == KEY_LEFT ? -1
+			    : ch == '<'		  ? LONG_MIN
+						  : LONG_MAX;
 		break;
 	case 'h':
 	case '?':

@@ -276,8 +276,12 @@ static void draw_title(struct tui_state *t)
 		snprintf(up, sizeof(up), "up %" PRIu64 ":%02" PRIu64 ":%02" PRIu64, secs / 3600,
 			 secs / 60 % 60, secs % 60);
 	}
-	snprintf(buf, sizeof(buf), "msrtop - %s - Linux %s - every %s - %s - %s", t->uts.nodename,
-		 t->uts.release, iv, up, clock);
+	if (t->replay)
+		snprintf(buf, sizeof(buf), "msrtop - replay of %s - snapshot %zu of %zu - %s - %s",
+			 t->replay, t->replay_pos + 1, t->replay_nr, up, clock);
+	else
+		snprintf(buf, sizeof(buf), "msrtop - %s - Linux %s - every %s - %s - %s",
+			 t->uts.nodename, t->uts.release, iv, up, clock);
 	x = tui_put(0, 0, buf, A_BOLD);
 	if (t->paused)
 		tui_put(0, x + 2, "PAUSED (space resumes)", A_REVERSE);
@@ -344,8 +348,10 @@ static void draw_status(struct tui_state *t)
 		}
 		keys[2 * t->nr_views] = '\0';
 		snprintf(buf, sizeof(buf),
-			 "q quit  1-%u%s views  s/S sort  p g c M r filter  F clear  +/- interval  "
-			 "space pause  h help",
+			 t->replay ? "q quit  1-%u%s views  s/S sort  p g c M r filter  F clear  "
+				     "space pause  , . step  < > first/last  h help"
+				   : "q quit  1-%u%s views  s/S sort  p g c M r filter  F clear  "
+				     "+/- interval  space pause  h help",
 			 t->nr_views, keys);
 		tui_put(y, 0, buf, A_DIM);
 	}
@@ -364,6 +370,7 @@ static void draw_help(struct tui_state *t)
 		"  F     clear the view's filters  (an empty answer clears one filter)",
 		"  + -   longer / shorter refresh interval",
 		"  space pause / resume            arrows, PgUp/PgDn, Home/End: scroll",
+		"  , .   replay: previous / next snapshot (also left/right); < > first / last",
 		"  ^L    redraw                    q   quit",
 		"",
 		"RATE/s: per second over the last interval; TOTAL: since msrtop attached.",

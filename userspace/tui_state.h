@@ -93,6 +93,8 @@ struct tui_state {
 	int table_rows; /* data rows that fit at the last draw (for paging) */
 	bool paused;
 	bool help;
+	const char *replay;	  /* --replay's file, or NULL when live */
+	size_t replay_pos, replay_nr; /* the snapshot shown, of how many */
 
 	enum prompt prompt;
 	char input[INPUT_LEN];

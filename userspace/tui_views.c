@@ -126,8 +126,9 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind *k)
 {
 	const struct msrtop_view *v = &k->view;
-	const struct msrtop_source *src = tui_src(t, k->source);
-	const char *name = msrtop_source_name(k->source);
+	enum msrtop_source_id id = msrtop_table_source(t->shown->sources, k->source);
+	const struct msrtop_source *src = tui_src(t, id);
+	const char *name = msrtop_source_name(id);
 	char why[256];
 
 	if (src->state == MSRTOP_SRC_MISSING && src->patched)
@@ -142,10 +143,11 @@ static void draw_kind_empty(struct tui_state *t, int y, const struct msrtop_kind
 		snprintf(why, sizeof(why), "no %s: attaching to %s failed (see sources)", v->what,
 			 name);
 	else if (src->state == MSRTOP_SRC_OFF)
-		snprintf(why, sizeof(why), "no %s: %s is off (not in --sources)", v->what, name);
+		snprintf(why, sizeof(why), "no %s: %s is off (start msrtop with --sources all)",
+			 v->what, name);
 	else if (kind_nr(t->raw, k))
 		snprintf(why, sizeof(why), "no %s match the filter", v->what);
-	else if (v->silent && tui_source_silent(t, k->source))
+	else if (v->silent && tui_source_silent(t, id))
 		snprintf(why, sizeof(why), "%s", v->silent);
 	else
 		snprintf(why, sizeof(why), "no %s yet%s", v->what, v->yet);

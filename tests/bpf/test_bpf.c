@@ -772,6 +772,64 @@ static void test_msr_outcome(void **state)
 	assert_int_equal(map_entries(f->skel->maps.outcomes), 6);
 }
 
+/*
+ * outcome_msrs (kvm_msr not attached, kvm_msr_outcome attached): the outcome
+ * program fills the MSR table as kvm_msr would have: HANDLED, FASTPATH and GP
+ * events are accesses (GP ones faulting), USERSPACE, USERSPACE_DONE and ERROR
+ * events are not; rows are keyed by the event's vcpu_id.
+ */
+static void test_msr_table_from_outcomes(void **state)
+{
+	struct fixture *f = *state;
+	struct bpf_program *p;
+	struct msrtop_msr_key kw = msr_key(2, MSRTOP_VCPU_KERNEL, 0x6e0, 1);
+	struct msrtop_msr_key kr = msr_key(2, MSRTOP_VCPU_KERNEL, 0x6e0, 0);
+	struct msrtop_msr_write_val w;
+	struct msrtop_msr_val v;
+
+	f->skel->rodata->outcome_msrs = true;
+	f = start(state, true);
+	p = f->skel->progs.kvm_msr_outcome_raw;
+	/* vcpu, msr, data, write, outcome, reason, duration_ns */
+	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
+	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
+	RUN(p, 2, 0x6e0, 1234, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 10);
+	RUN(p, 2, 0x6e0, 7, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
+	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 10);
+	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_OK, 10);
+	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_ERROR, 5, 10);
+	RUN(p, 2, 0x6e0, 9, 1, MSRTOP_OUTCOME_FASTPATH, 0, 10);
+	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_HANDLED, 0, 10);
+	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_HANDLED, 0, 10);
+	RUN(p, 2, 0x6e0, 0, 0, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 10);
+	RUN(p, 2, 0x6e0, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 10);
+
+	assert_true(msr_write_state(f, kw, &w));
+	assert_int_equal(w.count, 5); /* 3 handled, 1 #GP, 1 fastpath */
+	assert_int_equal(w.gp, 1);
+	assert_int_equal(w.changes, 2); /* 5 -> 7 -> 9 */
+	assert_int_equal(w.last_value, 9);
+	assert_true(msr_counts(f, kr, &v));
+	assert_int_equal(v.count, 3);
+	assert_int_equal(v.gp, 1);
+	assert_int_equal(map_entries(f->skel->maps.msrs), 1);
+	assert_int_equal(map_entries(f->skel->maps.msr_writes), 1);
+	assert_int_equal(map_entries(f->skel->maps.outcomes), 9);
+}
+
+/* Without outcome_msrs (kvm_msr attached as well) the outcome program leaves the MSR table alone. */
+static void test_msr_table_not_from_outcomes(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct bpf_program *p = f->skel->progs.kvm_msr_outcome_raw;
+
+	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
+	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 10);
+	assert_int_equal(map_entries(f->skel->maps.outcomes), 2);
+	assert_int_equal(map_entries(f->skel->maps.msrs), 0);
+	assert_int_equal(map_entries(f->skel->maps.msr_writes), 0);
+}
+
 static void test_msr_canonical(void **state)
 {
 	struct fixture *f = start(state, true);
@@ -1144,6 +1202,8 @@ int main(void)
 		T(test_userspace_exits),
 		T(test_msr_intercept),
 		T(test_msr_outcome),
+		T(test_msr_table_from_outcomes),
+		T(test_msr_table_not_from_outcomes),
 		T(test_msr_canonical),
 		T(test_event_tables),
 		T(test_overflow_counted),

@@ -16,6 +16,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 . "$top/tests/lib/wait.sh"
 . "$top/tests/lib/phases.sh"
+. "$top/tests/lib/tracefs.sh"
 
 ML=$top/build/msrload
 MT=$top/build/msrtop
@@ -116,12 +117,18 @@ if phase_collects; then
 	attached=no
 	for ((i = 0; i < 300; i++)); do
 		# print_attached() runs once every program is attached (libbpf's -v lines
-		# name kvm_msr long before).
-		grep -Eq "^msrtop: kvm_msr +attached" "$work/short.err" &&
-			grep -Eq "^msrtop: kvm_msr +attached" "$work/short-csv.err" && { attached=yes; break; }
+		# name the programs long before); its last source line names the MSR table's.
+		grep -q "^msrtop: the MSR table comes from " "$work/short.err" &&
+			grep -q "^msrtop: the MSR table comes from " "$work/short-csv.err" && { attached=yes; break; }
 		sleep 0.1
 	done
-	tap_eq "msrtop -v --once says kvm_msr is attached" yes "$attached"
+	tap_eq "msrtop -v --once says where the MSR table comes from" yes "$attached"
+	# A kernel with msrtop's patches: kvm_msr_outcome fills the MSR table, kvm_msr stays off.
+	msr_src=kvm_msr
+	tracefs_mount && [ -d "$TRACEFS/events/kvm/kvm_msr_outcome" ] && msr_src=kvm_msr_outcome
+	tap_eq "msrtop -v: the MSR table comes from $msr_src by default" \
+		"msrtop: the MSR table comes from $msr_src" \
+		"$(grep "^msrtop: the MSR table comes from " "$work/short.err")"
 	"$ML" --name shortvm --reps 1 >"$work/c.json" 2>"$work/c.err"
 	tap_eq "short-lived msrload ran" 0 $?
 	wait $mt_short
@@ -135,11 +142,20 @@ phase_checks || tap_done
 phase_load
 
 tap_eq "--sources kvm_exit,kvm_msr,kvm_userspace_exit: the other stock sources are off" \
-	"kvm_entry=off kvm_nested_vmexit=off" \
+	"kvm_entry=off kvm_nested_vmexit=off kvm_pio=off kvm_mmio=off kvm_hypercall=off kvm_cpuid=off kvm_inj_virq=off kvm_inj_exception=off" \
 	"$(jq -r '[.sources[] | select(.patched == false and .state == "off") | "\(.name)=\(.state)"] | join(" ")' "$work/nolat.json")"
 tap_eq "--sources kvm_msr: every other stock source is off" \
-	"kvm_exit kvm_entry kvm_nested_vmexit kvm_userspace_exit" \
+	"kvm_exit kvm_entry kvm_nested_vmexit kvm_userspace_exit kvm_pio kvm_mmio kvm_hypercall kvm_cpuid kvm_inj_virq kvm_inj_exception" \
 	"$(jq -r '[.sources[] | select(.patched == false and .state == "off") | .name] | join(" ")' "$work/msr.json")"
+# Default sources: on a kernel with kvm_msr_outcome (msrtop's patches) it fills
+# the MSR table, and neither kvm_msr nor kvm_msr_intercept is attached.
+if [ "$(jq -r '.sources[] | select(.name == "kvm_msr_outcome") | .state' "$work/all.json")" = attached ]; then
+	tap_eq "default sources, patched kernel: kvm_msr and kvm_msr_intercept off" "off off" \
+		"$(jq -r '[.sources[] | select(.name == "kvm_msr" or .name == "kvm_msr_intercept") | .state] | join(" ")' "$work/all.json")"
+else
+	tap_eq "default sources, stock kernel: kvm_msr attached" attached \
+		"$(jq -r '.sources[] | select(.name == "kvm_msr") | .state' "$work/all.json")"
+fi
 tap_cmd "every msrtop line is a JSON document" jq -e -s 'all(.version == 1)' "$work/all.jsonl"
 tap_eq "no event lost to a full map" 0 \
 	"$(jq '[.overflow[] | .total] | add' "$work/all.json")"
@@ -184,9 +200,9 @@ check_vm() {
 		bad=1
 	}
 	if [ $bad = 0 ]; then
-		tap_ok "$name: kvm_msr counts per vCPU/MSR/direction equal msrload's ground truth ($rows_got rows)"
+		tap_ok "$name: MSR counts per vCPU/MSR/direction equal msrload's ground truth ($rows_got rows)"
 	else
-		tap_fail "$name: kvm_msr counts per vCPU/MSR/direction equal msrload's ground truth"
+		tap_fail "$name: MSR counts per vCPU/MSR/direction equal msrload's ground truth"
 	fi
 
 	# state SOURCE: that source's state in this snapshot.
@@ -223,8 +239,10 @@ check_vm() {
 		return
 	fi
 	# kvm_exit taught every vCPU thread its vcpu_id: no MSR row is left keyed
-	# by thread id.
-	tap_eq "$name: every MSR row has a learned vCPU id" "learned" \
+	# by thread id. Rows from kvm_msr_outcome carry the vCPU from the kernel.
+	local vsrc=learned
+	[ "$(state kvm_msr)" = attached ] || vsrc=kernel
+	tap_eq "$name: every MSR row has a $vsrc vCPU id" "$vsrc" \
 		"$(jq -r --argjson p "$pid" '[.msrs[] | select(.pid == $p) | .vcpu_source] | unique | join(",")' "$snap")"
 	local isa
 	isa=$(jq -r --argjson p "$pid" '[.exits[] | select(.pid == $p and .nested == false) | .isa_name] | unique | join(",")' "$snap")

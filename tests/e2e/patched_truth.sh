@@ -19,10 +19,11 @@ MT=$top/build/msrtop
 T=$TRACEFS
 EVENTS="kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical"
 phase_init patched-e2e "$@"
-mt=
+mt= mtd=
 phase_cleanup() {
 	[ "$phase" != check ] || return 0
 	[ -n "$mt" ] && kill -INT "$mt" 2>/dev/null
+	[ -n "$mtd" ] && kill -INT "$mtd" 2>/dev/null
 	for e in $EVENTS; do
 		[ -f "$T/events/kvm/$e/trigger" ] && sed -n 's/ \[active\]$//p' "$T/events/kvm/$e/trigger" |
 			while read -r t; do echo "!$t" >"$T/events/kvm/$e/trigger"; done
@@ -52,13 +53,19 @@ if phase_collects; then
 	echo 'hist:keys=msr,write:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_intercept/trigger"
 	echo 'hist:keys=msr,write,outcome:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_outcome/trigger"
 	echo 'hist:keys=msr,outcome,reason:vals=hitcount:size=4096' >>"$T/events/kvm/kvm_msr_outcome/trigger"
+	echo 'hist:keys=msr,write,emulated:vals=hitcount:size=4096' >>"$T/events/kvm/kvm_msr_outcome/trigger"
 	echo 'hist:keys=msr,rejected:vals=hitcount:size=4096' >"$T/events/kvm/kvm_msr_canonical/trigger"
 
-	"$MT" --json --interval 0.5 >"$work/mt.jsonl" 2>"$work/mt.err" &
+	# Every source (--sources all: kvm_msr and kvm_msr_intercept too), and the
+	# default ones (kvm_msr_outcome fills the MSR table).
+	"$MT" --json --interval 0.5 --sources all >"$work/mt.jsonl" 2>"$work/mt.err" &
 	mt=$!
-	for ((i = 0; i < 300; i++)); do [ -s "$work/mt.jsonl" ] && break; sleep 0.1; done
+	"$MT" --json --interval 0.5 >"$work/mtd.jsonl" 2>"$work/mtd.err" &
+	mtd=$!
+	for ((i = 0; i < 300; i++)); do [ -s "$work/mt.jsonl" ] && [ -s "$work/mtd.jsonl" ] && break; sleep 0.1; done
 	[ -s "$work/mt.jsonl" ] || { tap_fail "msrtop started" "$(cat "$work/mt.err")"; tap_done; }
-	tap_eq "msrtop attached all three patched tracepoints" "attached attached attached" \
+	[ -s "$work/mtd.jsonl" ] || { tap_fail "msrtop (default sources) started" "$(cat "$work/mtd.err")"; tap_done; }
+	tap_eq "msrtop --sources all attached all three patched tracepoints" "attached attached attached" \
 		"$(head -n 1 "$work/mt.jsonl" | jq -r '[.sources[] | select(.patched) | .state] | join(" ")')"
 
 	# Each MSR is accessed either only through exits or only through forced
@@ -75,12 +82,15 @@ if phase_collects; then
 	rc=$?
 	tap_eq "msrload ran" 0 "$rc"
 	[ $rc = 0 ] || { cat "$work/ml.err"; tap_done; }
-	n=$(wc -l <"$work/mt.jsonl")
-	for ((i = 0; i < 300; i++)); do [ "$(wc -l <"$work/mt.jsonl")" -ge $((n + 2)) ] && break; sleep 0.1; done
-	kill -INT $mt
-	wait $mt
-	mt=
+	for f in mt mtd; do
+		n=$(wc -l <"$work/$f.jsonl")
+		for ((i = 0; i < 300; i++)); do [ "$(wc -l <"$work/$f.jsonl")" -ge $((n + 2)) ] && break; sleep 0.1; done
+	done
+	kill -INT $mt $mtd
+	wait $mt $mtd
+	mt= mtd=
 	tail -n 1 "$work/mt.jsonl" >"$work/mt.json"
+	tail -n 1 "$work/mtd.jsonl" >"$work/mtd.json"
 	# The hist triggers' tables, for the checks.
 	for e in $EVENTS; do cp "$T/events/kvm/$e/hist" "$work/hist-$e"; done
 
@@ -99,6 +109,7 @@ hist() {
 hist kvm_msr_intercept msr,write >"$work/h_int"
 hist kvm_msr_outcome msr,write,outcome >"$work/h_out"
 hist kvm_msr_outcome msr,outcome,reason >"$work/h_outr"
+hist kvm_msr_outcome msr,write,emulated >"$work/h_oute"
 hist kvm_msr_canonical msr,rejected >"$work/h_can"
 for e in $EVENTS; do
 	tap_eq "hist triggers on $e dropped nothing" 0 \
@@ -152,7 +163,8 @@ tap_eq "user-space exits are all for the filter (reason 4)" \
 tap_eq "user-space completions with error = msrload's #GP answers" \
 	"$(jq '[.total.msrs[] | .write_userspace_gp + .read_userspace_gp] | add' "$truth")" \
 	"$(sum "$work/h_outr" '$2 == 3 && $3 == 1')"
-tap_eq "msrtop: #GP reasons" "invalid_value unknown_msr" \
+# (non_canonical: the forced-emulation LSTAR and FS_BASE writes, checked below)
+tap_eq "msrtop: #GP reasons" "invalid_value non_canonical unknown_msr" \
 	"$(mtq '[.msr_outcomes[] | select(.pid == $p and .outcome_name == "gp") | .reason_name] | unique | join(" ")' | tr -d '"')"
 
 # Canonical checks, reached through forced emulation (pass-through MSRs on SVM).
@@ -162,6 +174,9 @@ tap_eq "LSTAR: non-canonical writes refused = #GP the guest took" "$lstar_rej" \
 	"$(sum "$work/h_can" '$1 == 3221225602 && $2 == 1')"
 tap_eq "FS_BASE: non-canonical writes refused = #GP the guest took" "$fs_rej" \
 	"$(sum "$work/h_can" '$1 == 3221225728 && $2 == 1')"
+tap_eq "msrtop: #GP non_canonical outcomes = refused LSTAR and FS_BASE writes (emulated)" \
+	"$((lstar_rej + fs_rej))" \
+	"$(mtq '[.msr_outcomes[] | select(.pid == $p and .outcome_name == "gp" and .reason_name == "non_canonical") | .count.total] | add // 0')"
 tap_eq "SYSENTER_EIP: every non-canonical write canonicalised" \
 	"$(jq '.total.msrs[] | select(.msr == 374) | .writes' "$truth")" \
 	"$(sum "$work/h_can" '$1 == 374 && $2 == 0')"
@@ -175,4 +190,42 @@ tap_eq "no intercept for forced-emulation accesses (they exit as #UD)" 0 \
 tap_eq "handling latency recorded for every handled PAT write (msrtop)" \
 	"$(mtq '[.msr_outcomes[] | select(.pid == $p and .msr == 631 and .access == "write" and .outcome_name == "handled") | .count.total] | add')" \
 	"$(mtq '[.msr_outcomes[] | select(.pid == $p and .msr == 631 and .access == "write" and .outcome_name == "handled") | .duration.count] | add')"
+
+# Accesses KVM's instruction emulator ran (forced emulation): kvm_msr_outcome
+# fires for them too, marked emulated; every other access is an exit's.
+fep_msrs=$(jq -r '[.total.msrs[] | select(.write_fep > 0 or .read_fep > 0) | .msr] | join(" ")' "$truth")
+fep_sel=$(for m in $fep_msrs; do printf '$1 == %s || ' "$m"; done)0
+tap_eq "kvm_msr_outcome emulated events = forced-emulation accesses" \
+	"$(jq '[.total.msrs[] | .write_fep + .read_fep] | add' "$truth")" \
+	"$(sum "$work/h_oute" "\$3 == 1")"
+tap_eq "no emulated outcome event for the MSRs accessed through exits" 0 \
+	"$(sum "$work/h_oute" "!($fep_sel) && \$3 == 1")"
+tap_eq "exits' outcome events = intercepts + completions from user space" \
+	"$(($(awk '{ n += $NF } END { print n + 0 }' "$work/h_int") + $(jq '[.total.msrs[] | .write_userspace + .read_userspace] | add' "$truth")))" \
+	"$(sum "$work/h_oute" "\$3 == 0")"
+
+# msrtop with its default sources: kvm_msr_outcome fills the MSR table, with
+# kvm_msr and kvm_msr_intercept off (one program per access).
+tap_eq "msrtop default sources: kvm_msr and kvm_msr_intercept off, kvm_msr_outcome and kvm_msr_canonical attached" \
+	"kvm_msr=off kvm_msr_intercept=off kvm_msr_outcome=attached kvm_msr_canonical=attached" \
+	"$(jq -r '[.sources[] | select(.name | startswith("kvm_msr")) | "\(.name)=\(.state)"] | join(" ")' "$work/mtd.json")"
+tap_eq "msrtop default sources: no intercept rows" 0 "$(jq '.msr_intercepts | length' "$work/mtd.json")"
+tap_eq "msrtop default sources: nothing lost" 0 "$(jq '[.overflow[], .errors[] | .total] | add // 0' "$work/mtd.json")"
+# Its MSR table, per MSR and direction, against msrload's ground truth: every
+# access KVM handled (exit or emulator; faulting ones included, those handed to
+# user space not), #GP those KVM refused.
+jq -r '.total.msrs[] | (["write", .writes, .write_faults, .write_userspace, .write_userspace_gp],
+	["read", .reads, .read_faults, .read_userspace, .read_userspace_gp]) as $d |
+	.msr as $m | select($d[1] - $d[3] > 0) | "\($m) \($d[0]) \($d[1] - $d[3]) \($d[2] - $d[4])"' \
+	"$truth" | sort >"$work/tbl.expected"
+jq -r --argjson p "$pid" '[.msrs[] | select(.pid == $p)] | group_by([.msr, .access])[] |
+	"\(.[0].msr) \(.[0].access) \(map(.count.total) | add) \(map(.gp.total) | add)"' \
+	"$work/mtd.json" | sort >"$work/tbl.got"
+tap_eq "msrtop default sources: MSR table per MSR/direction = msrload's truth ($(wc -l <"$work/tbl.expected") rows, forced emulation and user space included)" \
+	"$(cat "$work/tbl.expected")" "$(cat "$work/tbl.got")"
+tap_eq "msrtop default sources: MSR rows keyed by the kernel's vcpu_id" kernel \
+	"$(jq -r --argjson p "$pid" '[.msrs[] | select(.pid == $p) | .vcpu_source] | unique | join(",")' "$work/mtd.json")"
+tap_eq "msrtop default sources: PAT's last value and value changes as kvm_msr's" \
+	"$(jq -c --argjson p "$pid" '[.msrs[] | select(.pid == $p and .msr == 631 and .access == "write")] | [map(.value_changes.total) | add, (map(.last_value) | sort)]' "$work/mt.json")" \
+	"$(jq -c --argjson p "$pid" '[.msrs[] | select(.pid == $p and .msr == 631 and .access == "write")] | [map(.value_changes.total) | add, (map(.last_value) | sort)]' "$work/mtd.json")"
 tap_done

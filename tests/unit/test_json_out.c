@@ -18,6 +18,7 @@
 #include "../lib/cmocka_tap.h"
 
 #include "exit_reasons.h"
+#include "json_in.h"
 #include "json_out.h"
 #include "kinds.h"
 #include "kvm_names.h"
@@ -375,6 +376,35 @@ static void test_error_document(void **state)
 	json_object_put(d);
 }
 
+/* s's document (json_out_write(), no filter), malloc'ed, its length in *len. */
+static char *document(const struct msrtop_snapshot *s, size_t *len)
+{
+	char *buf = NULL;
+	FILE *mem = open_memstream(&buf, len);
+
+	assert_non_null(mem);
+	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
+	assert_int_equal(fclose(mem), 0);
+	return buf;
+}
+
+/* s written, read back (json_in_parse()) and written again: the same document. */
+static void assert_round_trip(const struct msrtop_snapshot *s)
+{
+	struct msrtop_snapshot *back = NULL;
+	size_t len, len2;
+	char *doc = document(s, &len), *doc2, msg[256] = "";
+
+	if (json_in_parse(doc, len, &back, msg, sizeof(msg)))
+		fail_msg("json_in_parse: %s", msg);
+	doc2 = document(back, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(doc2, doc, len);
+	free(doc);
+	free(doc2);
+	snapshot_put(back);
+}
+
 static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
@@ -497,6 +527,11 @@ static void test_row_text_equals_json_c(void **state)
 	const char *want;
 
 	assert_non_null(s);
+	for (int i = 0; i < MSRTOP_SRC_NR; i++) /* as the collector sets them */
+		s->sources[i] = (struct msrtop_source){
+			.name = msrtop_source_name(i), .attach = i % 2 ? "tp_btf" : "tracepoint",
+			.patched = i > 4, .state = (enum msrtop_source_state)(i % 4),
+			.error = i % 4 == MSRTOP_SRC_FAILED ? EIO : 0};
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
 		for (int i = 0; i < 300; i++) {
 			void *row = snapshot_add_row(s, (enum msrtop_kind_id)k);
@@ -528,6 +563,45 @@ static void test_row_text_equals_json_c(void **state)
 	assert_memory_equal(buf, want, len - 1);
 	free(buf);
 	json_object_put(tree);
+	assert_round_trip(s); /* and read back as it was written */
+	snapshot_put(s);
+}
+
+/* Documents json_in_parse() refuses, each with a line that says why. */
+static void test_parse_refuses(void **state)
+{
+	static const struct {
+		const char *doc, *why;
+	} cases[] = {
+		{"", "not a JSON document"},
+		{"{\"version\": 1", "not a JSON document"},
+		{"[1, 2]", "not a JSON object"},
+		{"{\"version\": 1, \"error\": {\"message\": \"x\"}}", "an error document"},
+		{"{\"version\": 99}", "document version 99"},
+		{"{\"version\": 1}", "\"seq\" is missing"},
+	};
+	struct msrtop_snapshot *s = sample(), *back;
+	size_t len;
+	char *doc = document(s, &len), msg[256], *p;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		back = (void *)1;
+		assert_int_equal(json_in_parse(cases[i].doc, strlen(cases[i].doc), &back, msg,
+					       sizeof(msg)),
+				 -EINVAL);
+		assert_null(back);
+		if (!strstr(msg, cases[i].why))
+			fail_msg("'%s': got '%s', want '%s'", cases[i].doc, msg, cases[i].why);
+	}
+	/* A row's counter made a string: the row is named. */
+	p = strstr(doc, "\"msrs\":[{");
+	assert_non_null(p);
+	p = strstr(p, "\"total\":");
+	assert_non_null(p);
+	p[1] = 'X'; /* "Xotal": the member is missing */
+	assert_int_equal(json_in_parse(doc, len, &back, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "msrs[0]: \"total\" is missing"));
+	free(doc);
 	snapshot_put(s);
 }
 
@@ -560,6 +634,7 @@ static void test_streamed_equals_tree(void **state)
 		free(buf);
 		json_object_put(tree);
 	}
+	assert_round_trip(s);
 	snapshot_put(s);
 	snapshot_put(empty);
 }
@@ -668,6 +743,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_error_document),
 		cmocka_unit_test(test_streamed_equals_tree),
 		cmocka_unit_test(test_row_text_equals_json_c),
+		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_cache_reuses_idle_rows),
 	};
 
