@@ -155,6 +155,22 @@ struct {
 	__type(value, struct msrtop_count_val);
 } intercepts SEC(".maps");
 
+/* The KVM event tables: struct msrtop_event_key (msrtop.h) -> struct msrtop_count_val. */
+#define EVENT_MAP(name)                                                                            \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, MSRTOP_MAX_EVENTS);                                            \
+		__type(key, struct msrtop_event_key);                                              \
+		__type(value, struct msrtop_count_val);                                            \
+	} name SEC(".maps")
+
+EVENT_MAP(pios);
+EVENT_MAP(mmios);
+EVENT_MAP(hypercalls);
+EVENT_MAP(cpuids);
+EVENT_MAP(inj_virqs);
+EVENT_MAP(inj_exceptions);
+
 /*
  * tid_vcpus (LRU hash): thread id -> the vcpu_id it runs, learned from the
  * events that carry one (kvm_exit, kvm_entry, kvm_msr_intercept), written
@@ -177,8 +193,8 @@ struct {
  * once per possible CPU at each refresh).
  *
  * Rows whose key holds a vCPU (exits, msrs, msr_writes, outcomes, canonical,
- * intercepts) are updated only by the thread running that vCPU: KVM runs a
- * vCPU under vcpu->mutex, one thread at a time, and the mutex orders one
+ * intercepts, and the KVM event tables keyed by vCPU thread) are updated only by the thread running
+ * that vCPU: KVM runs a vCPU under vcpu->mutex, one thread at a time, and the mutex orders one
  * holder's updates before the next's, wherever they ran. Their counters take
  * plain adds. Rows keyed by VM only (uexits), which several vCPU threads of
  * one VM update at once, take atomic adds.
@@ -735,6 +751,117 @@ int BPF_PROG(kvm_msr_canonical_raw, unsigned int vcpu_id, unsigned int msr, u64 
 	     bool rejected)
 {
 	return handle_canonical(vcpu_id, msr, value, result, rejected);
+}
+
+/*
+ * The KVM event tables (pios, mmios, hypercalls, cpuids, inj_virqs,
+ * inj_exceptions): a count per VM, vCPU thread and the event's code, arg and
+ * flag (struct msrtop_event_key). Every one of these events fires on the vCPU
+ * thread, inside KVM_RUN: plain adds (see "Who updates a row" above).
+ */
+static __always_inline int handle_event(void *map, u32 map_id, u64 code, u32 arg, bool flag)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tgid = id >> 32;
+	struct msrtop_event_key key = {
+		.tgid = tgid,
+		.vcpu = (u32)id,
+		.code = code,
+		.arg = arg,
+		.flag = flag ? 1 : 0,
+		.vcpu_src = MSRTOP_VCPU_TID,
+	};
+	struct msrtop_count_val *val;
+
+	if (!pid_wanted(tgid))
+		return 0;
+	val = lookup_or_init(map, &key, map_id);
+	if (val)
+		val->count++;
+	return 0;
+}
+
+/* kvm:kvm_pio TP_PROTO(unsigned int rw, unsigned int port, unsigned int size,
+ *			 unsigned int count, const void *data); rw 1 is OUT. */
+SEC("tp_btf/kvm_pio")
+int BPF_PROG(kvm_pio_btf, unsigned int rw, unsigned int port, unsigned int size)
+{
+	return handle_event(&pios, MSRTOP_MAP_PIOS, port, size, rw);
+}
+
+SEC("raw_tp/kvm_pio")
+int BPF_PROG(kvm_pio_raw, unsigned int rw, unsigned int port, unsigned int size)
+{
+	return handle_event(&pios, MSRTOP_MAP_PIOS, port, size, rw);
+}
+
+/* kvm:kvm_mmio TP_PROTO(int type, int len, u64 gpa, void *val) */
+SEC("tp_btf/kvm_mmio")
+int BPF_PROG(kvm_mmio_btf, int type, int len, u64 gpa)
+{
+	return handle_event(&mmios, MSRTOP_MAP_MMIOS, gpa >> 12, type, false);
+}
+
+SEC("raw_tp/kvm_mmio")
+int BPF_PROG(kvm_mmio_raw, int type, int len, u64 gpa)
+{
+	return handle_event(&mmios, MSRTOP_MAP_MMIOS, gpa >> 12, type, false);
+}
+
+/* kvm:kvm_hypercall TP_PROTO(unsigned long nr, unsigned long a0, a1, a2, a3) */
+SEC("tp_btf/kvm_hypercall")
+int BPF_PROG(kvm_hypercall_btf, unsigned long nr)
+{
+	return handle_event(&hypercalls, MSRTOP_MAP_HYPERCALLS, nr, 0, false);
+}
+
+SEC("raw_tp/kvm_hypercall")
+int BPF_PROG(kvm_hypercall_raw, unsigned long nr)
+{
+	return handle_event(&hypercalls, MSRTOP_MAP_HYPERCALLS, nr, 0, false);
+}
+
+/* kvm:kvm_cpuid TP_PROTO(unsigned int function, unsigned int index, unsigned long rax,
+ *			   rbx, rcx, rdx, bool found, bool used_max_basic) */
+SEC("tp_btf/kvm_cpuid")
+int BPF_PROG(kvm_cpuid_btf, unsigned int function, unsigned int index)
+{
+	return handle_event(&cpuids, MSRTOP_MAP_CPUIDS, function, index, false);
+}
+
+SEC("raw_tp/kvm_cpuid")
+int BPF_PROG(kvm_cpuid_raw, unsigned int function, unsigned int index)
+{
+	return handle_event(&cpuids, MSRTOP_MAP_CPUIDS, function, index, false);
+}
+
+/* kvm:kvm_inj_virq TP_PROTO(unsigned int vector, bool soft, bool reinjected) */
+SEC("tp_btf/kvm_inj_virq")
+int BPF_PROG(kvm_inj_virq_btf, unsigned int vector, bool soft, bool reinjected)
+{
+	return handle_event(&inj_virqs, MSRTOP_MAP_INJ_VIRQS, vector, 0, reinjected);
+}
+
+SEC("raw_tp/kvm_inj_virq")
+int BPF_PROG(kvm_inj_virq_raw, unsigned int vector, bool soft, bool reinjected)
+{
+	return handle_event(&inj_virqs, MSRTOP_MAP_INJ_VIRQS, vector, 0, reinjected);
+}
+
+/* kvm:kvm_inj_exception TP_PROTO(unsigned exception, bool has_error, unsigned error_code,
+ *				   bool reinjected) */
+SEC("tp_btf/kvm_inj_exception")
+int BPF_PROG(kvm_inj_exception_btf, unsigned int exception, bool has_error, unsigned int error_code,
+	     bool reinjected)
+{
+	return handle_event(&inj_exceptions, MSRTOP_MAP_INJ_EXCEPTIONS, exception, 0, reinjected);
+}
+
+SEC("raw_tp/kvm_inj_exception")
+int BPF_PROG(kvm_inj_exception_raw, unsigned int exception, bool has_error, unsigned int error_code,
+	     bool reinjected)
+{
+	return handle_event(&inj_exceptions, MSRTOP_MAP_INJ_EXCEPTIONS, exception, 0, reinjected);
 }
 
 char LICENSE[] SEC("license") = "GPL";

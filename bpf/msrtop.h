@@ -34,6 +34,7 @@ typedef u64 uint64_t;
 #define MSRTOP_MAX_OUTCOMES 8192
 #define MSRTOP_MAX_CANONICAL 2048
 #define MSRTOP_MAX_INTERCEPTS 8192
+#define MSRTOP_MAX_EVENTS 4096 /* each of the KVM event tables (struct msrtop_event_key) */
 #define MSRTOP_MAX_PID_FILTER 64
 #define MSRTOP_MAX_VM_COMMS 4096
 #define MSRTOP_MAX_TID_VCPUS 16384
@@ -69,7 +70,13 @@ typedef u64 uint64_t;
 #define MSRTOP_MAP_MSR_SAMPLES 8
 #define MSRTOP_MAP_MSR_VALUES 9
 #define MSRTOP_MAP_MSR_CHANGES 10 /* a watched change not sent: the ring buffer was full */
-#define MSRTOP_MAP_NR 11
+#define MSRTOP_MAP_PIOS 11
+#define MSRTOP_MAP_MMIOS 12
+#define MSRTOP_MAP_HYPERCALLS 13
+#define MSRTOP_MAP_CPUIDS 14
+#define MSRTOP_MAP_INJ_VIRQS 15
+#define MSRTOP_MAP_INJ_EXCEPTIONS 16
+#define MSRTOP_MAP_NR 17
 
 /* kvm_msr_outcome's outcome argument (patched kernels). */
 #define MSRTOP_OUTCOME_HANDLED 0
@@ -215,6 +222,37 @@ struct msrtop_intercept_key {
 	uint8_t vcpu_src;
 	uint8_t pad;
 };
+
+/*
+ * The KVM event tables, one map each, all with this key and a struct
+ * msrtop_count_val: pios (kvm_pio), mmios (kvm_mmio), hypercalls
+ * (kvm_hypercall), cpuids (kvm_cpuid), inj_virqs (kvm_inj_virq) and
+ * inj_exceptions (kvm_inj_exception). None of these tracepoints carries a
+ * vCPU: vcpu holds the thread id (vcpu_src MSRTOP_VCPU_TID), which userspace
+ * maps to the vcpu_id learned for the thread, as for kvm_msr. What code, arg
+ * and flag hold, by table:
+ *   pios:           port, size in bytes, 1 for OUT (0 IN)
+ *   mmios:          GPA >> 12 (the 4 KiB page), KVM_TRACE_MMIO_* type, 0
+ *   hypercalls:     the hypercall number (RAX), 0, 0
+ *   cpuids:         the leaf (EAX), the subleaf (ECX), 0
+ *   inj_virqs:      the vector, 0, 1 when reinjected (already queued: by the VMM with
+ *                   KVM_INTERRUPT, without an in-kernel irqchip, or a delivery KVM retried)
+ *   inj_exceptions: the vector, 0, 1 when reinjected (a delivery KVM retried)
+ */
+struct msrtop_event_key {
+	uint32_t tgid;
+	uint32_t vcpu;
+	uint64_t code;
+	uint32_t arg;
+	uint8_t flag;
+	uint8_t vcpu_src;
+	uint16_t pad;
+};
+
+/* kvm_mmio's type argument (KVM_TRACE_MMIO_* of include/trace/events/kvm.h). */
+#define MSRTOP_MMIO_READ_UNSATISFIED 0 /* a read KVM could not complete: to userspace */
+#define MSRTOP_MMIO_READ 1
+#define MSRTOP_MMIO_WRITE 2
 
 /*
  * vm_cmdlines (LRU hash): tgid -> the start of the VMM's command line (its

@@ -3,7 +3,8 @@
 # The option lists are those of --help (tests/unit/test_completion.sh checks).
 
 _msrtop_sources="kvm_exit kvm_entry kvm_nested_vmexit kvm_msr kvm_userspace_exit
-	kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical all"
+	kvm_msr_intercept kvm_msr_outcome kvm_msr_canonical kvm_debugfs kvm_pio kvm_mmio
+	kvm_hypercall kvm_cpuid kvm_inj_virq kvm_inj_exception default all"
 
 # _msrtop_vmm_pids: the processes that hold /dev/kvm open (the VMMs).
 _msrtop_vmm_pids()
@@ -59,12 +60,12 @@ _msrload()
 		;;
 	-w | --wrmsr | -r | --rdmsr | -c | --cpuid | -o | --outb | -i | --inb | -H | --hlt | \
 		-W | --wbinvd | -d | --deny | -n | --vcpus | -R | --reps | -t | --duration | --rate | \
-		--name | --linger)
+		--name | --linger | --hypercall | --mmio-read | --mmio-write | --irq)
 		return
 		;;
 	esac
 	COMPREPLY=($(compgen -W "-w --wrmsr -r --rdmsr -c --cpuid -o --outb -i --inb -H --hlt
-		-W --wbinvd -d --deny --name --linger -n --vcpus -R --reps -t --duration --rate -O --output
+		-W --wbinvd --hypercall --mmio-read --mmio-write --irq -d --deny --name --linger -n --vcpus -R --reps -t --duration --rate -O --output
 		-h --help -V --version" -- "$cur"))
 }
 

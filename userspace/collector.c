@@ -41,9 +41,21 @@ struct source_def {
 	bool patched;
 	bool exit_reason; /* reads the exit reason: tp_btf with CO-RE, or the classic fallback */
 	const char *maps[3]; /* the maps its program fills (sized by --max-rows) */
+	/* Its maps get --max-rows / share rows, at least SHARED_ROWS_MIN (0: --max-rows). */
+	unsigned int share;
 };
 
 #define SOURCE_MAPS (sizeof(((struct source_def *)0)->maps) / sizeof(const char *))
+
+/*
+ * Maps are sized by --max-rows; some get a share of it: rows keyed by VM only
+ * (uexits) a sixteenth, the KVM event tables a quarter (default 16,384 rows:
+ * 200 VMs x 16 vCPUs x 5 ports, pages, leaves or vectors each), never fewer
+ * than SHARED_ROWS_MIN.
+ */
+#define UEXIT_ROWS_SHARE 16
+#define EVENT_ROWS_SHARE 4
+#define SHARED_ROWS_MIN 1024
 
 /* Names: msrtop_source_name(). */
 static const struct source_def source_defs[MSRTOP_SRC_NR] = {
@@ -51,7 +63,7 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_ENTRY] = {false, false, {NULL}},
 	[MSRTOP_SRC_KVM_NESTED_VMEXIT] = {false, true, {"exits"}},
 	[MSRTOP_SRC_KVM_MSR] = {false, false, {"msrs", "msr_writes"}},
-	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {false, false, {"uexits"}},
+	[MSRTOP_SRC_KVM_USERSPACE_EXIT] = {false, false, {"uexits"}, UEXIT_ROWS_SHARE},
 	[MSRTOP_SRC_KVM_MSR_INTERCEPT] = {true, false, {"intercepts"}},
 	/* and the MSR table where kvm_msr is not attached (outcome_msrs) */
 	[MSRTOP_SRC_KVM_MSR_OUTCOME] = {true, false, {"outcomes", "msrs", "msr_writes"}},
@@ -59,6 +71,12 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_MSR_SAMPLE] = {true, false, {"msr_samples", "msr_values"}},
 	/* not BPF: kvm_debugfs.c */
 	[MSRTOP_SRC_KVM_DEBUGFS] = {false, false, {NULL}},
+	[MSRTOP_SRC_KVM_PIO] = {false, false, {"pios"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_MMIO] = {false, false, {"mmios"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_HYPERCALL] = {false, false, {"hypercalls"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_CPUID] = {false, false, {"cpuids"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_INJ_VIRQ] = {false, false, {"inj_virqs"}, EVENT_ROWS_SHARE},
+	[MSRTOP_SRC_KVM_INJ_EXCEPTION] = {false, false, {"inj_exceptions"}, EVENT_ROWS_SHARE},
 };
 
 /* The kfunc of kernel patch 0006 that the msr_sample source calls. */
@@ -69,10 +87,6 @@ static const struct source_def source_defs[MSRTOP_SRC_NR] = {
 
 /* The sources that are BPF programs (all but kvm_debugfs). */
 #define BPF_SOURCES (((1u << MSRTOP_SRC_NR) - 1) & ~(1u << MSRTOP_SRC_KVM_DEBUGFS))
-
-/* Maps sized by --max-rows; rows keyed by VM only (uexits) get a share. */
-#define UEXIT_ROWS_DIVISOR 16
-#define UEXIT_ROWS_MIN 1024
 
 struct dead_vm {
 	uint32_t pid;
@@ -155,6 +169,18 @@ static struct bpf_program *source_prog(const struct collector *c, enum msrtop_so
 		return skel->progs.kvm_msr_outcome_btf;
 	case MSRTOP_SRC_KVM_MSR_CANONICAL:
 		return skel->progs.kvm_msr_canonical_btf;
+	case MSRTOP_SRC_KVM_PIO:
+		return skel->progs.kvm_pio_btf;
+	case MSRTOP_SRC_KVM_MMIO:
+		return skel->progs.kvm_mmio_btf;
+	case MSRTOP_SRC_KVM_HYPERCALL:
+		return skel->progs.kvm_hypercall_btf;
+	case MSRTOP_SRC_KVM_CPUID:
+		return skel->progs.kvm_cpuid_btf;
+	case MSRTOP_SRC_KVM_INJ_VIRQ:
+		return skel->progs.kvm_inj_virq_btf;
+	case MSRTOP_SRC_KVM_INJ_EXCEPTION:
+		return skel->progs.kvm_inj_exception_btf;
 	case MSRTOP_SRC_MSR_SAMPLE:
 		return c->sample ? c->sample->progs.msr_sample_btf : NULL;
 	case MSRTOP_SRC_KVM_DEBUGFS:
@@ -224,9 +250,10 @@ static bool have_sample_kfunc(const struct btf *vmlinux, const struct btf *kvm)
 }
 
 /*
- * The sources attached when --sources is not given: every one the kernel has,
- * except, where the kernel has kvm_msr_outcome (msrtop's patches), kvm_msr
- * and kvm_msr_intercept. kvm_msr_outcome fires for every access kvm_msr
+ * The sources attached when --sources is not given (or with its "default"):
+ * every one the kernel has but the opt-in ones (MSRTOP_SRCS_OPT_IN:
+ * kvm_inj_virq), and, where the kernel has kvm_msr_outcome (msrtop's
+ * patches), kvm_msr and kvm_msr_intercept. kvm_msr_outcome fires for every access kvm_msr
  * reports and fills the MSR table itself (outcome_msrs in msrtop.bpf.c), so
  * kvm_msr would only cost a second program per access; kvm_msr_intercept
  * would cost a third, for its own table only (exit codes and the accesses
@@ -234,7 +261,7 @@ static bool have_sample_kfunc(const struct btf *vmlinux, const struct btf *kvm)
  */
 static uint32_t default_sources(const struct btf *vmlinux, const struct btf *kvm)
 {
-	uint32_t all = (1u << MSRTOP_SRC_NR) - 1;
+	uint32_t all = ((1u << MSRTOP_SRC_NR) - 1) & ~MSRTOP_SRCS_OPT_IN;
 
 	if (!kc_btf_has_tracepoint(vmlinux, kvm, msrtop_source_name(MSRTOP_SRC_KVM_MSR_OUTCOME)))
 		return all;
@@ -269,9 +296,9 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	/* For tests and diagnosis: the classic tracepoint even where CO-RE works. */
 	if (getenv("MSRTOP_EXIT_ATTACH") && !strcmp(getenv("MSRTOP_EXIT_ATTACH"), "tracepoint"))
 		c->exit_core = false;
-	c->default_sources = !wanted;
-	if (!wanted)
-		wanted = default_sources(vmlinux, kvm);
+	c->default_sources = !wanted || wanted & MSRTOP_SRCS_WITH_DEFAULT;
+	if (c->default_sources)
+		wanted = (wanted & ~MSRTOP_SRCS_WITH_DEFAULT) | default_sources(vmlinux, kvm);
 
 	for (int i = 0; i < MSRTOP_SRC_NR; i++) {
 		const struct source_def *d = &source_defs[i];
@@ -381,10 +408,10 @@ static int size_maps(struct collector *c, uint32_t rows, char *msg, size_t len)
 				if (strcmp(d->maps[m], name))
 					continue;
 				sized = true;
-				if (!strcmp(name, "uexits")) {
-					want = rows / UEXIT_ROWS_DIVISOR;
-					if (want < UEXIT_ROWS_MIN)
-						want = UEXIT_ROWS_MIN;
+				if (d->share) {
+					want = rows / d->share;
+					if (want < SHARED_ROWS_MIN)
+						want = SHARED_ROWS_MIN;
 				}
 				if (c->sources[i].state == MSRTOP_SRC_ATTACHED && want > entries)
 					entries = want;
@@ -657,7 +684,9 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 		   size_t msg_len)
 {
 	struct collector *c = NULL;
-	bool bpf_wanted = !opts->sources || (opts->sources & BPF_SOURCES);
+	/* No --sources, or --sources default[,...]: this kernel's default set. */
+	bool defaults = !opts->sources || (opts->sources & MSRTOP_SRCS_WITH_DEFAULT);
+	bool bpf_wanted = defaults || (opts->sources & BPF_SOURCES);
 	struct msrtop_source *dbg;
 	int err;
 
@@ -677,13 +706,13 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 		c->sources[i].name = msrtop_source_name(i);
 		c->sources[i].attach = "tp_btf";
 		c->sources[i].patched = source_defs[i].patched;
-		c->sources[i].state = opts->sources && !(opts->sources & 1u << i)
+		c->sources[i].state = !defaults && !(opts->sources & 1u << i)
 					      ? MSRTOP_SRC_OFF
 					      : MSRTOP_SRC_MISSING;
 	}
 	memcpy(c->pids, opts->pids, opts->nr_pids * sizeof(*opts->pids));
 	c->nr_pids = opts->nr_pids;
-	c->default_sources = !opts->sources;
+	c->default_sources = defaults;
 	c->proc = opts->proc ? opts->proc : "/proc";
 	c->cpu_vendor = msr_passthrough_vendor("/proc/cpuinfo");
 	c->forget_ns = (uint64_t)((opts->forget_after_s > 0 ? opts->forget_after_s
@@ -711,7 +740,7 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 	err = bpf_wanted ? open_bpf(c, opts, msg, msg_len) : 0;
 	if (err) {
 		/* Only with the default sources may debugfs stand in for BPF. */
-		if (opts->sources || dbg->state != MSRTOP_SRC_ATTACHED)
+		if (!defaults || dbg->state != MSRTOP_SRC_ATTACHED)
 			goto cleanup;
 		drop_bpf(c, err, msg);
 		err = 0;

@@ -19,7 +19,9 @@ struct collector_opts {
 	size_t nr_pids;	      /* 0: all; at most MSRTOP_FILTER_MAX_PIDS */
 	bool verbose;	      /* let libbpf print its messages on stderr */
 	const char *proc;     /* where /proc is (tests); NULL: "/proc" */
-	uint32_t sources;     /* bit 1 << MSRTOP_SRC_*: attach only these; 0: every source */
+	/* bit 1 << MSRTOP_SRC_*: attach only these (with MSRTOP_SRCS_WITH_DEFAULT: and the
+	 * default set); 0: the default set */
+	uint32_t sources;
 	uint32_t max_rows;    /* rows per table (--max-rows); 0: COLLECTOR_DEFAULT_ROWS */
 	double forget_after_s; /* rows of an exited VM kept this long (--forget-after); 0: default */
 	/* --sample-msr / --watch-msr: guest MSRs read at kvm_exit (patch 0006's kfunc). */

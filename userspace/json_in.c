@@ -19,6 +19,7 @@
 #include "json_out.h"
 #include "kinds.h"
 #include "kvm_debugfs.h"
+#include "kvm_names.h"
 
 struct parse {
 	char *msg;
@@ -194,6 +195,19 @@ static unsigned int vcpu_src_of(struct parse *p, const char *s)
 	return 0;
 }
 
+/* The code whose name in table is name (a MSRTOP_F_CODE field written by its name). */
+static uint64_t code_of(struct parse *p, enum kvm_code_table table, const char *name)
+{
+	for (uint64_t c = 0; c < 256; c++) {
+		const char *n = kvm_code_name(table, c);
+
+		if (n && !strcmp(n, name))
+			return c;
+	}
+	fail(p, "unknown code name \"%s\"", name);
+	return 0;
+}
+
 /* jt_field() read back: the members of field f into row. */
 static void get_field(struct parse *p, struct json_object *o, const struct msrtop_field *f,
 		      void *row)
@@ -281,6 +295,22 @@ static void get_field(struct parse *p, struct json_object *o, const struct msrto
 		v = get_u64(p, o, key[0]);
 		memcpy((char *)row + f->off, &v, sizeof(v));
 		break;
+	case MSRTOP_F_CODE: {
+		struct json_object *m = member(p, o, key[0]);
+
+		if (p->failed)
+			break;
+		if (f->aux == KVM_CODES_BOOL)
+			v = get_bool(p, o, key[0]);
+		else if (json_object_is_type(m, json_type_string)) /* a name, without json[1] */
+			v = code_of(p, f->aux, json_object_get_string(m));
+		else
+			v = get_u64(p, o, key[0]);
+		put_uint(row, f->off, f->size, v);
+		if (key[1])
+			member(p, o, key[1]); /* made from the code */
+		break;
+	}
 	}
 }
 

@@ -209,6 +209,24 @@ static void add_field(struct json_object *o, const struct msrtop_field *f, const
 	case MSRTOP_F_U64:
 		add(o, key[0], ju64(*(const uint64_t *)kind_at(row, f->off)));
 		break;
+	case MSRTOP_F_CODE: {
+		uint64_t v = kind_uint(row, f->off, f->size);
+		const char *name = kvm_code_name(f->aux, v);
+
+		if (f->aux == KVM_CODES_BOOL)
+			add(o, key[0], json_object_new_boolean(v != 0));
+		else if (!key[1] && name)
+			add(o, key[0], json_object_new_string(name));
+		else
+			add(o, key[0], ju64(v));
+		if (!key[1])
+			break;
+		if (f->aux == KVM_CODES_HEX)
+			add(o, key[1], json_object_new_string(format_hex(v, text, sizeof(text))));
+		else
+			add(o, key[1], jstr_or_null(name));
+		break;
+	}
 	}
 }
 
@@ -766,6 +784,29 @@ static void jt_field(struct jtext *t, const struct msrtop_field *f, const void *
 	case MSRTOP_F_U64:
 		jt_key_u64(t, key[0], *(const uint64_t *)kind_at(row, f->off));
 		break;
+	case MSRTOP_F_CODE: {
+		uint64_t v = kind_uint(row, f->off, f->size);
+		const char *name = kvm_code_name(f->aux, v);
+
+		if (f->aux == KVM_CODES_BOOL) {
+			jt_key(t, key[0]);
+			jt_bool(t, v != 0);
+		} else if (!key[1] && name) {
+			jt_key(t, key[0]);
+			jt_str(t, name);
+		} else {
+			jt_key_u64(t, key[0], v);
+		}
+		if (!key[1])
+			break;
+		if (f->aux == KVM_CODES_HEX) {
+			jt_key(t, key[1]);
+			jt_str(t, format_hex(v, text, sizeof(text)));
+		} else {
+			jt_key_str_or_null(t, key[1], name);
+		}
+		break;
+	}
 	}
 }
 

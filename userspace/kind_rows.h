@@ -48,6 +48,12 @@ enum msrtop_kind_id {
 	MSRTOP_KIND_MSR_SAMPLES,
 	MSRTOP_KIND_MSR_VALUES,
 	MSRTOP_KIND_KVM_STATS,
+	MSRTOP_KIND_PIOS,
+	MSRTOP_KIND_MMIOS,
+	MSRTOP_KIND_HYPERCALLS,
+	MSRTOP_KIND_CPUIDS,
+	MSRTOP_KIND_INJ_VIRQS,
+	MSRTOP_KIND_INJ_EXCEPTIONS,
 	MSRTOP_KIND_NR
 };
 
@@ -169,6 +175,22 @@ struct msrtop_kvm_stat_row {
 	bool instant;			     /* !cumulative: a level (or a peak), in value */
 	uint64_t value;			     /* as read (a histogram file: its samples) */
 	struct msrtop_counter count;	     /* cumulative ones: value, delta and rate */
+};
+
+/*
+ * The KVM event kinds, one row struct for all: kvm_pio, kvm_mmio,
+ * kvm_hypercall, kvm_cpuid, kvm_inj_virq, kvm_inj_exception (msrtop.h's
+ * struct msrtop_event_key says what code, arg and flag are for each).
+ * Key: pid, vcpu_src, vcpu, code, arg, flag.
+ */
+struct msrtop_event_row {
+	uint32_t pid;
+	uint8_t vcpu_src;
+	uint32_t vcpu;
+	uint64_t code;
+	uint32_t arg;
+	uint8_t flag;
+	struct msrtop_counter count;
 };
 
 #endif /* MSRTOP_KIND_ROWS_H */

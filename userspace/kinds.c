@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kinds.h"
+#include "kvm_names.h"
 #include "msrtop.h"
 
 /* Offsets of a row struct's fields, for the descriptors. */
@@ -369,6 +370,47 @@ static void value_decode(void *row, const void *key, const uint64_t *val)
 	r->exits.total = val[0];
 }
 
+/* ---- the KVM event kinds: kvm_pio, kvm_mmio, kvm_hypercall, kvm_cpuid, kvm_inj_* ------ */
+
+static int cmp_event(const void *pa, const void *pb)
+{
+	const struct msrtop_event_row *a = pa, *b = pb;
+
+	CMP_FIELD(a, b, pid);
+	CMP_FIELD(a, b, vcpu_src);
+	CMP_FIELD(a, b, vcpu);
+	CMP_FIELD(a, b, code);
+	CMP_FIELD(a, b, arg);
+	CMP_FIELD(a, b, flag);
+	return 0;
+}
+
+/* Two threads can turn out to run the same vCPU once thread ids are mapped to vCPUs. */
+static void event_merge(void *pdst, const void *psrc)
+{
+	((struct msrtop_event_row *)pdst)->count.total +=
+		((const struct msrtop_event_row *)psrc)->count.total;
+}
+
+/* Events of these kinds are not in the totals: each source's event count is its rows' sum. */
+static void event_account(struct msrtop_totals *t, struct msrtop_vm *vm, const void *row)
+{
+}
+
+static void event_decode(void *row, const void *key, const uint64_t *val)
+{
+	const struct msrtop_event_key *k = key;
+	struct msrtop_event_row *r = row;
+
+	r->pid = k->tgid;
+	r->vcpu_src = k->vcpu_src;
+	r->vcpu = k->vcpu;
+	r->code = k->code;
+	r->arg = k->arg;
+	r->flag = k->flag;
+	r->count.total = val[0];
+}
+
 /* ---- the table -------------------------------------------------------------------------- */
 
 /* The kind's row struct. */
@@ -477,6 +519,44 @@ static int cmp_kvm_stat(const void *pa, const void *pb)
 	{                                                                                          \
 		"vm", MSRTOP_S_KEY                                                                 \
 	}
+
+/* The KVM event kinds' rows (struct msrtop_event_row): everything but their fields,
+ * families, text columns and view. */
+#define EVENT_KIND(kname, map, src)                                                                \
+	.name = kname, ROWS(msrtop_event_row), .cmp = cmp_event, .merge = event_merge,             \
+	.counters = {OFF(msrtop_event_row, count)}, .nr_counters = 1, VCPU(msrtop_event_row),      \
+	.account = event_account, .maps = {map},                                                   \
+	.key_pid_off = offsetof(struct msrtop_event_key, tgid), .decode = {event_decode},          \
+	.learn_vcpu = true, .source = src, .text_sort = OFF(msrtop_event_row, count)
+/* A field of an event row shown through a code table (kvm_names.h): JSON members j0 and j1
+ * (NULL: none), a column of text tables and of the terminal view. */
+#define F_CODE(j0, j1, field, table, size)                                                         \
+	{                                                                                          \
+		MSRTOP_F_CODE, {j0, j1}, OFF(msrtop_event_row, field), table, size                 \
+	}
+#define T_CODE(title, width, field, table, size)                                                   \
+	{                                                                                          \
+		title, width, MSRTOP_T_CODE, OFF(msrtop_event_row, field), table, size             \
+	}
+#define V_CODE(title, min, max, field, table, size)                                                \
+	{                                                                                          \
+		title, min, max, true, MSRTOP_V_CODE, OFF(msrtop_event_row, field), table, 0, size \
+	}
+/* The first text columns and view columns, and the view's sort keys, of every event kind. */
+#define T_EVENT_VCPU T_PID, T_VCPU(msrtop_event_row)
+#define T_EVENT_COUNT T_COUNT(msrtop_event_row), T_RATE(msrtop_event_row)
+#define V_EVENT_VCPU V_VM, V_VCPU(msrtop_event_row)
+#define V_EVENT_COUNT V_RATE(msrtop_event_row), V_TOTAL("TOTAL", 10, msrtop_event_row, count)
+#define S_EVENT(name, size)                                                                        \
+	S_RATE(msrtop_event_row), S_TOTAL("total", msrtop_event_row, count),                       \
+		{name,                                                                             \
+		 MSRTOP_S_FIELD,                                                                   \
+		 OFF(msrtop_event_row, code),                                                      \
+		 OFF(msrtop_event_row, arg),                                                       \
+		 size,                                                                             \
+		 4},                                                                               \
+		S_VM
+#define F_EVENT_COUNT F_COUNTER(msrtop_event_row, count, "count")
 
 const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 	[MSRTOP_KIND_EXITS] =
@@ -1257,6 +1337,310 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 							S_VM,
 						},
 					.nr_sorts = 3,
+				},
+		},
+	[MSRTOP_KIND_PIOS] =
+		{
+			EVENT_KIND("pios", "pios", MSRTOP_SRC_KVM_PIO),
+			.fields =
+				{
+					F_VCPU(msrtop_event_row),
+					F_CODE("port", "port_hex", code, KVM_CODES_HEX, 8),
+					F_CODE("direction", NULL, flag, KVM_CODES_PIO_DIR, 1),
+					F_CODE("size", NULL, arg, KVM_CODES_DEC, 4),
+					F_EVENT_COUNT,
+				},
+			.nr_fields = 5,
+			.families =
+				{
+					{"msrtop_pio_total",
+					 "Guest port I/O that KVM handled or passed to the VMM "
+					 "(kvm:kvm_pio), per port, direction and size in bytes.",
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_event_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "PORT I/O",
+			.text_none_yet = "no guest has used an I/O port",
+			.text_cols =
+				{
+					T_EVENT_VCPU,
+					T_CODE("PORT", -6, code, KVM_CODES_HEX, 8),
+					T_CODE("DIR", -3, flag, KVM_CODES_PIO_DIR, 1),
+					T_CODE("SIZE", 4, arg, KVM_CODES_DEC, 4),
+					T_EVENT_COUNT,
+				},
+			.nr_text_cols = 7,
+			.view =
+				{
+					.tab = "io",
+					.key = 'i',
+					.help = "port I/O per VM, vCPU, port, direction and size",
+					.what = "port I/O",
+					.yet = "",
+					.cols =
+						{
+							V_EVENT_VCPU,
+							V_CODE("PORT", 6, 8, code, KVM_CODES_HEX, 8),
+							V_CODE("DIR", 3, 3, flag, KVM_CODES_PIO_DIR, 1),
+							V_CODE("SIZE", 4, 4, arg, KVM_CODES_DEC, 4),
+							V_EVENT_COUNT,
+						},
+					.nr_cols = 7,
+					.sorts = {S_EVENT("port", 8)},
+					.nr_sorts = 4,
+				},
+		},
+	[MSRTOP_KIND_MMIOS] =
+		{
+			EVENT_KIND("mmios", "mmios", MSRTOP_SRC_KVM_MMIO),
+			.fields =
+				{
+					F_VCPU(msrtop_event_row),
+					F_CODE("gpa_page", "gpa_page_hex", code, KVM_CODES_HEX, 8),
+					F_CODE("type", "type_name", arg, KVM_CODES_MMIO, 4),
+					F_EVENT_COUNT,
+				},
+			.nr_fields = 4,
+			.families =
+				{
+					{"msrtop_mmio_total",
+					 "Guest MMIO that KVM emulated (kvm:kvm_mmio), per 4 KiB "
+					 "guest-physical page (gpa_page: the address >> 12) and type; "
+					 "a read KVM cannot complete counts as read_unsatisfied, then "
+					 "as read once the VMM answered.",
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_event_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "MMIO",
+			.text_none_yet = "no guest access has been emulated as MMIO",
+			.text_cols =
+				{
+					T_EVENT_VCPU,
+					T_CODE("GPA-PAGE", -12, code, KVM_CODES_HEX, 8),
+					T_CODE("TYPE", -16, arg, KVM_CODES_MMIO, 4),
+					T_EVENT_COUNT,
+				},
+			.nr_text_cols = 6,
+			.view =
+				{
+					.tab = "mmio",
+					.key = 'a',
+					.help = "MMIO per VM, vCPU, guest-physical page (address >> 12) "
+						"and type",
+					.what = "MMIO accesses",
+					.yet = "",
+					.cols =
+						{
+							V_EVENT_VCPU,
+							V_CODE("GPA PAGE", 8, 14, code, KVM_CODES_HEX, 8),
+							V_CODE("TYPE", 4, 16, arg, KVM_CODES_MMIO, 4),
+							V_EVENT_COUNT,
+						},
+					.nr_cols = 6,
+					.sorts = {S_EVENT("page", 8)},
+					.nr_sorts = 4,
+				},
+		},
+	[MSRTOP_KIND_HYPERCALLS] =
+		{
+			EVENT_KIND("hypercalls", "hypercalls", MSRTOP_SRC_KVM_HYPERCALL),
+			.fields =
+				{
+					F_VCPU(msrtop_event_row),
+					F_CODE("nr", "nr_name", code, KVM_CODES_HYPERCALL, 8),
+					F_EVENT_COUNT,
+				},
+			.nr_fields = 3,
+			.families =
+				{
+					{"msrtop_hypercalls_total",
+					 "KVM hypercalls (kvm:kvm_hypercall), per number; nr_name is "
+					 "the KVM_HC_* name without its prefix, or the number.",
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_event_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "HYPERCALLS",
+			.text_none_yet = "no guest has made a KVM hypercall",
+			.text_cols =
+				{
+					T_EVENT_VCPU,
+					T_CODE("NR", 6, code, KVM_CODES_DEC, 8),
+					T_CODE("NAME", -20, code, KVM_CODES_HYPERCALL, 8),
+					T_EVENT_COUNT,
+				},
+			.nr_text_cols = 6,
+			.view =
+				{
+					.tab = "hcalls",
+					.key = 'y',
+					.help = "KVM hypercalls per VM, vCPU and number",
+					.what = "hypercalls",
+					.yet = "",
+					.cols =
+						{
+							V_EVENT_VCPU,
+							V_CODE("HYPERCALL", 9, 24, code,
+							       KVM_CODES_HYPERCALL, 8),
+							V_EVENT_COUNT,
+						},
+					.nr_cols = 5,
+					.sorts = {S_EVENT("nr", 8)},
+					.nr_sorts = 4,
+				},
+		},
+	[MSRTOP_KIND_CPUIDS] =
+		{
+			EVENT_KIND("cpuids", "cpuids", MSRTOP_SRC_KVM_CPUID),
+			.fields =
+				{
+					F_VCPU(msrtop_event_row),
+					F_CODE("leaf", "leaf_hex", code, KVM_CODES_HEX, 8),
+					F_CODE("subleaf", "subleaf_hex", arg, KVM_CODES_HEX, 4),
+					F_EVENT_COUNT,
+				},
+			.nr_fields = 4,
+			.families =
+				{
+					{"msrtop_cpuid_total",
+					 "Guest CPUID (kvm:kvm_cpuid), per leaf (EAX) and subleaf "
+					 "(ECX, as the guest set it).",
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_event_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "CPUID",
+			.text_none_yet = "no guest has executed CPUID",
+			.text_cols =
+				{
+					T_EVENT_VCPU,
+					T_CODE("LEAF", -10, code, KVM_CODES_HEX, 8),
+					T_CODE("SUBLEAF", -10, arg, KVM_CODES_HEX, 4),
+					T_EVENT_COUNT,
+				},
+			.nr_text_cols = 6,
+			.view =
+				{
+					.tab = "cpuid",
+					.key = 'u',
+					.help = "CPUID per VM, vCPU, leaf and subleaf",
+					.what = "CPUID",
+					.yet = "",
+					.cols =
+						{
+							V_EVENT_VCPU,
+							V_CODE("LEAF", 4, 10, code, KVM_CODES_HEX, 8),
+							V_CODE("SUBLEAF", 7, 10, arg, KVM_CODES_HEX, 4),
+							V_EVENT_COUNT,
+						},
+					.nr_cols = 6,
+					.sorts = {S_EVENT("leaf", 8)},
+					.nr_sorts = 4,
+				},
+		},
+	[MSRTOP_KIND_INJ_VIRQS] =
+		{
+			EVENT_KIND("injected_interrupts", "inj_virqs", MSRTOP_SRC_KVM_INJ_VIRQ),
+			.fields =
+				{
+					F_VCPU(msrtop_event_row),
+					F_CODE("vector", NULL, code, KVM_CODES_DEC, 8),
+					F_CODE("reinjected", NULL, flag, KVM_CODES_BOOL, 1),
+					F_EVENT_COUNT,
+				},
+			.nr_fields = 4,
+			.families =
+				{
+					{"msrtop_injected_interrupts_total",
+					 "Interrupts KVM injected into guests (kvm:kvm_inj_virq), per "
+					 "vector; reinjected: one already queued (by the VMM with "
+					 "KVM_INTERRUPT, or a delivery KVM retried).",
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_event_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "INJECTED INTERRUPTS",
+			.text_none_yet = "KVM has injected no interrupt",
+			.text_cols =
+				{
+					T_EVENT_VCPU,
+					T_CODE("VECTOR", 6, code, KVM_CODES_DEC, 8),
+					T_CODE("REINJECTED", -10, flag, KVM_CODES_BOOL, 1),
+					T_EVENT_COUNT,
+				},
+			.nr_text_cols = 6,
+			.view =
+				{
+					.tab = "irq",
+					.key = 'n',
+					.help = "interrupts injected per VM, vCPU and vector "
+						"(--sources kvm_inj_virq)",
+					.what = "injected interrupts",
+					.yet = "",
+					.cols =
+						{
+							V_EVENT_VCPU,
+							V_CODE("VECTOR", 6, 6, code, KVM_CODES_DEC, 8),
+							V_CODE("REINJ", 5, 5, flag, KVM_CODES_BOOL, 1),
+							V_EVENT_COUNT,
+						},
+					.nr_cols = 6,
+					.sorts = {S_EVENT("vector", 8)},
+					.nr_sorts = 4,
+				},
+		},
+	[MSRTOP_KIND_INJ_EXCEPTIONS] =
+		{
+			EVENT_KIND("injected_exceptions", "inj_exceptions",
+				   MSRTOP_SRC_KVM_INJ_EXCEPTION),
+			.fields =
+				{
+					F_VCPU(msrtop_event_row),
+					F_CODE("vector", "vector_name", code, KVM_CODES_EXCEPTION, 8),
+					F_CODE("reinjected", NULL, flag, KVM_CODES_BOOL, 1),
+					F_EVENT_COUNT,
+				},
+			.nr_fields = 4,
+			.families =
+				{
+					{"msrtop_injected_exceptions_total",
+					 "Exceptions KVM injected into guests (kvm:kvm_inj_exception), "
+					 "per vector (#GP, #UD, #PF...); reinjected: a delivery KVM "
+					 "retried.",
+					 MSRTOP_FAM_COUNTER, MSRTOP_ROWS_ALL, 0,
+					 OFF(msrtop_event_row, count)},
+				},
+			.nr_families = 1,
+			.text_title = "INJECTED EXCEPTIONS",
+			.text_none_yet = "KVM has injected no exception",
+			.text_cols =
+				{
+					T_EVENT_VCPU,
+					T_CODE("VECTOR", 6, code, KVM_CODES_DEC, 8),
+					T_CODE("NAME", -4, code, KVM_CODES_EXCEPTION, 8),
+					T_CODE("REINJECTED", -10, flag, KVM_CODES_BOOL, 1),
+					T_EVENT_COUNT,
+				},
+			.nr_text_cols = 7,
+			.view =
+				{
+					.tab = "exc",
+					.key = 'X',
+					.help = "exceptions injected per VM, vCPU and vector",
+					.what = "injected exceptions",
+					.yet = "",
+					.cols =
+						{
+							V_EVENT_VCPU,
+							V_CODE("VECTOR", 6, 8, code, KVM_CODES_EXCEPTION, 8),
+							V_CODE("REINJ", 5, 5, flag, KVM_CODES_BOOL, 1),
+							V_EVENT_COUNT,
+						},
+					.nr_cols = 6,
+					.sorts = {S_EVENT("vector", 8)},
+					.nr_sorts = 4,
 				},
 		},
 };

@@ -46,6 +46,12 @@ enum msrtop_field_type {
 	 * (MSRTOP_KVM_STAT_VM: JSON null, no label), then its name (char[]) */
 	MSRTOP_F_KVM_STAT,
 	MSRTOP_F_U64, /* JSON only: uint64_t */
+	/* An unsigned key field of size bytes shown through the code table at aux (enum
+	 * kvm_code_table, kvm_names.h). JSON: json[0] its number (BOOL: true/false; a name
+	 * table's name when json[1] is NULL) and, if given, json[1] its name or null (HEX: its
+	 * "0x.." text). Labels: json[0] as kvm_code_format() writes it (BOOL: "true"/"false");
+	 * a name table with json[1]: json[0] the number, json[1] its name (or number). */
+	MSRTOP_F_CODE,
 };
 
 /* JSON null in place of a field when... */
@@ -122,6 +128,7 @@ enum msrtop_text_col_type {
 	MSRTOP_T_KVM_STAT,  /* uint32_t vcpu at off, then the name: "name" or "vcpuN/name" */
 	MSRTOP_T_U64,	    /* a uint64_t */
 	MSRTOP_T_RATE_IF,   /* a counter's rate when the bool at aux is set, else "-" */
+	MSRTOP_T_CODE,	    /* kvm_code_format() of the size-byte field at off; aux: its table */
 };
 
 struct msrtop_text_col {
@@ -155,6 +162,7 @@ enum msrtop_view_col_type {
 	MSRTOP_V_KVM_STAT, /* as MSRTOP_T_KVM_STAT */
 	MSRTOP_V_U64,	   /* a uint64_t */
 	MSRTOP_V_RATE_IF,  /* a counter's rate when the bool at aux is set, else "-" */
+	MSRTOP_V_CODE,	 /* kvm_code_format() of the size-byte field at off; aux: its table */
 };
 
 struct msrtop_view_col {

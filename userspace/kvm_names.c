@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KVM_EXIT_* and kvm_msr_outcome code names (kvm_names.h). */
+/* KVM_EXIT_*, kvm_msr_outcome and KVM event code names (kvm_names.h). */
+#include <inttypes.h>
 #include <linux/kvm.h>
+#include <linux/kvm_para.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -137,4 +139,80 @@ const char *msr_outcome_reason_name(uint32_t outcome, uint32_t reason)
 		break;
 	}
 	return NULL;
+}
+
+_Static_assert(MSRTOP_MMIO_READ_UNSATISFIED == 0 && MSRTOP_MMIO_READ == 1 && MSRTOP_MMIO_WRITE == 2,
+	       "kvm_mmio's types are KVM_TRACE_MMIO_* of include/trace/events/kvm.h");
+
+/* Numbers newer than the uapi header this is built against (Linux 6.12 values). */
+#ifndef KVM_HC_MAP_GPA_RANGE
+#define KVM_HC_MAP_GPA_RANGE 12
+#endif
+
+#define HC(n) [KVM_HC_##n] = #n
+
+/* KVM's hypercalls (include/uapi/linux/kvm_para.h; the same numbers in 6.1 and 6.12). */
+static const char *const hypercall_names[] = {
+	HC(VAPIC_POLL_IRQ), HC(MMU_OP),
+	HC(FEATURES),	    HC(PPC_MAP_MAGIC_PAGE),
+	HC(KICK_CPU),	    HC(MIPS_GET_CLOCK_FREQ),
+	HC(MIPS_EXIT_VM),   HC(MIPS_CONSOLE_OUTPUT),
+	HC(CLOCK_PAIRING),  HC(SEND_IPI),
+	HC(SCHED_YIELD),    HC(MAP_GPA_RANGE),
+};
+
+/* The architectural exception vectors 0-31 (Intel SDM vol. 3, 6.3.1; AMD APM vol. 2, 8.2). */
+static const char *const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", NULL,  "#TS",
+	"#NP", "#SS", "#GP", "#PF", NULL,  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+	NULL,  NULL,  NULL,  NULL,  NULL,  NULL,  "#HV", "#VC", "#SX", NULL,
+};
+
+static const char *const mmio_names[] = {
+	[MSRTOP_MMIO_READ_UNSATISFIED] = "read_unsatisfied",
+	[MSRTOP_MMIO_READ] = "read",
+	[MSRTOP_MMIO_WRITE] = "write",
+};
+
+static const char *const pio_dir_names[] = {"in", "out"};
+
+#define NAME_IN(table, code) ((code) < sizeof(table) / sizeof((table)[0]) ? (table)[code] : NULL)
+
+const char *kvm_code_name(enum kvm_code_table table, uint64_t code)
+{
+	switch (table) {
+	case KVM_CODES_DEC:
+	case KVM_CODES_HEX:
+	case KVM_CODES_BOOL:
+		break;
+	case KVM_CODES_PIO_DIR:
+		return NAME_IN(pio_dir_names, code);
+	case KVM_CODES_MMIO:
+		return NAME_IN(mmio_names, code);
+	case KVM_CODES_HYPERCALL:
+		return NAME_IN(hypercall_names, code);
+	case KVM_CODES_EXCEPTION:
+		return NAME_IN(exception_names, code);
+	}
+	return NULL;
+}
+
+bool kvm_code_name_table(enum kvm_code_table table)
+{
+	return table != KVM_CODES_DEC && table != KVM_CODES_HEX && table != KVM_CODES_BOOL;
+}
+
+const char *kvm_code_format(enum kvm_code_table table, uint64_t code, char *buf, size_t len)
+{
+	const char *name = kvm_code_name(table, code);
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else if (table == KVM_CODES_BOOL)
+		snprintf(buf, len, "%s", code ? "yes" : "");
+	else if (table == KVM_CODES_HEX)
+		snprintf(buf, len, "0x%" PRIx64, code);
+	else
+		snprintf(buf, len, "%" PRIu64, code);
+	return buf;
 }

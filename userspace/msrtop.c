@@ -157,13 +157,15 @@ static void usage(FILE *f)
 		"                       (--interval: another pace; space pause, , and . step,\n"
 		"                       < and > first/last); --json, --csv or a pipe print\n"
 		"                       every snapshot of it\n"
-		"      --sources LIST   attach only these KVM tracepoints (comma-separated, or\n"
-		"                       all); default: all the kernel has, but where it has\n"
+		"      --sources LIST   attach only these KVM tracepoints (comma-separated;\n"
+		"                       'all'; 'default': the default set). Default: all the\n"
+		"                       kernel has but kvm_inj_virq, and where it has\n"
 		"                       kvm_msr_outcome (msrtop's patches) that fills the MSR\n"
 		"                       table and kvm_msr and kvm_msr_intercept stay off.\n"
 		"                       Fewer sources cost less per exit, e.g. kvm_msr alone\n"
 		"                       for MSR counts, or all but kvm_entry for exits\n"
-		"                       without their latency (docs/performance.md).\n"
+		"                       without their latency; default,kvm_inj_virq adds\n"
+		"                       injected interrupts (docs/performance.md).\n"
 		"                       kvm_debugfs, on by default, is no tracepoint: KVM's\n"
 		"                       own statistics read from debugfs each interval; it\n"
 		"                       alone needs no BPF, nor BTF\n"
@@ -240,7 +242,7 @@ static int parse_u32_option(const char *opt, const char *arg, uint32_t *out)
 	return 0;
 }
 
-/* --sources: a comma-separated list of tracepoint names, or "all". */
+/* --sources: a comma-separated list of tracepoint names, "default" and "all". */
 static int parse_sources(const char *arg, uint32_t *mask)
 {
 	char *copy = strdup(arg), *save = NULL, *name;
@@ -258,6 +260,10 @@ static int parse_sources(const char *arg, uint32_t *mask)
 			*mask |= ((1u << MSRTOP_SRC_NR) - 1) & ~(1u << MSRTOP_SRC_MSR_SAMPLE);
 			continue;
 		}
+		if (!strcmp(name, "default")) {
+			*mask |= MSRTOP_SRCS_WITH_DEFAULT;
+			continue;
+		}
 		if (id == MSRTOP_SRC_MSR_SAMPLE) {
 			error("msr_sample is not a tracepoint for --sources: --sample-msr or "
 			      "--watch-msr switches it on");
@@ -265,13 +271,14 @@ static int parse_sources(const char *arg, uint32_t *mask)
 			goto out;
 		}
 		if (id < 0) {
-			char names[256] = "";
+			char names[512] = "";
 
 			for (int i = 0; i < MSRTOP_SRC_NR; i++)
 				if (i != MSRTOP_SRC_MSR_SAMPLE)
 					snprintf(names + strlen(names), sizeof(names) - strlen(names),
 						 "%s, ", msrtop_source_name(i));
-			error("unknown source '%s' for --sources: give tracepoint names from %sor all",
+			error("unknown source '%s' for --sources: give tracepoint names from "
+			      "%sdefault or all",
 			      name, names);
 			err = -EINVAL;
 			goto out;
@@ -281,7 +288,8 @@ static int parse_sources(const char *arg, uint32_t *mask)
 	if (!*mask) {
 		error("empty --sources: give tracepoint names (kvm_exit,kvm_msr) or all");
 		err = -EINVAL;
-	} else if (*mask & 1u << MSRTOP_SRC_KVM_ENTRY && !(*mask & 1u << MSRTOP_SRC_KVM_EXIT)) {
+	} else if (*mask & 1u << MSRTOP_SRC_KVM_ENTRY && !(*mask & 1u << MSRTOP_SRC_KVM_EXIT) &&
+		   !(*mask & MSRTOP_SRCS_WITH_DEFAULT)) {
 		error("--sources has kvm_entry without kvm_exit: kvm_entry only times the exits "
 		      "kvm_exit counts; add kvm_exit");
 		err = -EINVAL;
@@ -689,7 +697,8 @@ static void print_attached(const struct collector *c)
 			"table, kvm_msr and kvm_msr_intercept stay off (one program per access "
 			"instead of three); --sources all attaches them\n");
 	else if (collector_default_sources(c))
-		fprintf(stderr, "msrtop: default sources: every KVM tracepoint of this kernel\n");
+		fprintf(stderr, "msrtop: default sources: every KVM tracepoint of this kernel but the "
+				"opt-in kvm_inj_virq (unless --sources names it)\n");
 	if (collector_no_bpf(c)) {
 		fprintf(stderr, "msrtop: no BPF: %s\n", collector_no_bpf(c));
 		return;

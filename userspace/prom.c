@@ -456,6 +456,24 @@ static void field_labels(struct ctx *c, const struct msrtop_field *f, const void
 		prom_buf_label_value(&c->lb, kind_at(row, f->off + 8));
 		break;
 	}
+	case MSRTOP_F_CODE: {
+		uint64_t v = kind_uint(row, f->off, f->size);
+
+		/* A named code with a name member: its number, then its name (or number). */
+		if (f->json[1] && kvm_code_name_table(f->aux)) {
+			prom_buf_printf(&c->lb, ",%s=\"%" PRIu64 "\",%s=", f->json[0], v,
+					f->json[1]);
+			prom_buf_label_value(&c->lb,
+					     kvm_code_format(f->aux, v, name, sizeof(name)));
+		} else if (f->aux == KVM_CODES_BOOL) {
+			prom_buf_printf(&c->lb, ",%s=\"%s\"", f->json[0], v ? "true" : "false");
+		} else {
+			prom_buf_printf(&c->lb, ",%s=", f->json[0]);
+			prom_buf_label_value(&c->lb,
+					     kvm_code_format(f->aux, v, name, sizeof(name)));
+		}
+		break;
+	}
 	case MSRTOP_F_VMX_FLAGS:
 	case MSRTOP_F_BOOL:
 	case MSRTOP_F_COUNTER:

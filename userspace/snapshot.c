@@ -37,6 +37,12 @@ static const char *const source_names[MSRTOP_SRC_NR] = {
 	[MSRTOP_SRC_KVM_MSR_CANONICAL] = "kvm_msr_canonical",
 	[MSRTOP_SRC_MSR_SAMPLE] = "msr_sample",
 	[MSRTOP_SRC_KVM_DEBUGFS] = "kvm_debugfs",
+	[MSRTOP_SRC_KVM_PIO] = "kvm_pio",
+	[MSRTOP_SRC_KVM_MMIO] = "kvm_mmio",
+	[MSRTOP_SRC_KVM_HYPERCALL] = "kvm_hypercall",
+	[MSRTOP_SRC_KVM_CPUID] = "kvm_cpuid",
+	[MSRTOP_SRC_KVM_INJ_VIRQ] = "kvm_inj_virq",
+	[MSRTOP_SRC_KVM_INJ_EXCEPTION] = "kvm_inj_exception",
 };
 
 const char *msrtop_source_name(enum msrtop_source_id id)
@@ -75,6 +81,12 @@ const char *msrtop_map_name(unsigned int map_id)
 		[MSRTOP_MAP_MSR_SAMPLES] = "msr_samples",
 		[MSRTOP_MAP_MSR_VALUES] = "msr_values",
 		[MSRTOP_MAP_MSR_CHANGES] = "msr_changes",
+		[MSRTOP_MAP_PIOS] = "pios",
+		[MSRTOP_MAP_MMIOS] = "mmios",
+		[MSRTOP_MAP_HYPERCALLS] = "hypercalls",
+		[MSRTOP_MAP_CPUIDS] = "cpuids",
+		[MSRTOP_MAP_INJ_VIRQS] = "inj_virqs",
+		[MSRTOP_MAP_INJ_EXCEPTIONS] = "inj_exceptions",
 	};
 
 	return map_id < MSRTOP_MAP_NR ? names[map_id] : "unknown";
@@ -378,6 +390,12 @@ static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapsh
 
 /* ---- derived tables ------------------------------------------------------------------ */
 
+/* The kinds whose rows are struct msrtop_event_row, one per KVM event tracepoint. */
+static const enum msrtop_kind_id event_kinds[] = {
+	MSRTOP_KIND_PIOS,   MSRTOP_KIND_MMIOS,	   MSRTOP_KIND_HYPERCALLS,
+	MSRTOP_KIND_CPUIDS, MSRTOP_KIND_INJ_VIRQS, MSRTOP_KIND_INJ_EXCEPTIONS,
+};
+
 static void acc(struct msrtop_counter *sum, const struct msrtop_counter *c)
 {
 	sum->total += c->total;
@@ -575,6 +593,17 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 		ev[MSRTOP_SRC_KVM_MSR_OUTCOME] = t->outcomes;
 		ev[MSRTOP_SRC_KVM_MSR_CANONICAL] = t->canonical;
 		ev[MSRTOP_SRC_MSR_SAMPLE] = t->msr_samples;
+		/* The KVM event kinds (struct msrtop_event_row): one event per count of their rows.
+		 */
+		for (size_t j = 0; j < sizeof(event_kinds) / sizeof(event_kinds[0]); j++) {
+			enum msrtop_kind_id k = event_kinds[j];
+			const struct msrtop_event_row *r = snapshot_rows(s, k);
+			struct msrtop_counter *n = &ev[msrtop_kinds[k].source];
+
+			for (size_t i = 0; i < snapshot_nr(s, k); i++)
+				acc(n, &r[i].count);
+			acc_rate(n, iv);
+		}
 		for (int i = 0; i < MSRTOP_SRC_NR; i++)
 			s->sources[i].events = ev[i];
 	}

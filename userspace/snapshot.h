@@ -42,8 +42,21 @@ enum msrtop_source_id {
 	/* Not a tracepoint of its own: kvm_exit with patch 0006's kfunc (--sample-msr). */
 	MSRTOP_SRC_MSR_SAMPLE,
 	MSRTOP_SRC_KVM_DEBUGFS,	      /* not a tracepoint: KVM's statistics in debugfs */
+	MSRTOP_SRC_KVM_PIO,
+	MSRTOP_SRC_KVM_MMIO,
+	MSRTOP_SRC_KVM_HYPERCALL,
+	MSRTOP_SRC_KVM_CPUID,
+	MSRTOP_SRC_KVM_INJ_VIRQ,
+	MSRTOP_SRC_KVM_INJ_EXCEPTION,
 	MSRTOP_SRC_NR
 };
+
+/* Sources left out of the default set (collector.c): attached only when --sources names them
+ * (or all). */
+#define MSRTOP_SRCS_OPT_IN (1u << MSRTOP_SRC_KVM_INJ_VIRQ)
+/* In a --sources mask (1 << MSRTOP_SRC_*): the kernel's default set as well ("default"). */
+#define MSRTOP_SRCS_WITH_DEFAULT (1u << 31)
+_Static_assert(MSRTOP_SRC_NR < 31, "a source's bit is MSRTOP_SRCS_WITH_DEFAULT");
 
 enum msrtop_source_state {
 	MSRTOP_SRC_ATTACHED, /* attached: counts whatever fires from now on */

@@ -206,6 +206,8 @@ static const char *col_text(const struct msrtop_text_col *col, const void *row, 
 		if (!kind_bool(row, col->aux))
 			return "-";
 		return format_rate(kind_counter(row, col->off)->rate, buf, len);
+	case MSRTOP_T_CODE:
+		return kvm_code_format(col->aux, kind_uint(row, col->off, col->size), buf, len);
 	}
 	return buf;
 }

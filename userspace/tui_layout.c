@@ -312,19 +312,29 @@ static void draw_title(struct tui_state *t)
 		tui_put(0, x + 2, "PAUSED (space resumes)", A_REVERSE);
 }
 
-static int draw_tabs(struct tui_state *t, int y)
+/* The view tabs from line *y, on as many lines as they need (*y: the last), then the sort
+ * key; returns the column after it. */
+static int draw_tabs(struct tui_state *t, int *y)
 {
 	char buf[96];
 	int x = 0;
 
 	for (unsigned int v = 0; v < t->nr_views; v++) {
 		snprintf(buf, sizeof(buf), " %u:%s ", v + 1, t->views[v]->name);
-		x = tui_put(y, x, buf, v == t->view ? A_REVERSE | A_BOLD : A_NORMAL);
+		if (x && x + (int)strlen(buf) > COLS) {
+			(*y)++;
+			x = 0;
+		}
+		x = tui_put(*y, x, buf, v == t->view ? A_REVERSE | A_BOLD : A_NORMAL);
 	}
 	snprintf(buf, sizeof(buf), "   sort: %s%s",
 		 tui_view_sort_name(tui_view(t), t->sort[t->view]),
 		 t->reverse[t->view] ? " (reversed)" : "");
-	x = tui_put(y, x, buf, A_NORMAL);
+	if (x + (int)strlen(buf) > COLS) {
+		(*y)++;
+		x = 0;
+	}
+	x = tui_put(*y, x, buf, A_NORMAL);
 	return x;
 }
 
@@ -416,7 +426,7 @@ static void draw_help(struct tui_state *t)
 
 void tui_draw(struct tui_state *t)
 {
-	int x, y, max_y;
+	int x, y, tabs_y, max_y;
 	size_t total;
 	char buf[64];
 
@@ -448,14 +458,21 @@ void tui_draw(struct tui_state *t)
 	y = draw_totals(t, y, max_y);
 	y = draw_filters(t, y, max_y);
 	y++;
-	x = draw_tabs(t, y);
+	tabs_y = y;
+	x = draw_tabs(t, &y);
 	total = tui_view_draw(t, y + 1, LINES - 1 - (y + 1));
 	if (total > (size_t)t->table_rows) {
 		size_t last = t->scroll[t->view] + t->table_rows;
+		int n;
 
-		snprintf(buf, sizeof(buf), "   rows %zu-%zu of %zu", t->scroll[t->view] + 1,
-			 last < total ? last : total, total);
-		tui_put(y, x, buf, A_BOLD);
+		n = snprintf(buf, sizeof(buf), "   rows %zu-%zu of %zu", t->scroll[t->view] + 1,
+			     last < total ? last : total, total);
+		/* After the sort key, or where it does not fit there, at the right end of the
+		 * empty line above the tabs. */
+		if (x + n <= COLS)
+			tui_put(y, x, buf, A_BOLD);
+		else
+			tui_put(tabs_y - 1, COLS > n - 3 ? COLS - (n - 3) : 0, buf + 3, A_BOLD);
 	}
 	draw_status(t);
 	refresh();

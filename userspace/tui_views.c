@@ -16,6 +16,7 @@
 #include "msr_passthrough.h"
 #include "kinds.h"
 #include "kvm_debugfs.h"
+#include "kvm_names.h"
 #include "snapshot.h"
 #include "tui.h"
 #include "tui_state.h"
@@ -128,6 +129,9 @@ static void kind_cell(struct tui_state *t, char *cell, const struct msrtop_view_
 			format_rate_short(kind_counter(row, c->off)->rate, cell, CELL_LEN);
 		else
 			snprintf(cell, CELL_LEN, "-");
+		break;
+	case MSRTOP_V_CODE:
+		kvm_code_format(c->aux, kind_uint(row, c->off, c->size), cell, CELL_LEN);
 		break;
 	}
 }

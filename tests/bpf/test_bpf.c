@@ -58,10 +58,20 @@ static void select_programs(struct msrtop *skel, struct bpf_program **want)
 static void raw_programs(struct msrtop *skel)
 {
 	struct bpf_program *want[] = {
-		skel->progs.kvm_msr_raw,	   skel->progs.kvm_entry_raw,
-		skel->progs.kvm_exit_test,	   skel->progs.kvm_userspace_exit_raw,
-		skel->progs.kvm_msr_intercept_raw, skel->progs.kvm_msr_outcome_raw,
-		skel->progs.kvm_msr_canonical_raw, skel->progs.kvm_exit_raw,
+		skel->progs.kvm_msr_raw,
+		skel->progs.kvm_entry_raw,
+		skel->progs.kvm_exit_test,
+		skel->progs.kvm_userspace_exit_raw,
+		skel->progs.kvm_msr_intercept_raw,
+		skel->progs.kvm_msr_outcome_raw,
+		skel->progs.kvm_msr_canonical_raw,
+		skel->progs.kvm_exit_raw,
+		skel->progs.kvm_pio_raw,
+		skel->progs.kvm_mmio_raw,
+		skel->progs.kvm_hypercall_raw,
+		skel->progs.kvm_cpuid_raw,
+		skel->progs.kvm_inj_virq_raw,
+		skel->progs.kvm_inj_exception_raw,
 		NULL,
 	};
 
@@ -844,6 +854,75 @@ static void test_msr_canonical(void **state)
 	assert_int_equal(v.fixups, 1);
 }
 
+/* ---- the KVM event tables ---------------------------------------------------------- */
+
+/* The count of the event row (code, arg, flag) of this thread in map, 0 if none. */
+static uint64_t event_count(struct bpf_map *map, uint64_t code, uint32_t arg, uint8_t flag)
+{
+	struct msrtop_event_key k;
+	struct msrtop_count_val v;
+
+	memset(&k, 0, sizeof(k));
+	k.tgid = getpid();
+	k.vcpu = (uint32_t)gettid();
+	k.code = code;
+	k.arg = arg;
+	k.flag = flag;
+	k.vcpu_src = MSRTOP_VCPU_TID;
+	if (!lookup_value(map, &k, (uint64_t *)&v, 1))
+		return 0;
+	return v.count;
+}
+
+/* Each tracepoint's arguments in the TP_PROTO order of Linux 6.1 and 6.12 become the
+ * key its table documents (msrtop.h), per thread, exactly. */
+static void test_event_tables(void **state)
+{
+	struct fixture *f = start(state, true);
+	struct msrtop *sk = f->skel;
+
+	/* kvm_pio(rw, port, size, count, data) */
+	for (int i = 0; i < 3; i++)
+		RUN(sk->progs.kvm_pio_raw, 1, 0x80, 1, 1, 0);
+	RUN(sk->progs.kvm_pio_raw, 0, 0x80, 1, 1, 0);
+	RUN(sk->progs.kvm_pio_raw, 0, 0xcfc, 4, 1, 0);
+	assert_int_equal(event_count(sk->maps.pios, 0x80, 1, 1), 3);
+	assert_int_equal(event_count(sk->maps.pios, 0x80, 1, 0), 1);
+	assert_int_equal(event_count(sk->maps.pios, 0xcfc, 4, 0), 1);
+	/* kvm_mmio(type, len, gpa, val): per 4 KiB page and type */
+	RUN(sk->progs.kvm_mmio_raw, MSRTOP_MMIO_WRITE, 4, 0xfee00300, 0);
+	RUN(sk->progs.kvm_mmio_raw, MSRTOP_MMIO_WRITE, 4, 0xfee00fff, 0);
+	RUN(sk->progs.kvm_mmio_raw, MSRTOP_MMIO_READ_UNSATISFIED, 8, 0xfee01000, 0);
+	RUN(sk->progs.kvm_mmio_raw, MSRTOP_MMIO_READ, 8, 0xfee01000, 0);
+	assert_int_equal(event_count(sk->maps.mmios, 0xfee00, MSRTOP_MMIO_WRITE, 0), 2);
+	assert_int_equal(event_count(sk->maps.mmios, 0xfee01, MSRTOP_MMIO_READ_UNSATISFIED, 0), 1);
+	assert_int_equal(event_count(sk->maps.mmios, 0xfee01, MSRTOP_MMIO_READ, 0), 1);
+	/* kvm_hypercall(nr, a0, a1, a2, a3): a 64-bit number is kept whole */
+	RUN(sk->progs.kvm_hypercall_raw, 11, 1, 2, 3, 4);
+	RUN(sk->progs.kvm_hypercall_raw, 0x1234567890ull, 0, 0, 0, 0);
+	assert_int_equal(event_count(sk->maps.hypercalls, 11, 0, 0), 1);
+	assert_int_equal(event_count(sk->maps.hypercalls, 0x1234567890ull, 0, 0), 1);
+	/* kvm_cpuid(function, index, rax, rbx, rcx, rdx, found, used_max_basic) */
+	RUN(sk->progs.kvm_cpuid_raw, 0xd, 1, 0, 0, 0, 0, 1, 0);
+	RUN(sk->progs.kvm_cpuid_raw, 0xd, 1, 0, 0, 0, 0, 1, 0);
+	RUN(sk->progs.kvm_cpuid_raw, 0x80000008, 0, 0, 0, 0, 0, 1, 0);
+	assert_int_equal(event_count(sk->maps.cpuids, 0xd, 1, 0), 2);
+	assert_int_equal(event_count(sk->maps.cpuids, 0x80000008, 0, 0), 1);
+	/* kvm_inj_virq(vector, soft, reinjected) */
+	RUN(sk->progs.kvm_inj_virq_raw, 0xec, 0, 0);
+	RUN(sk->progs.kvm_inj_virq_raw, 0xec, 0, 1);
+	RUN(sk->progs.kvm_inj_virq_raw, 0xec, 1, 0); /* soft: not a key */
+	assert_int_equal(event_count(sk->maps.inj_virqs, 0xec, 0, 0), 2);
+	assert_int_equal(event_count(sk->maps.inj_virqs, 0xec, 0, 1), 1);
+	/* kvm_inj_exception(exception, has_error, error_code, reinjected) */
+	RUN(sk->progs.kvm_inj_exception_raw, 13, 1, 0, 0);
+	RUN(sk->progs.kvm_inj_exception_raw, 13, 1, 0x18, 0);
+	RUN(sk->progs.kvm_inj_exception_raw, 14, 1, 2, 1);
+	assert_int_equal(event_count(sk->maps.inj_exceptions, 13, 0, 0), 2);
+	assert_int_equal(event_count(sk->maps.inj_exceptions, 14, 0, 1), 1);
+	assert_int_equal(event_count(sk->maps.inj_exceptions, 6, 0, 0), 0);
+}
+
 /* ---- map full ------------------------------------------------------------------ */
 
 static void test_overflow_counted(void **state)
@@ -1057,8 +1136,8 @@ static bool kernel_has(const char *tp)
 static void test_production_programs_attach(void **state)
 {
 	struct fixture *f = *state;
-	struct bpf_program *want[8] = {0};
-	struct bpf_link *links[7] = {0};
+	struct bpf_program *want[14] = {0};
+	struct bpf_link *links[13] = {0};
 	int err;
 
 	want[0] = f->skel->progs.kvm_msr_btf;
@@ -1068,17 +1147,23 @@ static void test_production_programs_attach(void **state)
 	want[4] = f->skel->progs.kvm_nested_vmexit_btf;
 	want[5] = f->skel->progs.kvm_exit_tp;
 	want[6] = f->skel->progs.kvm_nested_vmexit_tp;
+	want[7] = f->skel->progs.kvm_pio_btf;
+	want[8] = f->skel->progs.kvm_mmio_btf;
+	want[9] = f->skel->progs.kvm_hypercall_btf;
+	want[10] = f->skel->progs.kvm_cpuid_btf;
+	want[11] = f->skel->progs.kvm_inj_virq_btf;
+	want[12] = f->skel->progs.kvm_inj_exception_btf;
 	select_programs(f->skel, want);
 	err = msrtop__load(f->skel);
 	if (err)
 		fail_msg("loading the tp_btf/tracepoint programs failed: %s", strerror(-err));
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 13; i++) {
 		links[i] = bpf_program__attach(want[i]);
 		if (!links[i])
 			fail_msg("attaching %s failed: %s (is tracefs mounted?)",
 				 bpf_program__name(want[i]), strerror(errno));
 	}
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 13; i++)
 		bpf_link__destroy(links[i]);
 }
 
@@ -1261,6 +1346,7 @@ int main(void)
 		T(test_msr_table_from_outcomes),
 		T(test_msr_table_not_from_outcomes),
 		T(test_msr_canonical),
+		T(test_event_tables),
 		T(test_overflow_counted),
 		T(test_burst_fills_to_max_entries),
 		T(test_two_vcpus_concurrently_exact),

@@ -142,10 +142,10 @@ phase_checks || tap_done
 phase_load
 
 tap_eq "--sources kvm_exit,kvm_msr,kvm_userspace_exit: the other stock sources are off" \
-	"kvm_entry=off kvm_nested_vmexit=off kvm_debugfs=off" \
+	"kvm_entry=off kvm_nested_vmexit=off kvm_debugfs=off kvm_pio=off kvm_mmio=off kvm_hypercall=off kvm_cpuid=off kvm_inj_virq=off kvm_inj_exception=off" \
 	"$(jq -r '[.sources[] | select(.patched == false and .state == "off") | "\(.name)=\(.state)"] | join(" ")' "$work/nolat.json")"
 tap_eq "--sources kvm_msr: every other stock source is off" \
-	"kvm_exit kvm_entry kvm_nested_vmexit kvm_userspace_exit kvm_debugfs" \
+	"kvm_exit kvm_entry kvm_nested_vmexit kvm_userspace_exit kvm_debugfs kvm_pio kvm_mmio kvm_hypercall kvm_cpuid kvm_inj_virq kvm_inj_exception" \
 	"$(jq -r '[.sources[] | select(.patched == false and .state == "off") | .name] | join(" ")' "$work/msr.json")"
 # Default sources: on a kernel with kvm_msr_outcome (msrtop's patches) it fills
 # the MSR table, and neither kvm_msr nor kvm_msr_intercept is attached.

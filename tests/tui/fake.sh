@@ -137,7 +137,9 @@ sleep 0.5
 check_no_screen "space resumes" 'PAUSED'
 
 tmx resize-window -t t -x 72 -y 20
-check_screen "after a resize to 72x20 the view is redrawn" '^ 1:exits .*sort: rate'
+check_screen "after a resize to 72x20 the view is redrawn" '^ 1:exits '
+check_screen "after a resize to 72x20 the tabs wrap, then the sort key" '^ 9:hcalls '
+check_screen "after a resize to 72x20 the sort key is shown" 'sort: rate'
 check_no_screen "nothing is drawn past 72 columns" '.{73}'
 tmx resize-window -t t -x 30 -y 6
 check_screen "a tiny terminal is said to be too small" 'too small'

@@ -140,7 +140,8 @@ static struct msrtop_snapshot *make(uint64_t seq, uint64_t k, const struct msrto
 	for (i = 0; i < MSRTOP_SRC_NR; i++) {
 		s->sources[i].name = msrtop_source_name(i);
 		s->sources[i].attach = "tp_btf";
-		s->sources[i].patched = i >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
+		s->sources[i].patched =
+			i >= MSRTOP_SRC_KVM_MSR_INTERCEPT && i <= MSRTOP_SRC_KVM_MSR_CANONICAL;
 		s->sources[i].state = s->sources[i].patched && !o.patched ? MSRTOP_SRC_MISSING
 									  : MSRTOP_SRC_ATTACHED;
 	}

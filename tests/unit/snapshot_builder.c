@@ -28,7 +28,8 @@ void sb_sources(struct msrtop_snapshot *s)
 		s->sources[i].attach = i == MSRTOP_SRC_KVM_EXIT || i == MSRTOP_SRC_KVM_NESTED_VMEXIT
 					       ? "tracepoint"
 					       : "tp_btf";
-		s->sources[i].patched = i >= MSRTOP_SRC_KVM_MSR_INTERCEPT;
+		s->sources[i].patched =
+			i >= MSRTOP_SRC_KVM_MSR_INTERCEPT && i <= MSRTOP_SRC_KVM_MSR_CANONICAL;
 		s->sources[i].state = MSRTOP_SRC_ATTACHED;
 	}
 }

@@ -268,6 +268,48 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 		if (r->cumulative)
 			counter(&r->count, r->value);
 	}
+	/* The KVM event kinds: named and unnamed codes, each vCPU source. */
+	{
+		static const struct {
+			enum msrtop_kind_id kind;
+			uint8_t vcpu_src;
+			uint32_t vcpu;
+			uint64_t code;
+			uint32_t arg;
+			uint8_t flag;
+			uint64_t n;
+		} ev[] = {
+			{MSRTOP_KIND_PIOS, MSRTOP_VCPU_LEARNED, 0, 0x80, 1, 1, 10},
+			{MSRTOP_KIND_PIOS, MSRTOP_VCPU_LEARNED, 0, 0xcf8, 4, 0, 3},
+			{MSRTOP_KIND_PIOS, MSRTOP_VCPU_TID, 4243, 0x3f8, 2, 1, 1},
+			{MSRTOP_KIND_MMIOS, MSRTOP_VCPU_LEARNED, 1, 0xfee00, 0, 0, 7},
+			{MSRTOP_KIND_MMIOS, MSRTOP_VCPU_LEARNED, 1, 0xfee00, 1, 0, 7},
+			{MSRTOP_KIND_MMIOS, MSRTOP_VCPU_LEARNED, 1, 0x100000, 2, 0, 5},
+			{MSRTOP_KIND_MMIOS, MSRTOP_VCPU_LEARNED, 1, 0x2, 9, 0, 1},
+			{MSRTOP_KIND_HYPERCALLS, MSRTOP_VCPU_LEARNED, 0, 11, 0, 0, 4},
+			{MSRTOP_KIND_HYPERCALLS, MSRTOP_VCPU_LEARNED, 0, 0x4d5352, 0, 0, 2},
+			{MSRTOP_KIND_CPUIDS, MSRTOP_VCPU_LEARNED, 0, 0x80000008, 0, 0, 6},
+			{MSRTOP_KIND_CPUIDS, MSRTOP_VCPU_LEARNED, 0, 0xd, 1, 0, 2},
+			{MSRTOP_KIND_INJ_VIRQS, MSRTOP_VCPU_LEARNED, 0, 236, 0, 0, 9},
+			{MSRTOP_KIND_INJ_VIRQS, MSRTOP_VCPU_LEARNED, 0, 236, 0, 1, 1},
+			{MSRTOP_KIND_INJ_EXCEPTIONS, MSRTOP_VCPU_LEARNED, 0, 13, 0, 0, 8},
+			{MSRTOP_KIND_INJ_EXCEPTIONS, MSRTOP_VCPU_LEARNED, 0, 14, 0, 1, 1},
+			{MSRTOP_KIND_INJ_EXCEPTIONS, MSRTOP_VCPU_LEARNED, 0, 9, 0, 0, 1},
+		};
+
+		for (size_t j = 0; j < sizeof(ev) / sizeof(ev[0]); j++) {
+			struct msrtop_event_row *r;
+
+			r = sb_row(s, ev[j].kind,
+				   &(struct msrtop_event_row){.pid = j % 3 ? 4242 : 5150,
+							      .vcpu_src = ev[j].vcpu_src,
+							      .vcpu = ev[j].vcpu,
+							      .code = ev[j].code,
+							      .arg = ev[j].arg,
+							      .flag = ev[j].flag});
+			counter(&r->count, ev[j].n * k);
+		}
+	}
 }
 
 static void set_sources(struct msrtop_snapshot *s)

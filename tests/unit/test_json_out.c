@@ -21,6 +21,7 @@
 #include "json_in.h"
 #include "json_out.h"
 #include "kinds.h"
+#include "kvm_names.h"
 #include "snapshot.h"
 #include "snapshot_builder.h"
 
@@ -515,6 +516,14 @@ static void fill_row(const struct msrtop_kind *k, void *row)
 		case MSRTOP_F_U64:
 		case MSRTOP_F_VALUE:
 			memcpy(r + f->off, &u64, 8);
+			break;
+		case MSRTOP_F_CODE:
+			/* Small codes have names in some tables, large ones none. */
+			if (rnd() % 2)
+				u64 %= 40;
+			if (f->aux == KVM_CODES_BOOL)
+				u64 %= 2;
+			memcpy(r + f->off, &u64, f->size);
 			break;
 		}
 	}

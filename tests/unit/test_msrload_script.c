@@ -123,6 +123,49 @@ static void test_other_ops(void **state)
 	assert_int_equal(s.gs.nops, 6);
 }
 
+/* --hypercall, --mmio-read, --mmio-write, --irq: their forms, and what they refuse. */
+static void test_event_ops(void **state)
+{
+	static struct script s;
+
+	(void)state;
+	script_init(&s);
+	assert_int_equal(script_add_op(&s, GOP_HYPERCALL, "1:5", err, sizeof(err)), 0);
+	assert_int_equal(script_add_op(&s, GOP_HYPERCALL, "0x4d53", err, sizeof(err)), 0);
+	assert_int_equal(script_add_op(&s, GOP_MMIO_READ, "0x10000000:4", err, sizeof(err)), 0);
+	assert_int_equal(script_add_op(&s, GOP_MMIO_WRITE, "0x800000:3:0xdeadbeef", err,
+				       sizeof(err)),
+			 0);
+	assert_int_equal(script_add_op(&s, GOP_IRQ, "0x40:6", err, sizeof(err)), 0);
+	assert_int_equal(s.gs.nops, 5);
+	assert_int_equal(s.gs.ops[0].arg, 1);
+	assert_int_equal(s.gs.ops[0].count, 5);
+	assert_int_equal(s.gs.ops[1].arg, 0x4d53);
+	assert_int_equal(s.gs.ops[1].count, 1);
+	assert_int_equal(s.gs.ops[2].arg, 0x10000000);
+	assert_int_equal(s.gs.ops[3].value, 0xdeadbeef);
+	assert_int_equal(s.gs.ops[4].arg, 0x40);
+	assert_int_equal(s.gs.ops[4].count, 6);
+
+	/* Guest memory is not MMIO; 1 GiB and up is not mapped; accesses are 4-byte aligned. */
+	assert_int_equal(script_add_op(&s, GOP_MMIO_READ, "0x7ffffc", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "above guest memory"));
+	assert_int_equal(script_add_op(&s, GOP_MMIO_READ, "0x40000000", err, sizeof(err)), -1);
+	assert_int_equal(script_add_op(&s, GOP_MMIO_WRITE, "0x10000002", err, sizeof(err)), -1);
+	assert_int_equal(script_add_op(&s, GOP_MMIO_WRITE, "0x10000000:1:0x100000000", err,
+				       sizeof(err)),
+			 -1);
+	assert_int_equal(script_add_op(&s, GOP_MMIO_READ, "0x10000000:1:2", err, sizeof(err)), -1);
+	/* Exceptions are not interrupts msrload injects. */
+	assert_int_equal(script_add_op(&s, GOP_IRQ, "13", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "32..255"));
+	assert_int_equal(script_add_op(&s, GOP_IRQ, "256", err, sizeof(err)), -1);
+	assert_int_equal(script_add_op(&s, GOP_IRQ, "0x40:0", err, sizeof(err)), -1);
+	assert_int_equal(script_add_op(&s, GOP_HYPERCALL, "x", err, sizeof(err)), -1);
+	assert_int_equal(script_add_op(&s, GOP_HYPERCALL, "1:2:3", err, sizeof(err)), -1);
+	assert_int_equal(s.gs.nops, 5);
+}
+
 static void test_op_limit(void **state)
 {
 	struct script s;
@@ -225,9 +268,12 @@ static void test_truth(void **state)
 	script_add_op(&s, GOP_CPUID, "0:2", err, sizeof(err));
 	script_add_op(&s, GOP_OUTB, "0x80:9", err, sizeof(err));
 	script_add_op(&s, GOP_WBINVD, "4", err, sizeof(err));
+	script_add_op(&s, GOP_HYPERCALL, "1:3", err, sizeof(err));
+	script_add_op(&s, GOP_IRQ, "0x40:2", err, sizeof(err));
 	script_add_deny(&s, "0x3a:w:gp", err, sizeof(err));
 	memset(&area, 0, sizeof(area));
 	area.reps_done = 5;
+	area.irqs = 10; /* the guest's handler count */
 	area.op_faults[1] = 50; /* every reserved-PAT write faulted */
 	area.op_faults[3] = 20; /* msrload answered #GP */
 	memset(&t, 0, sizeof(t));
@@ -252,11 +298,16 @@ static void test_truth(void **state)
 	assert_int_equal(t.wbinvd, 20);
 	assert_int_equal(t.user_msr_exits, 20);
 	assert_int_equal(t.pio_out, 0); /* counted by the exit loop, not the script */
+	assert_int_equal(t.hypercall, 15);
+	assert_int_equal(t.irq_taken, 10);
+	assert_int_equal(t.irq, 0); /* counted by the exit loop, at each injection */
 
 	memset(&total, 0, sizeof(total));
 	truth_merge(&total, &t);
 	truth_merge(&total, &t);
 	assert_int_equal(total.reps, 10);
+	assert_int_equal(total.hypercall, 30);
+	assert_int_equal(total.irq_taken, 20);
 	assert_int_equal(truth_msr(&total, 0x277)->writes, 1100);
 	assert_int_equal(truth_msr(&total, 0x3a)->write_user_gp, 40);
 	assert_int_equal(total.cpuid, 20);
@@ -269,6 +320,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers),	    cmocka_unit_test(test_seconds),
 		cmocka_unit_test(test_wrmsr),	    cmocka_unit_test(test_other_ops),
+		cmocka_unit_test(test_event_ops),
 		cmocka_unit_test(test_op_limit),    cmocka_unit_test(test_deny),
 		cmocka_unit_test(test_validate),    cmocka_unit_test(test_default_script),
 		cmocka_unit_test(test_truth),

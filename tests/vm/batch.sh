@@ -34,6 +34,7 @@ inner() {
 	msrload) cmd=("$top/tests/e2e/msrload_trace.sh") limit=600 split=1 ;;
 	msrtop) cmd=("$top/tests/e2e/msrtop_truth.sh") limit=600 split=1 ;;
 	kvmstats) cmd=("$top/tests/e2e/kvm_debugfs.sh") limit=300 split=1 ;;
+	events) cmd=("$top/tests/e2e/events_truth.sh") limit=300 split=1 ;;
 	coexist) cmd=("$top/tests/e2e/coexist.sh") limit=600 split=1 ;;
 	churn) cmd=("$top/tests/e2e/churn.sh") limit=1200 ;;
 	patched) cmd=("$top/tests/e2e/patched_truth.sh") limit=600 split=1 ;;

@@ -17,6 +17,8 @@
 #   msrtop    msrtop --json against msrload's ground truth (tests/e2e/msrtop_truth.sh)
 #   kvmstats  KVM's statistics from debugfs against msrload's binary statistics
 #             (tests/e2e/kvm_debugfs.sh)
+#   events    msrtop's KVM event kinds (port I/O, MMIO, hypercalls, CPUID, injected
+#             interrupts and exceptions) against msrload (tests/e2e/events_truth.sh)
 #   coexist   perf stat and kvm_stat count exactly while msrtop runs
 #             (tests/e2e/coexist.sh)
 #   churn     1,000 short VMs through small tables (tests/e2e/churn.sh), in
@@ -49,7 +51,7 @@ names=()
 # host lane); elsewhere in the 6.12 test kernel (CHURN_KVERS).
 churn=
 [ -c /dev/kvm ] || churn=churn
-for n in ${VM_ONLY:-msrload msrtop kvmstats coexist patched kfunc exports tui bpftrace $churn}; do
+for n in ${VM_ONLY:-msrload msrtop kvmstats events coexist patched kfunc exports tui bpftrace $churn}; do
 	[ "$n" != churn ] || in_list "$kver" "${CHURN_KVERS:-6.12}" || continue
 	[ "$n" != tui ] || in_list "$kver" "${TUI_KVERS:-6.1}" || continue
 	names+=("$n")

@@ -11,6 +11,7 @@
 #include "guest_abi.h"
 
 extern const uint64_t guest_exc_table[32];
+extern const char guest_irq_handler[];
 
 /* KVM's forced emulation prefix ("ud2; .ascii \"kvm\""), honoured when the host
  * kernel runs with kvm.force_emulation_prefix=1: the next instruction goes
@@ -39,11 +40,12 @@ struct table_ptr {
 static void idt_install(void)
 {
 	struct idt_entry *idt = (struct idt_entry *)GUEST_IDT;
-	struct table_ptr ptr = { .limit = 32 * sizeof(*idt) - 1, .base = GUEST_IDT };
+	struct table_ptr ptr = { .limit = 256 * sizeof(*idt) - 1, .base = GUEST_IDT };
 
-	/* Every vCPU writes the same entries; concurrent identical writes are harmless. */
-	for (int v = 0; v < 32; v++) {
-		uint64_t h = guest_exc_table[v];
+	/* Every vCPU writes the same entries; concurrent identical writes are harmless.
+	 * Vectors 32-255: the interrupts msrload injects (--irq). */
+	for (int v = 0; v < 256; v++) {
+		uint64_t h = v < 32 ? guest_exc_table[v] : (uint64_t)guest_irq_handler;
 
 		idt[v].off_lo = (uint16_t)h;
 		idt[v].sel = GUEST_SEL_CODE;
@@ -114,7 +116,41 @@ static void run_cpuid(uint32_t leaf, uint64_t n)
 	}
 }
 
-static void run_op(const struct guest_op *op)
+/* A KVM hypercall: number in RAX, no arguments; KVM answers in RAX (-KVM_ENOSYS for a number
+ * it does not know). */
+static void run_hypercall(uint32_t nr, uint64_t n, int vmcall)
+{
+	for (; n; n--) {
+		uint64_t ret = nr;
+
+		if (vmcall)
+			asm volatile("vmcall" : "+a"(ret) : "b"(0), "c"(0), "d"(0), "S"(0) : "memory");
+		else
+			asm volatile("vmmcall" : "+a"(ret) : "b"(0), "c"(0), "d"(0), "S"(0) : "memory");
+	}
+}
+
+static void run_mmio(uint64_t addr, int write, uint32_t value, uint64_t n)
+{
+	volatile uint32_t *p = (volatile uint32_t *)addr;
+
+	for (; n; n--) {
+		if (write)
+			*p = value;
+		else
+			(void)*p;
+	}
+}
+
+/* Wait for an interrupt n times: msrload injects vector at each HLT with IF set. */
+static void run_irq(struct guest_area *area, uint32_t vector, uint64_t n)
+{
+	area->irq_vector = vector;
+	for (; n; n--)
+		asm volatile("sti; hlt; cli" : : : "memory");
+}
+
+static void run_op(struct guest_area *area, const struct guest_op *op)
 {
 	int fep = op->flags & GOP_FLAG_FEP;
 	uint64_t n;
@@ -145,6 +181,16 @@ static void run_op(const struct guest_op *op)
 		for (n = op->count; n; n--)
 			asm volatile("wbinvd" : : : "memory");
 		break;
+	case GOP_HYPERCALL:
+		run_hypercall(op->arg, op->count, op->flags & GOP_FLAG_VMCALL);
+		break;
+	case GOP_MMIO_READ:
+	case GOP_MMIO_WRITE:
+		run_mmio(op->arg, op->kind == GOP_MMIO_WRITE, (uint32_t)op->value, op->count);
+		break;
+	case GOP_IRQ:
+		run_irq(area, op->arg, op->count);
+		break;
 	}
 }
 
@@ -160,7 +206,7 @@ void guest_main(struct guest_area *area)
 		for (uint64_t i = 0; i < nops; i++) {
 			uint64_t before = READ_ONCE(area->faults);
 
-			run_op(&s->ops[i]);
+			run_op(area, &s->ops[i]);
 			area->op_faults[i] += READ_ONCE(area->faults) - before;
 		}
 		area->reps_done++;

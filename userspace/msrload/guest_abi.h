@@ -13,6 +13,10 @@
  *   0x010000  guest code      (entry point at the start)
  *   0x100000  the script      (struct guest_script)
  *   0x200000  per-vCPU areas  (GUEST_AREA_SIZE each: struct guest_area, stack above it)
+ *
+ * The page tables map the whole first GiB; only GUEST_MEM_SIZE of it is
+ * memory. An access above it (GUEST_MMIO_MIN to GUEST_MMIO_MAX) is MMIO: KVM
+ * emulates it and hands it to msrload (KVM_EXIT_MMIO).
  */
 #ifndef MSRLOAD_GUEST_ABI_H
 #define MSRLOAD_GUEST_ABI_H
@@ -37,6 +41,9 @@
 #define GUEST_AREA_BASE GUEST_UL(0x200000)
 #define GUEST_AREA_SIZE GUEST_UL(0x10000) /* must be a power of two: the #GP handler masks RSP */
 #define GUEST_MAX_VCPUS 64
+#define GUEST_MMIO_MIN GUEST_MEM_SIZE
+#define GUEST_MMIO_MAX GUEST_UL(0x3ffffffc) /* the last 4-byte access below 1 GiB */
+#define GUEST_IRQ_MIN 32 /* vectors msrload may inject (--irq): not exceptions */
 
 #define GUEST_SEL_CODE 0x08
 #define GUEST_SEL_DATA 0x10
@@ -60,16 +67,21 @@ enum guest_op_kind {
 	GOP_INB,
 	GOP_HLT,
 	GOP_WBINVD,
+	GOP_HYPERCALL,
+	GOP_MMIO_READ,
+	GOP_MMIO_WRITE,
+	GOP_IRQ,
 };
 
 #define GOP_FLAG_FEP 0x1 /* prefix the instruction with KVM's forced-emulation prefix */
+#define GOP_FLAG_VMCALL 0x2 /* hypercall with VMCALL (Intel) instead of VMMCALL (AMD) */
 
 struct guest_op {
 	uint32_t kind;
 	uint32_t flags;
-	uint32_t arg; /* MSR index, CPUID leaf or port */
+	uint32_t arg; /* MSR index, CPUID leaf, port, hypercall number, MMIO address or vector */
 	uint32_t pad;
-	uint64_t value; /* value to write (WRMSR, OUTB) */
+	uint64_t value; /* value to write (WRMSR, OUTB, MMIO write) */
 	uint64_t count; /* executions per repetition */
 };
 
@@ -90,6 +102,8 @@ struct guest_area {
 	uint64_t stop; /* set by the host at a control exit: stop after this rep */
 	uint64_t reps_done;
 	uint64_t vcpu_index;
+	uint64_t irqs;	     /* interrupts the guest's handler took (bumped by it) */
+	uint64_t irq_vector; /* set by the guest before it waits for an interrupt (--irq) */
 	uint64_t op_faults[GUEST_MAX_OPS]; /* #GP per script op, over all reps */
 };
 
@@ -97,5 +111,6 @@ struct guest_area {
 
 /* Offsets used by the assembly stubs; checked with static_assert on the host. */
 #define GUEST_AREA_OFF_FAULTS 0
+#define GUEST_AREA_OFF_IRQS 32
 
 #endif

@@ -52,6 +52,16 @@ guest_gp_handler:
 4:	hlt
 	jmp	4b
 
+/* Vectors 32-255: an interrupt msrload injected (--irq). Counted in the area, then back. */
+	.globl	guest_irq_handler
+guest_irq_handler:
+	push	%rax
+	mov	%rsp, %rax
+	and	$~(GUEST_AREA_SIZE - 1), %rax
+	lock incq GUEST_AREA_OFF_IRQS(%rax)
+	pop	%rax
+	iretq
+
 /* #UD: on the forced-emulation prefix it means KVM was not booted with it. */
 	.globl	guest_ud_handler
 guest_ud_handler:

@@ -36,6 +36,16 @@ static void usage(FILE *f)
 		"  -i, --inb PORT[:COUNT]               IN from an I/O port (exits to msrload)\n"
 		"  -H, --hlt COUNT                      HLT (exits to msrload)\n"
 		"  -W, --wbinvd COUNT                   WBINVD (handled in KVM)\n"
+		"      --hypercall NR[:COUNT]           KVM hypercall NR with VMMCALL (AMD) or\n"
+		"                                       VMCALL (Intel), no arguments (handled in\n"
+		"                                       KVM; unknown numbers return -KVM_ENOSYS)\n"
+		"      --mmio-read ADDR[:COUNT]         4-byte read of guest-physical ADDR, above\n"
+		"                                       guest memory (0x%lx..0x%lx): KVM\n"
+		"                                       emulates it and exits to msrload (MMIO)\n"
+		"      --mmio-write ADDR[:COUNT[:VALUE]]  4-byte write, the same way\n"
+		"      --irq VECTOR[:COUNT]             wait for an interrupt (STI; HLT) that\n"
+		"                                       msrload injects (KVM_INTERRUPT), vector\n"
+		"                                       %d..255; the guest's handler counts it\n"
 		"  -d, --deny MSR[:r|w|rw[:ok|gp[:VALUE]]]\n"
 		"                                       deny MSR with KVM's MSR filter so that its\n"
 		"                                       reads/writes (default rw) exit to msrload,\n"
@@ -73,7 +83,7 @@ static void usage(FILE *f)
 		"ground truth is still printed; a second signal kills msrload.\n"
 		"Exit status: 0 on success, 1 if the VM failed or its JSON could not be written,\n"
 		"2 on a usage error.\n",
-		GUEST_MAX_VCPUS);
+		GUEST_MMIO_MIN, GUEST_MMIO_MAX, GUEST_IRQ_MIN, GUEST_MAX_VCPUS);
 }
 
 static void on_signal(int sig)
@@ -168,6 +178,26 @@ static int opt_hlt(void *ctx, const char *arg)
 static int opt_wbinvd(void *ctx, const char *arg)
 {
 	return add_op(ctx, GOP_WBINVD, arg);
+}
+
+static int opt_hypercall(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_HYPERCALL, arg);
+}
+
+static int opt_mmio_read(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_MMIO_READ, arg);
+}
+
+static int opt_mmio_write(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_MMIO_WRITE, arg);
+}
+
+static int opt_irq(void *ctx, const char *arg)
+{
+	return add_op(ctx, GOP_IRQ, arg);
 }
 
 static int opt_deny(void *ctx, const char *arg)
@@ -289,6 +319,10 @@ static const struct cmdline_opt ml_opts[] = {
 	{ "inb", 'i', CMDLINE_ARG | CMDLINE_REPEAT, opt_inb },
 	{ "hlt", 'H', CMDLINE_ARG | CMDLINE_REPEAT, opt_hlt },
 	{ "wbinvd", 'W', CMDLINE_ARG | CMDLINE_REPEAT, opt_wbinvd },
+	{ "hypercall", 0, CMDLINE_ARG | CMDLINE_REPEAT, opt_hypercall },
+	{ "mmio-read", 0, CMDLINE_ARG | CMDLINE_REPEAT, opt_mmio_read },
+	{ "mmio-write", 0, CMDLINE_ARG | CMDLINE_REPEAT, opt_mmio_write },
+	{ "irq", 0, CMDLINE_ARG | CMDLINE_REPEAT, opt_irq },
 	{ "deny", 'd', CMDLINE_ARG | CMDLINE_REPEAT, opt_deny },
 	{ "vcpus", 'n', CMDLINE_ARG, opt_vcpus },
 	{ "reps", 'R', CMDLINE_ARG, opt_reps },

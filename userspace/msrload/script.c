@@ -113,6 +113,14 @@ const char *script_op_name(enum guest_op_kind kind)
 		return "hlt";
 	case GOP_WBINVD:
 		return "wbinvd";
+	case GOP_HYPERCALL:
+		return "hypercall";
+	case GOP_MMIO_READ:
+		return "mmio-read";
+	case GOP_MMIO_WRITE:
+		return "mmio-write";
+	case GOP_IRQ:
+		return "irq";
 	}
 	return "?";
 }
@@ -208,6 +216,40 @@ int script_add_op(struct script *s, enum guest_op_kind kind, const char *spec, c
 		if (n != 1)
 			return fail(err, errlen, "%s: '%s' is not COUNT", what, spec);
 		if (parse_count(f[0], &op.count, what, err, errlen))
+			return -1;
+		break;
+	case GOP_HYPERCALL:
+		if (n > 2)
+			return fail(err, errlen, "hypercall: '%s' is not NR[:COUNT]", spec);
+		if (parse_u32(f[0], &op.arg))
+			return fail(err, errlen, "hypercall: bad number '%s' (want 0..0xffffffff)",
+				    f[0]);
+		if (n == 2 && parse_count(f[1], &op.count, what, err, errlen))
+			return -1;
+		break;
+	case GOP_MMIO_READ:
+	case GOP_MMIO_WRITE:
+		if (n > (kind == GOP_MMIO_WRITE ? 3 : 2))
+			return fail(err, errlen, "%s: '%s' is not ADDR[:COUNT%s]", what, spec,
+				    kind == GOP_MMIO_WRITE ? "[:VALUE]" : "");
+		if (parse_u32(f[0], &op.arg) || op.arg < GUEST_MMIO_MIN || op.arg > GUEST_MMIO_MAX ||
+		    op.arg % 4)
+			return fail(err, errlen,
+				    "%s: bad address '%s' (want a multiple of 4 from 0x%lx to 0x%lx: "
+				    "above guest memory, below 1 GiB)",
+				    what, f[0], GUEST_MMIO_MIN, GUEST_MMIO_MAX);
+		if (n >= 2 && parse_count(f[1], &op.count, what, err, errlen))
+			return -1;
+		if (n == 3 && (parse_u64(f[2], &op.value) || op.value > 0xffffffff))
+			return fail(err, errlen, "mmio-write: bad 32-bit value '%s'", f[2]);
+		break;
+	case GOP_IRQ:
+		if (n > 2)
+			return fail(err, errlen, "irq: '%s' is not VECTOR[:COUNT]", spec);
+		if (parse_u32(f[0], &op.arg) || op.arg < GUEST_IRQ_MIN || op.arg > 255)
+			return fail(err, errlen, "irq: bad vector '%s' (want %d..255)", f[0],
+				    GUEST_IRQ_MIN);
+		if (n == 2 && parse_count(f[1], &op.count, what, err, errlen))
 			return -1;
 		break;
 	default:
@@ -332,6 +374,7 @@ struct msr_truth *truth_msr(struct truth *t, uint32_t msr)
 void truth_from_guest(struct truth *t, const struct script *s, const struct guest_area *area)
 {
 	t->reps = area->reps_done;
+	t->irq_taken = area->irqs;
 	for (uint64_t i = 0; i < s->gs.nops; i++) {
 		const struct guest_op *op = &s->gs.ops[i];
 		uint64_t n = op->count * area->reps_done;
@@ -357,8 +400,11 @@ void truth_from_guest(struct truth *t, const struct script *s, const struct gues
 		case GOP_WBINVD:
 			t->wbinvd += n;
 			break;
+		case GOP_HYPERCALL:
+			t->hypercall += n;
+			break;
 		default:
-			break; /* port I/O and HLT are counted where msrload sees them */
+			break; /* port I/O, MMIO, HLT and interrupts: counted where msrload sees them */
 		}
 	}
 }
@@ -384,6 +430,11 @@ void truth_merge(struct truth *total, const struct truth *t)
 	total->reps += t->reps;
 	total->cpuid += t->cpuid;
 	total->wbinvd += t->wbinvd;
+	total->hypercall += t->hypercall;
+	total->mmio_read += t->mmio_read;
+	total->mmio_write += t->mmio_write;
+	total->irq += t->irq;
+	total->irq_taken += t->irq_taken;
 	total->pio_out += t->pio_out;
 	total->pio_in += t->pio_in;
 	total->hlt += t->hlt;

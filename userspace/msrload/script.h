@@ -66,7 +66,11 @@ struct truth {
 	uint64_t cpuid; /* executed by the guest */
 	uint64_t wbinvd; /* executed by the guest */
 	uint64_t pio_out, pio_in; /* scripted port I/O exits seen by msrload */
-	uint64_t hlt; /* KVM_EXIT_HLT seen by msrload */
+	uint64_t hlt; /* KVM_EXIT_HLT seen by msrload (--hlt's; --irq's are in irq) */
+	uint64_t hypercall; /* executed by the guest */
+	uint64_t mmio_read, mmio_write; /* KVM_EXIT_MMIO seen by msrload */
+	uint64_t irq; /* interrupts msrload injected (KVM_INTERRUPT) */
+	uint64_t irq_taken; /* of those, taken by the guest's handler */
 	uint64_t control_pio; /* msrload's own port writes (one per repetition, one at the end) */
 	uint64_t user_msr_exits; /* KVM_EXIT_X86_RDMSR/WRMSR seen by msrload */
 	/* KVM's own statistics of the vCPU (KVM_GET_STATS_FD), read after its last
@@ -85,7 +89,8 @@ void script_set_default(struct script *s);
  * with a one-line reason in err.
  *   wrmsr: MSR:VALUE[:COUNT[:fep]]    rdmsr: MSR[:COUNT[:fep]]
  *   cpuid: LEAF[:COUNT]   outb: PORT[:COUNT[:VALUE]]   inb: PORT[:COUNT]   hlt: COUNT
- *   wbinvd: COUNT
+ *   wbinvd: COUNT   hypercall: NR[:COUNT]   mmio-read: ADDR[:COUNT]
+ *   mmio-write: ADDR[:COUNT[:VALUE]]   irq: VECTOR[:COUNT]
  *   deny:  MSR[:r|w|rw[:ok|gp[:VALUE]]]
  */
 int script_add_op(struct script *s, enum guest_op_kind kind, const char *spec, char *err,

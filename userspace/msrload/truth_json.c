@@ -51,6 +51,25 @@ static json_object *script_json(const struct script *s)
 		case GOP_INB:
 			add_u64(j, "port", op->arg);
 			break;
+		case GOP_HYPERCALL:
+			add_u64(j, "nr", op->arg);
+			json_object_object_add(j, "insn",
+					       json_object_new_string(op->flags & GOP_FLAG_VMCALL
+									      ? "vmcall"
+									      : "vmmcall"));
+			break;
+		case GOP_MMIO_READ:
+			add_u64(j, "addr", op->arg);
+			add_hex(j, "addr_hex", op->arg);
+			break;
+		case GOP_MMIO_WRITE:
+			add_u64(j, "addr", op->arg);
+			add_hex(j, "addr_hex", op->arg);
+			add_u64(j, "value", op->value);
+			break;
+		case GOP_IRQ:
+			add_u64(j, "vector", op->arg);
+			break;
 		}
 		add_u64(j, "count", op->count);
 		if (op->kind == GOP_WRMSR || op->kind == GOP_RDMSR)
@@ -109,6 +128,11 @@ static json_object *truth_json(const struct truth *t)
 	add_u64(exits, "wbinvd", t->wbinvd);
 	add_u64(exits, "control_pio", t->control_pio);
 	add_u64(exits, "userspace_msr", t->user_msr_exits);
+	add_u64(exits, "hypercall", t->hypercall);
+	add_u64(exits, "mmio_read", t->mmio_read);
+	add_u64(exits, "mmio_write", t->mmio_write);
+	add_u64(exits, "irq", t->irq);
+	add_u64(exits, "irq_taken", t->irq_taken);
 	json_object_object_add(o, "exits", exits);
 	for (unsigned int i = 0; i < t->nkstats; i++)
 		add_u64(kstats, t->kstats[i].name, t->kstats[i].value);

@@ -26,6 +26,8 @@ volatile sig_atomic_t vmm_stop_requested;
 
 _Static_assert(GUEST_AREA_OFF_FAULTS == __builtin_offsetof(struct guest_area, faults),
 	       "guest_entry.S uses GUEST_AREA_OFF_FAULTS");
+_Static_assert(GUEST_AREA_OFF_IRQS == __builtin_offsetof(struct guest_area, irqs),
+	       "guest_entry.S uses GUEST_AREA_OFF_IRQS");
 _Static_assert(sizeof(struct guest_area) < GUEST_AREA_SIZE / 2, "guest area leaves no stack");
 _Static_assert(sizeof(struct guest_script) < GUEST_AREA_BASE - GUEST_SCRIPT, "script too big");
 _Static_assert(GUEST_AREA_BASE + GUEST_MAX_VCPUS * GUEST_AREA_SIZE <= GUEST_MEM_SIZE,
@@ -41,6 +43,7 @@ struct vcpu {
 	struct truth truth;
 	struct timespec start;
 	int failed;
+	int irq_pending; /* an --irq HLT: inject area->irq_vector before the next KVM_RUN */
 };
 
 /* vCPU threads report failures here; the first one wins and is printed once. */
@@ -97,7 +100,8 @@ static void write_tables(uint8_t *mem)
 
 	pml4[0] = GUEST_PDPT | 0x3; /* present, writable */
 	pdpt[0] = GUEST_PD | 0x3;
-	for (uint64_t i = 0; i < GUEST_MEM_SIZE / 0x200000; i++)
+	/* The whole first GiB: above GUEST_MEM_SIZE, no memory backs it (MMIO, --mmio-*). */
+	for (uint64_t i = 0; i < 512; i++)
 		pd[i] = (i * 0x200000) | 0x83; /* present, writable, 2 MiB page */
 
 	gdt[0] = 0;
@@ -327,6 +331,46 @@ static int handle_io(struct vcpu *v)
 	return 0;
 }
 
+/* --mmio-read/--mmio-write: KVM emulated an access to memory no slot backs. Reads get 0. */
+static int handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	if (run->mmio.phys_addr < GUEST_MMIO_MIN || run->mmio.phys_addr > GUEST_MMIO_MAX) {
+		vcpu_fail(v, "unexpected MMIO %s at 0x%llx", run->mmio.is_write ? "write" : "read",
+			  (unsigned long long)run->mmio.phys_addr);
+		return -1;
+	}
+	if (run->mmio.is_write) {
+		v->truth.mmio_write++;
+	} else {
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		v->truth.mmio_read++;
+	}
+	return 0;
+}
+
+/* Before KVM_RUN: inject the interrupt an --irq HLT waits for once KVM can take it. */
+static int inject_irq(struct vcpu *v)
+{
+	struct kvm_interrupt irq = { .irq = (uint32_t)v->area->irq_vector };
+
+	if (!v->irq_pending)
+		return 0;
+	if (!v->run->ready_for_interrupt_injection) {
+		v->run->request_interrupt_window = 1;
+		return 0;
+	}
+	v->run->request_interrupt_window = 0;
+	if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0) {
+		vcpu_fail(v, "KVM_INTERRUPT (vector %u) failed: %s", irq.irq, strerror(errno));
+		return -1;
+	}
+	v->irq_pending = 0;
+	v->truth.irq++;
+	return 0;
+}
+
 static void handle_user_msr(struct vcpu *v, int write)
 {
 	struct kvm_run *run = v->run;
@@ -392,6 +436,8 @@ static void *vcpu_thread(void *arg)
 	for (;;) {
 		int r = 0;
 
+		if (inject_irq(v))
+			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -403,7 +449,16 @@ static void *vcpu_thread(void *arg)
 			r = handle_io(v);
 			break;
 		case KVM_EXIT_HLT:
-			v->truth.hlt++;
+			/* IF set: an --irq wait (--hlt's HLT runs with interrupts off). */
+			if (run->if_flag)
+				v->irq_pending = 1;
+			else
+				v->truth.hlt++;
+			break;
+		case KVM_EXIT_IRQ_WINDOW_OPEN:
+			break;
+		case KVM_EXIT_MMIO:
+			r = handle_mmio(v);
 			break;
 		case KVM_EXIT_X86_WRMSR:
 			handle_user_msr(v, 1);
@@ -438,6 +493,16 @@ static void *vcpu_thread(void *arg)
 	truth_from_guest(&v->truth, v->script, v->area);
 	read_kvm_stats(v);
 	return NULL;
+}
+
+/* The hypercall instruction KVM expects is the host CPU's: VMCALL on Intel, VMMCALL on AMD
+ * (KVM's guest CPUID has the host's vendor). */
+static int host_is_intel(void)
+{
+	uint32_t a = 0, b, c, d;
+
+	asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* "GenuineIntel" */
 }
 
 int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn stopped, void *ctx)
@@ -477,6 +542,13 @@ int vmm_run(const struct script *s, struct vmm_result *result, vmm_stopped_fn st
 	write_tables(mem);
 	memcpy(mem + GUEST_CODE, guest_blob_start, code_size);
 	memcpy(mem + GUEST_SCRIPT, &s->gs, sizeof(s->gs));
+	if (host_is_intel()) {
+		struct guest_script *gs = (struct guest_script *)(mem + GUEST_SCRIPT);
+
+		for (uint64_t i = 0; i < gs->nops; i++)
+			if (gs->ops[i].kind == GOP_HYPERCALL)
+				gs->ops[i].flags |= GOP_FLAG_VMCALL;
+	}
 	memset(&region, 0, sizeof(region));
 	region.memory_size = GUEST_MEM_SIZE;
 	region.userspace_addr = (uintptr_t)mem;
