@@ -767,6 +767,7 @@ void collector_print_debugfs(const struct collector *c, FILE *f)
 	const struct msrtop_source *src = &c->sources[MSRTOP_SRC_KVM_DEBUGFS];
 	const struct kvm_debugfs_skipped *sk;
 	char why[256];
+	const char *reason;
 
 	if (!c->debugfs) {
 		fprintf(f, "msrtop: kvm_debugfs: off\n");
@@ -777,8 +778,9 @@ void collector_print_debugfs(const struct collector *c, FILE *f)
 		*kvm_debugfs_root(c->debugfs) ? kvm_debugfs_root(c->debugfs) : "(no debugfs)",
 		*kvm_debugfs_root(c->debugfs) ? "/kvm, " : ", ",
 		msrtop_source_state_name(src->state));
-	if (kvm_debugfs_why(src, why, sizeof(why)))
-		fprintf(f, "msrtop: kvm_debugfs: %s\n", kvm_debugfs_why(src, why, sizeof(why)));
+	reason = kvm_debugfs_why(src, why, sizeof(why));
+	if (reason)
+		fprintf(f, "msrtop: kvm_debugfs: %s\n", reason);
 	if (sk->denied || sk->unreadable || sk->not_count || sk->bad_name || sk->over_limit)
 		fprintf(f,
 			"msrtop: kvm_debugfs: left out at the last read: %llu refused (%s), %llu "

@@ -279,11 +279,11 @@ static void print_kind(FILE *f, const struct msrtop_snapshot *s, const struct ms
 	qsort_r(rows, nr, k->row_size, by_activity, (void *)k);
 	fprintf(f, "\n%s\n", k->text_title);
 	if (k->source == MSRTOP_SRC_KVM_DEBUGFS) {
-		char why[256];
+		char reason[256];
+		const char *why = kvm_debugfs_why(&s->sources[k->source], reason, sizeof(reason));
 
-		if (kvm_debugfs_why(&s->sources[k->source], why, sizeof(why)))
-			fprintf(f, "  (%s)\n",
-				kvm_debugfs_why(&s->sources[k->source], why, sizeof(why)));
+		if (why)
+			fprintf(f, "  (%s)\n", why);
 	}
 	for (unsigned int c = 0; c < k->nr_text_cols; c++)
 		fprintf(f, "%s%*s", c ? " " : "", k->text_cols[c].width, k->text_cols[c].title);
