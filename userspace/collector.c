@@ -1148,6 +1148,11 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 		if (!vm->alive && !vm->comm[0]) {
 			vm_comm_from_kernel(c, vm);
 			vm_name_from_kernel(c, vm);
+		} else if (!vm->name[0]) {
+			/* An exiting VMM (a zombie) still has a comm but an
+			 * empty /proc cmdline: the copy taken at first sight
+			 * has its name. */
+			vm_name_from_kernel(c, vm);
 		}
 	}
 }
