@@ -38,6 +38,15 @@ struct {
 	__type(value, u64);
 } errors SEC(".maps");
 
+/* The errno of the last failed insert per map (MSRTOP_MAP_*), positive; 0
+ * where none failed: what userspace names when it reports insert errors. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MSRTOP_MAP_NR);
+	__type(key, u32);
+	__type(value, u64);
+} error_codes SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MSRTOP_MAX_PID_FILTER);
@@ -86,6 +95,16 @@ static __always_inline void count_error(u32 map_id)
 		__sync_fetch_and_add(n, 1);
 }
 
+/* count_error() for a failed map insert: also remembers its errno. */
+static __always_inline void count_insert_error(u32 map_id, long err)
+{
+	u64 *code = bpf_map_lookup_elem(&error_codes, &map_id);
+
+	count_error(map_id);
+	if (code)
+		*code = -err;
+}
+
 /*
  * Record the current process's comm in vm_comms: when a thread is first seen
  * running a vCPU, and when any map gets a new entry of this process (so that
@@ -120,7 +139,7 @@ static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_
 		return NULL;
 	}
 	if (err && err != -EEXIST) {
-		count_error(map_id);
+		count_insert_error(map_id, err);
 		return NULL;
 	}
 	if (!err) {

@@ -135,6 +135,8 @@ struct collector {
 	struct ring_buffer *changes;
 	struct msrtop_snapshot *changes_to;
 	int changes_err;
+	bool warn_errors;		       /* opts->warn_errors */
+	bool errors_told[MSRTOP_MAP_NR]; /* a map's insert errors were reported */
 };
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -464,6 +466,7 @@ static void load_sampler(struct collector *c, const struct collector_opts *opts,
 		struct bpf_map *mine, *main;
 	} shared[] = {{NULL, c->skel->maps.overflow},
 		      {NULL, c->skel->maps.errors},
+		      {NULL, c->skel->maps.error_codes},
 		      {NULL, c->skel->maps.pid_filter},
 		      {NULL, c->skel->maps.vm_comms}};
 	uint32_t values = 0, n = opts->nr_sample_msrs;
@@ -714,6 +717,7 @@ int collector_open(const struct collector_opts *opts, struct collector **out, ch
 	c->nr_pids = opts->nr_pids;
 	c->default_sources = defaults;
 	c->proc = opts->proc ? opts->proc : "/proc";
+	c->warn_errors = opts->warn_errors;
 	c->cpu_vendor = msr_passthrough_vendor("/proc/cpuinfo");
 	c->forget_ns = (uint64_t)((opts->forget_after_s > 0 ? opts->forget_after_s
 							    : COLLECTOR_DEFAULT_FORGET_S) * 1e9);
@@ -1059,6 +1063,43 @@ static int read_lost(struct collector *c, struct bpf_map *map, struct msrtop_cou
 }
 
 /*
+ * One line on stderr the first time a map's events go uncounted for another
+ * reason than a full map, naming the errno of the failed insert (the BPF
+ * programs keep the last one per map): such an error is not expected, and
+ * the line says what an operator can report. Later ones are only counted.
+ */
+static void tell_errors(struct collector *c, const struct msrtop_snapshot *s)
+{
+	int fd = bpf_map__fd(c->skel->maps.error_codes);
+	uint64_t *codes = calloc(c->nr_cpus, sizeof(*codes));
+
+	for (uint32_t m = 0; m < MSRTOP_MAP_NR; m++) {
+		uint64_t code = 0;
+
+		if (c->errors_told[m] || !s->errors[m].total)
+			continue;
+		c->errors_told[m] = true;
+		if (codes && !bpf_map_lookup_elem(fd, &m, codes))
+			for (int cpu = 0; cpu < c->nr_cpus; cpu++)
+				code = codes[cpu] ? codes[cpu] : code;
+		if (code)
+			fprintf(stderr,
+				"msrtop: %llu event(s) of %s not counted: the kernel refused an "
+				"insert (%s: %s); errors.%s counts them (please report this)\n",
+				(unsigned long long)s->errors[m].total, msrtop_map_name(m),
+				strerrorname_np((int)code) ?: "?", strerror((int)code),
+				msrtop_map_name(m));
+		else
+			fprintf(stderr,
+				"msrtop: %llu event(s) of %s not counted: the tracepoint's data "
+				"could not be read; errors.%s counts them (please report this)\n",
+				(unsigned long long)s->errors[m].total, msrtop_map_name(m),
+				msrtop_map_name(m));
+	}
+	free(codes);
+}
+
+/*
  * The comm the BPF programs recorded for a VMM that exited before /proc could
  * be read (a short-lived VM). Leaves vm->comm empty if there is none.
  */
@@ -1106,6 +1147,11 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 					 sizeof(vm->name), vm->alive) == 0;
 		if (!vm->alive && !vm->comm[0]) {
 			vm_comm_from_kernel(c, vm);
+			vm_name_from_kernel(c, vm);
+		} else if (!vm->name[0]) {
+			/* An exiting VMM (a zombie) still has a comm but an
+			 * empty /proc cmdline: the copy taken at first sight
+			 * has its name. */
 			vm_name_from_kernel(c, vm);
 		}
 	}
@@ -1223,6 +1269,8 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 		err = read_lost(c, c->skel->maps.errors, s->errors);
 		if (err)
 			goto cleanup;
+		if (c->warn_errors)
+			tell_errors(c, s);
 	}
 	what = "";
 	if (c->debugfs) {

@@ -18,6 +18,7 @@ struct collector_opts {
 	const uint32_t *pids; /* count only these VMM processes (in the kernel) */
 	size_t nr_pids;	      /* 0: all; at most MSRTOP_FILTER_MAX_PIDS */
 	bool verbose;	      /* let libbpf print its messages on stderr */
+	bool warn_errors;     /* a line on stderr when a map's inserts first fail (not EEXIST/E2BIG) */
 	const char *proc;     /* where /proc is (tests); NULL: "/proc" */
 	/* bit 1 << MSRTOP_SRC_*: attach only these (with MSRTOP_SRCS_WITH_DEFAULT: and the
 	 * default set); 0: the default set */

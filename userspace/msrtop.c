@@ -1161,6 +1161,8 @@ int main(int argc, char **argv)
 	copts.nr_sample_msrs = o.nr_sample_msrs;
 	copts.sample_watch = o.sample_watch;
 	copts.sample_every = o.sample_every;
+	/* The live view shows the errors itself; a line on stderr would tear it. */
+	copts.warn_errors = o.json || o.csv || o.once || !isatty(STDOUT_FILENO);
 	err = collector_open(&copts, &c, msg, sizeof(msg));
 	if (err) {
 		report_error(&o, msg);
