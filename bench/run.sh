@@ -26,8 +26,8 @@
 #    measured over --cpu-seconds (default 60) from /proc/PID/stat (utime +
 #    stime) and the threads' schedstat run time:
 #    a. `msrtop --json --interval 1 >/dev/null`, 10,000 entries;
-#    b. as the systemd unit runs it: --listen, --output, --interval 5,
-#       10,000 entries;
+#    b. as the systemd unit runs it: --listen, --output (on a tmpfs, as
+#       /run is on a systemd host), --interval 5, 10,000 entries;
 #    c. the same with 100,000 entries, nobody scraping (/metrics is rendered
 #       only when scraped);
 #    d. as c, with /metrics scraped every 15 s (curl; a common Prometheus
@@ -71,8 +71,10 @@ cleanup() {
 	[ -n "$fill_pid" ] && kill "$fill_pid" 2>/dev/null
 	[ -n "$mt_pid" ] && kill -INT "$mt_pid" 2>/dev/null
 	wait 2>/dev/null
+	[ -z "$run_tmpfs" ] || umount "$run_tmpfs"
 	rm -rf "$work"
 }
+run_tmpfs=
 trap cleanup EXIT
 
 say() { echo "$*" | tee -a "$results"; }
@@ -221,10 +223,22 @@ if [ $skip_host = 0 ]; then
 		mt_pid= fill_pid=
 	}
 	daemon_cpu a 16 0 --json --interval 1
-	# As packaging/msrtop.service runs it (its port and file moved aside).
-	daemon_cpu b 16 0 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
-	daemon_cpu c 160 0 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
-	daemon_cpu d 160 15 --listen 127.0.0.1:0 --output "$work/stats.json" --interval 5
+	# As packaging/msrtop.service runs it (its port and file moved aside): the
+	# unit's --output is in /run/msrtop, a tmpfs on a systemd host; where /run
+	# is not one (a container, say), a tmpfs is mounted for the file.
+	rundir=$work/run
+	mkdir -p "$rundir"
+	if [ "$(stat -f -c %T /run)" = tmpfs ]; then
+		rundir=$(mktemp -d /run/msrtop-bench.XXXXXX) && ln -s "$rundir" "$work/run-dir"
+	elif mount -t tmpfs -o size=512m,mode=0755 msrtop-bench "$rundir"; then
+		run_tmpfs=$rundir
+	else
+		say "(no tmpfs for --output: it is written to $(stat -f -c %T "$rundir"))"
+	fi
+	daemon_cpu b 16 0 --listen 127.0.0.1:0 --output "$rundir/stats.json" --interval 5
+	daemon_cpu c 160 0 --listen 127.0.0.1:0 --output "$rundir/stats.json" --interval 5
+	daemon_cpu d 160 15 --listen 127.0.0.1:0 --output "$rundir/stats.json" --interval 5
+	case $rundir in /run/*) rm -rf "$rundir" ;; esac
 fi
 
 # ---- 4. possible CPUs ---------------------------------------------------------------

@@ -34,7 +34,7 @@ struct body {
 	char *metrics; /* NULL until rendered; then never changed */
 	size_t metrics_len, metrics_cap;
 	char *json;
-	size_t json_len;
+	size_t json_len, json_cap;
 };
 
 /* One connection MHD holds, as the accounting below sees it. */
@@ -76,6 +76,10 @@ struct http_server {
 	 */
 	char *spare;
 	size_t spare_cap;
+	/* The same for the JSON document: the buffer of a body nobody sends any
+	 * more, for the caller's next document (http_json_buffer()). */
+	char *json_spare;
+	size_t json_spare_cap;
 	struct prom_state *prom; /* under render_lock */
 	struct MHD_Response *not_found, *bad_method, *not_ready, *bad_request, *busy, *no_memory;
 
@@ -101,6 +105,16 @@ static void body_put(void *cls)
 			b->srv->spare = b->metrics;
 			b->srv->spare_cap = b->metrics_cap;
 			b->metrics = NULL;
+		}
+		pthread_mutex_unlock(&b->srv->lock);
+	}
+	if (b->json && b->json_cap) {
+		pthread_mutex_lock(&b->srv->lock);
+		if (!b->srv->json_spare || b->srv->json_spare_cap < b->json_cap) {
+			free(b->srv->json_spare);
+			b->srv->json_spare = b->json;
+			b->srv->json_spare_cap = b->json_cap;
+			b->json = NULL;
 		}
 		pthread_mutex_unlock(&b->srv->lock);
 	}
@@ -804,8 +818,23 @@ cleanup:
 	return err;
 }
 
+void http_json_buffer(struct http_server *srv, struct prom_buf *out)
+{
+	pthread_mutex_lock(&srv->lock);
+	*out = (struct prom_buf){.data = srv->json_spare, .cap = srv->json_spare_cap};
+	srv->json_spare = NULL;
+	srv->json_spare_cap = 0;
+	pthread_mutex_unlock(&srv->lock);
+}
+
 int http_publish(struct http_server *srv, struct msrtop_snapshot *s, char *json,
 		 size_t json_len)
+{
+	return http_publish_buffer(srv, s, json, json_len, 0);
+}
+
+int http_publish_buffer(struct http_server *srv, struct msrtop_snapshot *s, char *json,
+			size_t json_len, size_t json_cap)
 {
 	struct body *b, *old;
 
@@ -818,6 +847,7 @@ int http_publish(struct http_server *srv, struct msrtop_snapshot *s, char *json,
 	b->srv = srv;
 	b->json = json;
 	b->json_len = json_len;
+	b->json_cap = json_cap;
 	b->snap = snapshot_get(s);
 	if (!b->json)
 		goto nomem;
@@ -868,6 +898,7 @@ void http_stop(struct http_server *srv)
 		MHD_destroy_response(srv->no_memory);
 	body_put(srv->cur);
 	free(srv->spare);
+	free(srv->json_spare);
 	prom_state_free(srv->prom);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_mutex_destroy(&srv->render_lock);

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "prom.h"
 #include "snapshot.h"
 
 #define HTTP_MAX_CONNECTIONS 128
@@ -102,6 +103,19 @@ int http_start(const struct http_listen *where, struct http_server **out,
  */
 int http_publish(struct http_server *srv, struct msrtop_snapshot *s, char *json,
 		 size_t json_len);
+
+/*
+ * http_publish() of a document written in a buffer of json_cap bytes: when no
+ * request sends it any more, the buffer is kept for the next document
+ * (http_json_buffer()), so that a document of many MiB is written into memory
+ * already mapped, not into a fresh allocation whose every page faults in.
+ */
+int http_publish_buffer(struct http_server *srv, struct msrtop_snapshot *s, char *json,
+			size_t json_len, size_t json_cap);
+
+/* A buffer for the next document (len 0; data NULL when none is spare): the
+ * caller owns it, and hands it back with http_publish_buffer(). */
+void http_json_buffer(struct http_server *srv, struct prom_buf *out);
 
 /* Stops serving (closes every connection) and frees srv. NULL is fine. */
 void http_stop(struct http_server *srv);

@@ -707,22 +707,29 @@ static void print_attached(const struct collector *c)
 	collector_print_maps(c, stderr);
 }
 
-/* The JSON document of view, as --json prints it (a malloc'ed string), or NULL. */
-static char *render_json(const struct msrtop_snapshot *view, const struct msrtop_filter *filter,
-			 struct json_out_cache *cache, size_t *len)
+/*
+ * The JSON document of view, as --json prints it, into out (whose buffer,
+ * if any, is written over from its start). 0, or -ENOMEM (out is then freed).
+ */
+static int render_json(const struct msrtop_snapshot *view, const struct msrtop_filter *filter,
+		       struct json_out_cache *cache, struct prom_buf *out)
 {
-	char *buf = NULL;
-	FILE *mem = open_memstream(&buf, len);
+	FILE *mem;
 	int err;
 
-	if (!mem)
-		return NULL;
-	err = json_out_write(mem, view, filter, cache);
-	if (fclose(mem) || err) {
-		free(buf);
-		return NULL;
+	out->len = 0;
+	out->oom = false;
+	mem = prom_buf_fopen(out);
+	if (!mem) {
+		prom_buf_free(out);
+		return -ENOMEM;
 	}
-	return buf;
+	err = json_out_write(mem, view, filter, cache);
+	if (fclose(mem) || err || out->oom || !out->len) {
+		prom_buf_free(out);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /*
@@ -734,18 +741,23 @@ static char *render_json(const struct msrtop_snapshot *view, const struct msrtop
 static int export_snapshot(struct msrtop_snapshot *snap, const struct options *o)
 {
 	static bool output_failing;
+	/* Without --listen, the document's buffer is kept for the next one. */
+	static struct prom_buf spare;
 	struct msrtop_snapshot *view;
-	char msg[512], *json = NULL;
-	size_t json_len = 0;
+	struct prom_buf doc = {0};
+	char msg[512];
 	int err = 0;
 
 	if (!http && !output)
 		return 0;
 	view = snapshot_filter_is_empty(&o->filter) ? snapshot_get(snap)
 						   : snapshot_filter(snap, &o->filter);
-	if (view)
-		json = render_json(view, &o->filter, export_cache, &json_len);
-	if (!json) {
+	if (http)
+		http_json_buffer(http, &doc);
+	else
+		doc = spare, spare = (struct prom_buf){0};
+	if (!view || render_json(view, &o->filter, export_cache, &doc)) {
+		prom_buf_free(&doc);
 		error("out of memory while rendering a snapshot: the previous one is served and "
 		      "kept in --output");
 		snapshot_put(view);
@@ -758,7 +770,7 @@ static int export_snapshot(struct msrtop_snapshot *snap, const struct options *o
 				error("%s", msg);
 		}
 		/* One line when writing starts failing, one when it works again. */
-		if (output_file_write(output, json, json_len, msg, sizeof(msg))) {
+		if (output_file_write(output, doc.data, doc.len, msg, sizeof(msg))) {
 			if (!output_failing)
 				error("%s", msg);
 			output_failing = true;
@@ -768,10 +780,10 @@ static int export_snapshot(struct msrtop_snapshot *snap, const struct options *o
 			output_failing = false;
 		}
 	}
-	if (http && http_publish(http, view, json, json_len))
+	if (http && http_publish_buffer(http, view, doc.data, doc.len, doc.cap))
 		error("out of memory while rendering /metrics: the previous snapshot is served");
 	else if (!http)
-		free(json);
+		spare = doc;
 	snapshot_put(view);
 	return err;
 }

@@ -195,17 +195,23 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* http_publish() with s's document rendered as msrtop renders it. */
+/*
+ * http_publish_buffer() with s's document rendered as msrtop renders it, into
+ * the buffer the server has spare (as msrtop does): every test then checks
+ * that a recycled buffer never changes a body still being sent.
+ */
 static int publish_doc(struct http_server *srv, struct msrtop_snapshot *s)
 {
-	char *json = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&json, &len);
+	struct prom_buf doc;
+	FILE *mem;
 
+	http_json_buffer(srv, &doc);
+	mem = prom_buf_fopen(&doc);
 	assert_non_null(mem);
 	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
 	assert_int_equal(fclose(mem), 0);
-	return http_publish(srv, s, json, len);
+	assert_false(doc.oom);
+	return http_publish_buffer(srv, s, doc.data, doc.len, doc.cap);
 }
 
 static void publish(struct fixture *f, uint64_t seq, unsigned int rows)
@@ -678,6 +684,43 @@ static void test_body_survives_publish(void **state)
 	free(json);
 }
 
+/* The buffer of a body nobody sends any more is handed out for the next document. */
+static void test_json_buffer_reused(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_snapshot *s = make_snapshot(20, 50);
+	struct prom_buf doc;
+	char *first, *json = NULL, *r;
+	size_t json_len = 0;
+	FILE *mem;
+
+	http_json_buffer(f->srv, &doc);
+	assert_null(doc.data); /* nothing published yet */
+	assert_int_equal(publish_doc(f->srv, s), 0);
+	publish(f, 21, 50); /* 20's body is released: its buffer becomes the spare */
+	http_json_buffer(f->srv, &doc);
+	assert_non_null(doc.data);
+	assert_true(doc.cap > 0);
+	first = doc.data;
+	/* Snapshot 22's document written over it, published, served whole. */
+	snapshot_put(s);
+	s = make_snapshot(22, 50);
+	doc.len = 0;
+	mem = prom_buf_fopen(&doc);
+	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
+	assert_int_equal(fclose(mem), 0);
+	assert_ptr_equal(doc.data, first); /* the same memory: no new allocation */
+	assert_int_equal(http_publish_buffer(f->srv, s, doc.data, doc.len, doc.cap), 0);
+	r = exchange(f->port, "GET /stats.json HTTP/1.0\r\n\r\n", NULL);
+	mem = open_memstream(&json, &json_len);
+	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
+	fclose(mem);
+	assert_string_equal(body_of(r), json);
+	free(json);
+	free(r);
+	snapshot_put(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +736,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_silent_and_slow_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_survives_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_buffer_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics_follow_unscraped_snapshots, setup,
 						teardown),
 	};
