@@ -1237,6 +1237,7 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->seq = ++c->seq;
 	s->cpu_vendor = c->cpu_vendor;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
+	snapshot_reserve_like(s, c->prev);
 
 	err = plan_forget(c, s->mono_ns);
 	if (err)

@@ -152,6 +152,26 @@ static void *add_row(void **arr, size_t *nr, size_t *cap, size_t size)
 	return row;
 }
 
+void snapshot_reserve_like(struct msrtop_snapshot *s, const struct msrtop_snapshot *like)
+{
+	if (!like)
+		return;
+	for (int i = 0; i < MSRTOP_KIND_NR; i++) {
+		struct msrtop_table *t = &s->tables[i];
+		/* A few more than last time: a new VM's rows need not move the rest. */
+		size_t want = like->tables[i].nr + like->tables[i].nr / 16;
+		void *rows;
+
+		if (!like->tables[i].nr || t->cap >= want)
+			continue;
+		rows = realloc(t->rows, want * msrtop_kinds[i].row_size);
+		if (!rows)
+			return; /* add_row() grows it as needed */
+		t->rows = rows;
+		t->cap = want;
+	}
+}
+
 void *snapshot_add_row(struct msrtop_snapshot *s, enum msrtop_kind_id kind)
 {
 	struct msrtop_table *t = &s->tables[kind];
@@ -255,31 +275,37 @@ static int radix_sort(struct sort_key *keys, struct sort_key *tmp, size_t n)
 	return 0;
 }
 
-/* Sorts n rows of size bytes at base by key(); by qsort() and cmp() when out of memory. */
-static void sort_rows(void *base, size_t n, size_t size, void (*key)(const void *, uint64_t[3]),
+/*
+ * Sorts t's rows (of size bytes) by key(); by qsort() and cmp() when out of
+ * memory. The sorted rows go to a new array that replaces t's (no copy back).
+ */
+static void sort_rows(struct msrtop_table *t, size_t size, void (*key)(const void *, uint64_t[3]),
 		      int (*cmp)(const void *, const void *))
 {
+	size_t n = t->nr;
+	const char *base = t->rows;
 	struct sort_key *keys = malloc(2 * n * sizeof(*keys));
 	char *rows = malloc(n * size);
 
 	if (!keys || !rows)
 		goto fallback;
 	for (size_t i = 0; i < n; i++) {
-		key((const char *)base + i * size, keys[i].k);
+		key(base + i * size, keys[i].k);
 		keys[i].idx = i;
 	}
 	if (radix_sort(keys, keys + n, n))
 		goto fallback;
 	for (size_t i = 0; i < n; i++)
-		memcpy(rows + i * size, (const char *)base + keys[i].idx * size, size);
-	memcpy(base, rows, n * size);
-	free(rows);
+		memcpy(rows + i * size, base + keys[i].idx * size, size);
+	free(t->rows);
+	t->rows = rows;
+	t->cap = n;
 	free(keys);
 	return;
 fallback:
 	free(keys);
 	free(rows);
-	qsort(base, n, size, cmp);
+	qsort(t->rows, n, size, cmp);
 }
 
 void snapshot_sort(struct msrtop_snapshot *s)
@@ -291,7 +317,7 @@ void snapshot_sort(struct msrtop_snapshot *s)
 		if (!n)
 			continue;
 		if (k->sort_key)
-			sort_rows(kind_rows(s, k), n, k->row_size, k->sort_key, k->cmp);
+			sort_rows(&s->tables[i], k->row_size, k->sort_key, k->cmp);
 		else
 			qsort(kind_rows(s, k), n, k->row_size, k->cmp);
 		if (k->merge)

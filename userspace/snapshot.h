@@ -233,6 +233,9 @@ static inline size_t snapshot_nr(const struct msrtop_snapshot *s, enum msrtop_ki
 	return s->tables[kind].nr;
 }
 
+/* Room in s's tables for as many rows as like has (a little more): the
+ * rows of the next read are then appended without moving. like may be NULL. */
+void snapshot_reserve_like(struct msrtop_snapshot *s, const struct msrtop_snapshot *like);
 /*
  * Building (the collector, and tests): a zeroed row appended to the table of
  * kind, to fill in (totals only), or NULL when out of memory. The keys of one
