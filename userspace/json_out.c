@@ -1051,9 +1051,11 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 			err = row_text(cache, s, t, i, &scratch, &texts[i]);
 			if (err)
 				break;
+			/* The unlocked calls: one stream, one thread; 100,000 rows make
+			 * 200,000 calls, whose locking showed in a daemon's profile. */
 			if (i)
-				fputc(',', f);
-			fwrite(texts[i].text, 1, texts[i].len, f);
+				fputc_unlocked(',', f);
+			fwrite_unlocked(texts[i].text, 1, texts[i].len, f);
 		}
 		fputc(']', f);
 		if (!err && cache)
