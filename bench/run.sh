@@ -229,7 +229,7 @@ if [ $skip_host = 0 ]; then
 	rundir=$work/run
 	mkdir -p "$rundir"
 	if [ "$(stat -f -c %T /run)" = tmpfs ]; then
-		rundir=$(mktemp -d /run/msrtop-bench.XXXXXX) && ln -s "$rundir" "$work/run-dir"
+		rundir=$(mktemp -d /run/msrtop-bench.XXXXXX)
 	elif mount -t tmpfs -o size=512m,mode=0755 msrtop-bench "$rundir"; then
 		run_tmpfs=$rundir
 	else
