@@ -18,6 +18,8 @@
 # With --interactive, COMMAND gets this terminal instead (its size and TERM are
 # passed on; Ctrl-C goes to COMMAND, not to QEMU).
 # VM_KERNEL=BZIMAGE in the environment is the default for --kernel.
+# VM_TCG_THREAD=multi or single: how QEMU runs the vCPUs (default: one host thread
+# for all of them when there are several, see below).
 # --initrd: an initramfs that mounts the root itself from the root=, rootflags=
 # and init= below (a Debian kernel, whose virtio and 9p drivers are modules:
 # tests/vm/debian-kernel.sh makes one).
@@ -81,6 +83,12 @@ cmdline+=" ro init=$here/guest-init.sh $append"
 # race, not a guest bug (docs/vm-tests.md).
 accel=tcg,thread=multi
 [ "$smp" -le 1 ] || accel=tcg,thread=single
+# VM_TCG_THREAD=multi|single overrides that (to look into a race, say).
+case ${VM_TCG_THREAD:-} in
+'') ;;
+multi | single) accel=tcg,thread=$VM_TCG_THREAD ;;
+*) echo "run.sh: VM_TCG_THREAD must be multi or single, not '$VM_TCG_THREAD'" >&2; exit 2 ;;
+esac
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -machine q35 -smp "$smp" -m 2048 -display none -monitor none
 	-no-reboot -kernel "$kernel" -append "$cmdline" ${initrd:+-initrd "$initrd"}
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap
