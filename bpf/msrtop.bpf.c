@@ -686,6 +686,23 @@ int BPF_PROG(kvm_exit_test, u32 vcpu_id, u32 isa, u32 exit_reason, u32 nested)
 	return handle_exit(vcpu_id, isa, exit_reason, nested != 0);
 }
 
+/*
+ * Test only (BPF_PROG_TEST_RUN): what a vCPU thread does when it loses the
+ * race to insert a VM-wide key (uexits): its lookup missed, and by its insert
+ * the other thread's entry is there. Returns 0 when it finds that entry (as
+ * it must: -EEXIST is no error), 1 otherwise.
+ */
+SEC("raw_tp")
+int BPF_PROG(uexit_insert_race_test, u32 reason)
+{
+	struct msrtop_uexit_key key = {.tgid = bpf_get_current_pid_tgid() >> 32,
+				       .reason = reason};
+
+	if (!lookup_or_init(&uexits, &key, MSRTOP_MAP_UEXITS))
+		return 1;
+	return insert_or_find(&uexits, &key, MSRTOP_MAP_UEXITS) ? 0 : 1;
+}
+
 /* kvm:kvm_userspace_exit TP_PROTO(__u32 reason, int errno) */
 SEC("tp_btf/kvm_userspace_exit")
 int BPF_PROG(kvm_userspace_exit_btf, u32 reason, int err)

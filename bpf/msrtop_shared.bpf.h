@@ -96,7 +96,7 @@ static __always_inline void count_error(u32 map_id)
 }
 
 /* count_error() for a failed map insert: also remembers its errno. */
-static __always_inline void count_insert_error(u32 map_id, long err)
+static __always_inline void count_insert_error(u32 map_id, int err)
 {
 	u64 *code = bpf_map_lookup_elem(&error_codes, &map_id);
 
@@ -125,15 +125,21 @@ static __always_inline void vm_comm_record(void)
  * insert fails: counted as an overflow of map_id when the map is full, as an
  * insert error otherwise (e.g. EBUSY: the bucket is locked by a program this
  * one interrupted). */
-static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_id)
+/* Inserts key with a zero value, or finds it there already (another thread
+ * inserted it since this one's lookup); NULL, counted, when neither. */
+static __always_inline void *insert_or_find(void *map, const void *key, u32 map_id)
 {
-	void *val;
-	long err;
+	int err;
 
-	val = bpf_map_lookup_elem(map, key);
-	if (val)
-		return val;
-	err = bpf_map_update_elem(map, key, &zero_val, BPF_NOEXIST);
+	/*
+	 * Only the low 32 bits of the result: before Linux 6.4 the verifier
+	 * turns this helper call into a direct call of the hash map's update,
+	 * which returns int, so a program on such a kernel (Debian's 6.1) gets
+	 * -EEXIST as 0x00000000ffffffef, not as -17. A vCPU thread that lost
+	 * the race to insert a VM-wide key (uexits) then took the other
+	 * thread's success for an error and dropped its event.
+	 */
+	err = (int)bpf_map_update_elem(map, key, &zero_val, BPF_NOEXIST);
 	if (err == -E2BIG) {
 		count_overflow(map_id);
 		return NULL;
@@ -149,6 +155,13 @@ static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_
 			vm_comm_record();
 	}
 	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_id)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+
+	return val ? val : insert_or_find(map, key, map_id);
 }
 
 static __always_inline bool pid_wanted(u32 tgid)
