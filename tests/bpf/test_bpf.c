@@ -1135,9 +1135,11 @@ static void test_pid_filter(void **state)
 
 /* ---- the production flavour -------------------------------------------------------- */
 
+/* Whether the kernel has tracepoint tp: in vmlinux's BTF, or in kvm's module
+ * BTF where KVM is a module (Debian's kernels). */
 static bool kernel_has(const char *tp)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *btf = btf__load_vmlinux_btf(), *kvm;
 	char name[128];
 	bool found;
 
@@ -1145,6 +1147,12 @@ static bool kernel_has(const char *tp)
 		return false;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
 	found = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+	if (!found) {
+		kvm = btf__parse_split("/sys/kernel/btf/kvm", btf);
+		if (kvm)
+			found = btf__find_by_name_kind(kvm, name, BTF_KIND_TYPEDEF) > 0;
+		btf__free(kvm);
+	}
 	btf__free(btf);
 	return found;
 }
