@@ -4,7 +4,7 @@
 # of each test kernel under QEMU runs them all (tests/vm/boot.sh: msrload,
 # msrtop, patched, exports, tui, bpftrace; VM_SUITES, also run alone by
 # `make vm-test`).
-TEST_SUITES += tests/e2e/host.sh tests/e2e/churn.sh tests/e2e/replay.sh
+TEST_SUITES += tests/e2e/host.sh tests/e2e/churn.sh tests/e2e/replay.sh tests/e2e/zombie_name.sh
 # KVM's statistics from debugfs against msrload's (on the host's /dev/kvm; the
 # same suite runs in the test VMs: kvmstats).
 TEST_SUITES += tests/e2e/kvm_debugfs.sh
