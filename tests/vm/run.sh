@@ -76,7 +76,7 @@ cmdline+=" root=hostroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,m
 cmdline+=" ro init=$here/guest-init.sh $append"
 
 # One host thread runs all the vCPUs (thread=single): the guest still has
-# "$smp" CPUs, interleaved by QEMU, but with one TCG thread per vCPU
+# "$smp" CPUs, interleaved by QEMU (less finely), but with one TCG thread per vCPU
 # (thread=multi, QEMU's default) Debian's 2-CPU guest panicked now and then
 # while the kernel patched its own text (jump labels toggled by every VM's
 # creation and teardown) under a loaded host: a QEMU cross-modifying-code
