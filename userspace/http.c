@@ -92,30 +92,28 @@ struct http_server {
 	struct http_stats stats;
 };
 
+/* Keeps *buf (cap bytes) as the spare buffer when there is none or it is
+ * bigger than the spare; *buf is then NULL. Under srv->lock. */
+static void keep_spare(char **spare, size_t *spare_cap, char **buf, size_t cap)
+{
+	if (!*buf || !cap || (*spare && *spare_cap >= cap))
+		return;
+	free(*spare);
+	*spare = *buf;
+	*spare_cap = cap;
+	*buf = NULL;
+}
+
 static void body_put(void *cls)
 {
 	struct body *b = cls;
 
 	if (!b || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	if (b->metrics) {
+	if (b->metrics || (b->json && b->json_cap)) {
 		pthread_mutex_lock(&b->srv->lock);
-		if (!b->srv->spare || b->srv->spare_cap < b->metrics_cap) {
-			free(b->srv->spare);
-			b->srv->spare = b->metrics;
-			b->srv->spare_cap = b->metrics_cap;
-			b->metrics = NULL;
-		}
-		pthread_mutex_unlock(&b->srv->lock);
-	}
-	if (b->json && b->json_cap) {
-		pthread_mutex_lock(&b->srv->lock);
-		if (!b->srv->json_spare || b->srv->json_spare_cap < b->json_cap) {
-			free(b->srv->json_spare);
-			b->srv->json_spare = b->json;
-			b->srv->json_spare_cap = b->json_cap;
-			b->json = NULL;
-		}
+		keep_spare(&b->srv->spare, &b->srv->spare_cap, &b->metrics, b->metrics_cap);
+		keep_spare(&b->srv->json_spare, &b->srv->json_spare_cap, &b->json, b->json_cap);
 		pthread_mutex_unlock(&b->srv->lock);
 	}
 	snapshot_put(b->snap);
