@@ -1071,7 +1071,7 @@ static int read_lost(struct collector *c, struct bpf_map *map, struct msrtop_cou
 static void tell_errors(struct collector *c, const struct msrtop_snapshot *s)
 {
 	int fd = bpf_map__fd(c->skel->maps.error_codes);
-	uint64_t *codes = calloc(c->nr_cpus, sizeof(*codes));
+	uint64_t *codes = NULL;
 
 	for (uint32_t m = 0; m < MSRTOP_MAP_NR; m++) {
 		uint64_t code = 0;
@@ -1079,6 +1079,8 @@ static void tell_errors(struct collector *c, const struct msrtop_snapshot *s)
 		if (c->errors_told[m] || !s->errors[m].total)
 			continue;
 		c->errors_told[m] = true;
+		if (!codes) /* only once something is to be told: not at every refresh */
+			codes = calloc(c->nr_cpus, sizeof(*codes));
 		if (codes && !bpf_map_lookup_elem(fd, &m, codes))
 			for (int cpu = 0; cpu < c->nr_cpus; cpu++)
 				code = codes[cpu] ? codes[cpu] : code;
@@ -1139,6 +1141,7 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 {
 	for (size_t i = 0; i < s->nr_vms; i++) {
 		struct msrtop_vm *vm = &s->vms[i];
+		bool seen_alive = vm->alive;
 
 		if (!vm->alive && vm->comm[0])
 			continue; /* seen alive before, gone since */
@@ -1148,10 +1151,11 @@ static void read_vm_info(struct collector *c, struct msrtop_snapshot *s)
 		if (!vm->alive && !vm->comm[0]) {
 			vm_comm_from_kernel(c, vm);
 			vm_name_from_kernel(c, vm);
-		} else if (!vm->name[0]) {
-			/* An exiting VMM (a zombie) still has a comm but an
-			 * empty /proc cmdline: the copy taken at first sight
-			 * has its name. */
+		} else if (!vm->name[0] && !seen_alive) {
+			/* First read: an exiting VMM (a zombie) still has a comm
+			 * but an empty /proc cmdline, and the copy taken at
+			 * first sight has its name. Not at every refresh: a
+			 * live VMM without a name has none in the copy either. */
 			vm_name_from_kernel(c, vm);
 		}
 	}
