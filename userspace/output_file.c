@@ -151,31 +151,32 @@ int output_file_write(struct output_file *f, const char *text, size_t len, char 
 		      size_t msg_len)
 {
 	const char *what = "write";
-	FILE *fp = NULL;
-	int fd, err;
+	size_t done = 0;
+	int fd, err = 0;
 
 	fd = create_tmp(f, msg, msg_len);
 	if (fd < 0)
 		return fd;
-	fp = fdopen(fd, "w");
-	if (!fp) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	errno = 0;
-	if (fwrite(text, 1, len, fp) != len || fflush(fp) == EOF) {
-		err = errno ? -errno : -EIO;
-		goto fail;
+	/* Straight from the caller's buffer: the document is already whole. */
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			goto fail;
+		}
+		done += (size_t)n;
 	}
 	what = "fsync";
-	if (fsync(fileno(fp))) {
+	if (fsync(fd)) {
 		err = -errno;
 		goto fail;
 	}
 	what = "close";
-	err = fclose(fp) ? -errno : 0;
-	fp = NULL;
+	err = close(fd) ? -errno : 0;
+	fd = -1;
 	if (err)
 		goto fail;
 	/* Never over what became a device, a directory or a link since the start. */
@@ -193,8 +194,8 @@ int output_file_write(struct output_file *f, const char *text, size_t len, char 
 	fsync(f->dirfd);
 	return 0;
 fail:
-	if (fp)
-		fclose(fp);
+	if (fd >= 0)
+		close(fd);
 	unlinkat(f->dirfd, f->tmp, 0);
 	snprintf(msg, msg_len, "cannot %s the snapshot to --output %s (%s/%s): %s; the file "
 		 "keeps the previous snapshot (is the file system full or read-only?)", what,

@@ -127,8 +127,11 @@ void snapshot_put(struct msrtop_snapshot *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	free(s->vms);
-	for (int k = 0; k < MSRTOP_KIND_NR; k++)
+	for (int k = 0; k < MSRTOP_KIND_NR; k++) {
 		free(kind_rows(s, &msrtop_kinds[k]));
+		free(s->tables[k].read_keys);
+		free(s->tables[k].order);
+	}
 	free(s->changes);
 	free(s);
 }
@@ -275,40 +278,111 @@ static int radix_sort(struct sort_key *keys, struct sort_key *tmp, size_t n)
 	return 0;
 }
 
+/* Moves t's rows (of size bytes) so that row i is the one at order[i], in
+ * place (cycle by cycle). 0, or -ENOMEM (nothing moved). */
+static int permute_rows(struct msrtop_table *t, size_t size, const uint32_t *order)
+{
+	size_t n = t->nr;
+	uint8_t *done = calloc(n, 1);
+	char *tmp = malloc(size), *base = t->rows;
+
+	if (!done || !tmp) {
+		free(done);
+		free(tmp);
+		return -ENOMEM;
+	}
+	for (size_t start = 0; start < n; start++) {
+		size_t j = start;
+
+		if (done[start] || order[start] == start) {
+			done[start] = 1;
+			continue;
+		}
+		memcpy(tmp, base + start * size, size);
+		for (;;) {
+			size_t from = order[j];
+
+			done[j] = 1;
+			if (from == start) {
+				memcpy(base + j * size, tmp, size);
+				break;
+			}
+			memcpy(base + j * size, base + from * size, size);
+			j = from;
+		}
+	}
+	free(done);
+	free(tmp);
+	return 0;
+}
+
+/* Sets order[] to the sorted order of the n keys rk (stable). 0, or -ENOMEM. */
+static int sort_order(uint64_t (*rk)[3], size_t n, uint32_t *order)
+{
+	struct sort_key *keys = malloc(2 * n * sizeof(*keys));
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(keys[i].k, rk[i], sizeof(keys[i].k));
+		keys[i].idx = i;
+	}
+	if (radix_sort(keys, keys + n, n)) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)keys[i].idx;
+	free(keys);
+	return 0;
+}
+
 /*
- * Sorts t's rows (of size bytes) by key(); by qsort() and cmp() when out of
- * memory. The sorted rows go to a new array that replaces t's (no copy back).
+ * Sorts t's rows (of size bytes) by key(), and keeps their keys in read order
+ * and the permutation in t. When prev (the same table of the previous
+ * snapshot) read the same keys in the same order, its permutation is used,
+ * not sorted again: an idle host's refresh. By qsort() and cmp() when out of
+ * memory.
  */
-static void sort_rows(struct msrtop_table *t, size_t size, void (*key)(const void *, uint64_t[3]),
-		      int (*cmp)(const void *, const void *))
+static void sort_rows(struct msrtop_table *t, const struct msrtop_table *prev, size_t size,
+		      void (*key)(const void *, uint64_t[3]), int (*cmp)(const void *, const void *))
 {
 	size_t n = t->nr;
 	const char *base = t->rows;
-	struct sort_key *keys = malloc(2 * n * sizeof(*keys));
-	char *rows = malloc(n * size);
+	uint64_t(*rk)[3] = NULL;
+	uint32_t *order = NULL;
 
-	if (!keys || !rows)
+	free(t->read_keys);
+	free(t->order);
+	t->read_keys = NULL;
+	t->order = NULL;
+	t->nr_read = 0;
+	if (n > UINT32_MAX)
 		goto fallback;
-	for (size_t i = 0; i < n; i++) {
-		key(base + i * size, keys[i].k);
-		keys[i].idx = i;
-	}
-	if (radix_sort(keys, keys + n, n))
+	rk = malloc(n * sizeof(*rk));
+	order = malloc(n * sizeof(*order));
+	if (!rk || !order)
 		goto fallback;
 	for (size_t i = 0; i < n; i++)
-		memcpy(rows + i * size, base + keys[i].idx * size, size);
-	free(t->rows);
-	t->rows = rows;
-	t->cap = n;
-	free(keys);
+		key(base + i * size, rk[i]);
+	if (prev && prev->read_keys && prev->nr_read == n &&
+	    !memcmp(prev->read_keys, rk, n * sizeof(*rk)))
+		memcpy(order, prev->order, n * sizeof(*order));
+	else if (sort_order(rk, n, order))
+		goto fallback;
+	if (permute_rows(t, size, order))
+		goto fallback;
+	t->read_keys = rk;
+	t->order = order;
+	t->nr_read = n;
 	return;
 fallback:
-	free(keys);
-	free(rows);
+	free(rk);
+	free(order);
 	qsort(t->rows, n, size, cmp);
 }
 
-void snapshot_sort(struct msrtop_snapshot *s)
+static void sort_tables(struct msrtop_snapshot *s, const struct msrtop_snapshot *prev)
 {
 	for (int i = 0; i < MSRTOP_KIND_NR; i++) {
 		const struct msrtop_kind *k = &msrtop_kinds[i];
@@ -317,7 +391,8 @@ void snapshot_sort(struct msrtop_snapshot *s)
 		if (!n)
 			continue;
 		if (k->sort_key)
-			sort_rows(&s->tables[i], k->row_size, k->sort_key, k->cmp);
+			sort_rows(&s->tables[i], prev ? &prev->tables[i] : NULL, k->row_size,
+				  k->sort_key, k->cmp);
 		else
 			qsort(kind_rows(s, k), n, k->row_size, k->cmp);
 		if (k->merge)
@@ -325,6 +400,11 @@ void snapshot_sort(struct msrtop_snapshot *s)
 	}
 	if (s->nr_vms)
 		qsort(s->vms, s->nr_vms, sizeof(*s->vms), cmp_vm);
+}
+
+void snapshot_sort(struct msrtop_snapshot *s)
+{
+	sort_tables(s, NULL);
 }
 
 static void *find(const void *key, const void *base, size_t nr, size_t size,
@@ -640,7 +720,7 @@ int snapshot_finish(struct msrtop_snapshot *s, const struct msrtop_snapshot *pre
 {
 	uint64_t since = prev ? prev->mono_ns : s->start_mono_ns;
 
-	snapshot_sort(s);
+	sort_tables(s, prev);
 	s->interval_s = s->mono_ns > since ? (double)(s->mono_ns - since) / 1e9 : 0;
 	compute_deltas(s, prev);
 	return derive(s, prev, true);

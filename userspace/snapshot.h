@@ -185,6 +185,17 @@ struct msrtop_msr_change_ev {
 struct msrtop_table {
 	void *rows;
 	size_t nr, cap;
+	/*
+	 * A kind with a sort_key (the big tables), once sorted: each row's key
+	 * in the order the rows were read (nr_read of them), and where sorting
+	 * took each sorted row from (order[sorted] = read index). The next
+	 * snapshot, read in the same order with the same keys (a hash map's
+	 * order holds while its keys do), is sorted by this permutation
+	 * without sorting again (snapshot_finish()).
+	 */
+	uint64_t (*read_keys)[3];
+	uint32_t *order;
+	size_t nr_read;
 };
 
 struct msrtop_snapshot {

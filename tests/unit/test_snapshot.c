@@ -188,6 +188,120 @@ static void test_sort_random_rows(void **state)
 	}
 }
 
+/* One round of test_sort_reuses_order(): snapshot b gets the keys of a's
+ * rows (keys[], n of them) in read order perm[], each with count 1000 + its
+ * key's index. */
+static struct msrtop_snapshot *fill_exits(double t, uint64_t seq, const uint32_t (*keys)[3],
+					  const size_t *perm, size_t n)
+{
+	struct msrtop_snapshot *s = snap_at(t, seq);
+
+	for (size_t i = 0; i < n; i++) {
+		struct msrtop_exit_row *e = snapshot_add_row(s, MSRTOP_KIND_EXITS);
+
+		assert_non_null(e);
+		e->pid = keys[perm[i]][0];
+		e->vcpu_src = MSRTOP_VCPU_KERNEL;
+		e->vcpu = keys[perm[i]][1];
+		e->isa = MSRTOP_ISA_SVM;
+		e->reason = keys[perm[i]][2];
+		e->count.total = 1000 + perm[i] + (uint64_t)seq * 10;
+	}
+	return s;
+}
+
+/* b's exit rows are sorted, each key's once, with the count it was read with
+ * and its delta from the previous round. */
+static void check_exits(const struct msrtop_snapshot *b, const uint32_t (*keys)[3], size_t n,
+			uint64_t seq)
+{
+	char *seen = calloc(n, 1);
+
+	assert_non_null(seen);
+	assert_int_equal(SB_NR(b, EXITS), n);
+	for (size_t i = 0; i < n; i++) {
+		const struct msrtop_exit_row *r = &SB_EXITS(b)[i];
+		uint64_t k = r->count.total - 1000 - seq * 10;
+
+		if (i)
+			assert_true(ref_cmp_exit(&SB_EXITS(b)[i - 1], r) < 0);
+		assert_true(k < n);
+		assert_int_equal(r->pid, keys[k][0]);
+		assert_int_equal(r->vcpu, keys[k][1]);
+		assert_int_equal(r->reason, keys[k][2]);
+		/* A new key's delta is its total (the one changed in the last round). */
+		assert_int_equal(r->count.delta, r->reason == 1000 ? r->count.total : 10);
+		seen[k]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seen[i], 1);
+	free(seen);
+}
+
+/*
+ * snapshot_finish() sorts a table read with the same keys in the same order
+ * as the previous snapshot's by the previous permutation: the result must be
+ * what sorting gives, and a table read in another order, or with one key
+ * changed, must be sorted anew (reusing the permutation there would misplace
+ * rows: check_exits() fails).
+ */
+static void test_sort_reuses_order(void **state)
+{
+	enum { N = 2000 };
+	uint32_t(*keys)[3] = calloc(N, sizeof(*keys));
+	size_t *perm = calloc(N, sizeof(*perm));
+	unsigned int seed = 777;
+	struct msrtop_snapshot *a, *b;
+
+	(void)state;
+	assert_non_null(keys);
+	assert_non_null(perm);
+	for (size_t i = 0; i < N; i++) { /* unique keys, in no order */
+		keys[i][0] = 100 + rnd(&seed, 6);
+		keys[i][1] = (uint32_t)i;
+		keys[i][2] = rnd(&seed, 7);
+		perm[i] = i;
+	}
+	for (size_t i = N - 1; i > 0; i--) { /* a random read order */
+		size_t j = rnd(&seed, 32) % (i + 1), t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	a = fill_exits(11, 1, keys, perm, N);
+	assert_int_equal(snapshot_finish(a, NULL), 0);
+
+	/* The same keys in the same read order: the old permutation. */
+	b = fill_exits(12, 2, keys, perm, N);
+	assert_int_equal(snapshot_finish(b, a), 0);
+	check_exits(b, keys, N, 2);
+	snapshot_put(a);
+	a = b;
+
+	/* The same keys, two of them read in swapped places. */
+	{
+		size_t t = perm[5];
+
+		perm[5] = perm[N - 7];
+		perm[N - 7] = t;
+	}
+	b = fill_exits(13, 3, keys, perm, N);
+	assert_int_equal(snapshot_finish(b, a), 0);
+	check_exits(b, keys, N, 3);
+	snapshot_put(a);
+	a = b;
+
+	/* One key changed, the read order kept. */
+	keys[perm[0]][2] = 1000; /* no other key has a reason this high */
+	b = fill_exits(14, 4, keys, perm, N);
+	assert_int_equal(snapshot_finish(b, a), 0);
+	check_exits(b, keys, N, 4);
+	snapshot_put(a);
+	snapshot_put(b);
+	free(keys);
+	free(perm);
+}
+
 /* Two threads that both ran vCPU 1: their rows become one, counts summed. */
 static void test_merge_msrs(void **state)
 {
@@ -685,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_deltas_and_rates),
 		cmocka_unit_test(test_tables_sorted_by_key),
 		cmocka_unit_test(test_sort_random_rows),
+		cmocka_unit_test(test_sort_reuses_order),
 		cmocka_unit_test(test_merge_msrs),
 		cmocka_unit_test(test_latency_delta),
 		cmocka_unit_test(test_vm_table),
