@@ -238,6 +238,23 @@ static __always_inline u32 hist_slot(u64 v)
 	return slot < MSRTOP_HIST_SLOTS ? slot : MSRTOP_HIST_SLOTS - 1;
 }
 
+/*
+ * Changes-only reads. The exits, msrs and msr_writes maps hold most rows on a
+ * big host, and most of them are idle: userspace reads them through the
+ * "iter" programs at the end of this file, which pass on only the rows whose
+ * gen moved since the last read (which sets seen). An update bumps gen after
+ * its other stores (the barrier), and these rows have one writer at a time
+ * (the vCPU's thread, "Who updates a row"); a read that copies a row while it
+ * is being updated copies gen's old value with it, so the row is read again
+ * next time. x86 keeps stores in order, and loads in order, so the compiler
+ * barriers are all it takes there.
+ */
+static __always_inline void row_changed(u64 *gen)
+{
+	barrier();
+	*(volatile u64 *)gen += 1;
+}
+
 static __always_inline u64 now_ns(void)
 {
 	return test_clock ? test_now_ns : bpf_ktime_get_ns();
@@ -289,8 +306,10 @@ static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool ne
 	if (!pid_wanted(tgid))
 		return 0;
 	val = lookup_or_init(&exits, &key, MSRTOP_MAP_EXITS);
-	if (val)
+	if (val) {
 		val->count++;
+		row_changed(&val->gen);
+	}
 	if (nested)
 		return 0;
 	ts = thread_learn(vcpu_id);
@@ -327,6 +346,7 @@ static __always_inline int handle_entry(bool have_id, u32 vcpu_id)
 	val->lat_count++;
 	val->lat_sum_ns += delta;
 	val->lat_hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;
+	row_changed(&val->gen);
 	return 0;
 }
 
@@ -343,6 +363,7 @@ static __always_inline void count_msr(const struct msrtop_msr_key *key, u64 data
 			val->count++;
 			if (exception)
 				val->gp++;
+			row_changed(&val->gen);
 		}
 		return;
 	}
@@ -354,11 +375,13 @@ static __always_inline void count_msr(const struct msrtop_msr_key *key, u64 data
 	wval->count++;
 	if (exception) {
 		wval->gp++;
+		row_changed(&wval->gen);
 		return;
 	}
 	if (had_value && wval->last_value != data)
 		wval->changes++;
 	wval->last_value = data;
+	row_changed(&wval->gen);
 }
 
 /* kvm_msr carries no vCPU: its rows are keyed by thread id, mapped to vCPUs by userspace. */
@@ -880,5 +903,38 @@ int BPF_PROG(kvm_inj_exception_raw, unsigned int exception, bool has_error, unsi
 {
 	return handle_event(&inj_exceptions, MSRTOP_MAP_INJ_EXCEPTIONS, exception, 0, reinjected);
 }
+
+/*
+ * The changes-only reads (see row_changed()): one "iter" program per map,
+ * attached to it by userspace (bpf_program__attach_iter), which reads the
+ * iterator's file at every refresh. Each row whose gen moved since the last
+ * read is written out as its key then its value, and marked seen only once
+ * both are written: when the output buffer is full, the kernel shows the
+ * same row again at the next read(), and it must still be unseen then.
+ */
+#define CHANGED_ROWS(name, key_type, val_type)                                                    \
+	SEC("iter/bpf_map_elem")                                                                   \
+	int name(struct bpf_iter__bpf_map_elem *ctx)                                               \
+	{                                                                                          \
+		struct seq_file *seq = ctx->meta->seq;                                             \
+		key_type *key = ctx->key;                                                          \
+		val_type *val = ctx->value;                                                        \
+		u64 gen;                                                                           \
+                                                                                                   \
+		if (!key || !val)                                                                  \
+			return 0;                                                                  \
+		gen = *(volatile u64 *)&val->gen;                                                  \
+		if (gen == val->seen)                                                              \
+			return 0;                                                                  \
+		barrier();                                                                         \
+		if (bpf_seq_write(seq, key, sizeof(*key)) || bpf_seq_write(seq, val, sizeof(*val))) \
+			return 0;                                                                  \
+		val->seen = gen;                                                                   \
+		return 0;                                                                          \
+	}
+
+CHANGED_ROWS(changed_exits, struct msrtop_exit_key, struct msrtop_exit_val)
+CHANGED_ROWS(changed_msrs, struct msrtop_msr_key, struct msrtop_msr_val)
+CHANGED_ROWS(changed_msr_writes, struct msrtop_msr_key, struct msrtop_msr_write_val)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -98,7 +98,7 @@ typedef u64 uint64_t;
 #define MSRTOP_USERSPACE_DONE_ERROR 1
 
 /*
- * exits (per-CPU hash): kvm:kvm_exit and kvm:kvm_nested_vmexit.
+ * exits (hash): kvm:kvm_exit and kvm:kvm_nested_vmexit.
  * isa is the event's own ISA field (KVM_ISA_VMX 1, KVM_ISA_SVM 2); reason is
  * the exit reason exactly as the tracepoint records it (VMX: basic reason in
  * bits 15:0, modifier bits such as FAILED_VMENTRY in 31:16; SVM: exit code).
@@ -123,10 +123,15 @@ struct msrtop_exit_val {
 	uint64_t lat_min_ns; /* the shortest and longest of them; 0 while lat_count is 0 */
 	uint64_t lat_max_ns;
 	uint64_t lat_hist[MSRTOP_HIST_SLOTS];
+	/* Changes-only reads (msrtop.bpf.c's "iter" programs, userspace's
+	 * map_mirror.h): every update bumps gen after its other stores; seen is
+	 * the gen the last read copied. Not counters. */
+	uint64_t gen;
+	uint64_t seen;
 };
 
 /*
- * kvm:kvm_msr, in two maps with the same key: msrs (per-CPU hash) for reads
+ * kvm:kvm_msr, in two maps with the same key: msrs (hash) for reads
  * (write = 0) and msr_writes (shared hash) for writes (write = 1). kvm_msr
  * carries no vCPU: the key always holds the thread id (vcpu_src
  * MSRTOP_VCPU_TID), and userspace turns it into the vcpu_id learned for that
@@ -145,6 +150,11 @@ struct msrtop_msr_key {
 struct msrtop_msr_val {
 	uint64_t count; /* accesses, including those that raised #GP */
 	uint64_t gp;	/* accesses that raised #GP */
+	/* Changes-only reads (msrtop.bpf.c's "iter" programs, userspace's
+	 * map_mirror.h): every update bumps gen after its other stores; seen is
+	 * the gen the last read copied. Not counters. */
+	uint64_t gen;
+	uint64_t seen;
 };
 
 /*
@@ -160,10 +170,15 @@ struct msrtop_msr_write_val {
 	uint64_t gp;	     /* writes that raised #GP (they change nothing) */
 	uint64_t last_value; /* of the last successful write; valid when count > gp */
 	uint64_t changes;    /* successful writes of a value other than the one before */
+	/* Changes-only reads (msrtop.bpf.c's "iter" programs, userspace's
+	 * map_mirror.h): every update bumps gen after its other stores; seen is
+	 * the gen the last read copied. Not counters. */
+	uint64_t gen;
+	uint64_t seen;
 };
 
 /*
- * uexits (per-CPU hash): kvm:kvm_userspace_exit. When KVM_RUN failed
+ * uexits (hash): kvm:kvm_userspace_exit. When KVM_RUN failed
  * (errno < 0), error is 1 and reason holds the positive errno (EINTR...);
  * otherwise error is 0 and reason is the KVM_EXIT_* code.
  */
@@ -177,7 +192,7 @@ struct msrtop_count_val {
 	uint64_t count;
 };
 
-/* outcomes (per-CPU hash): kvm:kvm_msr_outcome (patched kernels). */
+/* outcomes (hash): kvm:kvm_msr_outcome (patched kernels). */
 struct msrtop_outcome_key {
 	uint32_t tgid;
 	uint32_t vcpu;
@@ -196,7 +211,7 @@ struct msrtop_outcome_val {
 	uint64_t hist[MSRTOP_HIST_SLOTS]; /* log2 of duration_ns */
 };
 
-/* canonical (per-CPU hash): kvm:kvm_msr_canonical (patched kernels). */
+/* canonical (hash): kvm:kvm_msr_canonical (patched kernels). */
 struct msrtop_canon_key {
 	uint32_t tgid;
 	uint32_t vcpu;
@@ -211,7 +226,7 @@ struct msrtop_canon_val {
 	uint64_t fixups;   /* accepted with result != value */
 };
 
-/* intercepts (per-CPU hash): kvm:kvm_msr_intercept (patched kernels). */
+/* intercepts (hash): kvm:kvm_msr_intercept (patched kernels). */
 struct msrtop_intercept_key {
 	uint64_t exit_code;
 	uint32_t tgid;

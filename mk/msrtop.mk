@@ -33,7 +33,7 @@ MSRTOP_FORMAT_OBJS := $(addprefix $(MSRTOP_OBJ)/,format.o kvm_names.o msr_passth
 # Everything of msrtop but main(), the terminal view and the HTTP and file exports
 # (what a refresh runs: the benchmark links this).
 MSRTOP_CORE_OBJS := $(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS) \
-	$(addprefix $(MSRTOP_OBJ)/,collector.o map_read.o kernel_check.o vm_info.o json_out.o \
+	$(addprefix $(MSRTOP_OBJ)/,collector.o map_read.o map_mirror.o kernel_check.o vm_info.o json_out.o \
 		json_in.o text_out.o)
 # The terminal view (docs/tui.md): one file per concern.
 MSRTOP_TUI_OBJS := $(addprefix $(MSRTOP_OBJ)/,tui.o tui_input.o tui_layout.o tui_draw.o tui_views.o \
@@ -93,7 +93,7 @@ BINS += $(BUILD)/msrtop
 # ---- tests -------------------------------------------------------------------
 
 # BPF programs run in this kernel with BPF_PROG_TEST_RUN (root; skipped otherwise).
-$(MSRTOP_TESTS)/test_bpf: $(MSRTOP_TESTS)/test_bpf.o
+$(MSRTOP_TESTS)/test_bpf: $(MSRTOP_TESTS)/test_bpf.o $(MSRTOP_OBJ)/map_mirror.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CMOCKA_LIBS)
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -18,6 +19,7 @@
 #include "kernel_check.h"
 #include "kinds.h"
 #include "kvm_debugfs.h"
+#include "map_mirror.h"
 #include "map_read.h"
 #include "msrtop.h"
 #include "msr_passthrough.h"
@@ -99,6 +101,15 @@ struct tid_vcpu {
 	uint32_t vcpu;
 };
 
+/* The maps read for their changed rows only (map_mirror.h), and their "iter" programs. */
+#define NR_MIRRORED 3
+
+struct mirrored_map {
+	struct bpf_map *map;
+	struct bpf_link *link; /* NULL: the map is read whole, in batches */
+	struct map_mirror mirror;
+};
+
 struct collector {
 	struct msrtop *skel; /* NULL: KVM's debugfs statistics only (no BPF) */
 	struct msrtop_sample *sample; /* the --sample-msr sampler; NULL when it is not on */
@@ -118,6 +129,9 @@ struct collector {
 	bool default_sources; /* no --sources: the default set of this kernel */
 	const char *proc;
 	struct map_reader reader;
+	bool iters; /* the kernel runs BPF map iterators: changes-only reads */
+	struct mirrored_map mirrored[NR_MIRRORED];
+	char mirror_failed[200]; /* why a map went back to whole reads, once */
 	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
 	struct tid_vcpu *tids;
 	size_t nr_tids, cap_tids;
@@ -295,6 +309,9 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	    (sampling && btf__find_by_name_kind(vmlinux, SAMPLE_KFUNC, BTF_KIND_FUNC) <= 0))
 		kvm = btf__load_module_btf("kvm", vmlinux); /* KVM built as a module */
 	c->exit_core = exit_types_known(vmlinux);
+	/* MSRTOP_READS=whole: every map read whole, in batches (tests, benchmarks). */
+	c->iters = !(getenv("MSRTOP_READS") && !strcmp(getenv("MSRTOP_READS"), "whole")) &&
+		   map_mirror_probe(vmlinux);
 	/* For tests and diagnosis: the classic tracepoint even where CO-RE works. */
 	if (getenv("MSRTOP_EXIT_ATTACH") && !strcmp(getenv("MSRTOP_EXIT_ATTACH"), "tracepoint"))
 		c->exit_core = false;
@@ -527,6 +544,11 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 		if (c->sources[i].state == MSRTOP_SRC_ATTACHED && i != MSRTOP_SRC_MSR_SAMPLE &&
 		    source_prog(c, i))
 			bpf_program__set_autoload(source_prog(c, i), true);
+	if (c->iters) {
+		bpf_program__set_autoload(c->skel->progs.changed_exits, true);
+		bpf_program__set_autoload(c->skel->progs.changed_msrs, true);
+		bpf_program__set_autoload(c->skel->progs.changed_msr_writes, true);
+	}
 	err = size_maps(c, opts->max_rows ? opts->max_rows : COLLECTOR_DEFAULT_ROWS, msg, len);
 	if (err)
 		return err;
@@ -619,6 +641,40 @@ static int on_change(void *ctx, void *data, size_t size)
 }
 
 /* Privileges, BTF, tracefs, the tracepoints this kernel has; then load and attach. */
+/*
+ * The changes-only reads of exits, msrs and msr_writes: each map's "iter"
+ * program attached to it. A map whose iterator cannot be attached is read
+ * whole, as every map is on a kernel without iterators.
+ */
+static void attach_mirrors(struct collector *c)
+{
+	struct bpf_program *progs[NR_MIRRORED] = {c->skel->progs.changed_exits,
+						  c->skel->progs.changed_msrs,
+						  c->skel->progs.changed_msr_writes};
+	struct bpf_map *maps[NR_MIRRORED] = {c->skel->maps.exits, c->skel->maps.msrs,
+					     c->skel->maps.msr_writes};
+
+	for (int i = 0; i < NR_MIRRORED; i++) {
+		DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+		union bpf_iter_link_info info = {.map.map_fd = bpf_map__fd(maps[i])};
+		struct mirrored_map *mm = &c->mirrored[i];
+
+		mm->map = maps[i];
+		if (!c->iters)
+			continue;
+		opts.link_info = &info;
+		opts.link_info_len = sizeof(info);
+		mm->link = bpf_program__attach_iter(progs[i], &opts);
+		if (!mm->link)
+			continue;
+		if (map_mirror_init(&mm->mirror, bpf_link__fd(mm->link), bpf_map__key_size(maps[i]),
+				    bpf_map__value_size(maps[i]))) {
+			bpf_link__destroy(mm->link);
+			mm->link = NULL;
+		}
+	}
+}
+
 static int open_bpf(struct collector *c, const struct collector_opts *opts, char *msg,
 		    size_t msg_len)
 {
@@ -643,6 +699,7 @@ static int open_bpf(struct collector *c, const struct collector_opts *opts, char
 	err = attach(c, msg, msg_len);
 	if (err)
 		return err;
+	attach_mirrors(c);
 	if (c->sources[MSRTOP_SRC_MSR_SAMPLE].state == MSRTOP_SRC_ATTACHED && opts->sample_watch) {
 		c->changes = ring_buffer__new(bpf_map__fd(c->sample->maps.msr_changes), on_change,
 					      c, NULL);
@@ -802,6 +859,10 @@ void collector_close(struct collector *c)
 	ring_buffer__free(c->changes);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
 		bpf_link__destroy(c->links[i]);
+	for (int i = 0; i < NR_MIRRORED; i++) {
+		bpf_link__destroy(c->mirrored[i].link);
+		map_mirror_fini(&c->mirrored[i].mirror);
+	}
 	msrtop_sample__destroy(c->sample);
 	msrtop__destroy(c->skel);
 	kvm_debugfs_close(c->debugfs);
@@ -865,10 +926,47 @@ bool collector_uses_batch(const struct collector *c)
 	return c->reader.batch;
 }
 
+size_t collector_reads_changes(const struct collector *c, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < NR_MIRRORED && n < max; i++)
+		if (c->mirrored[i].link)
+			names[n++] = bpf_map__name(c->mirrored[i].map);
+	return n;
+}
+
+static struct mirrored_map *mirrored(struct collector *c, const struct bpf_map *map)
+{
+	for (int i = 0; i < NR_MIRRORED; i++)
+		if (c->mirrored[i].link && c->mirrored[i].map == map)
+			return &c->mirrored[i];
+	return NULL;
+}
+
 /* ---- reading maps ------------------------------------------------------------ */
 
 static int read_map(struct collector *c, struct bpf_map *map, map_read_fn emit, void *ctx)
 {
+	struct mirrored_map *mm = mirrored(c, map);
+
+	if (mm) {
+		int err = map_mirror_update(&mm->mirror);
+
+		if (!err)
+			return map_mirror_each(&mm->mirror, emit, ctx);
+		/*
+		 * What the failed read took is marked read in the kernel and may
+		 * be missing here: from now on the map is read whole, which is
+		 * always right. Said once, on stderr (collector_read()).
+		 */
+		snprintf(c->mirror_failed, sizeof(c->mirror_failed),
+			 "reading the changed rows of %s failed (%s): it is read whole from now on",
+			 bpf_map__name(map), strerror(-err));
+		bpf_link__destroy(mm->link);
+		mm->link = NULL;
+		map_mirror_fini(&mm->mirror);
+	}
 	return map_reader_read(&c->reader, bpf_map__fd(map),
 			       bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_HASH,
 			       bpf_map__key_size(map), bpf_map__value_size(map), emit, ctx);
@@ -990,11 +1088,14 @@ static int emit_row(void *ctx, const void *key, const uint64_t *val)
 static int delete_keys(struct collector *c, struct bpf_map *map, size_t key_size)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct mirrored_map *mm = mirrored(c, map);
 	int fd = bpf_map__fd(map);
 	__u32 count = c->nr_del;
 
 	if (!c->nr_del)
 		return 0;
+	for (size_t i = 0; mm && i < c->nr_del; i++)
+		map_mirror_forget(&mm->mirror, c->del_keys + i * key_size);
 	if (!bpf_map_delete_batch(fd, c->del_keys, &count, &opts) && count == c->nr_del) {
 		c->forgotten_rows += count;
 		return 0;
@@ -1276,6 +1377,9 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 			goto cleanup;
 		if (c->warn_errors)
 			tell_errors(c, s);
+		if (c->warn_errors && *c->mirror_failed)
+			fprintf(stderr, "msrtop: %s\n", c->mirror_failed);
+		*c->mirror_failed = 0;
 	}
 	what = "";
 	if (c->debugfs) {

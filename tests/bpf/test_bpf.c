@@ -28,6 +28,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "map_mirror.h"
 #include "msrtop.h"
 #include "msrtop.skel.h"
 #include "msrtop_sample.skel.h"
@@ -243,7 +244,7 @@ static bool msr_counts(struct fixture *f, struct msrtop_msr_key k, struct msrtop
 	struct msrtop_msr_write_val w;
 
 	if (!k.write)
-		return lookup_value(f->skel->maps.msrs, &k, (uint64_t *)v, 2);
+		return lookup_value(f->skel->maps.msrs, &k, (uint64_t *)v, sizeof(*v) / sizeof(uint64_t));
 	if (!msr_write_state(f, k, &w))
 		return false;
 	v->count = w.count;
@@ -941,6 +942,109 @@ static void test_event_tables(void **state)
 	assert_int_equal(event_count(sk->maps.inj_exceptions, 6, 0, 0), 0);
 }
 
+/* ---- changes-only reads (map_mirror.h) ------------------------------------------ */
+
+struct mirror_seen {
+	struct fixture *f;
+	size_t nr;
+	bool wrong; /* an entry differed from the map's own */
+};
+
+/* Each mirrored entry against the map itself (the kernel's account). */
+static int check_entry(void *ctx, const void *key, const uint64_t *val)
+{
+	struct mirror_seen *ms = ctx;
+	struct msrtop_exit_val v;
+
+	ms->nr++;
+	if (!lookup_value(ms->f->skel->maps.exits, key, (uint64_t *)&v,
+			  sizeof(v) / sizeof(uint64_t)) ||
+	    memcmp(&v, val, offsetof(struct msrtop_exit_val, gen)))
+		ms->wrong = true;
+	return 0;
+}
+
+/* How many entries the mirror has; each must equal the map's. */
+static size_t mirror_check(struct fixture *f, struct map_mirror *m)
+{
+	struct mirror_seen ms = {.f = f};
+
+	assert_int_equal(map_mirror_each(m, check_entry, &ms), 0);
+	assert_false(ms.wrong);
+	return ms.nr;
+}
+
+/*
+ * The collector's reads of exits through the changed_exits iterator: the
+ * first read takes every row, a read with no event since takes none, and one
+ * after events takes exactly the rows they changed; the mirror always equals
+ * the map, a forgotten row goes, and more rows than the kernel's output
+ * buffer holds (about a hundred) come through once each.
+ */
+static void test_changed_rows_only(void **state)
+{
+	struct fixture *f = *state;
+	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info info;
+	struct msrtop_exit_key a = exit_key(1, MSRTOP_ISA_SVM, 0x7c, 0);
+	struct map_mirror m;
+	struct bpf_link *link;
+
+	bpf_program__set_autoload(f->skel->progs.changed_exits, true);
+	load(f);
+	memset(&info, 0, sizeof(info));
+	info.map.map_fd = bpf_map__fd(f->skel->maps.exits);
+	opts.link_info = &info;
+	opts.link_info_len = sizeof(info);
+	link = bpf_program__attach_iter(f->skel->progs.changed_exits, &opts);
+	assert_non_null(link);
+	assert_int_equal(map_mirror_init(&m, bpf_link__fd(link), sizeof(struct msrtop_exit_key),
+					 sizeof(struct msrtop_exit_val)),
+			 0);
+
+	for (int i = 0; i < 3; i++)
+		run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0); /* a: MSR, 3 times */
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x78, 0);	 /* b: HLT */
+	assert_int_equal(map_mirror_update(&m), 0);
+	assert_int_equal(m.last_changed, 2);
+	assert_int_equal(mirror_check(f, &m), 2);
+
+	assert_int_equal(map_mirror_update(&m), 0); /* nothing happened */
+	assert_int_equal(m.last_changed, 0);
+	assert_int_equal(mirror_check(f, &m), 2);
+
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x78, 0);
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x78, 0);
+	assert_int_equal(map_mirror_update(&m), 0);
+	assert_int_equal(m.last_changed, 1);
+	assert_int_equal(mirror_check(f, &m), 2);
+
+	/* a forgotten (deleted by userspace), then counted anew. */
+	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(f->skel->maps.exits), &a), 0);
+	map_mirror_forget(&m, &a);
+	assert_int_equal(map_mirror_update(&m), 0);
+	assert_int_equal(m.last_changed, 0);
+	assert_int_equal(mirror_check(f, &m), 1);
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0);
+	assert_int_equal(map_mirror_update(&m), 0);
+	assert_int_equal(m.last_changed, 1);
+	assert_int_equal(mirror_check(f, &m), 2);
+	assert_int_equal(exit_count(f, a), 1);
+
+	/* 3,000 rows at once: many reads of the iterator's file, each row once. */
+	for (uint32_t v = 0; v < 3000; v++)
+		run_exit(f, 100 + v, MSRTOP_ISA_SVM, 0x7c, 0);
+	assert_int_equal(map_mirror_update(&m), 0);
+	assert_int_equal(m.last_changed, 3000);
+	assert_int_equal(mirror_check(f, &m), 3002);
+	assert_int_equal(map_entries(f->skel->maps.exits), 3002);
+	assert_int_equal(map_mirror_update(&m), 0);
+	assert_int_equal(m.last_changed, 0);
+
+	map_mirror_fini(&m);
+	bpf_link__destroy(link);
+}
+
 /* ---- map full ------------------------------------------------------------------ */
 
 static void test_overflow_counted(void **state)
@@ -1379,6 +1483,7 @@ int main(int argc, char **argv)
 		T(test_two_vcpus_concurrently_exact),
 		T(test_exit_reason_unreadable),
 		T(test_pid_filter),
+		T(test_changed_rows_only),
 		T(test_msr_sample),
 		T(test_msr_sample_every),
 		T(test_production_programs_attach),
@@ -1394,6 +1499,17 @@ int main(int argc, char **argv)
 		skip_all = "needs root (CAP_BPF and CAP_PERFMON) to load BPF programs";
 	else if (nr_cpus <= 0)
 		skip_all = "cannot count the possible CPUs";
+	{
+		struct btf *vmlinux = btf__load_vmlinux_btf();
+
+		if (!map_mirror_probe(vmlinux))
+			for (size_t i = 0; i < nr; i++)
+				if (!strcmp(tests[i].name, "test_changed_rows_only"))
+					tests[i] = (struct CMUnitTest)TAP_SKIP(
+						"test_changed_rows_only",
+						"this kernel does not load BPF map iterator programs");
+		btf__free(vmlinux);
+	}
 	if (!kernel_has("kvm_msr"))
 		tests[nr - 2] = (struct CMUnitTest)TAP_SKIP("test_production_programs_attach",
 							    "this kernel has no KVM tracepoints");
