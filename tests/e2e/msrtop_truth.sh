@@ -144,6 +144,12 @@ if phase_collects; then
 	tap_eq "short-lived msrload ran" 0 $?
 	wait $mt_short
 	tap_eq "msrtop --once exits 0" 0 $?
+	# Every kernel under test runs BPF map iterators: msrtop reads the big
+	# tables for their changed rows only (userspace/map_mirror.h), so the
+	# exact counts checked below are what those reads gave.
+	tap_eq "msrtop -v: exits, msrs and msr_writes read for their changed rows only" \
+		"msrtop: read for their changed rows only (BPF map iterators): exits msrs msr_writes" \
+		"$(grep "^msrtop: read for their changed rows only" "$work/short.err")"
 	wait $mt_csv
 	tap_eq "msrtop --csv --once exits 0" 0 $?
 	pids=()
