@@ -184,7 +184,10 @@ if [ $skip_host = 0 ]; then
 			status=1
 		else
 			tee -a "$results" <"$work/fill.out"
-			sleep 6 # a refresh or two with every entry in, before measuring
+			# Two refreshes of --interval 5 before measuring: the first after the
+			# fill reads every row new, the second sees every delta drop to 0;
+			# from the third the rows are idle, as on a quiet host.
+			sleep 11
 			if [ "$scrape" != 0 ]; then
 				url=$(sed -n 's|^msrtop: serving \(http://[^ ]*/metrics\) .*|\1|p' "$work/msrtop.err")
 				while sleep "$scrape"; do
