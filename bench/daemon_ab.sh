@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The daemon's CPU use, two or more msrtop binaries side by side (alternating,
+# so that a noisy host weighs on each alike): bench/run.sh part 3c's steps.
+#
+#   bench/daemon_ab.sh [--vms N] [--seconds S] [--rounds R] MSRTOP...
+#
+# Each round runs each MSRTOP in turn as `--listen 127.0.0.1:0 --output FILE
+# --interval 5` (FILE on a tmpfs), fills its maps with N x 625 idle rows
+# (snapshot_bench --fill-pid PID --hold --vms N; default 160: 100,000 rows),
+# skips its first two refreshes after the fill (every row new, then every
+# delta dropping to 0) and takes its threads' run time (schedstat) over S
+# seconds (default 40). Prints one line per run and the mean per binary.
+# Environment (MSRTOP_READS=whole...) goes to every binary alike. Needs root.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+SB=$top/build/bench/snapshot_bench
+vms=160 secs=40 rounds=4
+bins=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--vms) vms=$2; shift 2 ;;
+	--seconds) secs=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "daemon_ab.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	*) bins+=("$1"); shift ;;
+	esac
+done
+[ ${#bins[@]} -gt 0 ] || { echo "daemon_ab.sh: give at least one msrtop binary (see --help)" >&2; exit 2; }
+for n in "$vms" "$secs" "$rounds"; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "daemon_ab.sh: '$n' is not a positive number" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "daemon_ab.sh: run as root (BPF programs)" >&2; exit 1; }
+[ -x "$SB" ] || { echo "daemon_ab.sh: $SB is missing: run 'make bench'" >&2; exit 1; }
+
+work=$(mktemp -d /dev/shm/msrtop-ab.XXXXXX 2>/dev/null || mktemp -d)
+mt= fp=
+cleanup() {
+	[ -n "$fp" ] && kill "$fp" 2>/dev/null
+	[ -n "$mt" ] && kill "$mt" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+runns() { cat /proc/"$mt"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+declare -A sum
+status=0
+for ((r = 1; r <= rounds; r++)); do
+	for b in "${bins[@]}"; do
+		rm -f "$work"/*
+		"$b" --listen 127.0.0.1:0 --output "$work/out.json" --interval 5 >/dev/null 2>"$work/err" &
+		mt=$!
+		sleep 1.5
+		"$SB" --fill-pid "$mt" --hold --vms "$vms" >"$work/fill.out" 2>&1 &
+		fp=$!
+		for ((i = 0; i < 600; i++)); do
+			grep -q '^entries' "$work/fill.out" && break
+			kill -0 "$fp" 2>/dev/null || break
+			sleep 0.1
+		done
+		if ! grep -q '^entries' "$work/fill.out"; then
+			echo "round $r $b: filling its maps FAILED: $(cat "$work/fill.out" "$work/err")"
+			status=1
+		else
+			sleep 11
+			t0=$(date +%s%N) n0=$(runns)
+			sleep "$secs"
+			t1=$(date +%s%N) n1=$(runns)
+			pct=$(awk -v a="$n0" -v b="$n1" -v t0="$t0" -v t1="$t1" \
+				'BEGIN { printf "%.3f", (b - a) * 100 / (t1 - t0) }')
+			echo "round $r $b: $pct % of one core"
+			sum[$b]=$(awk -v s="${sum[$b]:-0}" -v p="$pct" 'BEGIN { print s + p }')
+		fi
+		kill "$fp" "$mt" 2>/dev/null
+		wait "$mt" "$fp" 2>/dev/null
+		mt= fp=
+	done
+done
+for b in "${bins[@]}"; do
+	awk -v s="${sum[$b]:-0}" -v r="$rounds" -v b="$b" 'BEGIN { printf "mean %s: %.2f %% of one core\n", b, s / r }'
+done
+exit $status
