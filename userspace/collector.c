@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -640,7 +639,6 @@ static int on_change(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* Privileges, BTF, tracefs, the tracepoints this kernel has; then load and attach. */
 /*
  * The changes-only reads of exits, msrs and msr_writes: each map's "iter"
  * program attached to it. A map whose iterator cannot be attached is read
@@ -675,6 +673,7 @@ static void attach_mirrors(struct collector *c)
 	}
 }
 
+/* Privileges, BTF, tracefs, the tracepoints this kernel has; then load and attach. */
 static int open_bpf(struct collector *c, const struct collector_opts *opts, char *msg,
 		    size_t msg_len)
 {

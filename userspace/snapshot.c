@@ -345,7 +345,8 @@ static int sort_order(uint64_t (*rk)[3], size_t n, uint32_t *order)
  * memory.
  */
 static void sort_rows(struct msrtop_table *t, const struct msrtop_table *prev, size_t size,
-		      void (*key)(const void *, uint64_t[3]), int (*cmp)(const void *, const void *))
+		      void (*key)(const void *, uint64_t[3]),
+		      int (*cmp)(const void *, const void *))
 {
 	size_t n = t->nr;
 	const char *base = t->rows;

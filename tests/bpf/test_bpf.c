@@ -244,7 +244,8 @@ static bool msr_counts(struct fixture *f, struct msrtop_msr_key k, struct msrtop
 	struct msrtop_msr_write_val w;
 
 	if (!k.write)
-		return lookup_value(f->skel->maps.msrs, &k, (uint64_t *)v, sizeof(*v) / sizeof(uint64_t));
+		return lookup_value(f->skel->maps.msrs, &k, (uint64_t *)v,
+				    sizeof(*v) / sizeof(uint64_t));
 	if (!msr_write_state(f, k, &w))
 		return false;
 	v->count = w.count;
