@@ -11,6 +11,8 @@
 # delta dropping to 0) and takes its threads' run time (schedstat) over S
 # seconds (default 40). Prints one line per run and the mean per binary.
 # Environment (MSRTOP_READS=whole...) goes to every binary alike. Needs root.
+# This tree's snapshot_bench fills the maps, so each binary must have this
+# tree's BPF map layout (bpf/msrtop.h); a run whose fill fails says so.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 SB=$top/build/bench/snapshot_bench
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
 	--vms) vms=$2; shift 2 ;;
 	--seconds) secs=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
-	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "daemon_ab.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*) bins+=("$1"); shift ;;
 	esac
@@ -44,7 +46,7 @@ cleanup() {
 trap cleanup EXIT
 
 runns() { cat /proc/"$mt"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
-declare -A sum
+declare -A sum runs
 status=0
 for ((r = 1; r <= rounds; r++)); do
 	for b in "${bins[@]}"; do
@@ -71,6 +73,7 @@ for ((r = 1; r <= rounds; r++)); do
 				'BEGIN { printf "%.3f", (b - a) * 100 / (t1 - t0) }')
 			echo "round $r $b: $pct % of one core"
 			sum[$b]=$(awk -v s="${sum[$b]:-0}" -v p="$pct" 'BEGIN { print s + p }')
+			runs[$b]=$((${runs[$b]:-0} + 1))
 		fi
 		kill "$fp" "$mt" 2>/dev/null
 		wait "$mt" "$fp" 2>/dev/null
@@ -78,6 +81,11 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 for b in "${bins[@]}"; do
-	awk -v s="${sum[$b]:-0}" -v r="$rounds" -v b="$b" 'BEGIN { printf "mean %s: %.2f %% of one core\n", b, s / r }'
+	if [ "${runs[$b]:-0}" = 0 ]; then
+		echo "mean $b: no run measured"
+		continue
+	fi
+	awk -v s="${sum[$b]}" -v r="${runs[$b]}" -v b="$b" \
+		'BEGIN { printf "mean %s: %.2f %% of one core (%d runs)\n", b, s / r, r }'
 done
 exit $status
