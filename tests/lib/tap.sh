@@ -1,6 +1,8 @@
 # Sourced by shell test suites: TAP output helpers.
 #   tap_ok NAME / tap_fail NAME [DETAIL] / tap_skip NAME REASON
-#   tap_eq NAME EXPECTED ACTUAL      pass when the two strings are equal
+#   tap_eq NAME EXPECTED ACTUAL [DETAIL]
+#                                    pass when the two strings are equal (DETAIL:
+#                                    what else to show when they are not)
 #   tap_cmd NAME CMD...              pass when CMD exits 0 (its output is shown on failure)
 #   tap_done                         exit status: 1 if anything failed
 _tap_n=0
@@ -27,7 +29,7 @@ tap_eq() {
 	if [ "$2" = "$3" ]; then
 		tap_ok "$1"
 	else
-		tap_fail "$1" "expected '$2', got '$3'"
+		tap_fail "$1" "expected '$2', got '$3'${4:+; $4}"
 	fi
 }
 
