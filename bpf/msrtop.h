@@ -150,11 +150,7 @@ struct msrtop_msr_key {
 struct msrtop_msr_val {
 	uint64_t count; /* accesses, including those that raised #GP */
 	uint64_t gp;	/* accesses that raised #GP */
-	/* Changes-only reads (msrtop.bpf.c's "iter" programs, userspace's
-	 * map_mirror.h): every update bumps gen after its other stores; seen is
-	 * the gen the last read copied. Not counters. */
-	uint64_t gen;
-	uint64_t seen;
+	uint64_t gen, seen; /* as in struct msrtop_exit_val */
 };
 
 /*
@@ -170,11 +166,7 @@ struct msrtop_msr_write_val {
 	uint64_t gp;	     /* writes that raised #GP (they change nothing) */
 	uint64_t last_value; /* of the last successful write; valid when count > gp */
 	uint64_t changes;    /* successful writes of a value other than the one before */
-	/* Changes-only reads (msrtop.bpf.c's "iter" programs, userspace's
-	 * map_mirror.h): every update bumps gen after its other stores; seen is
-	 * the gen the last read copied. Not counters. */
-	uint64_t gen;
-	uint64_t seen;
+	uint64_t gen, seen; /* as in struct msrtop_exit_val */
 };
 
 /*

@@ -121,10 +121,6 @@ static __always_inline void vm_comm_record(void)
 	MSRTOP_VM_SEEN(task, tgid);
 }
 
-/* Find key's value, inserting a zero value first when absent. NULL when the
- * insert fails: counted as an overflow of map_id when the map is full, as an
- * insert error otherwise (e.g. EBUSY: the bucket is locked by a program this
- * one interrupted). */
 /* Inserts key with a zero value, or finds it there already (another thread
  * inserted it since this one's lookup); NULL, counted, when neither. */
 static __always_inline void *insert_or_find(void *map, const void *key, u32 map_id)
@@ -157,6 +153,10 @@ static __always_inline void *insert_or_find(void *map, const void *key, u32 map_
 	return bpf_map_lookup_elem(map, key);
 }
 
+/* Find key's value, inserting a zero value first when absent. NULL when the
+ * insert fails: counted as an overflow of map_id when the map is full, as an
+ * insert error otherwise (e.g. EBUSY: the bucket is locked by a program this
+ * one interrupted). */
 static __always_inline void *lookup_or_init(void *map, const void *key, u32 map_id)
 {
 	void *val = bpf_map_lookup_elem(map, key);
