@@ -505,19 +505,15 @@ static void measure(const struct shape *shape, unsigned int iterations)
 	if (collector_read(c, &snap, msg, sizeof(msg)))
 		die("%s", msg);
 	{
-		const char *names[4];
-		size_t n = collector_reads_changes(c, names, 4);
-		char changed[128] = "none";
+		char changed[128];
 
-		for (size_t i = 0, at = 0; i < n && at < sizeof(changed); i++)
-			at += snprintf(changed + at, sizeof(changed) - at, "%s%s", i ? " " : "",
-				       names[i]);
+		collector_reads_changes(c, changed, sizeof(changed));
 		printf("snapshot rows: exits %zu, msrs %zu, userspace_exits %zu; %d possible CPUs; "
 		       "maps read %s; for their changed rows only (BPF map iterators): %s\n",
 		       snapshot_nr(snap, MSRTOP_KIND_EXITS), snapshot_nr(snap, MSRTOP_KIND_MSRS),
 		       snapshot_nr(snap, MSRTOP_KIND_UEXITS), libbpf_num_possible_cpus(),
 		       collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)" : "key by key",
-		       changed);
+		       *changed ? changed : "none");
 	}
 	nr_rows = snap->nr_vms;
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)

@@ -105,7 +105,8 @@ struct tid_vcpu {
 
 struct mirrored_map {
 	struct bpf_map *map;
-	struct bpf_link *link; /* NULL: the map is read whole, in batches */
+	struct bpf_program *prog; /* its "iter" program; NULL: no iterators here */
+	struct bpf_link *link;	  /* NULL: the map is read whole, in batches */
 	struct map_mirror mirror;
 };
 
@@ -544,9 +545,18 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 		    source_prog(c, i))
 			bpf_program__set_autoload(source_prog(c, i), true);
 	if (c->iters) {
-		bpf_program__set_autoload(c->skel->progs.changed_exits, true);
-		bpf_program__set_autoload(c->skel->progs.changed_msrs, true);
-		bpf_program__set_autoload(c->skel->progs.changed_msr_writes, true);
+		struct msrtop *sk = c->skel;
+
+		struct bpf_map *maps[NR_MIRRORED] = {sk->maps.exits, sk->maps.msrs,
+						     sk->maps.msr_writes};
+		struct bpf_program *progs[NR_MIRRORED] = {
+			sk->progs.changed_exits, sk->progs.changed_msrs, sk->progs.changed_msr_writes};
+
+		for (int i = 0; i < NR_MIRRORED; i++) {
+			c->mirrored[i].map = maps[i];
+			c->mirrored[i].prog = progs[i];
+			bpf_program__set_autoload(progs[i], true);
+		}
 	}
 	err = size_maps(c, opts->max_rows ? opts->max_rows : COLLECTOR_DEFAULT_ROWS, msg, len);
 	if (err)
@@ -641,32 +651,26 @@ static int on_change(void *ctx, void *data, size_t size)
 
 /*
  * The changes-only reads of exits, msrs and msr_writes: each map's "iter"
- * program attached to it. A map whose iterator cannot be attached is read
- * whole, as every map is on a kernel without iterators.
+ * program (chosen in load()) attached to it. A map whose iterator cannot be
+ * attached is read whole, as every map is on a kernel without iterators.
  */
 static void attach_mirrors(struct collector *c)
 {
-	struct bpf_program *progs[NR_MIRRORED] = {c->skel->progs.changed_exits,
-						  c->skel->progs.changed_msrs,
-						  c->skel->progs.changed_msr_writes};
-	struct bpf_map *maps[NR_MIRRORED] = {c->skel->maps.exits, c->skel->maps.msrs,
-					     c->skel->maps.msr_writes};
-
 	for (int i = 0; i < NR_MIRRORED; i++) {
 		DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts);
-		union bpf_iter_link_info info = {.map.map_fd = bpf_map__fd(maps[i])};
 		struct mirrored_map *mm = &c->mirrored[i];
+		union bpf_iter_link_info info = {};
 
-		mm->map = maps[i];
-		if (!c->iters)
+		if (!mm->prog)
 			continue;
+		info.map.map_fd = bpf_map__fd(mm->map);
 		opts.link_info = &info;
 		opts.link_info_len = sizeof(info);
-		mm->link = bpf_program__attach_iter(progs[i], &opts);
+		mm->link = bpf_program__attach_iter(mm->prog, &opts);
 		if (!mm->link)
 			continue;
-		if (map_mirror_init(&mm->mirror, bpf_link__fd(mm->link), bpf_map__key_size(maps[i]),
-				    bpf_map__value_size(maps[i]))) {
+		if (map_mirror_init(&mm->mirror, bpf_link__fd(mm->link), bpf_map__key_size(mm->map),
+				    bpf_map__value_size(mm->map))) {
 			bpf_link__destroy(mm->link);
 			mm->link = NULL;
 		}
@@ -925,14 +929,16 @@ bool collector_uses_batch(const struct collector *c)
 	return c->reader.batch;
 }
 
-size_t collector_reads_changes(const struct collector *c, const char **names, size_t max)
+const char *collector_reads_changes(const struct collector *c, char *buf, size_t len)
 {
-	size_t n = 0;
+	size_t at = 0;
 
-	for (int i = 0; i < NR_MIRRORED && n < max; i++)
+	buf[0] = '\0';
+	for (int i = 0; i < NR_MIRRORED && at < len; i++)
 		if (c->mirrored[i].link)
-			names[n++] = bpf_map__name(c->mirrored[i].map);
-	return n;
+			at += snprintf(buf + at, len - at, "%s%s", at ? " " : "",
+				       bpf_map__name(c->mirrored[i].map));
+	return buf;
 }
 
 static struct mirrored_map *mirrored(struct collector *c, const struct bpf_map *map)

@@ -87,9 +87,9 @@ bool collector_default_sources(const struct collector *c);
 
 /* Whether maps are read with BPF_MAP_LOOKUP_BATCH (false: key by key). */
 bool collector_uses_batch(const struct collector *c);
-/* The maps read for their changed rows only (BPF iterators, map_mirror.h):
- * their names into names (at most max), and how many. */
-size_t collector_reads_changes(const struct collector *c, const char **names, size_t max);
+/* The names of the maps read for their changed rows only (BPF iterators,
+ * map_mirror.h), space-separated, into buf (len bytes): "" when none. buf. */
+const char *collector_reads_changes(const struct collector *c, char *buf, size_t len);
 
 /* One line per map on f: its name, capacity and the kernel memory it takes. */
 void collector_print_maps(const struct collector *c, FILE *f);

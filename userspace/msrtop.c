@@ -1223,18 +1223,19 @@ int main(int argc, char **argv)
 		err = one_interval(c, &o);
 		if (o.verbose && !err && first) {
 			if (!collector_no_bpf(c)) {
-				const char *names[4];
-				size_t n = collector_reads_changes(c, names, 4);
+				char changed[128];
 
 				fprintf(stderr, "msrtop: reading maps %s\n",
 					collector_uses_batch(c)
 						? "in batches (BPF_MAP_LOOKUP_BATCH)"
 						: "key by key (no batch lookups)");
-				fprintf(stderr, "msrtop: read for their changed rows only (BPF map iterators):%s",
-					n ? "" : " none (this kernel does not load BPF map iterator programs, or MSRTOP_READS=whole)");
-				for (size_t i = 0; i < n; i++)
-					fprintf(stderr, " %s", names[i]);
-				fputc('\n', stderr);
+				collector_reads_changes(c, changed, sizeof(changed));
+				fprintf(stderr,
+					"msrtop: read for their changed rows only (BPF map iterators): "
+					"%s\n",
+					*changed ? changed
+						 : "none (this kernel does not load BPF map iterator "
+						   "programs, or MSRTOP_READS=whole)");
 			}
 			collector_print_debugfs(c, stderr);
 			first = false;
