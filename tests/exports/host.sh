@@ -87,7 +87,9 @@ tap_eq "docs/alerts.yml uses only metrics /metrics serves" "" \
 
 # ---- JSON schema -----------------------------------------------------------------------
 mt_get /stats.json >"$work/stats.json"
-cp "$work/out/stats.json" "$work/output-file.json"
+# cat, not cp: cp skips a file renamed over between its stat and its open,
+# which msrtop does to the --output file every refresh.
+cat "$work/out/stats.json" >"$work/output-file.json"
 "$MSRTOP" --json --interval 0.2 --duration 0.7 >"$work/json-lines.json" 2>"$work/json.err"
 tap_eq "msrtop --json ran" 0 "$?"
 check_schema "/stats.json, the --output file and --json lines match the schema (no kvm_exit events here)" \

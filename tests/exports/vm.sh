@@ -128,7 +128,9 @@ tap_eq "Prometheus: msrload's comm and vCPUs" "msrload 2" \
 	"$(promql "msrtop_vm_vcpus{pid=\"$pid\"}" '.data.result[0] | "\(.metric.comm) \(.value[1])"')"
 # The same numbers in /stats.json and the --output file.
 mt_get /stats.json >"$work/stats.json"
-cp "$work/out/stats.json" "$work/output-file.json"
+# cat, not cp: cp skips a file renamed over between its stat and its open,
+# which msrtop does to the --output file every refresh.
+cat "$work/out/stats.json" >"$work/output-file.json"
 want=$(jq -r '.total.msrs[] | select(.writes - .write_userspace > 0) |
 	"\(.msr) \(.writes - .write_userspace)"' \
 	"$work/truth.json" | sort)
