@@ -118,7 +118,7 @@ $(MSRTOP_TESTS)/test_vm_info: $(MSRTOP_TESTS)/test_vm_info.o $(MSRTOP_OBJ)/vm_in
 
 # The JSON document of a synthetic snapshot, checked field by field, and read back.
 $(MSRTOP_TESTS)/test_json_out: $(MSRTOP_TESTS)/test_json_out.o $(MSRTOP_TEST_BUILDER) \
-		$(MSRTOP_OBJ)/json_out.o $(MSRTOP_OBJ)/json_in.o \
+		$(MSRTOP_OBJ)/json_out.o $(MSRTOP_OBJ)/json_in.o $(MSRTOP_OBJ)/prom.o \
 		$(MSRTOP_SNAPSHOT_OBJS) $(MSRTOP_FORMAT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) $(CMOCKA_LIBS)

@@ -2,7 +2,7 @@
 /*
  * The JSON writer (json_out.h). The document's head and the VMs are made and
  * serialized by json-c; the event kinds' rows, most of a large document, are
- * written as text by the jt_*() functions below, which give json-c's bytes. json_out_write() streams a document row by row
+ * written as text by the jt_*() functions below, which give json-c's bytes. json_out_render() builds a document row by row
  * (see there); json_out_build() makes the same document as one object tree. The layout is
  * documented in docs/json.md and docs/msrtop.schema.json; change the three
  * together and bump MSRTOP_JSON_VERSION on incompatible changes.
@@ -23,6 +23,8 @@
 #include "kinds.h"
 #include "kvm_names.h"
 #include "msr_names.h"
+#include "prom.h"
+#include "row_index.h"
 
 static struct json_object *ju64(uint64_t v)
 {
@@ -444,7 +446,7 @@ static const char *serialize(struct json_object *o)
  * serializing jrow()'s json-c object gives (PLAIN, NOSLASHESCAPE: no spaces,
  * '/' not escaped, control characters as \u00xx), without making the object.
  * json_out_build() keeps the json-c tree; tests/unit/test_json_out.c checks
- * that json_out_write()'s document is byte for byte the tree's.
+ * that json_out_render()'s document is byte for byte the tree's.
  */
 struct jtext {
 	char *p;
@@ -848,7 +850,7 @@ struct json_out_cache {
 	size_t nr[NR_TABLES];		   /* rows in texts[] */
 	uint32_t *index[NR_TABLES];	   /* open addressing: row index + 1 by hash, 0 empty */
 	size_t index_mask[NR_TABLES];
-	size_t reused; /* rows written from the cache by the last json_out_write() */
+	size_t reused; /* rows written from the cache by the last json_out_render() */
 };
 
 struct json_out_cache *json_out_cache_new(void)
@@ -889,22 +891,6 @@ void json_out_cache_free(struct json_out_cache *c)
 	free(c);
 }
 
-static uint64_t row_hash(const void *row, size_t size)
-{
-	const unsigned char *p = row;
-	uint64_t h = 0x243f6a8885a308d3ull, w;
-	size_t i;
-
-	for (i = 0; i + 8 <= size; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-	}
-	for (; i < size; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h ^ (h >> 32);
-}
-
 /* The previous document's text for a row with these bytes, taken out of the
  * cache (the caller owns it), or NULL. */
 static char *cache_take(struct json_out_cache *c, size_t t, const void *row, uint64_t hash,
@@ -936,22 +922,13 @@ static char *cache_take(struct json_out_cache *c, size_t t, const void *row, uin
 /* Makes texts (n rows of s's table t) the cache's, indexed by hash. */
 static int cache_keep(struct json_out_cache *c, size_t t, struct row_text *texts, size_t n)
 {
-	size_t size = 16, mask;
-	uint32_t *index;
+	size_t size = row_index_slots(n, 16), mask = size - 1;
+	uint32_t *index = calloc(size, sizeof(*index));
 
-	while (size < 2 * n)
-		size *= 2;
-	index = calloc(size, sizeof(*index));
 	if (!index)
 		return -ENOMEM;
-	mask = size - 1;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = texts[i].hash & mask;
-
-		while (index[k])
-			k = (k + 1) & mask;
-		index[k] = (uint32_t)(i + 1);
-	}
+	for (size_t i = 0; i < n; i++)
+		row_index_put(index, mask, texts[i].hash, i);
 	cache_drop_table(c, t);
 	c->texts[t] = texts;
 	c->nr[t] = n;
@@ -981,7 +958,7 @@ static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, s
 		*out = *same;
 		same->text = NULL;
 	} else {
-		out->hash = row_hash(row, size);
+		out->hash = row_index_hash(row, size);
 		out->text = c ? cache_take(c, t, row, out->hash, &out->len) : NULL;
 	}
 	if (out->text) {
@@ -1014,10 +991,12 @@ static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, s
  * The same document as json_out_build(), one row at a time: the head and
  * the VMs serialized by json-c, the event kinds' rows written as text
  * (jt_row()), so a large snapshot costs no more memory than its text. With a
- * cache, rows equal to one of the previous document's reuse its text.
+ * cache, rows equal to one of the previous document's reuse its text. The
+ * text goes straight into out: a stdio stream in between copied every byte
+ * once more (a tenth of an idle daemon's time at 100,000 rows).
  */
-int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
-		   struct json_out_cache *cache)
+int json_out_render(struct prom_buf *out, const struct msrtop_snapshot *s,
+		    const struct msrtop_filter *filter, struct json_out_cache *cache)
 {
 	struct json_object *head = jhead(s, filter);
 	struct jtext scratch = {0}; /* one row's text, before it is copied to its size */
@@ -1033,7 +1012,7 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 		json_object_put(head);
 		return -ENOMEM;
 	}
-	fwrite(text, 1, len - 1, f); /* without its closing brace */
+	prom_buf_append(out, text, len - 1); /* without its closing brace */
 	json_object_put(head);
 
 	if (cache)
@@ -1046,18 +1025,16 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 			err = -ENOMEM;
 			break;
 		}
-		fprintf(f, ",\"%s\":[", table_key(t));
+		prom_buf_printf(out, ",\"%s\":[", table_key(t));
 		for (size_t i = 0; !err && i < n; i++) {
 			err = row_text(cache, s, t, i, &scratch, &texts[i]);
 			if (err)
 				break;
-			/* The unlocked calls: one stream, one thread; 100,000 rows make
-			 * 200,000 calls, whose locking showed in a daemon's profile. */
 			if (i)
-				fputc_unlocked(',', f);
-			fwrite_unlocked(texts[i].text, 1, texts[i].len, f);
+				prom_buf_append(out, ",", 1);
+			prom_buf_append(out, texts[i].text, texts[i].len);
 		}
-		fputc(']', f);
+		prom_buf_append(out, "]", 1);
 		if (!err && cache)
 			err = cache_keep(cache, t, texts, n);
 		if (err || !cache) {
@@ -1078,10 +1055,20 @@ int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop
 	}
 	if (err)
 		return err;
-	fputs("}\n", f);
-	if (fflush(f) == EOF || ferror(f))
-		return errno ? -errno : -EIO;
-	return 0;
+	prom_buf_append(out, "}\n", 2);
+	return out->oom ? -ENOMEM : 0;
+}
+
+int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
+		   struct json_out_cache *cache)
+{
+	struct prom_buf text = {0};
+	int err = json_out_render(&text, s, filter, cache);
+
+	if (!err && (fwrite(text.data, 1, text.len, f) != text.len || fflush(f) == EOF))
+		err = errno ? -errno : -EIO;
+	prom_buf_free(&text);
+	return err;
 }
 
 static int write_line(FILE *f, struct json_object *o)

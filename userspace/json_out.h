@@ -30,16 +30,20 @@ struct json_object *json_out_build(const struct msrtop_snapshot *s,
 struct json_out_cache;
 struct json_out_cache *json_out_cache_new(void);
 void json_out_cache_free(struct json_out_cache *cache); /* NULL is fine */
-/* Rows the last json_out_write() with cache took from it (0 for NULL). */
+/* Rows the last document written with cache took from it (0 for NULL). */
 size_t json_out_cache_reused(const struct json_out_cache *cache);
 
 /*
- * Writes the document for s as one line to f, byte for byte what serializing
- * json_out_build()'s tree gives, but one row at a time (memory and time do
- * not grow with a row's neighbours). cache, if not NULL, is used and updated
- * (it keeps a reference to s: s must not change once written). 0, or a
- * negative errno.
+ * Appends the document for s as one line to out, byte for byte what
+ * serializing json_out_build()'s tree gives, but one row at a time (memory
+ * and time do not grow with a row's neighbours). cache, if not NULL, is used
+ * and updated (it keeps a reference to s: s must not change once written).
+ * 0, or -ENOMEM (out may then hold part of the document).
  */
+struct prom_buf;
+int json_out_render(struct prom_buf *out, const struct msrtop_snapshot *s,
+		    const struct msrtop_filter *filter, struct json_out_cache *cache);
+/* The same document, written to f (and flushed). 0, or a negative errno. */
 int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
 		   struct json_out_cache *cache);
 

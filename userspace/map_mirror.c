@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 
 #include "map_mirror.h"
+#include "row_index.h"
 
 #define READ_BUF (256 * 1024)
 
@@ -61,22 +62,12 @@ static uint8_t *entry(const struct map_mirror *m, size_t i)
 	return m->entries + i * m->stride;
 }
 
-static uint64_t key_hash(const void *key, size_t size)
-{
-	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h ^ (h >> 31);
-}
-
 /* The index of key's entry, or -1. */
 static long find(const struct map_mirror *m, const void *key)
 {
 	if (!m->index)
 		return -1;
-	for (size_t k = key_hash(key, m->key_size) & m->index_mask;; k = (k + 1) & m->index_mask) {
+	for (size_t k = row_index_hash(key, m->key_size) & m->index_mask;; k = (k + 1) & m->index_mask) {
 		uint32_t j = m->index[k];
 
 		if (!j)
@@ -89,21 +80,13 @@ static long find(const struct map_mirror *m, const void *key)
 /* Indexes every entry anew, in a table of at least twice their number. */
 static int reindex(struct map_mirror *m, size_t want)
 {
-	size_t size = 64;
-	uint32_t *index;
+	size_t size = row_index_slots(want, 64);
+	uint32_t *index = calloc(size, sizeof(*index));
 
-	while (size < 2 * want)
-		size *= 2;
-	index = calloc(size, sizeof(*index));
 	if (!index)
 		return -ENOMEM;
-	for (size_t i = 0; i < m->nr; i++) {
-		size_t k = key_hash(entry(m, i), m->key_size) & (size - 1);
-
-		while (index[k])
-			k = (k + 1) & (size - 1);
-		index[k] = (uint32_t)(i + 1);
-	}
+	for (size_t i = 0; i < m->nr; i++)
+		row_index_put(index, size - 1, row_index_hash(entry(m, i), m->key_size), i);
 	free(m->index);
 	m->index = index;
 	m->index_mask = size - 1;
@@ -130,7 +113,6 @@ static int compact(struct map_mirror *m)
 static int upsert(struct map_mirror *m, const uint8_t *key, const uint8_t *value)
 {
 	long i = find(m, key);
-	size_t k;
 
 	if (i >= 0) {
 		memcpy(entry(m, i) + m->val_off, value, m->value_size);
@@ -166,10 +148,7 @@ static int upsert(struct map_mirror *m, const uint8_t *key, const uint8_t *value
 	memcpy(entry(m, m->nr), key, m->key_size);
 	memcpy(entry(m, m->nr) + m->val_off, value, m->value_size);
 	m->dead[m->nr] = false;
-	k = key_hash(key, m->key_size) & m->index_mask;
-	while (m->index[k])
-		k = (k + 1) & m->index_mask;
-	m->index[k] = (uint32_t)(m->nr + 1);
+	row_index_put(m->index, m->index_mask, row_index_hash(key, m->key_size), m->nr);
 	m->nr++;
 	return 0;
 }

@@ -714,18 +714,9 @@ static void print_attached(const struct collector *c)
 static int render_json(const struct msrtop_snapshot *view, const struct msrtop_filter *filter,
 		       struct json_out_cache *cache, struct prom_buf *out)
 {
-	FILE *mem;
-	int err;
-
 	out->len = 0;
 	out->oom = false;
-	mem = prom_buf_fopen(out);
-	if (!mem) {
-		prom_buf_free(out);
-		return -ENOMEM;
-	}
-	err = json_out_write(mem, view, filter, cache);
-	if (fclose(mem) || err || out->oom || !out->len) {
+	if (json_out_render(out, view, filter, cache) || !out->len) {
 		prom_buf_free(out);
 		return -ENOMEM;
 	}
