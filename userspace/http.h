@@ -95,7 +95,7 @@ int http_start(const struct http_listen *where, struct http_server **out,
 /*
  * Serves s from now on (a reference is taken): /metrics rendered from it by
  * the first scrape that asks, /stats.json the document json
- * (json_out_write()'s, json_len bytes, malloc'ed: taken over, also on
+ * (json_out_render()'s, json_len bytes, malloc'ed: taken over, also on
  * failure); requests being answered keep the bodies they took. Every snapshot
  * must be published, in the order they were taken (/metrics follows each VM's
  * incarnations through them). Returns 0, or -ENOMEM (the previous snapshot is

@@ -2,8 +2,8 @@
 /*
  * The JSON form of a snapshot (docs/json.md, docs/msrtop.schema.json): one
  * document per snapshot, written as one line (JSON lines). json-c builds the
- * reference tree (json_out_build()); json_out_write() gives its bytes, with
- * the event kinds' rows written as text without json-c.
+ * reference tree (json_out_build()); json_out_render() and json_out_write()
+ * give its bytes, with the event kinds' rows written as text without json-c.
  */
 #ifndef MSRTOP_JSON_OUT_H
 #define MSRTOP_JSON_OUT_H

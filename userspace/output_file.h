@@ -43,7 +43,7 @@ int output_file_check(const char *path, char *msg, size_t msg_len);
 int output_file_open(const char *path, struct output_file **out, char *msg, size_t msg_len);
 
 /*
- * Replaces FILE with text (len bytes: a document json_out_write() made).
+ * Replaces FILE with text (len bytes: a document json_out_render() made).
  * Returns 0, or a negative errno with a message in msg; FILE is then left as
  * it was and no temporary file remains (-EEXIST: FILE is no longer a regular
  * file).
