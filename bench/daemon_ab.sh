@@ -15,6 +15,7 @@
 # tree's BPF map layout (bpf/msrtop.h); a run whose fill fails says so.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 SB=$top/build/bench/snapshot_bench
 vms=160 secs=40 rounds=4
 bins=()
@@ -45,7 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-runns() { cat /proc/"$mt"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 declare -A sum runs
 status=0
 for ((r = 1; r <= rounds; r++)); do
@@ -54,21 +54,17 @@ for ((r = 1; r <= rounds; r++)); do
 		"$b" --listen 127.0.0.1:0 --output "$work/out.json" --interval 5 >/dev/null 2>"$work/err" &
 		mt=$!
 		sleep 1.5
-		"$SB" --fill-pid "$mt" --hold --vms "$vms" >"$work/fill.out" 2>&1 &
-		fp=$!
-		for ((i = 0; i < 600; i++)); do
-			grep -q '^entries' "$work/fill.out" && break
-			kill -0 "$fp" 2>/dev/null || break
-			sleep 0.1
-		done
-		if ! grep -q '^entries' "$work/fill.out"; then
+		bench_fill "$SB" "$mt" "$vms" "$work/fill.out"
+		ok=$?
+		fp=$fill_pid
+		if [ $ok != 0 ]; then
 			echo "round $r $b: filling its maps FAILED: $(cat "$work/fill.out" "$work/err")"
 			status=1
 		else
-			sleep 11
-			t0=$(date +%s%N) n0=$(runns)
+			bench_settle
+			t0=$(date +%s%N) n0=$(bench_runns "$mt")
 			sleep "$secs"
-			t1=$(date +%s%N) n1=$(runns)
+			t1=$(date +%s%N) n1=$(bench_runns "$mt")
 			pct=$(awk -v a="$n0" -v b="$n1" -v t0="$t0" -v t1="$t1" \
 				'BEGIN { printf "%.3f", (b - a) * 100 / (t1 - t0) }')
 			echo "round $r $b: $pct % of one core"

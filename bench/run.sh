@@ -39,6 +39,7 @@
 # Needs root. Exit status 1 if a part failed (exactness included).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 out=$top/build/bench
 MT=$top/build/msrtop
 SB=$out/snapshot_bench
@@ -172,22 +173,12 @@ if [ $skip_host = 0 ]; then
 			[ "$scrape" = 0 ] || echo ", /metrics scraped every $scrape s")"
 		"$MT" "$@" >/dev/null 2>"$work/msrtop.err" &
 		mt_pid=$!
-		"$SB" --fill-pid "$mt_pid" --hold --vms "$vms" >"$work/fill.out" 2>&1 &
-		fill_pid=$!
-		for ((i = 0; i < 600; i++)); do
-			grep -q '^entries' "$work/fill.out" && break
-			kill -0 "$fill_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if ! grep -q '^entries' "$work/fill.out"; then
+		if ! bench_fill "$SB" "$mt_pid" "$vms" "$work/fill.out"; then
 			say "filling msrtop's maps FAILED: $(cat "$work/fill.out" "$work/msrtop.err")"
 			status=1
 		else
 			tee -a "$results" <"$work/fill.out"
-			# Two refreshes of --interval 5 before measuring: the first after the
-			# fill reads every row new, the second sees every delta drop to 0;
-			# from the third the rows are idle, as on a quiet host.
-			sleep 11
+			bench_settle
 			if [ "$scrape" != 0 ]; then
 				url=$(sed -n 's|^msrtop: serving \(http://[^ ]*/metrics\) .*|\1|p' "$work/msrtop.err")
 				while sleep "$scrape"; do
@@ -197,10 +188,9 @@ if [ $skip_host = 0 ]; then
 			fi
 			# ticks: utime + stime of the process; ns: the run time of all its threads.
 			ticks() { awk '{ print $14 + $15 }' "/proc/$mt_pid/stat"; }
-			runns() { cat /proc/"$mt_pid"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
-			t0=$(date +%s%N) k0=$(ticks) n0=$(runns)
+			t0=$(date +%s%N) k0=$(ticks) n0=$(bench_runns "$mt_pid")
 			sleep "$cpu_seconds"
-			t1=$(date +%s%N) k1=$(ticks) n1=$(runns)
+			t1=$(date +%s%N) k1=$(ticks) n1=$(bench_runns "$mt_pid")
 			hz=$(getconf CLK_TCK)
 			awk -v t="$((t1 - t0))" -v k="$((k1 - k0))" -v hz="$hz" -v n="$((n1 - n0))" 'BEGIN {
 				printf "cpu (utime+stime)  %.2f%% of one core (%d ticks of 1/%d s in %.1f s)\n",
