@@ -58,6 +58,9 @@ while [ $# -gt 0 ]; do
 	*) echo "bench/run.sh: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
 	esac
 done
+for n in "$iterations" "$cpu_seconds"; do
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: '$n' is not a positive whole number (--iterations, --cpu-seconds)" >&2; exit 2; }
+done
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (BPF programs)" >&2; exit 1; }
 for b in "$MT" "$SB" "$out/ref_counter" "$top/build/msrload"; do
 	[ -x "$b" ] || { echo "bench/run.sh: $b is missing: run 'make bench'" >&2; exit 1; }
@@ -202,9 +205,14 @@ if [ $skip_host = 0 ]; then
 			if [ -n "$scraper" ]; then
 				kill "$scraper" 2>/dev/null
 				wait "$scraper" 2>/dev/null
-				if [ -s "$work/scrape.err" ] || [ ! -s "$work/scrape.prom" ]; then
-					say "scraping /metrics FAILED: $(head -n 3 "$work/scrape.err" 2>/dev/null)"
+				if [ -s "$work/scrape.err" ]; then
+					say "scraping /metrics FAILED: $(head -n 3 "$work/scrape.err")"
 					status=1
+				elif [ ! -s "$work/scrape.prom" ] && [ "$cpu_seconds" -ge "$scrape" ]; then
+					say "scraping /metrics FAILED: no scrape answered in ${cpu_seconds} s"
+					status=1
+				elif [ ! -s "$work/scrape.prom" ]; then
+					say "(not scraped: --cpu-seconds ${cpu_seconds} is shorter than the scrape interval, ${scrape} s)"
 				fi
 				rm -f "$work/scrape.err" "$work/scrape.prom"
 			fi
