@@ -995,8 +995,24 @@ static int row_text(struct json_out_cache *c, const struct msrtop_snapshot *s, s
  * text goes straight into out: a stdio stream in between copied every byte
  * once more (a tenth of an idle daemon's time at 100,000 rows).
  */
-int json_out_render(struct prom_buf *out, const struct msrtop_snapshot *s,
-		    const struct msrtop_filter *filter, struct json_out_cache *cache)
+/* With f: out's text so far written to f and out emptied once it holds
+ * this much, so that a large document never sits whole in memory. */
+#define JSON_OUT_FLUSH_AT 65536
+
+/* out's text to f, out emptied. 0, or a negative errno. */
+static int flush_to(struct prom_buf *out, FILE *f)
+{
+	if (out->oom)
+		return -ENOMEM;
+	if (out->len && fwrite_unlocked(out->data, 1, out->len, f) != out->len)
+		return errno ? -errno : -EIO;
+	out->len = 0;
+	return 0;
+}
+
+/* The document into out; with f (not NULL), written to f as it goes. */
+static int render(struct prom_buf *out, FILE *f, const struct msrtop_snapshot *s,
+		  const struct msrtop_filter *filter, struct json_out_cache *cache)
 {
 	struct json_object *head = jhead(s, filter);
 	struct jtext scratch = {0}; /* one row's text, before it is copied to its size */
@@ -1033,6 +1049,8 @@ int json_out_render(struct prom_buf *out, const struct msrtop_snapshot *s,
 			if (i)
 				prom_buf_append(out, ",", 1);
 			prom_buf_append(out, texts[i].text, texts[i].len);
+			if (f && out->len >= JSON_OUT_FLUSH_AT)
+				err = flush_to(out, f);
 		}
 		prom_buf_append(out, "]", 1);
 		if (!err && cache)
@@ -1056,16 +1074,24 @@ int json_out_render(struct prom_buf *out, const struct msrtop_snapshot *s,
 	if (err)
 		return err;
 	prom_buf_append(out, "}\n", 2);
+	if (f)
+		return flush_to(out, f);
 	return out->oom ? -ENOMEM : 0;
+}
+
+int json_out_render(struct prom_buf *out, const struct msrtop_snapshot *s,
+		    const struct msrtop_filter *filter, struct json_out_cache *cache)
+{
+	return render(out, NULL, s, filter, cache);
 }
 
 int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
 		   struct json_out_cache *cache)
 {
 	struct prom_buf text = {0};
-	int err = json_out_render(&text, s, filter, cache);
+	int err = render(&text, f, s, filter, cache);
 
-	if (!err && (fwrite(text.data, 1, text.len, f) != text.len || fflush(f) == EOF))
+	if (!err && fflush(f) == EOF)
 		err = errno ? -errno : -EIO;
 	prom_buf_free(&text);
 	return err;

@@ -43,7 +43,8 @@ size_t json_out_cache_reused(const struct json_out_cache *cache);
 struct prom_buf;
 int json_out_render(struct prom_buf *out, const struct msrtop_snapshot *s,
 		    const struct msrtop_filter *filter, struct json_out_cache *cache);
-/* The same document, written to f (and flushed). 0, or a negative errno. */
+/* The same document, written to f as it is made (never whole in memory) and
+ * flushed. 0, or a negative errno. */
 int json_out_write(FILE *f, const struct msrtop_snapshot *s, const struct msrtop_filter *filter,
 		   struct json_out_cache *cache);
 

@@ -20,6 +20,7 @@
 #include "exit_reasons.h"
 #include "json_in.h"
 #include "json_out.h"
+#include "prom.h"
 #include "kinds.h"
 #include "kvm_names.h"
 #include "snapshot.h"
@@ -664,6 +665,48 @@ static void test_streamed_equals_tree(void **state)
 	snapshot_put(empty);
 }
 
+/*
+ * A document many times json_out_write()'s flush size (a few thousand MSR
+ * rows): written to a stream as it is made, it is byte for byte the tree's,
+ * and json_out_render()'s.
+ */
+static void test_large_document_streamed(void **state)
+{
+	struct msrtop_snapshot *s = sb_new(1, 1700000000 * SEC, 100 * SEC, 101 * SEC);
+	struct prom_buf rendered = {0};
+	struct json_object *tree;
+	const char *want;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	sb_sources(s);
+	for (uint32_t vcpu = 0; vcpu < 64; vcpu++)
+		for (uint32_t msr = 0; msr < 40; msr++)
+			sb_msr(s, 5000 + vcpu % 4, MSRTOP_VCPU_KERNEL, vcpu, 0x200 + msr, msr & 1,
+			       vcpu * 1000 + msr, msr % 3);
+	assert_int_equal(snapshot_finish(s, NULL), 0);
+	tree = json_out_build(s, NULL);
+	assert_non_null(tree);
+	want = json_object_to_json_string_ext(tree, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	assert_true(strlen(want) > 4 * 65536);
+	mem = open_memstream(&buf, &len);
+	assert_non_null(mem);
+	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
+	fclose(mem);
+	assert_int_equal(len, strlen(want) + 1);
+	assert_memory_equal(buf, want, len - 1);
+	assert_int_equal(buf[len - 1], '\n');
+	assert_int_equal(json_out_render(&rendered, s, NULL, NULL), 0);
+	assert_int_equal(rendered.len, len);
+	assert_memory_equal(rendered.data, buf, len);
+	prom_buf_free(&rendered);
+	free(buf);
+	json_object_put(tree);
+	snapshot_put(s);
+}
+
 /* Snapshot k of a series (k = 1..5), finished against prev: MSR rows by pid 77 with totals
  * A 1, 2, 2, 2, 2; B and C 1 throughout; in the fifth, C gone and D (count 5) new. */
 static struct msrtop_snapshot *series(int k, struct msrtop_snapshot *prev)
@@ -767,6 +810,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_filter_echoed),
 		cmocka_unit_test(test_error_document),
 		cmocka_unit_test(test_streamed_equals_tree),
+		cmocka_unit_test(test_large_document_streamed),
 		cmocka_unit_test(test_row_text_equals_json_c),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_cache_reuses_idle_rows),
