@@ -378,7 +378,11 @@ static int state_update(struct prom_state *st, const struct msrtop_snapshot *s)
 
 struct ctx {
 	struct prom_buf *b;
-	struct prom_buf lb; /* the labels of the current row, written once for all its lines */
+	/* Labels, written once for all the lines that carry them: the current
+	 * row's are lb's bytes lb_start to lb_end (render_kinds() keeps a whole
+	 * table's rows there, one after the other, for all its families). */
+	struct prom_buf lb;
+	size_t lb_start, lb_end;
 	const struct prom_state *st;
 	char le[MSRTOP_HIST_SLOTS - 1][48]; /* ,le="<bucket bound in seconds>" */
 };
@@ -519,6 +523,8 @@ static void row_labels(struct ctx *c, const struct msrtop_kind *k, const void *r
 		(c)->lb.len = 0;                                                                   \
 		buf_puts(&(c)->lb, "");                                                            \
 		labels_call;                                                                       \
+		(c)->lb_start = 0;                                                                 \
+		(c)->lb_end = (c)->lb.len;                                                         \
 	} while (0)
 
 /* NAME SUFFIX{LABELS EXTRA}: a sample line up to its value. */
@@ -527,7 +533,7 @@ static void series(struct ctx *c, const char *name, const char *suffix, const ch
 	buf_puts(c->b, name);
 	buf_puts(c->b, suffix);
 	buf_putn(c->b, "{", 1);
-	buf_putn(c->b, c->lb.data, c->lb.len);
+	buf_putn(c->b, c->lb.data + c->lb_start, c->lb_end - c->lb_start);
 	buf_puts(c->b, extra);
 	buf_putn(c->b, "}", 1);
 }
@@ -669,22 +675,46 @@ static const char *const family_types[] = {
 	[MSRTOP_FAM_GAUGE] = "gauge",
 };
 
-/* Every metric family of every event kind (kinds.h), one series per row. */
-static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
+/*
+ * Every metric family of every event kind (kinds.h), one series per row. A
+ * kind's rows are in several families (exits in up to four): each row's
+ * labels are written once, for all of them (ends[i]: where row i's end in
+ * c->lb). 0, or -ENOMEM.
+ */
+static int render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 {
 	bool latency = s->sources[MSRTOP_SRC_KVM_ENTRY].state == MSRTOP_SRC_ATTACHED &&
 		       s->sources[MSRTOP_SRC_KVM_ENTRY].name;
+	size_t *ends = NULL, cap = 0;
 
 	for (int kid = 0; kid < MSRTOP_KIND_NR; kid++) {
 		const struct msrtop_kind *k = &msrtop_kinds[kid];
+		size_t nr = kind_nr(s, k);
 
+		if (nr > cap) {
+			free(ends);
+			ends = malloc(nr * sizeof(*ends));
+			if (!ends)
+				return -ENOMEM;
+			cap = nr;
+		}
+		c->lb.len = 0;
+		buf_puts(&c->lb, "");
+		for (size_t i = 0; i < nr; i++) {
+			row_labels(c, k, kind_row(s, k, i));
+			ends[i] = c->lb.len;
+		}
+		if (c->lb.oom) {
+			free(ends);
+			return -ENOMEM;
+		}
 		for (unsigned int f = 0; f < k->nr_families; f++) {
 			const struct msrtop_family *fam = &k->families[f];
 
 			family(c, fam->name, family_types[fam->type], fam->help);
 			if (fam->needs_latency && !latency)
 				continue;
-			for (size_t i = 0; i < kind_nr(s, k); i++) {
+			for (size_t i = 0; i < nr; i++) {
 				const void *r = kind_row(s, k, i);
 
 				if (!family_row(fam, r))
@@ -692,7 +722,8 @@ static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 				if ((fam->type == MSRTOP_FAM_MIN || fam->type == MSRTOP_FAM_MAX) &&
 				    !kind_hist(r, fam->off)->count)
 					continue; /* no value yet: no sample */
-				LABELS(c, row_labels(c, k, r));
+				c->lb_start = i ? ends[i - 1] : 0;
+				c->lb_end = ends[i];
 				switch (fam->type) {
 				case MSRTOP_FAM_HISTOGRAM:
 					histogram(c, fam->name, kind_hist(r, fam->off));
@@ -718,6 +749,8 @@ static void render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
 			}
 		}
 	}
+	free(ends);
+	return 0;
 }
 
 int prom_advance(struct prom_state *st, const struct msrtop_snapshot *s)
@@ -741,8 +774,9 @@ int prom_write(const struct prom_state *st, const struct msrtop_snapshot *s,
 	render_meta(&c, s);
 	render_sources(&c, s);
 	render_vms(&c, s);
-	render_kinds(&c, s);
-	err = out->oom || c.lb.oom ? -ENOMEM : 0;
+	err = render_kinds(&c, s);
+	if (!err && (out->oom || c.lb.oom))
+		err = -ENOMEM;
 	prom_buf_free(&c.lb);
 	return err;
 }
