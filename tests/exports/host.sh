@@ -96,22 +96,11 @@ check_schema "/stats.json, the --output file and --json lines match the schema (
 	"$work/stats.json" "$work/output-file.json" "$work/json-lines.json"
 
 # ---- clients that must not hurt --------------------------------------------------------
-tap_cmd "malformed requests get 4xx or a closed connection, and scrapes go on" \
-	python3 "$top/tests/exports/http_clients.py" malformed "$mt_port"
-tap_cmd "40 silent connections for 3 s: scrapes stay fast" \
-	python3 "$top/tests/exports/http_clients.py" silent "$mt_port" 40 3
-tap_cmd "100 concurrent scrapes all complete" \
-	python3 "$top/tests/exports/http_clients.py" concurrent "$mt_port" 100
+check_http_clients "$mt_port" ""
 
 # ---- the output file ----------------------------------------------------------------------
-out=$(python3 "$top/tests/exports/read_loop.py" "$work/out/stats.json" 5000 3)
-rc=$?
-if [ $rc = 0 ] && [ "$(sed -n 's/.*seqs=\([0-9]*\).*/\1/p' <<<"$out")" -ge 20 ]; then
-	tap_ok "5000+ reads over 3 s of the --output file rewritten every 0.1 s: all whole JSON"
-else
-	tap_fail "5000+ reads over 3 s of the --output file rewritten every 0.1 s: all whole JSON" "$out"
-fi
-printf '%s\n' "$out" | sed 's/^/#   /'
+check_whole_reads "$work/out/stats.json" 5000 3 20 \
+	"5000+ reads over 3 s of the --output file rewritten every 0.1 s: all whole JSON"
 
 mv "$work/out" "$work/out.rotated"
 mkdir "$work/out"

@@ -17,6 +17,13 @@
 #   check_prom_msrs TRUTH PID LABEL  per MSR and direction, the accesses and
 #                             #GP Prometheus has for PID equal msrload's JSON
 #                             TRUTH (four checks, named "LABEL: ...")
+#   check_http_clients PORT SUFFIX  malformed requests, 40 silent connections
+#                             and 100 concurrent scrapes do not hurt the
+#                             server (three checks, names ending in SUFFIX)
+#   check_whole_reads FILE READS SECONDS MIN_SEQS NAME  READS reads of the
+#                             --output FILE over SECONDS, while msrtop
+#                             rewrites it, are all whole JSON, of at least
+#                             MIN_SEQS different snapshots
 MSRTOP=${MSRTOP:-$top/build/msrtop}
 SCHEMA=$top/docs/msrtop.schema.json
 START_TIMEOUT=${START_TIMEOUT:-60}
@@ -121,4 +128,26 @@ check_prom_msrs() {
 		got=$(prom_by_msr "msrtop_msr_gp_total{pid=\"$pid\",direction=\"$dir\"}")
 		tap_eq "$label: #GP on MSR ${dir}s per MSR for pid $pid equal msrload's" "$want" "$got"
 	done
+}
+
+check_http_clients() {
+	local port=$1 suffix=$2
+	tap_cmd "malformed requests get 4xx or a closed connection, and scrapes go on$suffix" \
+		python3 "$top/tests/exports/http_clients.py" malformed "$port"
+	tap_cmd "40 silent connections for 3 s: scrapes stay fast$suffix" \
+		python3 "$top/tests/exports/http_clients.py" silent "$port" 40 3
+	tap_cmd "100 concurrent scrapes all complete$suffix" \
+		python3 "$top/tests/exports/http_clients.py" concurrent "$port" 100
+}
+
+check_whole_reads() {
+	local file=$1 reads=$2 secs=$3 min_seqs=$4 name=$5 out rc
+	out=$(python3 "$top/tests/exports/read_loop.py" "$file" "$reads" "$secs")
+	rc=$?
+	if [ $rc = 0 ] && [ "$(sed -n 's/.*seqs=\([0-9]*\).*/\1/p' <<<"$out")" -ge "$min_seqs" ]; then
+		tap_ok "$name"
+	else
+		tap_fail "$name" "$out"
+	fi
+	printf '%s\n' "$out" | sed 's/^/#   /'
 }

@@ -75,20 +75,9 @@ tap_ok "Prometheus scrapes msrtop (up == 1)"
 	date +%s.%N >"$work/msrload.end"
 	exit $rc) &
 ml_pid=$!
-tap_cmd "malformed requests while msrload runs" \
-	python3 "$top/tests/exports/http_clients.py" malformed "$PORT"
-tap_cmd "40 silent connections for 3 s while msrload runs: scrapes stay fast" \
-	python3 "$top/tests/exports/http_clients.py" silent "$PORT" 40 3
-tap_cmd "100 concurrent scrapes while msrload runs" \
-	python3 "$top/tests/exports/http_clients.py" concurrent "$PORT" 100
-out=$(python3 "$top/tests/exports/read_loop.py" "$work/out/stats.json" 2000 3)
-rc=$?
-if [ $rc = 0 ] && [ "$(sed -n 's/.*seqs=\([0-9]*\).*/\1/p' <<<"$out")" -ge 3 ]; then
-	tap_ok "2000+ reads of the --output file during rewrites: all whole JSON"
-else
-	tap_fail "2000+ reads of the --output file during rewrites: all whole JSON" "$out"
-fi
-printf '%s\n' "$out" | sed 's/^/#   /'
+check_http_clients "$PORT" " (while msrload runs)"
+check_whole_reads "$work/out/stats.json" 2000 3 3 \
+	"2000+ reads of the --output file during rewrites: all whole JSON"
 wait "$ml_pid"
 rc=$?
 ml_end=$(cat "$work/msrload.end")
