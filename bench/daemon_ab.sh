@@ -30,9 +30,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ ${#bins[@]} -gt 0 ] || { echo "daemon_ab.sh: give at least one msrtop binary (see --help)" >&2; exit 2; }
-for n in "$vms" "$secs" "$rounds"; do
-	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "daemon_ab.sh: '$n' is not a positive number" >&2; exit 2; }
-done
+bench_positive daemon_ab.sh --vms "$vms" --seconds "$secs" --rounds "$rounds"
 [ "$(id -u)" = 0 ] || { echo "daemon_ab.sh: run as root (BPF programs)" >&2; exit 1; }
 [ -x "$SB" ] || { echo "daemon_ab.sh: $SB is missing: run 'make bench'" >&2; exit 1; }
 

@@ -33,6 +33,7 @@
 # run failed or a count was wrong.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 ML=$top/build/msrload
 MT=$top/build/msrtop
 rounds=3 events=4000 unit=ns
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	*) echo "event_cost.sh: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
 	esac
 done
+bench_positive event_cost.sh --rounds "$rounds" --events "$events"
 fail() {
 	echo "event_cost.sh: $*" >&2
 	exit 1

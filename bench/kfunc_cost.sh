@@ -18,9 +18,11 @@
 # `make bench` runs it with 2 rounds (bench/run.sh, step 1c).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 P=$top/build/tests/kfunc/kfunc_probe
 ML=("$top/build/msrload" --wrmsr 0x277:0x0007040600070406:20000 --reps 5)
 rounds=${1:-3}
+bench_positive kfunc_cost.sh ROUNDS "$rounds"
 work=$(mktemp -d /tmp/kfunc-cost.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 bad=0

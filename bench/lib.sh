@@ -1,5 +1,5 @@
-# Sourced by bench/run.sh (part 3) and bench/daemon_ab.sh: a running msrtop's
-# maps filled with idle rows, and its CPU time.
+# Sourced by the benchmark scripts: a running msrtop's maps filled with idle
+# rows, its CPU time, and their options' checks.
 
 # bench_fill SNAPSHOT_BENCH PID VMS OUT: fills the maps of the msrtop with pid
 # PID with VMS x 625 idle rows (snapshot_bench --fill-pid --hold, left running
@@ -28,4 +28,16 @@ bench_settle() {
 # bench_runns PID: the run time, in ns, of all PID's threads so far (schedstat).
 bench_runns() {
 	cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# bench_positive SCRIPT OPTION VALUE [OPTION VALUE...]: one line and exit 2
+# unless each VALUE is a positive whole number.
+bench_positive() {
+	local script=$1
+	shift
+	while [ $# -ge 2 ]; do
+		[[ "$2" =~ ^[1-9][0-9]*$ ]] ||
+			{ echo "$script: $1 '$2' is not a positive whole number" >&2; exit 2; }
+		shift 2
+	done
 }

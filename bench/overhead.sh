@@ -46,6 +46,7 @@
 # "==== end" lines. Exit status 1 if a run failed or a count was wrong.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 ML=$top/build/msrload
 MT=$top/build/msrtop
 REF=$top/build/bench/ref_counter
@@ -64,6 +65,7 @@ while [ $# -gt 0 ]; do
 	*) echo "overhead.sh: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
 	esac
 done
+bench_positive overhead.sh --rounds "$rounds" --stats-rounds "$stats_rounds" --reps "$reps"
 
 fail() {
 	echo "overhead.sh: $*" >&2

@@ -58,9 +58,7 @@ while [ $# -gt 0 ]; do
 	*) echo "bench/run.sh: unknown option '$1' (see the header of $0)" >&2; exit 2 ;;
 	esac
 done
-for n in "$iterations" "$cpu_seconds"; do
-	[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: '$n' is not a positive whole number (--iterations, --cpu-seconds)" >&2; exit 2; }
-done
+bench_positive bench/run.sh --iterations "$iterations" --cpu-seconds "$cpu_seconds"
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: run as root (BPF programs)" >&2; exit 1; }
 for b in "$MT" "$SB" "$out/ref_counter" "$top/build/msrload"; do
 	[ -x "$b" ] || { echo "bench/run.sh: $b is missing: run 'make bench'" >&2; exit 1; }
