@@ -678,7 +678,7 @@ static const char *const family_types[] = {
 /*
  * Every metric family of every event kind (kinds.h), one series per row. A
  * kind's rows are in several families (exits in up to four): each row's
- * labels are written once, for all of them (ends[i]: where row i's end in
+ * labels are written once, for all of them (ends[i]: where row i's labels end in
  * c->lb). 0, or -ENOMEM.
  */
 static int render_kinds(struct ctx *c, const struct msrtop_snapshot *s)
