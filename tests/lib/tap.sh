@@ -4,6 +4,10 @@
 #                                    pass when the two strings are equal (DETAIL:
 #                                    what else to show when they are not)
 #   tap_cmd NAME CMD...              pass when CMD exits 0 (its output is shown on failure)
+#   tap_fails NAME STATUS GREP CMD...
+#                                    pass when CMD exits with STATUS, writes one
+#                                    line on stderr, matching GREP, and nothing
+#                                    on stdout (bad input refused as it should)
 #   tap_done                         exit status: 1 if anything failed
 _tap_n=0
 _tap_failed=0
@@ -42,6 +46,27 @@ tap_cmd() {
 		tap_fail "$name" "command failed: $*"
 		printf '%s\n' "$out" | sed 's/^/#   /' | tail -n 20
 	fi
+}
+
+tap_fails() {
+	local name=$1 want=$2 pattern=$3 d rc lines
+	shift 3
+	d=$(mktemp -d)
+	"$@" >"$d/out" 2>"$d/err"
+	rc=$?
+	lines=$(wc -l <"$d/err")
+	if [ "$rc" != "$want" ]; then
+		tap_fail "$name" "exit status $rc, expected $want; stderr: $(cat "$d/err")"
+	elif [ "$lines" != 1 ]; then
+		tap_fail "$name" "$lines lines on stderr, expected 1: $(cat "$d/err")"
+	elif [ -s "$d/out" ]; then
+		tap_fail "$name" "wrote to stdout: $(head -c 200 "$d/out")"
+	elif ! grep -q -- "$pattern" "$d/err"; then
+		tap_fail "$name" "stderr does not say '$pattern': $(cat "$d/err")"
+	else
+		tap_ok "$name"
+	fi
+	rm -rf "$d"
 }
 
 tap_done() {

@@ -12,22 +12,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 # bad NAME GREP ARGS...: exit 2 with one stderr line matching GREP, no stdout.
 bad() {
-	local name=$1 pattern=$2 rc lines
+	local name=$1 pattern=$2
 	shift 2
-	"$msrload" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" != 2 ]; then
-		tap_fail "$name" "exit status $rc, expected 2; stderr: $(cat "$tmp/err")"
-	elif [ "$lines" != 1 ]; then
-		tap_fail "$name" "$lines lines on stderr, expected 1: $(cat "$tmp/err")"
-	elif [ -s "$tmp/out" ]; then
-		tap_fail "$name" "wrote to stdout: $(head -c 200 "$tmp/out")"
-	elif ! grep -q -- "$pattern" "$tmp/err"; then
-		tap_fail "$name" "stderr does not say '$pattern': $(cat "$tmp/err")"
-	else
-		tap_ok "$name"
-	fi
+	tap_fails "$name" 2 "$pattern" "$msrload" "$@"
 }
 
 bad "unknown short option in a cluster names it, not the program" "unknown option '-z'" -zV

@@ -14,28 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 bad() {
 	local name=$1 want=$2 pattern=$3
 	shift 3
-	bad_cmd "$name" "$want" "$pattern" "$msrtop" "$@"
-}
-
-# bad_cmd NAME EXPECTED_STATUS GREP COMMAND...: the same for a command that
-# runs msrtop (in another namespace, say).
-bad_cmd() {
-	local name=$1 want=$2 pattern=$3 rc lines
-	shift 3
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" != "$want" ]; then
-		tap_fail "$name" "exit status $rc, expected $want; stderr: $(cat "$tmp/err")"
-	elif [ "$lines" != 1 ]; then
-		tap_fail "$name" "$lines lines on stderr, expected 1: $(cat "$tmp/err")"
-	elif [ -s "$tmp/out" ]; then
-		tap_fail "$name" "wrote to stdout: $(head -c 200 "$tmp/out")"
-	elif ! grep -q -- "$pattern" "$tmp/err"; then
-		tap_fail "$name" "stderr does not say '$pattern': $(cat "$tmp/err")"
-	else
-		tap_ok "$name"
-	fi
+	tap_fails "$name" "$want" "$pattern" "$msrtop" "$@"
 }
 
 bad "unknown long option" 2 "unknown option '--frobnicate'" --frobnicate
@@ -210,7 +189,7 @@ else
 	else
 		dac=", and CAP_DAC_READ_SEARCH to enter tracefs"
 	fi
-	bad_cmd "${priv_tests[0]}" 1 \
+	tap_fails "${priv_tests[0]}" 1 \
 		"missing CAP_BPF and CAP_PERFMON to load and attach BPF programs: run msrtop as root (sudo), or give it CAP_BPF and CAP_PERFMON$dac\$" \
 		as_nobody "" "$abs" --once
 	as_nobody "" "$abs" --once --json >"$tmp/out" 2>"$tmp/err"
@@ -219,12 +198,12 @@ else
 	else
 		tap_fail "${priv_tests[1]}" "$(cat "$tmp/out")"
 	fi
-	bad_cmd "${priv_tests[2]}" 1 "^msrtop: missing CAP_PERFMON to load" \
+	tap_fails "${priv_tests[2]}" 1 "^msrtop: missing CAP_PERFMON to load" \
 		as_nobody +bpf "$abs" --once
-	bad_cmd "${priv_tests[3]}" 1 "^msrtop: missing CAP_BPF to load" \
+	tap_fails "${priv_tests[3]}" 1 "^msrtop: missing CAP_BPF to load" \
 		as_nobody +perfmon "$abs" --once
 	if [ -n "$dac" ]; then
-		bad_cmd "${priv_tests[4]}" 1 \
+		tap_fails "${priv_tests[4]}" 1 \
 			"^msrtop: permission denied on tracefs at /sys/kernel/tracing .*give it CAP_DAC_READ_SEARCH" \
 			as_nobody +bpf,+perfmon "$abs" --once
 	else
@@ -239,19 +218,19 @@ else
 	else
 		tap_fail "${priv_tests[5]}" "status $rc: $(cat "$tmp/err")"
 	fi
-	bad_cmd "${priv_tests[6]}" 1 \
+	tap_fails "${priv_tests[6]}" 1 \
 		"^msrtop: running as root but without CAP_BPF (dropped from this process's capability bounding set" \
 		setpriv --inh-caps=-all --bounding-set=-bpf,-sys_admin "$abs" --once
-	bad_cmd "${priv_tests[7]}" 1 "^msrtop: running as root but without CAP_PERFMON (dropped" \
+	tap_fails "${priv_tests[7]}" 1 "^msrtop: running as root but without CAP_PERFMON (dropped" \
 		setpriv --inh-caps=-all --bounding-set=-perfmon,-sys_admin "$abs" --once
-	bad_cmd "${priv_tests[8]}" 1 \
+	tap_fails "${priv_tests[8]}" 1 \
 		"^msrtop: tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN: run 'mount -t tracefs nodev /sys/kernel/tracing' as root" \
 		unmounted setpriv --inh-caps=-all --bounding-set=-sys_admin "$abs" --once
-	bad_cmd "${priv_tests[9]}" 1 "^msrtop: tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN" \
+	tap_fails "${priv_tests[9]}" 1 "^msrtop: tracefs is not mounted, and mounting it needs CAP_SYS_ADMIN" \
 		unmounted $nobody --inh-caps=-all,+bpf,+perfmon --ambient-caps=+bpf,+perfmon "$abs" --once
 	# Found by tests/fuzz/cmdline_exec.py: the port was bound ("serving ...")
 	# before the privileges were checked.
-	bad_cmd "${priv_tests[10]}" 1 "^msrtop: missing CAP_BPF and CAP_PERFMON" \
+	tap_fails "${priv_tests[10]}" 1 "^msrtop: missing CAP_BPF and CAP_PERFMON" \
 		as_nobody "" "$abs" --listen 127.0.0.1:0 --output /tmp/msrtop-cli-$$.json --once
 	if [ -e /tmp/msrtop-cli-$$.json ] || ls /tmp/.msrtop-cli-$$.json.* >/dev/null 2>&1; then
 		tap_fail "${priv_tests[10]}: no file made" "$(ls -la /tmp/*msrtop-cli-$$*)"
@@ -329,7 +308,7 @@ print(" ".join(s["name"] + "=" + s["state"] for s in d["sources"][:5]))' 2>/dev/
 	if grep -q btf_trace_kvm_msr_outcome /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm 2>/dev/null; then
 		tap_skip "--sources with none in this kernel: one line" "this kernel has the patched tracepoints"
 	else
-		bad_cmd "--sources with none in this kernel: one line" 1 \
+		tap_fails "--sources with none in this kernel: one line" 1 \
 			"none of the tracepoints given to --sources is in this kernel" \
 			"$msrtop" --sources kvm_msr_outcome,kvm_msr_canonical --once
 	fi
@@ -374,13 +353,13 @@ fi
 # does not stand in.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
 	export MSRTOP_DEBUGFS=$tmp/no-debugfs
-	bad_cmd "no BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
+	tap_fails "no BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
 		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"' "$msrtop" --once
-	bad_cmd "empty BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
+	tap_fails "empty BTF: one line naming CONFIG_DEBUG_INFO_BTF" 1 "CONFIG_DEBUG_INFO_BTF" \
 		unshare -m sh -c 'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$0" "$@"' \
 		"$msrtop" --once
 	unset MSRTOP_DEBUGFS
-	bad_cmd "no BTF, --sources kvm_exit,kvm_debugfs: BPF was asked for, one line" 1 \
+	tap_fails "no BTF, --sources kvm_exit,kvm_debugfs: BPF was asked for, one line" 1 \
 		"CONFIG_DEBUG_INFO_BTF" \
 		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"' "$msrtop" --once \
 		--sources kvm_exit,kvm_debugfs
@@ -390,7 +369,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev
 	python3 -c 'import struct, sys
 sys.stdout.buffer.write(struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, 0, 0, 1) + b"\0")' \
 		>"$tmp/nokvm.btf"
-	bad_cmd "kernel without KVM: one line saying to load KVM" 1 "no KVM tracepoints.*modprobe" \
+	tap_fails "kernel without KVM: one line saying to load KVM" 1 "no KVM tracepoints.*modprobe" \
 		unshare -m sh -c 'mount --bind "$1" /sys/kernel/btf/vmlinux &&
 			{ [ ! -e /sys/kernel/btf/kvm ] || mount --bind "$1" /sys/kernel/btf/kvm; } &&
 			exec "$0" --once' "$msrtop" "$tmp/nokvm.btf"
