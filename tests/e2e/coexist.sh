@@ -26,10 +26,6 @@ ML=$top/build/msrload
 MT=$top/build/msrtop
 KS=$top/build/kvm_stat
 phase_init coexist "$@"
-pids=()
-phase_cleanup() {
-	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-}
 
 # run_one MODE: msrtop (kvm_exit attached as MODE), kvm_stat and perf stat
 # around one msrload VM, into $work/MODE.*.
@@ -38,7 +34,7 @@ run_one() {
 	MSRTOP_EXIT_ATTACH=$m "$MT" -v --json --interval 0.5 >"$work/$m.msrtop.jsonl" \
 		2>"$work/$m.msrtop.err" &
 	mt=$!
-	pids+=($mt)
+	phase_pids+=($mt)
 	wait_lines "$work/$m.msrtop.jsonl" 1 60 ||
 		{ tap_fail "[$m] msrtop started" "$(cat "$work/$m.msrtop.err")"; return 1; }
 	# Log mode, CSV: a banner once the counters are open, then one line of
@@ -46,7 +42,7 @@ run_one() {
 	python3 -u "$KS" -t -l -c -s 0.5 -f '^kvm_(exit|entry|msr)$' >"$work/$m.kvm_stat.csv" \
 		2>"$work/$m.kvm_stat.err" &
 	ks=$!
-	pids+=($ks)
+	phase_pids+=($ks)
 	wait_lines "$work/$m.kvm_stat.csv" 1 60 ||
 		{ tap_fail "[$m] kvm_stat started" "$(cat "$work/$m.kvm_stat.err")"; return 1; }
 	perf stat -x, -o "$work/$m.perf.csv" -e kvm:kvm_exit,kvm:kvm_entry,kvm:kvm_msr -- \
@@ -65,7 +61,7 @@ run_one() {
 	kill -INT $mt
 	wait $mt
 	tap_eq "[$m] msrtop exits 0 on SIGINT" 0 $?
-	pids=()
+	phase_pids=()
 	tail -n 1 "$work/$m.msrtop.jsonl" >"$work/$m.msrtop.json"
 }
 

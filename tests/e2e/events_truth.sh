@@ -24,17 +24,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 ML=$top/build/msrload
 MT=$top/build/msrtop
 phase_init events-e2e "$@"
-pids=()
-phase_cleanup() {
-	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-}
 
 if phase_collects; then
 	"$MT" --json --interval 0.5 --sources all >"$work/all.jsonl" 2>"$work/all.err" &
-	pids+=($!)
+	phase_pids+=($!)
 	mt_all=$!
 	"$MT" --json --interval 0.5 >"$work/default.jsonl" 2>"$work/default.err" &
-	pids+=($!)
+	phase_pids+=($!)
 	mt_def=$!
 	wait_lines "$work/all.jsonl" 1 30 || { tap_fail "msrtop --sources all started" "$(cat "$work/all.err")"; tap_done; }
 	wait_lines "$work/default.jsonl" 1 30 || { tap_fail "msrtop started" "$(cat "$work/default.err")"; tap_done; }
@@ -60,7 +56,7 @@ if phase_collects; then
 	wait $mt_all
 	tap_eq "msrtop exits 0 on SIGINT" 0 $?
 	wait $mt_def
-	pids=()
+	phase_pids=()
 	for f in all default; do
 		tail -n 1 "$work/$f.jsonl" >"$work/$f.json"
 	done

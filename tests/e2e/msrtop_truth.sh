@@ -21,10 +21,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 ML=$top/build/msrload
 MT=$top/build/msrtop
 phase_init msrtop-e2e "$@"
-pids=()
-phase_cleanup() {
-	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
-}
 
 fep=
 case "$(cat /sys/module/kvm/parameters/force_emulation_prefix 2>/dev/null)" in
@@ -44,7 +40,7 @@ if phase_collects; then
 			"$(grep -A2 '^not ok' "$work/test_bpf.tap" | head -n 12 | tr '\n' ' ')"
 	fi
 	"$MT" --json --interval 0.5 >"$work/all.jsonl" 2>"$work/all.err" &
-	pids+=($!)
+	phase_pids+=($!)
 	mt_all=$!
 	wait_lines "$work/all.jsonl" 1 30 || { tap_fail "msrtop started" "$(cat "$work/all.err")"; tap_done; }
 	tap_ok "msrtop started and attached"
@@ -52,17 +48,17 @@ if phase_collects; then
 	# latency, and MSR counts alone. Their counts must be as exact.
 	"$MT" --json --interval 0.5 --sources kvm_exit,kvm_msr,kvm_userspace_exit \
 		>"$work/nolat.jsonl" 2>"$work/nolat.err" &
-	pids+=($!)
+	phase_pids+=($!)
 	mt_nolat=$!
 	"$MT" --json --interval 0.5 --sources kvm_msr >"$work/msr.jsonl" 2>"$work/msr.err" &
-	pids+=($!)
+	phase_pids+=($!)
 	mt_msr=$!
 	wait_lines "$work/nolat.jsonl" 1 30 || tap_fail "msrtop --sources (no kvm_entry) started" "$(cat "$work/nolat.err")"
 	wait_lines "$work/msr.jsonl" 1 30 || tap_fail "msrtop --sources kvm_msr started" "$(cat "$work/msr.err")"
 	# Only the guest named bvm (VM B, msrload --name, as QEMU's -name), which
 	# does not exist yet: the filter waits for it.
 	"$MT" --json --interval 0.5 --guest bvm >"$work/guest.jsonl" 2>"$work/guest.err" &
-	pids+=($!)
+	phase_pids+=($!)
 	mt_guest=$!
 	wait_lines "$work/guest.jsonl" 1 30 || tap_fail "msrtop --guest started" "$(cat "$work/guest.err")"
 
@@ -77,7 +73,7 @@ if phase_collects; then
 		sleep 0.05
 	done
 	"$MT" --json --interval 0.5 --pid "$pid_a" >"$work/a-only.jsonl" 2>"$work/a-only.err" &
-	pids+=($!)
+	phase_pids+=($!)
 	mt_a=$!
 	wait_lines "$work/a-only.jsonl" 1 30 || tap_fail "msrtop --pid started" "$(cat "$work/a-only.err")"
 	kill -CONT $pid_a
@@ -110,7 +106,7 @@ if phase_collects; then
 	wait $mt_all
 	tap_eq "msrtop exits 0 on SIGINT" 0 $?
 	wait $mt_a $mt_nolat $mt_msr $mt_guest
-	pids=()
+	phase_pids=()
 	for f in all a-only nolat msr guest; do
 		tail -n 1 "$work/$f.jsonl" >"$work/$f.json"
 	done
@@ -120,11 +116,11 @@ if phase_collects; then
 	# programs recorded when they first saw its vCPU thread.
 	"$MT" -v --json --once --interval 15 >"$work/short.json" 2>"$work/short.err" &
 	mt_short=$!
-	pids+=($mt_short)
+	phase_pids+=($mt_short)
 	# The same VM's tables as CSV (--csv), from another msrtop.
 	"$MT" -v --csv --once --interval 15 >"$work/short.csv" 2>"$work/short-csv.err" &
 	mt_csv=$!
-	pids+=($mt_csv)
+	phase_pids+=($mt_csv)
 	attached=no
 	for ((i = 0; i < 300; i++)); do
 		# print_attached() runs once every program is attached (libbpf's -v lines
@@ -152,7 +148,7 @@ if phase_collects; then
 		"$(grep "^msrtop: read for their changed rows only" "$work/short.err")"
 	wait $mt_csv
 	tap_eq "msrtop --csv --once exits 0" 0 $?
-	pids=()
+	phase_pids=()
 	phase_keep pid_a pid_b
 fi
 phase_checks || tap_done

@@ -25,10 +25,15 @@
 #   if phase_collects; then ... phase_keep VAR...; fi
 #   if phase_checks; then phase_load; ...; fi
 #   tap_done                 (copies $work out after a collect phase)
+#   phase_pids+=($!)         a background process (msrtop, a tracer) that
+#                            gets SIGINT when the script exits, however
+#   phase_cleanup() { ...; } if defined, called when the script exits, after
+#                            that
 # A collect phase may report results of its own (an msrload that did not run
 # is a failure there and then).
 
 phase=all
+phase_pids=()
 _phase_out=
 _phase_tmp=
 
@@ -71,10 +76,11 @@ phase_load() {
 # Called on exit: a collect phase's $work goes to its directory; the work
 # directory of a collect or full run is removed.
 _phase_exit() {
-	local rc=$?
+	local rc=$? p
 	if [ "$phase" = collect ] && [ -n "$_phase_tmp" ]; then
 		mkdir -p "$_phase_out" && cp -a "$_phase_tmp/." "$_phase_out/"
 	fi
+	for p in "${phase_pids[@]}"; do kill -INT "$p" 2>/dev/null; done
 	if declare -F phase_cleanup >/dev/null; then phase_cleanup; fi
 	[ -z "$_phase_tmp" ] || rm -rf "$_phase_tmp"
 	exit $rc
