@@ -195,23 +195,6 @@ void prom_buf_append(struct prom_buf *b, const char *s, size_t n)
 	buf_putn(b, s, n);
 }
 
-static ssize_t buf_cookie_write(void *cookie, const char *s, size_t n)
-{
-	struct prom_buf *b = cookie;
-
-	buf_putn(b, s, n);
-	if (b->oom) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return (ssize_t)n;
-}
-
-FILE *prom_buf_fopen(struct prom_buf *b)
-{
-	return fopencookie(b, "w", (cookie_io_functions_t){.write = buf_cookie_write});
-}
-
 char *prom_buf_take(struct prom_buf *b, size_t *len)
 {
 	char *data = b->oom || !b->len ? NULL : b->data;

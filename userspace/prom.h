@@ -22,8 +22,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <stdio.h>
-
 #include "snapshot.h"
 
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -45,8 +43,6 @@ void prom_buf_label_value(struct prom_buf *b, const char *s);
 void prom_buf_seconds(struct prom_buf *b, uint64_t ns);
 /* Appends n bytes of s. */
 void prom_buf_append(struct prom_buf *b, const char *s, size_t n);
-/* A stdio stream that appends to b (fclose() it before reading b). NULL if out of memory. */
-FILE *prom_buf_fopen(struct prom_buf *b);
 /* Hands the text over: returns data (caller frees) and resets b; NULL if oom or empty. */
 char *prom_buf_take(struct prom_buf *b, size_t *len);
 void prom_buf_free(struct prom_buf *b);

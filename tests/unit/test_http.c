@@ -203,13 +203,10 @@ static int teardown(void **state)
 static int publish_doc(struct http_server *srv, struct msrtop_snapshot *s)
 {
 	struct prom_buf doc;
-	FILE *mem;
 
 	http_json_buffer(srv, &doc);
-	mem = prom_buf_fopen(&doc);
-	assert_non_null(mem);
-	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
-	assert_int_equal(fclose(mem), 0);
+	doc.len = 0;
+	assert_int_equal(json_out_render(&doc, s, NULL, NULL), 0);
 	assert_false(doc.oom);
 	return http_publish_buffer(srv, s, doc.data, doc.len, doc.cap);
 }
@@ -706,9 +703,7 @@ static void test_json_buffer_reused(void **state)
 	snapshot_put(s);
 	s = make_snapshot(22, 50);
 	doc.len = 0;
-	mem = prom_buf_fopen(&doc);
-	assert_int_equal(json_out_write(mem, s, NULL, NULL), 0);
-	assert_int_equal(fclose(mem), 0);
+	assert_int_equal(json_out_render(&doc, s, NULL, NULL), 0);
 	assert_ptr_equal(doc.data, first); /* the same memory: no new allocation */
 	assert_int_equal(http_publish_buffer(f->srv, s, doc.data, doc.len, doc.cap), 0);
 	r = exchange(f->port, "GET /stats.json HTTP/1.0\r\n\r\n", NULL);
