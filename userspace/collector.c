@@ -546,11 +546,11 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 			bpf_program__set_autoload(source_prog(c, i), true);
 	if (c->iters) {
 		struct msrtop *sk = c->skel;
-
 		struct bpf_map *maps[NR_MIRRORED] = {sk->maps.exits, sk->maps.msrs,
 						     sk->maps.msr_writes};
-		struct bpf_program *progs[NR_MIRRORED] = {
-			sk->progs.changed_exits, sk->progs.changed_msrs, sk->progs.changed_msr_writes};
+		struct bpf_program *progs[NR_MIRRORED] = {sk->progs.changed_exits,
+							  sk->progs.changed_msrs,
+							  sk->progs.changed_msr_writes};
 
 		for (int i = 0; i < NR_MIRRORED; i++) {
 			c->mirrored[i].map = maps[i];

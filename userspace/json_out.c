@@ -2,8 +2,9 @@
 /*
  * The JSON writer (json_out.h). The document's head and the VMs are made and
  * serialized by json-c; the event kinds' rows, most of a large document, are
- * written as text by the jt_*() functions below, which give json-c's bytes. json_out_render() builds a document row by row
- * (see there); json_out_build() makes the same document as one object tree. The layout is
+ * written as text by the jt_*() functions below, which give json-c's bytes.
+ * json_out_render() builds a document row by row (see there);
+ * json_out_build() makes the same document as one object tree. The layout is
  * documented in docs/json.md and docs/msrtop.schema.json; change the three
  * together and bump MSRTOP_JSON_VERSION on incompatible changes.
  */

@@ -65,9 +65,11 @@ static uint8_t *entry(const struct map_mirror *m, size_t i)
 /* The index of key's entry, or -1. */
 static long find(const struct map_mirror *m, const void *key)
 {
+	size_t mask = m->index_mask;
+
 	if (!m->index)
 		return -1;
-	for (size_t k = row_index_hash(key, m->key_size) & m->index_mask;; k = (k + 1) & m->index_mask) {
+	for (size_t k = row_index_hash(key, m->key_size) & mask;; k = (k + 1) & mask) {
 		uint32_t j = m->index[k];
 
 		if (!j)

@@ -476,12 +476,12 @@ static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapsh
 		for (size_t i = 0; i < nr; i++) {
 			char *r = kind_row(s, k, i);
 			const char *p = NULL;
-			int order = 1;
+			int vs_prev = 1;
 
 			/* One comparison per row where both have the same keys (an idle host). */
-			while (j < nr_prev && (order = k->cmp(kind_row(prev, k, j), r)) < 0)
+			while (j < nr_prev && (vs_prev = k->cmp(kind_row(prev, k, j), r)) < 0)
 				j++;
-			if (j < nr_prev && !order)
+			if (j < nr_prev && !vs_prev)
 				p = kind_row(prev, k, j);
 			for (unsigned int c = 0; c < k->nr_counters; c++)
 				counter_delta((struct msrtop_counter *)(r + k->counters[c]),
