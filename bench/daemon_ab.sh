@@ -35,9 +35,9 @@ bench_positive daemon_ab.sh --vms "$vms" --seconds "$secs" --rounds "$rounds"
 [ -x "$SB" ] || { echo "daemon_ab.sh: $SB is missing: run 'make bench'" >&2; exit 1; }
 
 work=$(mktemp -d /dev/shm/msrtop-ab.XXXXXX 2>/dev/null || mktemp -d)
-mt= fp=
+mt= fill_pid=
 cleanup() {
-	[ -n "$fp" ] && kill "$fp" 2>/dev/null
+	[ -n "$fill_pid" ] && kill "$fill_pid" 2>/dev/null
 	[ -n "$mt" ] && kill "$mt" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$work"
@@ -52,10 +52,7 @@ for ((r = 1; r <= rounds; r++)); do
 		"$b" --listen 127.0.0.1:0 --output "$work/out.json" --interval 5 >/dev/null 2>"$work/err" &
 		mt=$!
 		sleep 1.5
-		bench_fill "$SB" "$mt" "$vms" "$work/fill.out"
-		ok=$?
-		fp=$fill_pid
-		if [ $ok != 0 ]; then
+		if ! bench_fill "$SB" "$mt" "$vms" "$work/fill.out"; then
 			echo "round $r $b: filling its maps FAILED: $(cat "$work/fill.out" "$work/err")"
 			status=1
 		else
@@ -69,9 +66,9 @@ for ((r = 1; r <= rounds; r++)); do
 			sum[$b]=$(awk -v s="${sum[$b]:-0}" -v p="$pct" 'BEGIN { print s + p }')
 			runs[$b]=$((${runs[$b]:-0} + 1))
 		fi
-		kill "$fp" "$mt" 2>/dev/null
-		wait "$mt" "$fp" 2>/dev/null
-		mt= fp=
+		kill "$fill_pid" "$mt" 2>/dev/null
+		wait "$mt" "$fill_pid" 2>/dev/null
+		mt= fill_pid=
 	done
 done
 for b in "${bins[@]}"; do
