@@ -347,6 +347,8 @@ END {
 				printf "  %-12s / ref_btf    %6.2f   (target <= 1.10)\n", c[i], a[c[i]] / a["ref_btf"]
 			if (("bpftrace" in a) && a["bpftrace"] > 0)
 				printf "  %-12s / bpftrace   %6.2f   (target <= 0.50)\n", c[i], a[c[i]] / a["bpftrace"]
+			if (("bpftrace_full" in a) && a["bpftrace_full"] > 0)
+				printf "  %-12s / bpftrace_full %6.2f   (target <= 0.25: the same aggregation)\n", c[i], a[c[i]] / a["bpftrace_full"]
 		}
 		if (("ref_btf" in a) && ("bpftrace" in a) && a["bpftrace"] > 0)
 			printf "  ref_btf / bpftrace  %6.2f\n", a["ref_btf"] / a["bpftrace"]

@@ -18,6 +18,8 @@
 #    c. with -icount too: what reading 1 and 4 guest MSRs at every exit
 #       with patch 0006's kfunc adds (bench/kfunc_cost.sh, 2 rounds, about
 #       2 minutes; not with --stock, whose kernel has no kfunc).
+#    d. with -icount, msrtop's default and bpftrace_full once more on the
+#       stock kernel, to compare patched with stock (not with --stock).
 # 2. Snapshot cost, on this host (no KVM needed): build/bench/snapshot_bench
 #    times --iterations refreshes (default 1000) with 10,000 live map entries,
 #    then a tenth as many with 100,000 (160 VMs), with the maps' memory and
@@ -125,6 +127,8 @@ if [ $skip_icount = 0 ]; then
 	PATH=$work/icount:$PATH overhead_vm \
 		"a. added cost per WRMSR exit, in guest instructions (QEMU -icount shift=0, $kernel_label, nested SVM)" \
 		"$out/overhead-icount-$stamp.log" --icount --rounds 3 --stats-rounds 2 "$@"
+	# 1d (below) compares these figures with the stock kernel's.
+	patched_log=$out/overhead-icount-$stamp.log
 	# 1c. The kfunc of patch 0006 (not in a stock kernel): about a minute a round.
 	if [ $stock = 0 ]; then
 		say ""
@@ -137,6 +141,39 @@ if [ $skip_icount = 0 ]; then
 		if [ $rc != 0 ]; then
 			say "kfunc_cost: FAILED (exit status $rc), console log: $log"
 			status=1
+		fi
+	fi
+fi
+# 1d. Patched against stock, side by side: msrtop's default and the bpftrace
+# script doing the same aggregation on the same kernel source without the
+# series (kernel-patches/build.sh --stock: built once, then cached), under
+# -icount as in 1a. The patched default must cost no more per MSR exit.
+if [ $skip_icount = 0 ] && [ $stock = 0 ]; then
+	stock_kernel=$("$top/kernel-patches/build.sh" --stock "${KVER:-6.1}" | tail -n 1) ||
+		{ say "bench/run.sh: building the stock ${KVER:-6.1} kernel failed"; status=1; stock_kernel=; }
+	if [ -n "$stock_kernel" ]; then
+		stock_log=$out/overhead-icount-stock-$stamp.log
+		PATH=$work/icount:$PATH overhead_vm \
+			"d. the same on the stock ${KVER:-6.1} kernel (no patch series), for patched vs stock" \
+			"$stock_log" --icount --rounds 1 --stats-rounds 1 \
+			--configs "none msrtop bpftrace_full"
+		stock_kernel=
+		# added LOG CONFIG: the "added" column of CONFIG in LOG's results.
+		added() {
+			sed -n '/^==== overhead/,/^==== end/p' "$1" | awk -v c="$2" '$1 == c && NF >= 3 { print $3; exit }'
+		}
+		pm=$(added "$patched_log" msrtop) sm=$(added "$stock_log" msrtop)
+		pbt=$(added "$patched_log" bpftrace_full) sbt=$(added "$stock_log" bpftrace_full)
+		say ""
+		say "patched vs stock, msrtop default sources, guest instructions added per WRMSR exit:"
+		if [ -n "$pm" ] && [ -n "$sm" ]; then
+			say "  stock ${sm}, patched ${pm}: patched <= stock: $( [ "$pm" -le "$sm" ] && echo yes || echo NO)"
+			[ -n "$sbt" ] && [ "$sbt" -gt 0 ] &&
+				say "  msrtop / bpftrace_full: stock $(awk -v a="$sm" -v b="$sbt" 'BEGIN { printf "%.3f", a / b }')$(
+					[ -n "$pbt" ] && [ "$pbt" -gt 0 ] &&
+						awk -v a="$pm" -v b="$pbt" 'BEGIN { printf ", patched %.3f", a / b }') (target <= 0.25)"
+		else
+			say "  (no msrtop figure in $patched_log or $stock_log: --configs without msrtop?)"
 		fi
 	fi
 fi
