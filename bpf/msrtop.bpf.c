@@ -90,6 +90,11 @@ volatile __u64 test_now_ns;
 /* kvm_msr is not attached and kvm_msr_outcome is: the MSR table (msrs, msr_writes) is filled from
  * kvm_msr_outcome, which fires for every access kvm_msr would (patched kernels). */
 const volatile bool outcome_msrs = false;
+/* kvm_msr_outcome is attached beside kvm_entry: its events carry the time KVM took to
+ * handle each access of an MSR exit, so kvm_exit does not time those exits to
+ * kvm_entry as well (userspace takes their exit latency from the outcome table:
+ * msr_exit_latency_from_outcomes in snapshot.h). */
+const volatile bool outcome_times_msr_exits = false;
 
 /* Per-thread state: the vcpu_id learned for the thread and the exit in flight. */
 struct thread_state {
@@ -312,6 +317,13 @@ static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool ne
 	}
 	if (nested)
 		return 0;
+	if (outcome_times_msr_exits && msrtop_is_msr_exit(isa, reason)) {
+		/* kvm_msr_outcome times it. kvm_msr, if attached, keys its rows by
+		 * thread: teach the thread its vCPU as other exits do. */
+		if (!outcome_msrs)
+			thread_learn(vcpu_id);
+		return 0;
+	}
 	ts = thread_learn(vcpu_id);
 	if (ts && latency) {
 		ts->exit_key = key;
@@ -460,7 +472,7 @@ static __always_inline int handle_intercept(u32 vcpu_id, u32 isa, u64 exit_code,
  * so that kvm_msr need not be attached: one program per access, not two.
  */
 static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, u64 data, bool write, u32 outcome,
-					  u32 reason, u64 duration_ns)
+					  u32 reason, u64 duration_ns, bool emulated)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct msrtop_outcome_key key = {
@@ -471,6 +483,7 @@ static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, u64 data, bool w
 		.vcpu_src = MSRTOP_VCPU_KERNEL,
 		.outcome = clamp_u8(outcome),
 		.reason = clamp_u8(reason),
+		.emulated = emulated ? 1 : 0,
 	};
 	struct msrtop_outcome_val *val;
 	u32 slot;
@@ -746,8 +759,6 @@ int BPF_PROG(kvm_userspace_exit_raw, u32 reason, int err)
  * kvm_msr_outcome(unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
  *		   unsigned int outcome, unsigned int reason, u64 duration_ns,
  *		   bool emulated)
- *   (emulated, the last argument, is not read: the programs load on kernels of
- *   the series without it, and count both paths alike)
  * kvm_msr_canonical(unsigned int vcpu_id, unsigned int msr, u64 value,
  *		     u64 result, bool rejected)
  */
@@ -767,16 +778,16 @@ int BPF_PROG(kvm_msr_intercept_raw, unsigned int vcpu_id, unsigned int isa, u64 
 
 SEC("tp_btf/kvm_msr_outcome")
 int BPF_PROG(kvm_msr_outcome_btf, unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
-	     unsigned int outcome, unsigned int reason, u64 duration_ns)
+	     unsigned int outcome, unsigned int reason, u64 duration_ns, bool emulated)
 {
-	return handle_outcome(vcpu_id, msr, data, write, outcome, reason, duration_ns);
+	return handle_outcome(vcpu_id, msr, data, write, outcome, reason, duration_ns, emulated);
 }
 
 SEC("raw_tp/kvm_msr_outcome")
 int BPF_PROG(kvm_msr_outcome_raw, unsigned int vcpu_id, unsigned int msr, u64 data, bool write,
-	     unsigned int outcome, unsigned int reason, u64 duration_ns)
+	     unsigned int outcome, unsigned int reason, u64 duration_ns, bool emulated)
 {
-	return handle_outcome(vcpu_id, msr, data, write, outcome, reason, duration_ns);
+	return handle_outcome(vcpu_id, msr, data, write, outcome, reason, duration_ns, emulated);
 }
 
 SEC("tp_btf/kvm_msr_canonical")

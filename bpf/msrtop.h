@@ -19,6 +19,7 @@ typedef u16 uint16_t;
 typedef u32 uint32_t;
 typedef u64 uint64_t;
 #else
+#include <stdbool.h>
 #include <stdint.h>
 #endif
 
@@ -48,6 +49,20 @@ typedef u64 uint64_t;
  * kernel's arch/x86/kvm/trace.h. */
 #define MSRTOP_ISA_VMX 1
 #define MSRTOP_ISA_SVM 2
+/* The MSR exits: SVM's SVM_EXIT_MSR (reads and writes), VMX's basic exit reasons 31 and 32. */
+#define MSRTOP_SVM_EXIT_MSR 0x7c
+#define MSRTOP_VMX_EXIT_MSR_READ 31
+#define MSRTOP_VMX_EXIT_MSR_WRITE 32
+
+/* Whether an exit (its isa and reason as kvm_exit reports them) is one on which KVM
+ * runs kvm_emulate_rdmsr() or kvm_emulate_wrmsr(). */
+static inline bool msrtop_is_msr_exit(uint32_t isa, uint32_t reason)
+{
+	if (isa == MSRTOP_ISA_SVM)
+		return reason == MSRTOP_SVM_EXIT_MSR;
+	return isa == MSRTOP_ISA_VMX &&
+	       (reason == MSRTOP_VMX_EXIT_MSR_READ || reason == MSRTOP_VMX_EXIT_MSR_WRITE);
+}
 
 /* VMX: the basic exit reason (bits 15:0) and the modifier bits (31:16) of an exit reason. */
 #define MSRTOP_VMX_BASIC_MASK 0xffffu
@@ -193,6 +208,8 @@ struct msrtop_outcome_key {
 	uint8_t vcpu_src;
 	uint8_t outcome; /* MSRTOP_OUTCOME_* */
 	uint8_t reason;	 /* see MSRTOP_GP_* / MSRTOP_USERSPACE_* */
+	uint8_t emulated; /* 1: KVM's instruction emulator ran the access (no MSR exit) */
+	uint8_t pad[3];
 };
 
 struct msrtop_outcome_val {

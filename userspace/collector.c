@@ -126,6 +126,8 @@ struct collector {
 	int nr_cpus;
 	bool exit_core; /* kvm_exit's reason read with CO-RE (tp_btf), not the classic tracepoint */
 	enum msrtop_cpu_vendor cpu_vendor; /* read once, at open */
+	/* kvm_msr_outcome times MSR exits, not kvm_entry (snapshot.h) */
+	bool msr_exit_latency_from_outcomes;
 	bool default_sources; /* no --sources: the default set of this kernel */
 	const char *proc;
 	struct map_reader reader;
@@ -565,6 +567,10 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 	c->skel->rodata->latency = c->sources[MSRTOP_SRC_KVM_ENTRY].state == MSRTOP_SRC_ATTACHED;
 	c->skel->rodata->outcome_msrs = msrtop_table_source(c->sources, MSRTOP_SRC_KVM_MSR) ==
 					  MSRTOP_SRC_KVM_MSR_OUTCOME;
+	c->msr_exit_latency_from_outcomes =
+		c->skel->rodata->latency &&
+		c->sources[MSRTOP_SRC_KVM_MSR_OUTCOME].state == MSRTOP_SRC_ATTACHED;
+	c->skel->rodata->outcome_times_msr_exits = c->msr_exit_latency_from_outcomes;
 
 	err = msrtop__load(c->skel);
 	if (err) {
@@ -922,6 +928,11 @@ const struct msrtop_source *collector_sources(const struct collector *c)
 bool collector_default_sources(const struct collector *c)
 {
 	return c->default_sources;
+}
+
+bool collector_msr_exits_timed_by_outcomes(const struct collector *c)
+{
+	return c->msr_exit_latency_from_outcomes;
 }
 
 bool collector_uses_batch(const struct collector *c)
@@ -1346,6 +1357,7 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 	s->start_mono_ns = c->start_mono_ns;
 	s->seq = ++c->seq;
 	s->cpu_vendor = c->cpu_vendor;
+	s->msr_exit_latency_from_outcomes = c->msr_exit_latency_from_outcomes;
 	memcpy(s->sources, c->sources, sizeof(s->sources));
 	snapshot_reserve_like(s, c->prev);
 

@@ -85,6 +85,10 @@ const struct msrtop_source *collector_sources(const struct collector *c);
 /* Whether the sources are this kernel's default set (no --sources given). */
 bool collector_default_sources(const struct collector *c);
 
+/* Whether MSR exits are timed by kvm_msr_outcome, not kvm_entry (snapshot.h's
+ * msr_exit_latency_from_outcomes). */
+bool collector_msr_exits_timed_by_outcomes(const struct collector *c);
+
 /* Whether maps are read with BPF_MAP_LOOKUP_BATCH (false: key by key). */
 bool collector_uses_batch(const struct collector *c);
 /* The names of the maps read for their changed rows only (BPF iterators,

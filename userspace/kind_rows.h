@@ -121,6 +121,7 @@ struct msrtop_outcome_row {
 	bool write;
 	uint8_t outcome; /* MSRTOP_OUTCOME_*; 255: out of range */
 	uint8_t reason;	 /* meaning depends on outcome (msrtop.h); 255: out of range */
+	bool emulated;	 /* KVM's instruction emulator ran the access: no MSR exit */
 	struct msrtop_counter count;
 	struct msrtop_hist duration; /* duration_ns, cumulative */
 };

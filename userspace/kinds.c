@@ -240,6 +240,7 @@ static int cmp_outcome(const void *pa, const void *pb)
 	CMP_FIELD(a, b, write);
 	CMP_FIELD(a, b, outcome);
 	CMP_FIELD(a, b, reason);
+	CMP_FIELD(a, b, emulated);
 	return 0;
 }
 
@@ -261,6 +262,7 @@ static void outcome_decode(void *row, const void *key, const uint64_t *val)
 	r->write = k->write;
 	r->outcome = k->outcome;
 	r->reason = k->reason;
+	r->emulated = k->emulated;
 	r->count.total = v->count;
 	r->duration.count = v->count;
 	r->duration.sum_ns = v->sum_ns;
@@ -950,12 +952,17 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					 {"reason", "reason_name"},
 					 OFF(msrtop_outcome_row, reason),
 					 OFF(msrtop_outcome_row, outcome)},
+					{MSRTOP_F_CODE,
+					 {"emulated"},
+					 OFF(msrtop_outcome_row, emulated),
+					 KVM_CODES_BOOL,
+					 1},
 					F_COUNTER(msrtop_outcome_row, count, "count"),
 					{MSRTOP_F_HIST,
 					 {"duration"},
 					 OFF(msrtop_outcome_row, duration)},
 				},
-			.nr_fields = 7,
+			.nr_fields = 8,
 			.families =
 				{
 					{"msrtop_msr_outcomes_total",
@@ -992,6 +999,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					{"OUTCOME", -30, MSRTOP_T_OUTCOME,
 					 OFF(msrtop_outcome_row, outcome),
 					 OFF(msrtop_outcome_row, reason)},
+					{"EMULATED", -8, MSRTOP_T_YES, OFF(msrtop_outcome_row, emulated)},
 					T_COUNT(msrtop_outcome_row),
 					T_RATE(msrtop_outcome_row),
 					{"MIN-NS", 10, MSRTOP_T_MIN_NS,
@@ -1001,7 +1009,7 @@ const struct msrtop_kind msrtop_kinds[MSRTOP_KIND_NR] = {
 					{"MAX-NS", 10, MSRTOP_T_MAX_NS,
 					 OFF(msrtop_outcome_row, duration)},
 				},
-			.nr_text_cols = 10,
+			.nr_text_cols = 11,
 			.text_sort = OFF(msrtop_outcome_row, count),
 		},
 	[MSRTOP_KIND_CANON] =

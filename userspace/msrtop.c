@@ -161,7 +161,8 @@ static void usage(FILE *f)
 		"                       'all'; 'default': the default set). Default: all the\n"
 		"                       kernel has but kvm_inj_virq, and where it has\n"
 		"                       kvm_msr_outcome (msrtop's patches) that fills the MSR\n"
-		"                       table and kvm_msr and kvm_msr_intercept stay off.\n"
+		"                       table and times MSR exits, and kvm_msr and\n"
+		"                       kvm_msr_intercept stay off.\n"
 		"                       Fewer sources cost less per exit, e.g. kvm_msr alone\n"
 		"                       for MSR counts, or all but kvm_entry for exits\n"
 		"                       without their latency; default,kvm_inj_virq adds\n"
@@ -704,6 +705,9 @@ static void print_attached(const struct collector *c)
 		return;
 	}
 	fprintf(stderr, "msrtop: the MSR table comes from %s\n", msrtop_source_name(msr_src));
+	if (collector_msr_exits_timed_by_outcomes(c))
+		fprintf(stderr, "msrtop: MSR exits are timed by kvm_msr_outcome (the kernel's handling "
+				"time of each access), other exits from kvm_exit to kvm_entry\n");
 	collector_print_maps(c, stderr);
 }
 

@@ -688,6 +688,9 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 		ev[MSRTOP_SRC_KVM_EXIT] = t->exits;
 		ev[MSRTOP_SRC_KVM_NESTED_VMEXIT] = t->nested_exits;
 		for (size_t i = 0; i < snapshot_nr(s, MSRTOP_KIND_EXITS); i++) {
+			if (s->msr_exit_latency_from_outcomes && !e[i].nested &&
+			    msrtop_is_msr_exit(e[i].isa, e[i].reason))
+				continue; /* kvm_msr_outcome's samples */
 			ev[MSRTOP_SRC_KVM_ENTRY].total += e[i].latency.count;
 			ev[MSRTOP_SRC_KVM_ENTRY].delta += e[i].latency_delta.count;
 		}
@@ -719,11 +722,73 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 	return 0;
 }
 
+/* ---- MSR exits timed by kvm_msr_outcome ------------------------------------------------- */
+
+static void hist_add(struct msrtop_hist *sum, const struct msrtop_hist *h)
+{
+	if (!h->count)
+		return;
+	if (!sum->count || h->min_ns < sum->min_ns)
+		sum->min_ns = h->min_ns;
+	if (h->max_ns > sum->max_ns)
+		sum->max_ns = h->max_ns;
+	sum->count += h->count;
+	sum->sum_ns += h->sum_ns;
+	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
+		sum->slots[i] += h->slots[i];
+}
+
+/* Orders a vCPU of an exit row against a vCPU of an outcome row: pid, vcpu_src, vcpu. */
+static int cmp_vcpu_of(const struct msrtop_exit_row *e, const struct msrtop_outcome_row *o)
+{
+	CMP_FIELD(e, o, pid);
+	CMP_FIELD(e, o, vcpu_src);
+	CMP_FIELD(e, o, vcpu);
+	return 0;
+}
+
+/*
+ * With msr_exit_latency_from_outcomes: each MSR exit row's latency is the
+ * duration of the accesses its vCPU finished on an MSR exit (SVM's one reason
+ * takes reads and writes, VMX's MSR_READ reads and MSR_WRITE writes). Each
+ * such access has one outcome event of HANDLED, FASTPATH, GP or ERROR, or,
+ * when KVM handed it to userspace, USERSPACE and then USERSPACE_DONE, whose
+ * duration spans the round trip: USERSPACE is left out. Accesses KVM's
+ * emulator ran made no MSR exit and are left out too. Both tables are sorted
+ * with the vCPU first, so one pass over each does it.
+ */
+static void msr_exit_latency(struct msrtop_snapshot *s)
+{
+	struct msrtop_exit_row *e = snapshot_rows(s, MSRTOP_KIND_EXITS);
+	const struct msrtop_outcome_row *o = snapshot_rows(s, MSRTOP_KIND_OUTCOMES);
+	size_t nr_e = snapshot_nr(s, MSRTOP_KIND_EXITS), nr_o = snapshot_nr(s, MSRTOP_KIND_OUTCOMES);
+	size_t j = 0;
+
+	for (size_t i = 0; i < nr_e; i++) {
+		struct msrtop_exit_row *r = &e[i];
+		bool reads, writes;
+
+		if (r->nested || !msrtop_is_msr_exit(r->isa, r->reason))
+			continue;
+		reads = r->isa == MSRTOP_ISA_SVM || r->reason == MSRTOP_VMX_EXIT_MSR_READ;
+		writes = r->isa == MSRTOP_ISA_SVM || r->reason == MSRTOP_VMX_EXIT_MSR_WRITE;
+		memset(&r->latency, 0, sizeof(r->latency));
+		while (j < nr_o && cmp_vcpu_of(r, &o[j]) > 0)
+			j++;
+		for (size_t k = j; k < nr_o && !cmp_vcpu_of(r, &o[k]); k++)
+			if (!o[k].emulated && o[k].outcome != MSRTOP_OUTCOME_USERSPACE &&
+			    (o[k].write ? writes : reads))
+				hist_add(&r->latency, &o[k].duration);
+	}
+}
+
 int snapshot_finish(struct msrtop_snapshot *s, const struct msrtop_snapshot *prev)
 {
 	uint64_t since = prev ? prev->mono_ns : s->start_mono_ns;
 
 	sort_tables(s, prev);
+	if (s->msr_exit_latency_from_outcomes)
+		msr_exit_latency(s);
 	s->interval_s = s->mono_ns > since ? (double)(s->mono_ns - since) / 1e9 : 0;
 	compute_deltas(s, prev);
 	return derive(s, prev, true);
@@ -856,6 +921,7 @@ struct msrtop_snapshot *snapshot_filter(const struct msrtop_snapshot *s,
 	out->interval_s = s->interval_s;
 	out->filtered = !snapshot_filter_is_empty(f);
 	out->cpu_vendor = s->cpu_vendor;
+	out->msr_exit_latency_from_outcomes = s->msr_exit_latency_from_outcomes;
 	memcpy(out->sources, s->sources, sizeof(out->sources));
 	memcpy(out->overflow, s->overflow, sizeof(out->overflow));
 	memcpy(out->errors, s->errors, sizeof(out->errors));

@@ -208,6 +208,14 @@ struct msrtop_snapshot {
 	double interval_s;	/* since the previous snapshot (the first: since attach) */
 	bool filtered;		/* made by snapshot_filter() */
 	uint8_t cpu_vendor;	/* the host's, enum msrtop_cpu_vendor (msr_passthrough.h) */
+	/*
+	 * The exit latency of MSR exits (msrtop_is_msr_exit()) is the time KVM
+	 * took to handle their accesses, as kvm_msr_outcome reports it: the BPF
+	 * programs do not time those exits to kvm_entry when kvm_msr_outcome is
+	 * attached (one measurement per access). snapshot_finish() fills it from
+	 * the outcome rows. Set by the collector.
+	 */
+	bool msr_exit_latency_from_outcomes;
 
 	struct msrtop_source sources[MSRTOP_SRC_NR];
 	struct msrtop_counter overflow[MSRTOP_MAP_NR]; /* events lost per map: map full */

@@ -641,6 +641,47 @@ static void test_exit_without_latency(void **state)
 	assert_int_equal(learned_vcpu(f, gettid()), 5);
 }
 
+/*
+ * outcome_times_msr_exits (kvm_msr_outcome attached beside kvm_entry): MSR
+ * exits, SVM's and VMX's, are counted but not timed to kvm_entry (userspace
+ * takes their latency from the outcome rows); other exits still are. With
+ * outcome_msrs an MSR exit does not even fetch the thread's state: a thread
+ * that made only MSR exits has learned no vCPU.
+ */
+static void test_msr_exits_timed_by_outcomes(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_exit_val v;
+
+	f->skel->rodata->outcome_times_msr_exits = true;
+	f->skel->rodata->outcome_msrs = true;
+	f = start(state, true);
+	run_exit(f, 6, MSRTOP_ISA_SVM, 0x7c, 0);
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	assert_int_equal(learned_vcpu(f, gettid()), -1);
+	run_exit(f, 6, MSRTOP_ISA_VMX, 31, 0);
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	run_exit(f, 6, MSRTOP_ISA_VMX, 32, 0);
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	run_exit(f, 6, MSRTOP_ISA_SVM, 0x78, 0); /* HLT */
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	run_exit(f, 6, MSRTOP_ISA_VMX, 30, 0); /* IO_INSTRUCTION */
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	assert_true(exit_val(f, exit_key(6, MSRTOP_ISA_SVM, 0x7c, 0), &v));
+	assert_int_equal(v.count, 1);
+	assert_int_equal(v.lat_count, 0);
+	assert_true(exit_val(f, exit_key(6, MSRTOP_ISA_VMX, 31, 0), &v));
+	assert_int_equal(v.count, 1);
+	assert_int_equal(v.lat_count, 0);
+	assert_true(exit_val(f, exit_key(6, MSRTOP_ISA_VMX, 32, 0), &v));
+	assert_int_equal(v.lat_count, 0);
+	assert_true(exit_val(f, exit_key(6, MSRTOP_ISA_SVM, 0x78, 0), &v));
+	assert_int_equal(v.lat_count, 1);
+	assert_true(exit_val(f, exit_key(6, MSRTOP_ISA_VMX, 30, 0), &v));
+	assert_int_equal(v.lat_count, 1);
+	assert_int_equal(learned_vcpu(f, gettid()), 6);
+}
+
 /* ---- kvm_userspace_exit ------------------------------------------------------- */
 
 static uint64_t uexit_count(struct fixture *f, uint32_t reason, uint32_t error)
@@ -746,20 +787,22 @@ static void test_msr_outcome(void **state)
 {
 	struct fixture *f = start(state, true);
 	struct bpf_program *p = f->skel->progs.kvm_msr_outcome_raw;
+	struct msrtop_outcome_key k;
 	struct msrtop_outcome_val v;
 
-	/* vcpu, msr, data, write, outcome, reason, duration_ns */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1000); /* slot 9: 512..1023 */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1023);
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1024); /* slot 10 */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 1);	 /* slot 0 */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 0);	 /* slot 0; the minimum, second */
-	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 2);	 /* slot 1 */
-	RUN(p, 0, 0xc0000080, 1ull << 63, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 300);
-	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_UNKNOWN, 50);
+	/* vcpu, msr, data, write, outcome, reason, duration_ns, emulated */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1000, 0); /* slot 9: 512..1023 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1023, 0);
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 1024, 0); /* slot 10 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 1, 0);	 /* slot 0 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 0, 0);	 /* slot 0; the minimum, second */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_FASTPATH, 0, 2, 0);	 /* slot 1 */
+	RUN(p, 0, 0xc0000080, 1ull << 63, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 300, 0);
+	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_UNKNOWN, 50, 0);
 	RUN(p, 0, 0x12345678, 0, 0, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_ERROR,
-	    1ull << 40);		      /* beyond the histogram: the last slot */
-	RUN(p, 3, 0x277, 6, 1, 300, 999, 10); /* out of u8 range: saturates to 255 */
+	    1ull << 40, 0);		      /* beyond the histogram: the last slot */
+	RUN(p, 3, 0x277, 6, 1, 300, 999, 10, 0); /* out of u8 range: saturates to 255 */
+	RUN(p, 0, 0x277, 6, 1, MSRTOP_OUTCOME_HANDLED, 0, 70000, 1); /* the emulator's: a row apart */
 
 	assert_true(outcome_val(f, outcome_key(0, 0x277, 1, MSRTOP_OUTCOME_HANDLED, 0), &v));
 	assert_int_equal(v.count, 3);
@@ -790,7 +833,12 @@ static void test_msr_outcome(void **state)
 	assert_int_equal(v.hist[MSRTOP_HIST_SLOTS - 1], 1);
 	assert_true(outcome_val(f, outcome_key(3, 0x277, 1, 255, 255), &v));
 	assert_int_equal(v.count, 1);
-	assert_int_equal(map_entries(f->skel->maps.outcomes), 6);
+	k = outcome_key(0, 0x277, 1, MSRTOP_OUTCOME_HANDLED, 0);
+	k.emulated = 1;
+	assert_true(outcome_val(f, k, &v));
+	assert_int_equal(v.count, 1);
+	assert_int_equal(v.sum_ns, 70000);
+	assert_int_equal(map_entries(f->skel->maps.outcomes), 7);
 }
 
 /*
@@ -811,19 +859,19 @@ static void test_msr_table_from_outcomes(void **state)
 	f->skel->rodata->outcome_msrs = true;
 	f = start(state, true);
 	p = f->skel->progs.kvm_msr_outcome_raw;
-	/* vcpu, msr, data, write, outcome, reason, duration_ns */
-	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
-	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
-	RUN(p, 2, 0x6e0, 1234, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 10);
-	RUN(p, 2, 0x6e0, 7, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
-	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 10);
-	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_OK, 10);
-	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_ERROR, 5, 10);
-	RUN(p, 2, 0x6e0, 9, 1, MSRTOP_OUTCOME_FASTPATH, 0, 10);
-	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_HANDLED, 0, 10);
-	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_HANDLED, 0, 10);
-	RUN(p, 2, 0x6e0, 0, 0, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 10);
-	RUN(p, 2, 0x6e0, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 10);
+	/* vcpu, msr, data, write, outcome, reason, duration_ns, emulated */
+	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10, 0);
+	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10, 0);
+	RUN(p, 2, 0x6e0, 1234, 1, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 10, 0);
+	RUN(p, 2, 0x6e0, 7, 1, MSRTOP_OUTCOME_HANDLED, 0, 10, 0);
+	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 10, 0);
+	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_OK, 10, 0);
+	RUN(p, 2, 0x6e0, 8, 1, MSRTOP_OUTCOME_ERROR, 5, 10, 0);
+	RUN(p, 2, 0x6e0, 9, 1, MSRTOP_OUTCOME_FASTPATH, 0, 10, 0);
+	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_HANDLED, 0, 10, 0);
+	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_HANDLED, 0, 10, 0);
+	RUN(p, 2, 0x6e0, 0, 0, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 10, 0);
+	RUN(p, 2, 0x6e0, 0, 0, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 10, 0);
 
 	assert_true(msr_write_state(f, kw, &w));
 	assert_int_equal(w.count, 5); /* 3 handled, 1 #GP, 1 fastpath */
@@ -844,8 +892,8 @@ static void test_msr_table_not_from_outcomes(void **state)
 	struct fixture *f = start(state, true);
 	struct bpf_program *p = f->skel->progs.kvm_msr_outcome_raw;
 
-	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10);
-	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 10);
+	RUN(p, 2, 0x6e0, 5, 1, MSRTOP_OUTCOME_HANDLED, 0, 10, 0);
+	RUN(p, 2, 0x6e0, 3, 0, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 10, 0);
 	assert_int_equal(map_entries(f->skel->maps.outcomes), 2);
 	assert_int_equal(map_entries(f->skel->maps.msrs), 0);
 	assert_int_equal(map_entries(f->skel->maps.msr_writes), 0);
@@ -1093,8 +1141,8 @@ static void test_overflow_counted(void **state)
 	RUN(f->skel->progs.kvm_userspace_exit_raw, 6, 0);
 	assert_int_equal(overflow(f, MSRTOP_MAP_UEXITS), 1);
 
-	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x10, 0, 1, 0, 0, 5);
-	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x11, 0, 1, 0, 0, 5);
+	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x10, 0, 1, 0, 0, 5, 0);
+	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x11, 0, 1, 0, 0, 5, 0);
 	assert_int_equal(overflow(f, MSRTOP_MAP_OUTCOMES), 1);
 
 	RUN(f->skel->progs.kvm_msr_canonical_raw, 0, 0x10, 0, 0, 1);
@@ -1220,7 +1268,7 @@ static void test_pid_filter(void **state)
 	run_msr(f, 0, 0x1b, 0, 0);
 	run_exit(f, 0, MSRTOP_ISA_SVM, 0x7c, 0);
 	RUN(f->skel->progs.kvm_userspace_exit_raw, 2, 0);
-	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x10, 0, 1, 0, 0, 5);
+	RUN(f->skel->progs.kvm_msr_outcome_raw, 0, 0x10, 0, 1, 0, 0, 5, 0);
 	RUN(f->skel->progs.kvm_msr_canonical_raw, 0, 0x10, 0, 0, 1);
 	RUN(f->skel->progs.kvm_msr_intercept_raw, 0, MSRTOP_ISA_SVM, 0x7c, 0x10, 0, 1, 0);
 	assert_int_equal(map_entries(f->skel->maps.msrs), 0);
@@ -1471,6 +1519,7 @@ int main(int argc, char **argv)
 		T(test_exit_latency),
 		T(test_exit_latency_exact),
 		T(test_exit_without_latency),
+		T(test_msr_exits_timed_by_outcomes),
 		T(test_userspace_exits),
 		T(test_uexit_insert_race),
 		T(test_msr_intercept),

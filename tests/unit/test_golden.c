@@ -166,24 +166,26 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 						  .msr = 0x12345678});
 	counter(&i->count, 1);
 
-	/* Outcomes: every outcome, named and unnamed reasons, out of range. */
+	/* Outcomes: every outcome, named and unnamed reasons, out of range, the emulator's. */
 	static const struct {
 		uint32_t msr;
 		bool write;
 		uint8_t outcome, reason;
 		uint64_t n;
+		bool emulated;
 	} oc[] = {
-		{0x277, true, MSRTOP_OUTCOME_HANDLED, 0, 10},
-		{0x277, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 1},
-		{0x277, true, MSRTOP_OUTCOME_FASTPATH, 0, 5},
-		{0x4b564d99, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 2},
-		{0x4b564d99, true, MSRTOP_OUTCOME_GP, 9, 1},
-		{0x10, false, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 4},
-		{0x10, false, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_ERROR, 1},
-		{0x10, false, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_OK, 3},
-		{0x10, false, MSRTOP_OUTCOME_ERROR, 4, 1},
-		{0x10, false, MSRTOP_OUTCOME_HANDLED, 7, 1},
-		{0x10, false, 255, 255, 1},
+		{0x277, true, MSRTOP_OUTCOME_HANDLED, 0, 10, false},
+		{0x277, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_INVALID_VALUE, 1, false},
+		{0x277, true, MSRTOP_OUTCOME_FASTPATH, 0, 5, false},
+		{0x4b564d99, true, MSRTOP_OUTCOME_GP, MSRTOP_GP_UNKNOWN_MSR, 2, false},
+		{0x4b564d99, true, MSRTOP_OUTCOME_GP, 9, 1, false},
+		{0x10, false, MSRTOP_OUTCOME_USERSPACE, MSRTOP_USERSPACE_FILTER, 4, false},
+		{0x10, false, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_ERROR, 1, false},
+		{0x10, false, MSRTOP_OUTCOME_USERSPACE_DONE, MSRTOP_USERSPACE_DONE_OK, 3, false},
+		{0x10, false, MSRTOP_OUTCOME_ERROR, 4, 1, false},
+		{0x10, false, MSRTOP_OUTCOME_HANDLED, 7, 1, false},
+		{0x10, false, 255, 255, 1, false},
+		{0x277, true, MSRTOP_OUTCOME_HANDLED, 0, 2, true},
 	};
 	for (size_t j = 0; j < sizeof(oc) / sizeof(oc[0]); j++) {
 		o = sb_row(s, MSRTOP_KIND_OUTCOMES,
@@ -192,7 +194,8 @@ static void add_rows(struct msrtop_snapshot *s, uint64_t k)
 							.msr = oc[j].msr,
 							.write = oc[j].write,
 							.outcome = oc[j].outcome,
-							.reason = oc[j].reason});
+							.reason = oc[j].reason,
+							.emulated = oc[j].emulated});
 		counter(&o->count, oc[j].n * k);
 		o->duration.count = oc[j].n * k;
 		o->duration.sum_ns = oc[j].n * k * (600 + 100 * j);

@@ -363,6 +363,106 @@ static void test_latency_delta(void **state)
 	snapshot_put(b);
 }
 
+/* An outcome row of pid 100's vCPU vcpu with n accesses, each of d ns. */
+static void outcome(struct msrtop_snapshot *s, uint32_t vcpu, bool write, uint8_t outcome,
+		    bool emulated, uint64_t n, uint64_t d)
+{
+	struct msrtop_outcome_row *o = snapshot_add_row(s, MSRTOP_KIND_OUTCOMES);
+
+	assert_non_null(o);
+	o->pid = 100;
+	o->vcpu = vcpu;
+	o->msr = write ? 0x277 : 0x10;
+	o->write = write;
+	o->outcome = outcome;
+	o->emulated = emulated;
+	o->count.total = n;
+	o->duration.count = n;
+	o->duration.sum_ns = n * d;
+	o->duration.min_ns = d;
+	o->duration.max_ns = d;
+	o->duration.slots[63 - __builtin_clzll(d)] = n;
+}
+
+/*
+ * kvm_msr_outcome times MSR exits (msr_exit_latency_from_outcomes): an MSR
+ * exit row's latency is the durations of its vCPU's accesses that made an
+ * MSR exit, by direction for VMX, both for SVM, without the emulator's and
+ * without USERSPACE (its USERSPACE_DONE holds the round trip). Other exit rows
+ * keep kvm_entry's latency, and only those are kvm_entry's events.
+ */
+static void test_msr_exit_latency_from_outcomes(void **state)
+{
+	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(12, 2), *off = snap_at(11, 1);
+	struct msrtop_exit_row *r;
+
+	for (int i = 0; i < 2; i++) {
+		struct msrtop_snapshot *s = i ? b : a;
+		uint64_t m = i + 1; /* b has twice a's accesses */
+
+		s->msr_exit_latency_from_outcomes = true;
+		r = sb_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 10 * m);
+		r->latency.count = 99; /* replaced */
+		sb_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x7c, true, 1);   /* nested: none */
+		r = sb_exit(s, 100, 0, MSRTOP_ISA_SVM, 0x78, false, 4); /* HLT: kvm_entry's */
+		r->latency.count = 4;
+		r->latency.sum_ns = 4000;
+		r->latency.slots[9] = 4;
+		sb_exit(s, 100, 1, MSRTOP_ISA_VMX, 31, false, 4 * m);
+		sb_exit(s, 100, 1, MSRTOP_ISA_VMX, 32, false, 3 * m);
+		outcome(s, 0, true, MSRTOP_OUTCOME_HANDLED, false, 3 * m, 600);
+		outcome(s, 0, true, MSRTOP_OUTCOME_HANDLED, true, 5, 70000); /* emulated */
+		outcome(s, 0, false, MSRTOP_OUTCOME_USERSPACE, false, 2 * m, 300);
+		outcome(s, 0, false, MSRTOP_OUTCOME_USERSPACE_DONE, false, 2 * m, 9000);
+		outcome(s, 0, true, MSRTOP_OUTCOME_GP, false, 5 * m, 1500);
+		outcome(s, 1, false, MSRTOP_OUTCOME_HANDLED, false, 4 * m, 200);
+		outcome(s, 1, true, MSRTOP_OUTCOME_FASTPATH, false, 2 * m, 100);
+		outcome(s, 1, true, MSRTOP_OUTCOME_ERROR, false, m, 5000);
+		outcome(s, 2, true, MSRTOP_OUTCOME_HANDLED, false, 8, 400); /* no exit row */
+	}
+	assert_int_equal(snapshot_finish(a, NULL), 0);
+	assert_int_equal(snapshot_finish(b, a), 0);
+	/* Sorted: vCPU 0 HLT, MSR, MSR (nested); vCPU 1 MSR_READ, MSR_WRITE. */
+	assert_int_equal(SB_NR(b, EXITS), 5);
+	r = &SB_EXITS(b)[1];
+	assert_int_equal(r->reason, 0x7c);
+	assert_false(r->nested);
+	assert_int_equal(r->latency.count, 6 + 4 + 10);
+	assert_int_equal(r->latency.sum_ns, 6 * 600 + 4 * 9000 + 10 * 1500);
+	assert_int_equal(r->latency.min_ns, 600);
+	assert_int_equal(r->latency.max_ns, 9000);
+	assert_int_equal(r->latency.slots[9], 6);
+	assert_int_equal(r->latency.slots[13], 4);
+	assert_int_equal(r->latency.slots[10], 10);
+	assert_int_equal(r->latency.slots[16], 0); /* the emulator's 70 us */
+	assert_int_equal(r->latency_delta.count, 10);
+	assert_int_equal(SB_EXITS(b)[2].latency.count, 0);
+	assert_int_equal(SB_EXITS(b)[0].latency.count, 4);
+	r = &SB_EXITS(b)[3];
+	assert_int_equal(r->reason, 31);
+	assert_int_equal(r->latency.count, 8);
+	assert_int_equal(r->latency.sum_ns, 8 * 200);
+	r = &SB_EXITS(b)[4];
+	assert_int_equal(r->reason, 32);
+	assert_int_equal(r->latency.count, 6);
+	assert_int_equal(r->latency.sum_ns, 4 * 100 + 2 * 5000);
+	assert_int_equal(r->latency.min_ns, 100);
+	assert_int_equal(r->latency.max_ns, 5000);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_ENTRY].events.total, 4);
+	assert_int_equal(b->sources[MSRTOP_SRC_KVM_ENTRY].events.delta, 0);
+
+	/* Without it, an MSR exit's latency is kvm_entry's, as read. */
+	r = sb_exit(off, 100, 0, MSRTOP_ISA_SVM, 0x7c, false, 10);
+	r->latency.count = 7;
+	outcome(off, 0, true, MSRTOP_OUTCOME_HANDLED, false, 3, 600);
+	assert_int_equal(snapshot_finish(off, NULL), 0);
+	assert_int_equal(SB_EXITS(off)[0].latency.count, 7);
+	assert_int_equal(off->sources[MSRTOP_SRC_KVM_ENTRY].events.total, 7);
+	snapshot_put(a);
+	snapshot_put(b);
+	snapshot_put(off);
+}
+
 static void test_vm_table(void **state)
 {
 	struct msrtop_snapshot *a = snap_at(11, 1), *b = snap_at(12, 2);
@@ -802,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_sort_reuses_order),
 		cmocka_unit_test(test_merge_msrs),
 		cmocka_unit_test(test_latency_delta),
+		cmocka_unit_test(test_msr_exit_latency_from_outcomes),
 		cmocka_unit_test(test_vm_table),
 		cmocka_unit_test(test_patched_tables),
 		cmocka_unit_test(test_zero_interval_has_zero_rates),
