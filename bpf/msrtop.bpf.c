@@ -479,11 +479,10 @@ static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, u64 data, bool w
 		.tgid = tgid,
 		.vcpu = vcpu_id,
 		.msr = msr,
-		.write = write ? 1 : 0,
+		.flags = (write ? MSRTOP_OUTCOME_WRITE : 0) | (emulated ? MSRTOP_OUTCOME_EMULATED : 0),
 		.vcpu_src = MSRTOP_VCPU_KERNEL,
 		.outcome = clamp_u8(outcome),
 		.reason = clamp_u8(reason),
-		.emulated = emulated ? 1 : 0,
 	};
 	struct msrtop_outcome_val *val;
 	u32 slot;
@@ -496,7 +495,7 @@ static __always_inline int handle_outcome(u32 vcpu_id, u32 msr, u64 data, bool w
 			.tgid = tgid,
 			.vcpu = vcpu_id,
 			.msr = msr,
-			.write = key.write,
+			.write = write ? 1 : 0,
 			.vcpu_src = MSRTOP_VCPU_KERNEL,
 		};
 

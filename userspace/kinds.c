@@ -259,10 +259,10 @@ static void outcome_decode(void *row, const void *key, const uint64_t *val)
 	r->vcpu_src = k->vcpu_src;
 	r->vcpu = k->vcpu;
 	r->msr = k->msr;
-	r->write = k->write;
+	r->write = k->flags & MSRTOP_OUTCOME_WRITE;
 	r->outcome = k->outcome;
 	r->reason = k->reason;
-	r->emulated = k->emulated;
+	r->emulated = k->flags & MSRTOP_OUTCOME_EMULATED;
 	r->count.total = v->count;
 	r->duration.count = v->count;
 	r->duration.sum_ns = v->sum_ns;

@@ -769,7 +769,7 @@ static struct msrtop_outcome_key outcome_key(uint32_t vcpu, uint32_t msr, int wr
 	k.tgid = getpid();
 	k.vcpu = vcpu;
 	k.msr = msr;
-	k.write = write;
+	k.flags = write ? MSRTOP_OUTCOME_WRITE : 0;
 	k.vcpu_src = MSRTOP_VCPU_KERNEL;
 	k.outcome = outcome;
 	k.reason = reason;
@@ -834,7 +834,7 @@ static void test_msr_outcome(void **state)
 	assert_true(outcome_val(f, outcome_key(3, 0x277, 1, 255, 255), &v));
 	assert_int_equal(v.count, 1);
 	k = outcome_key(0, 0x277, 1, MSRTOP_OUTCOME_HANDLED, 0);
-	k.emulated = 1;
+	k.flags |= MSRTOP_OUTCOME_EMULATED;
 	assert_true(outcome_val(f, k, &v));
 	assert_int_equal(v.count, 1);
 	assert_int_equal(v.sum_ns, 70000);
