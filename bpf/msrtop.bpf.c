@@ -260,6 +260,49 @@ static __always_inline void row_changed(u64 *gen)
 	*(volatile u64 *)gen += 1;
 }
 
+/*
+ * Changes-only reads where the kernel loads no iterator programs
+ * (dirty_ring, set by userspace; off, the verifier drops this code): the
+ * first update of a row in each refresh interval (dirty_epoch, which
+ * userspace bumps at every refresh, through the mmapped .bss) also puts the
+ * row's key in the dirty_keys ring buffer, and userspace looks up those
+ * rows alone (map_mirror_update_keys()). The row's seen field holds the
+ * epoch of its last push (the iterators, which use seen otherwise, are not
+ * attached then). A push that finds the ring full is counted in dirty_lost,
+ * and userspace then reads the whole maps once; seen is left alone, so the
+ * next update tries again.
+ */
+const volatile bool dirty_ring = false;
+volatile __u64 dirty_epoch; /* 0 until the first refresh, which reads every row */
+volatile __u64 dirty_lost;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MSRTOP_DIRTY_RING_BYTES);
+} dirty_keys SEC(".maps");
+
+static __always_inline void row_dirty(u64 *seen, u32 map_id, const void *key)
+{
+	struct msrtop_dirty_key *d;
+	u64 epoch;
+
+	if (!dirty_ring)
+		return;
+	epoch = dirty_epoch;
+	if (*seen == epoch)
+		return;
+	d = bpf_ringbuf_reserve(&dirty_keys, sizeof(*d), 0);
+	if (!d) {
+		__sync_fetch_and_add(&dirty_lost, 1);
+		return;
+	}
+	*seen = epoch;
+	d->map_id = map_id;
+	d->pad = 0;
+	__builtin_memcpy(d->key, key, sizeof(d->key));
+	bpf_ringbuf_submit(d, BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline u64 now_ns(void)
 {
 	return test_clock ? test_now_ns : bpf_ktime_get_ns();
@@ -314,6 +357,7 @@ static __always_inline int handle_exit(u32 vcpu_id, u32 isa, u32 reason, bool ne
 	if (val) {
 		val->count++;
 		row_changed(&val->gen);
+		row_dirty(&val->seen, MSRTOP_MAP_EXITS, &key);
 	}
 	if (nested)
 		return 0;
@@ -359,6 +403,7 @@ static __always_inline int handle_entry(bool have_id, u32 vcpu_id)
 	val->lat_sum_ns += delta;
 	val->lat_hist[slot & (MSRTOP_HIST_SLOTS - 1)]++;
 	row_changed(&val->gen);
+	row_dirty(&val->seen, MSRTOP_MAP_EXITS, &ts->exit_key);
 	return 0;
 }
 
@@ -376,6 +421,7 @@ static __always_inline void count_msr(const struct msrtop_msr_key *key, u64 data
 			if (exception)
 				val->gp++;
 			row_changed(&val->gen);
+			row_dirty(&val->seen, MSRTOP_MAP_MSRS, key);
 		}
 		return;
 	}
@@ -388,12 +434,14 @@ static __always_inline void count_msr(const struct msrtop_msr_key *key, u64 data
 	if (exception) {
 		wval->gp++;
 		row_changed(&wval->gen);
+		row_dirty(&wval->seen, MSRTOP_MAP_MSR_WRITES, key);
 		return;
 	}
 	if (had_value && wval->last_value != data)
 		wval->changes++;
 	wval->last_value = data;
 	row_changed(&wval->gen);
+	row_dirty(&wval->seen, MSRTOP_MAP_MSR_WRITES, key);
 }
 
 /* kvm_msr carries no vCPU: its rows are keyed by thread id, mapped to vCPUs by userspace. */

@@ -128,6 +128,22 @@ struct msrtop_exit_key {
 	uint8_t pad;
 };
 
+/*
+ * dirty_keys (ring buffer): the key of a row of exits, msrs or msr_writes
+ * (map_id MSRTOP_MAP_*) at its first update in a refresh interval, where
+ * those maps are read for their changed rows without iterators
+ * (msrtop.bpf.c's row_dirty()). 256 KiB: 8,192 records of 24 bytes and
+ * their 8-byte headers; more changed rows than that in one interval, and
+ * userspace reads the maps whole, which is then the cheaper read anyway.
+ */
+#define MSRTOP_DIRTY_RING_BYTES (256u << 10)
+
+struct msrtop_dirty_key {
+	uint32_t map_id;
+	uint32_t pad;
+	uint8_t key[16]; /* struct msrtop_exit_key or struct msrtop_msr_key */
+};
+
 struct msrtop_exit_val {
 	uint64_t count;
 	/* Exit-to-entry time (kvm_exit to the next kvm_entry on the same thread),
@@ -160,6 +176,10 @@ struct msrtop_msr_key {
 	uint8_t vcpu_src;
 	uint16_t pad;
 };
+
+_Static_assert(sizeof(struct msrtop_exit_key) == sizeof(((struct msrtop_dirty_key *)0)->key) &&
+		       sizeof(struct msrtop_msr_key) == sizeof(((struct msrtop_dirty_key *)0)->key),
+	       "dirty_keys records hold exits' and msrs' keys whole");
 
 /* msrs: reads. */
 struct msrtop_msr_val {

@@ -93,7 +93,7 @@ BINS += $(BUILD)/msrtop
 # ---- tests -------------------------------------------------------------------
 
 # BPF programs run in this kernel with BPF_PROG_TEST_RUN (root; skipped otherwise).
-$(MSRTOP_TESTS)/test_bpf: $(MSRTOP_TESTS)/test_bpf.o $(MSRTOP_OBJ)/map_mirror.o
+$(MSRTOP_TESTS)/test_bpf: $(MSRTOP_TESTS)/test_bpf.o $(MSRTOP_OBJ)/map_mirror.o $(MSRTOP_OBJ)/map_read.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BPF_LIBS) $(CMOCKA_LIBS)
 

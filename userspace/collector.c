@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -107,6 +108,19 @@ struct mirrored_map {
 	struct bpf_map *map;
 	struct bpf_program *prog; /* its "iter" program; NULL: no iterators here */
 	struct bpf_link *link;	  /* NULL: the map is read whole, in batches */
+	/*
+	 * No iterators (dirty, below): the mirror is kept with the keys of
+	 * the rows the programs changed (dirty_keys), those of this refresh
+	 * (keys[cur]) and of the one before (keys[!cur]: a row whose program
+	 * ran across a refresh is read once more). filled: the mirror has been
+	 * read whole once, and no changed key has been lost since.
+	 */
+	bool dirty;
+	bool filled;
+	uint32_t map_id; /* MSRTOP_MAP_*: the dirty_keys records' */
+	uint8_t *keys[2];
+	size_t nr_keys[2], cap_keys[2];
+	int cur;
 	struct map_mirror mirror;
 };
 
@@ -131,7 +145,12 @@ struct collector {
 	bool default_sources; /* no --sources: the default set of this kernel */
 	const char *proc;
 	struct map_reader reader;
-	bool iters; /* the kernel runs BPF map iterators: changes-only reads */
+	bool reads_changes; /* exits, msrs and msr_writes read for their changed rows */
+	bool iters; /* ... through BPF map iterators (else the dirty_keys ring) */
+	/* No iterators: changes-only reads from the dirty_keys ring buffer (mirrored_map). */
+	struct ring_buffer *dirty;
+	uint64_t dirty_lost; /* the programs' dirty_lost when last read */
+	int dirty_err;
 	struct mirrored_map mirrored[NR_MIRRORED];
 	char mirror_failed[200]; /* why a map went back to whole reads, once */
 	/* tid_vcpus as read at the start of collector_read, sorted by tid. */
@@ -297,6 +316,7 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 {
 	struct btf *vmlinux, *kvm = NULL;
 	int nr_stock = 0, nr_wanted = 0, err = 0;
+	const char *reads;
 
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
@@ -311,8 +331,14 @@ static int detect_sources(struct collector *c, const char *tracefs, uint32_t wan
 	    (sampling && btf__find_by_name_kind(vmlinux, SAMPLE_KFUNC, BTF_KIND_FUNC) <= 0))
 		kvm = btf__load_module_btf("kvm", vmlinux); /* KVM built as a module */
 	c->exit_core = exit_types_known(vmlinux);
-	/* MSRTOP_READS=whole: every map read whole, in batches (tests, benchmarks). */
-	c->iters = !(getenv("MSRTOP_READS") && !strcmp(getenv("MSRTOP_READS"), "whole")) &&
+	/*
+	 * MSRTOP_READS=whole: every map read whole, in batches; =ring: the
+	 * changed rows found through the dirty_keys ring even where the kernel
+	 * has iterators (tests, benchmarks).
+	 */
+	reads = getenv("MSRTOP_READS");
+	c->reads_changes = !reads || strcmp(reads, "whole");
+	c->iters = c->reads_changes && !(reads && !strcmp(reads, "ring")) &&
 		   map_mirror_probe(vmlinux);
 	/* For tests and diagnosis: the classic tracepoint even where CO-RE works. */
 	if (getenv("MSRTOP_EXIT_ATTACH") && !strcmp(getenv("MSRTOP_EXIT_ATTACH"), "tracepoint"))
@@ -546,20 +572,29 @@ static int load(struct collector *c, const struct collector_opts *opts, char *ms
 		if (c->sources[i].state == MSRTOP_SRC_ATTACHED && i != MSRTOP_SRC_MSR_SAMPLE &&
 		    source_prog(c, i))
 			bpf_program__set_autoload(source_prog(c, i), true);
-	if (c->iters) {
+	if (c->reads_changes) {
 		struct msrtop *sk = c->skel;
 		struct bpf_map *maps[NR_MIRRORED] = {sk->maps.exits, sk->maps.msrs,
 						     sk->maps.msr_writes};
 		struct bpf_program *progs[NR_MIRRORED] = {sk->progs.changed_exits,
 							  sk->progs.changed_msrs,
 							  sk->progs.changed_msr_writes};
+		static const uint32_t ids[NR_MIRRORED] = {MSRTOP_MAP_EXITS, MSRTOP_MAP_MSRS,
+							  MSRTOP_MAP_MSR_WRITES};
 
 		for (int i = 0; i < NR_MIRRORED; i++) {
 			c->mirrored[i].map = maps[i];
+			c->mirrored[i].map_id = ids[i];
+			if (!c->iters)
+				continue;
 			c->mirrored[i].prog = progs[i];
 			bpf_program__set_autoload(progs[i], true);
 		}
 	}
+	/* The ring of changed keys: where there are no iterators (one page otherwise). */
+	c->skel->rodata->dirty_ring = c->reads_changes && !c->iters;
+	if (!c->skel->rodata->dirty_ring)
+		bpf_map__set_max_entries(c->skel->maps.dirty_keys, sysconf(_SC_PAGESIZE));
 	err = size_maps(c, opts->max_rows ? opts->max_rows : COLLECTOR_DEFAULT_ROWS, msg, len);
 	if (err)
 		return err;
@@ -660,8 +695,21 @@ static int on_change(void *ctx, void *data, size_t size)
  * program (chosen in load()) attached to it. A map whose iterator cannot be
  * attached is read whole, as every map is on a kernel without iterators.
  */
+static int on_dirty_key(void *ctx, void *data, size_t size);
+
 static void attach_mirrors(struct collector *c)
 {
+	if (c->skel->rodata->dirty_ring) {
+		c->dirty = ring_buffer__new(bpf_map__fd(c->skel->maps.dirty_keys), on_dirty_key, c,
+					    NULL);
+		for (int i = 0; c->dirty && i < NR_MIRRORED; i++) {
+			struct mirrored_map *mm = &c->mirrored[i];
+
+			mm->dirty = !map_mirror_init(&mm->mirror, -1, bpf_map__key_size(mm->map),
+						     bpf_map__value_size(mm->map));
+		}
+		return;
+	}
 	for (int i = 0; i < NR_MIRRORED; i++) {
 		DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts);
 		struct mirrored_map *mm = &c->mirrored[i];
@@ -868,9 +916,12 @@ void collector_close(struct collector *c)
 	ring_buffer__free(c->changes);
 	for (int i = 0; i < MSRTOP_SRC_NR; i++)
 		bpf_link__destroy(c->links[i]);
+	ring_buffer__free(c->dirty);
 	for (int i = 0; i < NR_MIRRORED; i++) {
 		bpf_link__destroy(c->mirrored[i].link);
 		map_mirror_fini(&c->mirrored[i].mirror);
+		free(c->mirrored[i].keys[0]);
+		free(c->mirrored[i].keys[1]);
 	}
 	msrtop_sample__destroy(c->sample);
 	msrtop__destroy(c->skel);
@@ -912,8 +963,14 @@ void collector_print_maps(const struct collector *c, FILE *f)
 				continue; /* the sampler's share of a main object's map */
 			bytes = map_memlock(bpf_map__fd(map));
 			total += bytes;
-			fprintf(f, "msrtop: map %-12s %8u rows %10.1f KiB\n", bpf_map__name(map),
-				bpf_map__max_entries(map), bytes / 1024.0);
+			if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF) /* max_entries: bytes */
+				fprintf(f, "msrtop: map %-12s %8u KiB ring %6.1f KiB\n",
+					bpf_map__name(map), bpf_map__max_entries(map) / 1024,
+					bytes / 1024.0);
+			else
+				fprintf(f, "msrtop: map %-12s %8u rows %10.1f KiB\n",
+					bpf_map__name(map), bpf_map__max_entries(map),
+					bytes / 1024.0);
 		}
 	}
 	fprintf(f, "msrtop: maps in all %.1f MiB (the kernel's account, fdinfo memlock)\n",
@@ -946,18 +1003,109 @@ const char *collector_reads_changes(const struct collector *c, char *buf, size_t
 
 	buf[0] = '\0';
 	for (int i = 0; i < NR_MIRRORED && at < len; i++)
-		if (c->mirrored[i].link)
+		if (c->mirrored[i].link || c->mirrored[i].dirty)
 			at += snprintf(buf + at, len - at, "%s%s", at ? " " : "",
 				       bpf_map__name(c->mirrored[i].map));
 	return buf;
 }
 
+const char *collector_changes_how(const struct collector *c)
+{
+	for (int i = 0; i < NR_MIRRORED; i++)
+		if (c->mirrored[i].dirty)
+			return "the programs' ring buffer of changed keys: this kernel loads no BPF "
+			       "map iterator programs";
+	return "BPF map iterators";
+}
+
 static struct mirrored_map *mirrored(struct collector *c, const struct bpf_map *map)
 {
 	for (int i = 0; i < NR_MIRRORED; i++)
-		if (c->mirrored[i].link && c->mirrored[i].map == map)
+		if ((c->mirrored[i].link || c->mirrored[i].dirty) && c->mirrored[i].map == map)
 			return &c->mirrored[i];
 	return NULL;
+}
+
+/* ---- changed keys, where there are no iterators --------------------------------------- */
+
+static int on_dirty_key(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	const struct msrtop_dirty_key *d = data;
+	struct mirrored_map *mm = NULL;
+	size_t ks;
+
+	if (size < sizeof(*d))
+		return 0;
+	for (int i = 0; i < NR_MIRRORED; i++)
+		if (c->mirrored[i].dirty && c->mirrored[i].map_id == d->map_id)
+			mm = &c->mirrored[i];
+	if (!mm)
+		return 0;
+	ks = mm->mirror.key_size;
+	if (mm->nr_keys[mm->cur] == mm->cap_keys[mm->cur]) {
+		size_t cap = mm->cap_keys[mm->cur] ? 2 * mm->cap_keys[mm->cur] : 256;
+		uint8_t *k = realloc(mm->keys[mm->cur], cap * ks);
+
+		if (!k) {
+			c->dirty_err = -ENOMEM;
+			return -ENOMEM;
+		}
+		mm->keys[mm->cur] = k;
+		mm->cap_keys[mm->cur] = cap;
+	}
+	memcpy(mm->keys[mm->cur] + mm->nr_keys[mm->cur]++ * ks, d->key, ks);
+	return 0;
+}
+
+/*
+ * The keys the programs changed since the last refresh, into each mirrored
+ * map's keys[cur]. The epoch moves first: a program that runs from now on
+ * pushes its row again, and is read at the next refresh. A lost key (the
+ * ring was full) makes the next read of every map whole.
+ */
+static int collect_dirty(struct collector *c)
+{
+	uint64_t lost;
+	int err;
+
+	for (int i = 0; i < NR_MIRRORED; i++) {
+		struct mirrored_map *mm = &c->mirrored[i];
+
+		mm->cur = !mm->cur;
+		mm->nr_keys[mm->cur] = 0;
+	}
+	__atomic_add_fetch(&c->skel->bss->dirty_epoch, 1, __ATOMIC_SEQ_CST);
+	c->dirty_err = 0;
+	err = ring_buffer__consume(c->dirty);
+	if (err < 0)
+		return c->dirty_err ? c->dirty_err : err;
+	lost = __atomic_load_n(&c->skel->bss->dirty_lost, __ATOMIC_SEQ_CST);
+	if (lost != c->dirty_lost) {
+		c->dirty_lost = lost;
+		for (int i = 0; i < NR_MIRRORED; i++)
+			c->mirrored[i].filled = false;
+	}
+	return 0;
+}
+
+/* A map read for its changed rows through collect_dirty()'s keys (or whole, when unknown). */
+static int update_dirty(struct collector *c, struct mirrored_map *mm)
+{
+	int fd = bpf_map__fd(mm->map), err;
+	size_t nr = mm->nr_keys[0] + mm->nr_keys[1];
+
+	/* More changed rows than a quarter of the map: one whole read is cheaper. */
+	if (!mm->filled || nr > mm->mirror.nr / 4 + 256) {
+		err = map_mirror_fill(&mm->mirror, &c->reader, fd);
+		mm->filled = !err;
+		return err;
+	}
+	err = map_mirror_update_keys(&mm->mirror, fd, mm->keys[mm->cur], mm->nr_keys[mm->cur]);
+	if (!err)
+		err = map_mirror_update_keys(&mm->mirror, fd, mm->keys[!mm->cur],
+					     mm->nr_keys[!mm->cur]);
+	return err;
 }
 
 /* ---- reading maps ------------------------------------------------------------ */
@@ -967,7 +1115,7 @@ static int read_map(struct collector *c, struct bpf_map *map, map_read_fn emit, 
 	struct mirrored_map *mm = mirrored(c, map);
 
 	if (mm) {
-		int err = map_mirror_update(&mm->mirror);
+		int err = mm->dirty ? update_dirty(c, mm) : map_mirror_update(&mm->mirror);
 
 		if (!err)
 			return map_mirror_each(&mm->mirror, emit, ctx);
@@ -981,6 +1129,7 @@ static int read_map(struct collector *c, struct bpf_map *map, map_read_fn emit, 
 			 bpf_map__name(map), strerror(-err));
 		bpf_link__destroy(mm->link);
 		mm->link = NULL;
+		mm->dirty = false;
 		map_mirror_fini(&mm->mirror);
 	}
 	return map_reader_read(&c->reader, bpf_map__fd(map),
@@ -1376,6 +1525,12 @@ int collector_read(struct collector *c, struct msrtop_snapshot **out, char *msg,
 			if (err < 0)
 				goto cleanup;
 			err = 0;
+		}
+		if (c->dirty) {
+			what = "dirty_keys";
+			err = collect_dirty(c);
+			if (err < 0)
+				goto cleanup;
 		}
 		what = "tid_vcpus";
 		err = read_tids(c); /* before the rows whose thread ids it maps to vCPUs */

@@ -89,6 +89,9 @@ bool collector_default_sources(const struct collector *c);
  * msr_exit_latency_from_outcomes). */
 bool collector_msr_exits_timed_by_outcomes(const struct collector *c);
 
+/* How the maps of collector_reads_changes() find their changed rows ("BPF map iterators"...). */
+const char *collector_changes_how(const struct collector *c);
+
 /* Whether maps are read with BPF_MAP_LOOKUP_BATCH (false: key by key). */
 bool collector_uses_batch(const struct collector *c);
 /* The names of the maps read for their changed rows only (BPF iterators,

@@ -207,6 +207,59 @@ int map_mirror_update(struct map_mirror *m)
 	return err;
 }
 
+int map_mirror_update_keys(struct map_mirror *m, int map_fd, const uint8_t *keys, size_t nr)
+{
+	int err = 0;
+
+	if (m->nr_dead) {
+		err = compact(m);
+		if (err)
+			return err;
+	}
+	if (!m->buf) {
+		m->buf_cap = m->value_size;
+		m->buf = malloc(m->buf_cap);
+		if (!m->buf)
+			return -ENOMEM;
+	}
+	m->last_changed = 0;
+	for (size_t i = 0; i < nr; i++) {
+		const uint8_t *key = keys + i * m->key_size;
+
+		if (bpf_map_lookup_elem(map_fd, key, m->buf)) {
+			if (errno == ENOENT)
+				continue; /* deleted by userspace since (--forget-after) */
+			return -errno;
+		}
+		err = upsert(m, key, m->buf);
+		if (err)
+			return err;
+		m->last_changed++;
+	}
+	return 0;
+}
+
+static int fill_one(void *ctx, const void *key, const uint64_t *value)
+{
+	struct map_mirror *m = ctx;
+
+	m->last_changed++;
+	return upsert(m, key, (const uint8_t *)value);
+}
+
+int map_mirror_fill(struct map_mirror *m, struct map_reader *r, int map_fd)
+{
+	int err = 0;
+
+	if (m->nr_dead) {
+		err = compact(m);
+		if (err)
+			return err;
+	}
+	m->last_changed = 0;
+	return map_reader_read(r, map_fd, false, m->key_size, m->value_size, fill_one, m);
+}
+
 int map_mirror_each(struct map_mirror *m, map_read_fn fn, void *ctx)
 {
 	for (size_t i = 0; i < m->nr; i++) {

@@ -3,7 +3,10 @@
  * A userspace copy of one BPF hash map, kept up to date by reading only the
  * entries that changed: a BPF "iter/bpf_map_elem" program attached to the
  * map (msrtop.bpf.c's CHANGED_ROWS) writes out each entry whose update
- * generation moved since its last read, as its key then its value. On an
+ * generation moved since its last read, as its key then its value; where
+ * the kernel loads no iterators, the programs pass the keys of changed rows
+ * through a ring buffer instead, and those rows are looked up one by one
+ * (map_mirror_update_keys()). On an
  * idle host most entries do not change, so a refresh costs one walk of the
  * map in the kernel instead of copying every entry out (BPF_MAP_LOOKUP_BATCH
  * copies each bucket to userspace under its lock: most of a big host's
@@ -60,6 +63,18 @@ void map_mirror_fini(struct map_mirror *m);
  * time) into the mirror. 0, or a negative errno (the mirror then keeps what
  * it read; the next update reads the rest). */
 int map_mirror_update(struct map_mirror *m);
+
+/*
+ * Without an iterator (link_fd -1): the entries of the nr keys at keys
+ * (key_size bytes each), looked up one by one in the map map_fd, into the
+ * mirror; a key the map no longer has is skipped. The caller knows which
+ * keys changed (msrtop.bpf.c's dirty_keys ring). 0, or a negative errno.
+ */
+int map_mirror_update_keys(struct map_mirror *m, int map_fd, const uint8_t *keys, size_t nr);
+
+/* Every entry of the (shared) hash map map_fd, read whole with r, into the
+ * mirror: the first read, and when the changed keys are not all known. */
+int map_mirror_fill(struct map_mirror *m, struct map_reader *r, int map_fd);
 
 /* Calls fn for every entry, in the order they were first read; stops at
  * fn's first non-zero return and returns it. */

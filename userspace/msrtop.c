@@ -1225,12 +1225,13 @@ int main(int argc, char **argv)
 						? "in batches (BPF_MAP_LOOKUP_BATCH)"
 						: "key by key (no batch lookups)");
 				collector_reads_changes(c, changed, sizeof(changed));
-				fprintf(stderr,
-					"msrtop: read for their changed rows only (BPF map iterators): "
-					"%s\n",
-					*changed ? changed
-						 : "none (this kernel does not load BPF map iterator "
-						   "programs, or MSRTOP_READS=whole)");
+				if (*changed)
+					fprintf(stderr,
+						"msrtop: read for their changed rows only (%s): %s\n",
+						collector_changes_how(c), changed);
+				else
+					fprintf(stderr, "msrtop: read for their changed rows only: "
+							"none, every map is read whole\n");
 			}
 			collector_print_debugfs(c, stderr);
 			first = false;

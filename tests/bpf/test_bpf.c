@@ -1094,6 +1094,129 @@ static void test_changed_rows_only(void **state)
 	bpf_link__destroy(link);
 }
 
+/* The dirty_keys records consumed, by map. */
+struct dirty_seen {
+	size_t nr[MSRTOP_MAP_NR];
+	uint8_t exit_keys[16][sizeof(struct msrtop_exit_key)]; /* the first 16 exits' keys */
+};
+
+static int on_dirty(void *ctx, void *data, size_t size)
+{
+	struct dirty_seen *d = ctx;
+	const struct msrtop_dirty_key *k = data;
+
+	assert_int_equal(size, sizeof(*k));
+	assert_true(k->map_id < MSRTOP_MAP_NR);
+	if (k->map_id == MSRTOP_MAP_EXITS && d->nr[k->map_id] < 16)
+		memcpy(d->exit_keys[d->nr[k->map_id]], k->key, sizeof(d->exit_keys[0]));
+	d->nr[k->map_id]++;
+	return 0;
+}
+
+static struct dirty_seen dirty_buf; /* on_dirty's ctx */
+
+/* The records the programs pushed since the last call. */
+static struct dirty_seen dirty_take(struct ring_buffer *rb)
+{
+	memset(&dirty_buf, 0, sizeof(dirty_buf));
+	assert_true(ring_buffer__consume(rb) >= 0);
+	return dirty_buf;
+}
+
+/*
+ * dirty_ring (no iterators): a row's key is pushed at its first update in
+ * each refresh epoch, exits (also kvm_entry's latency update), msrs and
+ * msr_writes alike; a full ring counts the lost pushes and pushes again at
+ * the next update. map_mirror_update_keys() with the pushed keys makes the
+ * mirror equal the map.
+ */
+static void test_changed_keys_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct msrtop_exit_key a = exit_key(1, MSRTOP_ISA_SVM, 0x7c, 0);
+	struct map_reader r;
+	struct ring_buffer *rb;
+	struct dirty_seen d;
+	struct map_mirror m;
+
+	f->skel->rodata->dirty_ring = true;
+	bpf_map__set_max_entries(f->skel->maps.exits, 16384); /* more rows than the ring holds */
+	f = start(state, true);
+	f->skel->bss->dirty_epoch = 1;
+
+	for (int i = 0; i < 3; i++)
+		run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0); /* a */
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x78, 0);	 /* b */
+	run_msr(f, 1, 0x277, 6, 0);
+	run_msr(f, 1, 0x277, 7, 0);
+	run_msr(f, 0, 0x10, 0, 0);
+	rb = ring_buffer__new(bpf_map__fd(f->skel->maps.dirty_keys), on_dirty, &dirty_buf, NULL);
+	assert_non_null(rb);
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS], 2);
+	assert_int_equal(d.nr[MSRTOP_MAP_MSR_WRITES], 1);
+	assert_int_equal(d.nr[MSRTOP_MAP_MSRS], 1);
+	assert_memory_equal(d.exit_keys[0], &a, sizeof(a));
+
+	/* The same epoch: rows already pushed are not pushed again. */
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0);
+	run_msr(f, 1, 0x277, 8, 0);
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS] + d.nr[MSRTOP_MAP_MSR_WRITES], 0);
+
+	/* A new epoch: once per changed row again; an idle epoch: nothing. */
+	f->skel->bss->dirty_epoch++;
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0);
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0);
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS], 1);
+	assert_int_equal(d.nr[MSRTOP_MAP_MSR_WRITES], 0);
+	f->skel->bss->dirty_epoch++;
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS], 0);
+
+	/* kvm_entry's latency sample changes the exit's row: pushed in a new epoch. */
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x78, 0);
+	(void)dirty_take(rb);
+	f->skel->bss->dirty_epoch++;
+	RUN(f->skel->progs.kvm_entry_raw, 0);
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS], 1);
+
+	/* The mirror from the pushed keys equals the map. */
+	assert_int_equal(map_mirror_init(&m, -1, sizeof(struct msrtop_exit_key),
+					 sizeof(struct msrtop_exit_val)),
+			 0);
+	map_reader_init(&r, 1, true);
+	assert_int_equal(map_mirror_fill(&m, &r, bpf_map__fd(f->skel->maps.exits)), 0);
+	map_reader_fini(&r);
+	assert_int_equal(mirror_check(f, &m), 2);
+	f->skel->bss->dirty_epoch++;
+	run_exit(f, 1, MSRTOP_ISA_SVM, 0x7c, 0);
+	run_exit(f, 7, MSRTOP_ISA_SVM, 0x7c, 0); /* a new row */
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS], 2);
+	assert_int_equal(map_mirror_update_keys(&m, bpf_map__fd(f->skel->maps.exits),
+						d.exit_keys[0], 2),
+			 0);
+	assert_int_equal(m.last_changed, 2);
+	assert_int_equal(mirror_check(f, &m), 3);
+	map_mirror_fini(&m);
+
+	/* More changed rows than the ring holds: the rest are counted lost. */
+	f->skel->bss->dirty_epoch++;
+	for (uint32_t v = 0; v < 9000; v++)
+		run_exit(f, 100 + v, MSRTOP_ISA_SVM, 0x7c, 0);
+	assert_true(f->skel->bss->dirty_lost > 0);
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS] + f->skel->bss->dirty_lost, 9000);
+	/* A lost row is pushed at its next update, even in the same epoch. */
+	run_exit(f, 100 + 8999, MSRTOP_ISA_SVM, 0x7c, 0);
+	d = dirty_take(rb);
+	assert_int_equal(d.nr[MSRTOP_MAP_EXITS], 1);
+	ring_buffer__free(rb);
+}
+
 /* ---- map full ------------------------------------------------------------------ */
 
 static void test_overflow_counted(void **state)
@@ -1534,6 +1657,7 @@ int main(int argc, char **argv)
 		T(test_exit_reason_unreadable),
 		T(test_pid_filter),
 		T(test_changed_rows_only),
+		T(test_changed_keys_ring),
 		T(test_msr_sample),
 		T(test_msr_sample_every),
 		T(test_production_programs_attach),
