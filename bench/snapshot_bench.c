@@ -509,11 +509,12 @@ static void measure(const struct shape *shape, unsigned int iterations)
 
 		collector_reads_changes(c, changed, sizeof(changed));
 		printf("snapshot rows: exits %zu, msrs %zu, userspace_exits %zu; %d possible CPUs; "
-		       "maps read %s; for their changed rows only (%s): %s\n",
+		       "maps read %s; for their changed rows only%s%s%s: %s\n",
 		       snapshot_nr(snap, MSRTOP_KIND_EXITS), snapshot_nr(snap, MSRTOP_KIND_MSRS),
 		       snapshot_nr(snap, MSRTOP_KIND_UEXITS), libbpf_num_possible_cpus(),
 		       collector_uses_batch(c) ? "in batches (BPF_MAP_LOOKUP_BATCH)" : "key by key",
-		       collector_changes_how(c), *changed ? changed : "none");
+		       *changed ? " (" : "", *changed ? collector_changes_how(c) : "",
+		       *changed ? ")" : "", *changed ? changed : "none");
 	}
 	nr_rows = snap->nr_vms;
 	for (int k = 0; k < MSRTOP_KIND_NR; k++)
