@@ -8,6 +8,10 @@
 #                                    pass when CMD exits with STATUS, writes one
 #                                    line on stderr, matching GREP, and nothing
 #                                    on stdout (bad input refused as it should)
+#   tap_fails_closed NAME STATUS GREP CMD...
+#                                    the same with CMD's stdout closed (>&-): a
+#                                    program must say so, not write to whatever
+#                                    takes descriptor 1
 #   tap_done                         exit status: 1 if anything failed
 _tap_n=0
 _tap_failed=0
@@ -52,7 +56,11 @@ tap_fails() {
 	local name=$1 want=$2 pattern=$3 d rc lines
 	shift 3
 	d=$(mktemp -d)
-	"$@" >"$d/out" 2>"$d/err"
+	if [ -n "${_tap_closed:-}" ]; then
+		"$@" >&- 2>"$d/err"
+	else
+		"$@" >"$d/out" 2>"$d/err"
+	fi
 	rc=$?
 	lines=$(wc -l <"$d/err")
 	if [ "$rc" != "$want" ]; then
@@ -67,6 +75,10 @@ tap_fails() {
 		tap_ok "$name"
 	fi
 	rm -rf "$d"
+}
+
+tap_fails_closed() {
+	_tap_closed=1 tap_fails "$@"
 }
 
 tap_done() {

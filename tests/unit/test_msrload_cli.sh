@@ -38,23 +38,12 @@ bad "a value with ESC is echoed escaped" 'invalid --wrmsr .\\e\[2J.: it holds a 
 # stdout closed (">&-"): one line, status 1, before /dev/kvm is opened (it
 # would take descriptor 1 and get the JSON); with --output it is no error.
 for args in "-V" "--help" "--reps 1"; do
-	$msrload $args >&- 2>"$tmp/err"
-	rc=$?
-	if [ $rc = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
-		grep -q "^msrload: stdout is closed: give msrload somewhere to write" "$tmp/err"; then
-		tap_ok "stdout closed, $args: one line, status 1"
-	else
-		tap_fail "stdout closed, $args: one line, status 1" "status $rc: $(cat "$tmp/err")"
-	fi
+	# shellcheck disable=SC2086 # one or two words
+	tap_fails_closed "stdout closed, $args: one line, status 1" 1 \
+		"^msrload: stdout is closed: give msrload somewhere to write" "$msrload" $args
 done
-$msrload --vcpus 0 >&- 2>"$tmp/err"
-rc=$?
-if [ $rc = 2 ] && grep -q -- "--vcpus '0'" "$tmp/err"; then
-	tap_ok "stdout closed and a bad command line: status 2, the command line's error"
-else
-	tap_fail "stdout closed and a bad command line: status 2, the command line's error" \
-		"status $rc: $(cat "$tmp/err")"
-fi
+tap_fails_closed "stdout closed and a bad command line: status 2, the command line's error" 2 \
+	"--vcpus '0'" "$msrload" --vcpus 0
 
 for opt in --help -h --version -V; do
 	if "$msrload" $opt >"$tmp/out" 2>"$tmp/err" && [ -s "$tmp/out" ] && [ ! -s "$tmp/err" ]; then

@@ -100,17 +100,10 @@ bad "an unknown option with ESC is echoed escaped" 2 'unknown option .--a\\eb.' 
 # stdout closed (">&-"): one line, status 1, before anything is opened (a
 # BPF map would otherwise take descriptor 1 and get the output: "Invalid
 # argument"); a daemon that prints nothing runs without it.
-# closed_stdout NAME EXPECTED_STATUS GREP ARGS...
 closed_stdout() {
-	local name=$1 want=$2 pattern=$3 rc
+	local name=$1 want=$2 pattern=$3
 	shift 3
-	"$msrtop" "$@" >&- 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" != "$want" ] || [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -q -- "$pattern" "$tmp/err"; then
-		tap_fail "$name" "status $rc (expected $want), stderr: $(cat "$tmp/err")"
-	else
-		tap_ok "$name"
-	fi
+	tap_fails_closed "$name" "$want" "$pattern" "$msrtop" "$@"
 }
 closed_stdout "stdout closed, --once --json: one line, status 1" 1 \
 	"^msrtop: stdout is closed: give msrtop somewhere to write (a file, a pipe or /dev/null), or use --listen or --output without --json$" \
