@@ -464,6 +464,20 @@ static void hist_delta(struct msrtop_hist *out, const struct msrtop_hist *cur,
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 }
 
+void snapshot_hist_add(struct msrtop_hist *dst, const struct msrtop_hist *src)
+{
+	if (!src->count)
+		return;
+	if (!dst->count || src->min_ns < dst->min_ns)
+		dst->min_ns = src->min_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
+		dst->slots[i] += src->slots[i];
+}
+
 static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapshot *prev)
 {
 	double iv = s->interval_s;
@@ -724,20 +738,6 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 
 /* ---- MSR exits timed by kvm_msr_outcome ------------------------------------------------- */
 
-static void hist_add(struct msrtop_hist *sum, const struct msrtop_hist *h)
-{
-	if (!h->count)
-		return;
-	if (!sum->count || h->min_ns < sum->min_ns)
-		sum->min_ns = h->min_ns;
-	if (h->max_ns > sum->max_ns)
-		sum->max_ns = h->max_ns;
-	sum->count += h->count;
-	sum->sum_ns += h->sum_ns;
-	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
-		sum->slots[i] += h->slots[i];
-}
-
 /* Orders a vCPU of an exit row against a vCPU of an outcome row: pid, vcpu_src, vcpu. */
 static int cmp_vcpu_of(const struct msrtop_exit_row *e, const struct msrtop_outcome_row *o)
 {
@@ -778,7 +778,7 @@ static void msr_exit_latency(struct msrtop_snapshot *s)
 		for (size_t k = j; k < nr_o && !cmp_vcpu_of(r, &o[k]); k++)
 			if (!o[k].emulated && o[k].outcome != MSRTOP_OUTCOME_USERSPACE &&
 			    (o[k].write ? writes : reads))
-				hist_add(&r->latency, &o[k].duration);
+				snapshot_hist_add(&r->latency, &o[k].duration);
 	}
 }
 

@@ -268,6 +268,9 @@ struct msrtop_vm *snapshot_add_vm(struct msrtop_snapshot *s);
 /* A zeroed change event appended to s->changes, or NULL when out of memory. */
 struct msrtop_msr_change_ev *snapshot_add_change(struct msrtop_snapshot *s);
 
+/* Adds histogram src's samples to dst's (counts, sums, slots; the extremes of both). */
+void snapshot_hist_add(struct msrtop_hist *dst, const struct msrtop_hist *src);
+
 /* The row of kind whose key is that of key (a row of that kind) once s is sorted, or NULL. */
 void *snapshot_find_row(const struct msrtop_snapshot *s, enum msrtop_kind_id kind, const void *key);
 

@@ -51,21 +51,6 @@ static int cmp_outcome_key(const void *pa, const void *pb)
 	return CMP_ASC(a->write, b->write);
 }
 
-/* Adds the values of src to dst. */
-static void hist_add(struct msrtop_hist *dst, const struct msrtop_hist *src)
-{
-	if (!src->count)
-		return;
-	if (!dst->count || src->min_ns < dst->min_ns)
-		dst->min_ns = src->min_ns;
-	if (src->max_ns > dst->max_ns)
-		dst->max_ns = src->max_ns;
-	dst->count += src->count;
-	dst->sum_ns += src->sum_ns;
-	for (int i = 0; i < MSRTOP_HIST_SLOTS; i++)
-		dst->slots[i] += src->slots[i];
-}
-
 static int sum_outcomes(struct tui_state *t)
 {
 	const struct msrtop_outcome_row *all = snapshot_rows(t->shown, MSRTOP_KIND_OUTCOMES);
@@ -115,7 +100,7 @@ static int sum_outcomes(struct tui_state *t)
 			o->all.total += r->count.total;
 			o->all.rate += r->count.rate;
 		}
-		hist_add(&o->duration, &r->duration);
+		snapshot_hist_add(&o->duration, &r->duration);
 	}
 	free(rows);
 	return 0;
