@@ -155,22 +155,35 @@ static int upsert(struct map_mirror *m, const uint8_t *key, const uint8_t *value
 	return 0;
 }
 
-int map_mirror_update(struct map_mirror *m)
+/*
+ * Before an update: the entries forgotten since the last one dropped, and
+ * (buf_cap not 0) the read buffer, of buf_cap bytes, made the first time.
+ */
+static int update_begin(struct map_mirror *m, size_t buf_cap)
 {
-	size_t rec = m->key_size + m->value_size, have = 0;
-	int fd, err = 0;
-
 	if (m->nr_dead) {
-		err = compact(m);
+		int err = compact(m);
+
 		if (err)
 			return err;
 	}
-	if (!m->buf) {
-		m->buf_cap = READ_BUF > 2 * rec ? READ_BUF : 2 * rec;
+	if (buf_cap && !m->buf) {
+		m->buf_cap = buf_cap;
 		m->buf = malloc(m->buf_cap);
 		if (!m->buf)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+int map_mirror_update(struct map_mirror *m)
+{
+	size_t rec = m->key_size + m->value_size, have = 0;
+	int fd, err;
+
+	err = update_begin(m, READ_BUF > 2 * rec ? READ_BUF : 2 * rec);
+	if (err)
+		return err;
 	fd = bpf_iter_create(m->link_fd);
 	if (fd < 0)
 		return fd;
@@ -209,19 +222,10 @@ int map_mirror_update(struct map_mirror *m)
 
 int map_mirror_update_keys(struct map_mirror *m, int map_fd, const uint8_t *keys, size_t nr)
 {
-	int err = 0;
+	int err = update_begin(m, m->value_size); /* one value at a time */
 
-	if (m->nr_dead) {
-		err = compact(m);
-		if (err)
-			return err;
-	}
-	if (!m->buf) {
-		m->buf_cap = m->value_size;
-		m->buf = malloc(m->buf_cap);
-		if (!m->buf)
-			return -ENOMEM;
-	}
+	if (err)
+		return err;
 	m->last_changed = 0;
 	for (size_t i = 0; i < nr; i++) {
 		const uint8_t *key = keys + i * m->key_size;
@@ -249,13 +253,10 @@ static int fill_one(void *ctx, const void *key, const uint64_t *value)
 
 int map_mirror_fill(struct map_mirror *m, struct map_reader *r, int map_fd)
 {
-	int err = 0;
+	int err = update_begin(m, 0); /* r has buffers of its own */
 
-	if (m->nr_dead) {
-		err = compact(m);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	m->last_changed = 0;
 	return map_reader_read(r, map_fd, false, m->key_size, m->value_size, fill_one, m);
 }
