@@ -513,6 +513,13 @@ static void compute_deltas(struct msrtop_snapshot *s, const struct msrtop_snapsh
 
 /* ---- derived tables ------------------------------------------------------------------ */
 
+/* Whether exit row e's latency is kvm_msr_outcome's (msr_exit_latency_from_outcomes). */
+static bool latency_from_outcomes(const struct msrtop_snapshot *s, const struct msrtop_exit_row *e)
+{
+	return s->msr_exit_latency_from_outcomes && !e->nested &&
+	       msrtop_is_msr_exit(e->isa, e->reason);
+}
+
 /* The kinds whose rows are struct msrtop_event_row, one per KVM event tracepoint. */
 static const enum msrtop_kind_id event_kinds[] = {
 	MSRTOP_KIND_PIOS,   MSRTOP_KIND_MMIOS,	   MSRTOP_KIND_HYPERCALLS,
@@ -702,8 +709,7 @@ static int derive(struct msrtop_snapshot *s, const struct msrtop_snapshot *names
 		ev[MSRTOP_SRC_KVM_EXIT] = t->exits;
 		ev[MSRTOP_SRC_KVM_NESTED_VMEXIT] = t->nested_exits;
 		for (size_t i = 0; i < snapshot_nr(s, MSRTOP_KIND_EXITS); i++) {
-			if (s->msr_exit_latency_from_outcomes && !e[i].nested &&
-			    msrtop_is_msr_exit(e[i].isa, e[i].reason))
+			if (latency_from_outcomes(s, &e[i]))
 				continue; /* kvm_msr_outcome's samples */
 			ev[MSRTOP_SRC_KVM_ENTRY].total += e[i].latency.count;
 			ev[MSRTOP_SRC_KVM_ENTRY].delta += e[i].latency_delta.count;
@@ -768,7 +774,7 @@ static void msr_exit_latency(struct msrtop_snapshot *s)
 		struct msrtop_exit_row *r = &e[i];
 		bool reads, writes;
 
-		if (r->nested || !msrtop_is_msr_exit(r->isa, r->reason))
+		if (!latency_from_outcomes(s, r))
 			continue;
 		reads = r->isa == MSRTOP_ISA_SVM || r->reason == MSRTOP_VMX_EXIT_MSR_READ;
 		writes = r->isa == MSRTOP_ISA_SVM || r->reason == MSRTOP_VMX_EXIT_MSR_WRITE;
